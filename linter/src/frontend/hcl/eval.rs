@@ -1,0 +1,709 @@
+//! Expression evaluator over `hcl-edit` syntax trees.
+//!
+//! Anything that cannot be known before apply evaluates to [`Value::Unknown`]; references to
+//! resources and data sources evaluate to [`Value::Reference`]. Evaluation errors (a missing
+//! key, a type mismatch) are [`EvalError`], which `try`/`can` catch and callers turn into
+//! `Unknown`. The evaluator never panics and bounds its recursion depth.
+
+use std::collections::BTreeMap;
+
+use hcl::edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
+use hcl::edit::template::{Directive, Element, Template};
+use hcl::edit::Decorated;
+
+use super::functions;
+use crate::model::{Reference, Value};
+
+/// Maximum nesting depth of expressions evaluated.
+const MAX_DEPTH: usize = 128;
+
+/// An expression that cannot be evaluated (Terraform would report an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalError;
+
+/// Result of evaluating an expression.
+pub type EvalResult = Result<Value, EvalError>;
+
+/// What names resolve to in the module being evaluated.
+pub trait Scope {
+    /// `var.NAME`.
+    fn variable(&self, name: &str) -> Value;
+    /// `local.NAME`.
+    fn local(&self, name: &str) -> Value;
+    /// `module.NAME.OUTPUT` (`None` output: the whole module object).
+    fn module_output(&self, module: &str, output: Option<&str>) -> Value;
+    /// Address prefix of the module, e.g. `module.net.` (empty for the root).
+    fn module_prefix(&self) -> &str;
+    /// `path.module`.
+    fn module_dir(&self) -> &str;
+}
+
+/// A scope with nothing in it (for tfvars files).
+pub struct EmptyScope;
+
+impl Scope for EmptyScope {
+    fn variable(&self, _: &str) -> Value {
+        Value::Unknown
+    }
+    fn local(&self, _: &str) -> Value {
+        Value::Unknown
+    }
+    fn module_output(&self, _: &str, _: Option<&str>) -> Value {
+        Value::Unknown
+    }
+    fn module_prefix(&self) -> &str {
+        ""
+    }
+    fn module_dir(&self) -> &str {
+        "."
+    }
+}
+
+/// Evaluates expressions in a [`Scope`] with local bindings (`count`, `each`, for-variables).
+pub struct Evaluator<'s> {
+    scope: &'s dyn Scope,
+    bindings: Vec<(String, Value)>,
+    depth: usize,
+}
+
+impl<'s> Evaluator<'s> {
+    /// An evaluator over `scope`.
+    pub fn new(scope: &'s dyn Scope) -> Evaluator<'s> {
+        Evaluator {
+            scope,
+            bindings: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// Binds `name` (e.g. `count`, `each`, a dynamic block iterator) until [`Self::pop`].
+    pub fn push(&mut self, name: &str, value: Value) {
+        self.bindings.push((name.to_string(), value));
+    }
+
+    /// Removes the latest binding.
+    pub fn pop(&mut self) {
+        self.bindings.pop();
+    }
+
+    /// Evaluates `expr`, turning errors into `Unknown`.
+    pub fn eval_or_unknown(&mut self, expr: &Expression) -> Value {
+        self.eval(expr).unwrap_or(Value::Unknown)
+    }
+
+    /// Evaluates `expr`.
+    pub fn eval(&mut self, expr: &Expression) -> EvalResult {
+        if self.depth >= MAX_DEPTH {
+            return Ok(Value::Unknown);
+        }
+        self.depth += 1;
+        let r = self.eval_inner(expr);
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, expr: &Expression) -> EvalResult {
+        Ok(match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => Value::Number(n.value().as_f64().unwrap_or(0.0)),
+            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for e in a.iter() {
+                    out.push(self.eval(e)?);
+                }
+                Value::List(out)
+            }
+            Expression::Object(o) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl::edit::expr::ObjectKey::Expression(e) => {
+                            // Quoted keys and `(var.x)` keys.
+                            match self.eval(e)?.to_template_string() {
+                                Some(s) => s,
+                                None => return Ok(Value::Unknown),
+                            }
+                        }
+                    };
+                    out.insert(key, self.eval(v.expr())?);
+                }
+                Value::Map(out)
+            }
+            Expression::StringTemplate(t) => self.eval_template(t)?,
+            Expression::HeredocTemplate(h) => {
+                let v = self.eval_template(&h.template)?;
+                match (v, h.indent()) {
+                    (Value::String(s), Some(_)) => Value::String(dedent(&s)),
+                    (v, _) => v,
+                }
+            }
+            Expression::Parenthesis(p) => self.eval(p.inner())?,
+            Expression::Variable(v) => self.eval_traversal(v, &[])?,
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(v) => self.eval_traversal(v, &t.operators)?,
+                other => {
+                    let base = self.eval(other)?;
+                    self.apply_ops(base, &t.operators)?
+                }
+            },
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr)?;
+                match cond.as_bool() {
+                    Some(true) => self.eval(&c.true_expr)?,
+                    Some(false) => self.eval(&c.false_expr)?,
+                    None => {
+                        // Unknown condition: the result is known only if both branches agree.
+                        let t = self.eval(&c.true_expr);
+                        let f = self.eval(&c.false_expr);
+                        match (t, f) {
+                            (Ok(t), Ok(f)) if t == f => t,
+                            _ => Value::Unknown,
+                        }
+                    }
+                }
+            }
+            Expression::FuncCall(f) => self.eval_call(f)?,
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr)?;
+                match (u.operator.value(), v) {
+                    (_, Value::Unknown | Value::Reference(_)) => Value::Unknown,
+                    (UnaryOperator::Neg, v) => Value::Number(-v.as_f64().ok_or(EvalError)?),
+                    (UnaryOperator::Not, v) => Value::Bool(!v.as_bool().ok_or(EvalError)?),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let op = *b.operator.value();
+                let l = self.eval(&b.lhs_expr)?;
+                // Short-circuit the logical operators on a known left side.
+                match (op, l.as_bool()) {
+                    (BinaryOperator::And, Some(false)) => return Ok(Value::Bool(false)),
+                    (BinaryOperator::Or, Some(true)) => return Ok(Value::Bool(true)),
+                    _ => {}
+                }
+                let r = self.eval(&b.rhs_expr)?;
+                binary(op, &l, &r)?
+            }
+            Expression::ForExpr(f) => self.eval_for(f)?,
+        })
+    }
+
+    fn eval_template(&mut self, t: &Template) -> EvalResult {
+        let mut out = String::new();
+        // A template that is a single interpolation yields the value itself (`"${var.x}"`).
+        if let Some(Element::Interpolation(i)) = t.as_single_element() {
+            return self.eval(&i.expr);
+        }
+        for el in t.iter() {
+            match el {
+                Element::Literal(s) => out.push_str(s.value()),
+                Element::Interpolation(i) => {
+                    let v = self.eval(&i.expr)?;
+                    match v.to_template_string() {
+                        Some(s) => out.push_str(&s),
+                        None if v.is_unknown() => return Ok(Value::Unknown),
+                        None => return Err(EvalError),
+                    }
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(ifd) => {
+                        let c = self.eval(&ifd.if_expr.cond_expr)?;
+                        let tmpl = match c.as_bool() {
+                            Some(true) => Some(&ifd.if_expr.template),
+                            Some(false) => ifd.else_expr.as_ref().map(|e| &e.template),
+                            None => return Ok(Value::Unknown),
+                        };
+                        if let Some(tmpl) = tmpl {
+                            match self.eval_template_str(tmpl)? {
+                                Some(s) => out.push_str(&s),
+                                None => return Ok(Value::Unknown),
+                            }
+                        }
+                    }
+                    Directive::For(ford) => {
+                        let coll = self.eval(&ford.for_expr.collection_expr)?;
+                        let Some(items) = iter_items(&coll) else {
+                            return Ok(Value::Unknown);
+                        };
+                        for (k, v) in items {
+                            let bound = bind_for(
+                                self,
+                                ford.for_expr.key_var.as_ref(),
+                                &ford.for_expr.value_var,
+                                k,
+                                v,
+                            );
+                            let r = self.eval_template_str(&ford.for_expr.template);
+                            for _ in 0..bound {
+                                self.pop();
+                            }
+                            match r? {
+                                Some(s) => out.push_str(&s),
+                                None => return Ok(Value::Unknown),
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        Ok(Value::String(out))
+    }
+
+    fn eval_template_str(&mut self, t: &Template) -> Result<Option<String>, EvalError> {
+        // Always render as a string, even for a single interpolation.
+        let mut out = String::new();
+        for el in t.iter() {
+            match el {
+                Element::Literal(s) => out.push_str(s.value()),
+                Element::Interpolation(i) => match self.eval(&i.expr)?.to_template_string() {
+                    Some(s) => out.push_str(&s),
+                    None => return Ok(None),
+                },
+                Element::Directive(_) => {
+                    let mut single = Template::default();
+                    single.push(el.clone());
+                    match self.eval_template(&single)? {
+                        Value::String(s) => out.push_str(&s),
+                        _ => return Ok(None),
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    fn eval_traversal(
+        &mut self,
+        root: &Decorated<hcl::edit::Ident>,
+        ops: &[Decorated<TraversalOperator>],
+    ) -> EvalResult {
+        let name = root.as_str();
+        if let Some((_, v)) = self.bindings.iter().rev().find(|(n, _)| n == name) {
+            let v = v.clone();
+            return self.apply_ops(v, ops);
+        }
+        let attr = |i: usize| match ops.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        match name {
+            "var" => {
+                let Some(n) = attr(0) else {
+                    return Ok(Value::Unknown);
+                };
+                let v = self.scope.variable(&n);
+                self.apply_ops(v, &ops[1..])
+            }
+            "local" => {
+                let Some(n) = attr(0) else {
+                    return Ok(Value::Unknown);
+                };
+                let v = self.scope.local(&n);
+                self.apply_ops(v, &ops[1..])
+            }
+            "module" => {
+                let Some(m) = attr(0) else {
+                    return Ok(Value::Unknown);
+                };
+                match attr(1) {
+                    Some(out) => {
+                        let v = self.scope.module_output(&m, Some(&out));
+                        self.apply_ops(v, &ops[2..])
+                    }
+                    None => {
+                        let v = self.scope.module_output(&m, None);
+                        self.apply_ops(v, &ops[1..])
+                    }
+                }
+            }
+            "path" => match attr(0).as_deref() {
+                Some("module") | Some("root") | Some("cwd") => {
+                    Ok(Value::String(self.scope.module_dir().to_string()))
+                }
+                _ => Ok(Value::Unknown),
+            },
+            "terraform" => match attr(0).as_deref() {
+                Some("workspace") => Ok(Value::String("default".into())),
+                _ => Ok(Value::Unknown),
+            },
+            "data" => {
+                let (Some(ty), Some(n)) = (attr(0), attr(1)) else {
+                    return Ok(Value::Unknown);
+                };
+                let prefix = format!("{}data.{ty}.{n}", self.scope.module_prefix());
+                self.reference(prefix, &ops[2..])
+            }
+            "count" | "each" | "self" => Ok(Value::Unknown),
+            ty if ty.contains('_') => {
+                let Some(n) = attr(0) else {
+                    return Ok(Value::Unknown);
+                };
+                let prefix = format!("{}{ty}.{n}", self.scope.module_prefix());
+                self.reference(prefix, &ops[1..])
+            }
+            _ => Ok(Value::Unknown),
+        }
+    }
+
+    /// Builds a reference to `address` followed by `ops` (an optional instance key, then attributes).
+    fn reference(
+        &mut self,
+        mut address: String,
+        ops: &[Decorated<TraversalOperator>],
+    ) -> EvalResult {
+        let mut rest = ops;
+        if let Some(first) = rest.first() {
+            match first.value() {
+                TraversalOperator::Index(e) => {
+                    match self.eval(e)? {
+                        Value::Number(n) => {
+                            address.push_str(&format!("[{}]", crate::model::format_number(n)))
+                        }
+                        Value::String(s) => address.push_str(&format!("[{s:?}]")),
+                        _ => return Ok(Value::Unknown),
+                    }
+                    rest = &rest[1..];
+                }
+                TraversalOperator::LegacyIndex(i) => {
+                    address.push_str(&format!("[{}]", i.value()));
+                    rest = &rest[1..];
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return Ok(Value::Unknown)
+                }
+                TraversalOperator::GetAttr(_) => {}
+            }
+        }
+        let mut attribute = Vec::new();
+        for op in rest {
+            match op.value() {
+                TraversalOperator::GetAttr(a) => attribute.push(a.as_str().to_string()),
+                TraversalOperator::LegacyIndex(i) => attribute.push(i.value().to_string()),
+                TraversalOperator::Index(e) => match self.eval(e)?.to_template_string() {
+                    Some(s) => attribute.push(s),
+                    None => return Ok(Value::Unknown),
+                },
+                _ => return Ok(Value::Unknown),
+            }
+        }
+        Ok(Value::Reference(Reference { address, attribute }))
+    }
+
+    fn apply_ops(&mut self, mut v: Value, ops: &[Decorated<TraversalOperator>]) -> EvalResult {
+        for (i, op) in ops.iter().enumerate() {
+            v = match (op.value(), v) {
+                (_, Value::Unknown) => return Ok(Value::Unknown),
+                (TraversalOperator::GetAttr(a), Value::Reference(mut r)) => {
+                    r.attribute.push(a.as_str().to_string());
+                    Value::Reference(r)
+                }
+                (_, Value::Reference(_)) => return Ok(Value::Unknown),
+                (TraversalOperator::GetAttr(a), Value::Map(mut m)) => {
+                    m.remove(a.as_str()).ok_or(EvalError)?
+                }
+                (TraversalOperator::GetAttr(_), _) => return Err(EvalError),
+                (TraversalOperator::Index(e), cur) => {
+                    let key = self.eval(e)?;
+                    index(cur, &key)?
+                }
+                (TraversalOperator::LegacyIndex(n), cur) => {
+                    index(cur, &Value::Number(*n.value() as f64))?
+                }
+                (TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_), cur) => {
+                    let items = match cur {
+                        Value::List(l) => l,
+                        Value::Null => Vec::new(),
+                        other => vec![other],
+                    };
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.apply_ops(item, &ops[i + 1..])?);
+                    }
+                    return Ok(Value::List(out));
+                }
+            };
+        }
+        Ok(v)
+    }
+
+    fn eval_call(&mut self, f: &hcl::edit::expr::FuncCall) -> EvalResult {
+        let name = f.name.name.as_str();
+        if !f.name.namespace.is_empty() {
+            return Ok(Value::Unknown);
+        }
+        match name {
+            "try" => {
+                for a in f.args.iter() {
+                    if let Ok(v) = self.eval(a) {
+                        return Ok(v);
+                    }
+                }
+                return Err(EvalError);
+            }
+            "can" => {
+                let Some(a) = f.args.iter().next() else {
+                    return Err(EvalError);
+                };
+                return Ok(match self.eval(a) {
+                    Ok(v) if v.contains_unknown() => Value::Unknown,
+                    Ok(_) => Value::Bool(true),
+                    Err(_) => Value::Bool(false),
+                });
+            }
+            _ => {}
+        }
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in f.args.iter() {
+            args.push(self.eval(a)?);
+        }
+        if f.args.expand_final() {
+            match args.pop() {
+                Some(Value::List(l)) => args.extend(l),
+                Some(Value::Null) | None => {}
+                Some(_) => return Ok(Value::Unknown),
+            }
+        }
+        functions::call(name, args)
+    }
+
+    fn eval_for(&mut self, f: &hcl::edit::expr::ForExpr) -> EvalResult {
+        let coll = self.eval(&f.intro.collection_expr)?;
+        let Some(items) = iter_items(&coll) else {
+            return Ok(Value::Unknown);
+        };
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in items {
+            let bound = bind_for(self, f.intro.key_var.as_ref(), &f.intro.value_var, k, v);
+            let r = self.for_item(f);
+            for _ in 0..bound {
+                self.pop();
+            }
+            let Some((key, value)) = r? else { continue };
+            match key {
+                None => list.push(value),
+                Some(Value::String(k)) if f.grouping => {
+                    match map.entry(k).or_insert_with(|| Value::List(Vec::new())) {
+                        Value::List(l) => l.push(value),
+                        _ => return Err(EvalError),
+                    }
+                }
+                Some(key) => match key.to_template_string() {
+                    Some(k) => {
+                        map.insert(k, value);
+                    }
+                    None => return Ok(Value::Unknown),
+                },
+            }
+        }
+        Ok(if f.key_expr.is_some() {
+            Value::Map(map)
+        } else {
+            Value::List(list)
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn for_item(
+        &mut self,
+        f: &hcl::edit::expr::ForExpr,
+    ) -> Result<Option<(Option<Value>, Value)>, EvalError> {
+        if let Some(c) = &f.cond {
+            match self.eval(&c.expr)?.as_bool() {
+                Some(true) => {}
+                Some(false) => return Ok(None),
+                None => return Err(EvalError),
+            }
+        }
+        let key = match &f.key_expr {
+            Some(k) => Some(self.eval(k)?),
+            None => None,
+        };
+        let value = self.eval(&f.value_expr)?;
+        Ok(Some((key, value)))
+    }
+}
+
+/// Binds for-expression variables; returns how many bindings were pushed.
+fn bind_for(
+    ev: &mut Evaluator<'_>,
+    key_var: Option<&Decorated<hcl::edit::Ident>>,
+    value_var: &Decorated<hcl::edit::Ident>,
+    k: Value,
+    v: Value,
+) -> usize {
+    match key_var {
+        Some(kv) => {
+            ev.push(kv.as_str(), k);
+            ev.push(value_var.as_str(), v);
+            2
+        }
+        None => {
+            ev.push(value_var.as_str(), v);
+            1
+        }
+    }
+}
+
+/// (key, value) pairs of a collection: index/element for lists, key/value for maps.
+pub fn iter_items(v: &Value) -> Option<Vec<(Value, Value)>> {
+    match v {
+        Value::List(l) => Some(
+            l.iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v.clone()))
+                .collect(),
+        ),
+        Value::Map(m) => Some(
+            m.iter()
+                .map(|(k, v)| (Value::String(k.clone()), v.clone()))
+                .collect(),
+        ),
+        Value::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+fn index(cur: Value, key: &Value) -> EvalResult {
+    match (cur, key) {
+        (_, Value::Unknown | Value::Reference(_)) => Ok(Value::Unknown),
+        (Value::List(mut l), k) => {
+            let i = k.as_i64().ok_or(EvalError)?;
+            if i < 0 || i as usize >= l.len() {
+                return Err(EvalError);
+            }
+            Ok(l.swap_remove(i as usize))
+        }
+        (Value::Map(mut m), k) => {
+            let k = k.to_template_string().ok_or(EvalError)?;
+            m.remove(&k).ok_or(EvalError)
+        }
+        _ => Err(EvalError),
+    }
+}
+
+fn binary(op: BinaryOperator, l: &Value, r: &Value) -> EvalResult {
+    use BinaryOperator::*;
+    if matches!(op, Eq | NotEq) {
+        if l.contains_unknown() || r.contains_unknown() {
+            return Ok(Value::Unknown);
+        }
+        let eq = match (l.as_f64(), r.as_f64(), l, r) {
+            (Some(a), Some(b), Value::Number(_), Value::Number(_)) => a == b,
+            _ => l == r,
+        };
+        return Ok(Value::Bool(if op == Eq { eq } else { !eq }));
+    }
+    if l.is_unknown() || r.is_unknown() {
+        return Ok(Value::Unknown);
+    }
+    match op {
+        And | Or => {
+            let (a, b) = (l.as_bool().ok_or(EvalError)?, r.as_bool().ok_or(EvalError)?);
+            Ok(Value::Bool(if op == And { a && b } else { a || b }))
+        }
+        _ => {
+            let (a, b) = (l.as_f64().ok_or(EvalError)?, r.as_f64().ok_or(EvalError)?);
+            Ok(match op {
+                Plus => Value::Number(a + b),
+                Minus => Value::Number(a - b),
+                Mul => Value::Number(a * b),
+                Div if b != 0.0 => Value::Number(a / b),
+                Mod if b != 0.0 => Value::Number(a % b),
+                Div | Mod => return Err(EvalError),
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Eq | NotEq | And | Or => return Err(EvalError),
+            })
+        }
+    }
+}
+
+/// Removes the common leading whitespace of all non-empty lines (`<<-` heredocs).
+fn dedent(s: &str) -> String {
+    let indent = s
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(s.len());
+    for line in s.split_inclusive('\n') {
+        out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(src: &str) -> Value {
+        let expr = hcl::edit::parser::parse_expr(src).expect("parses");
+        Evaluator::new(&EmptyScope).eval_or_unknown(&expr)
+    }
+
+    #[test]
+    fn literals_templates_and_operators() {
+        assert_eq!(ev("1 + 2 * 3"), Value::Number(7.0));
+        assert_eq!(ev(r#""a-${1 + 1}""#), Value::String("a-2".into()));
+        assert_eq!(ev("true && !false"), Value::Bool(true));
+        assert_eq!(ev("var.x"), Value::Unknown);
+        assert_eq!(ev("var.x == 1 ? 2 : 2"), Value::Number(2.0));
+        assert_eq!(ev("var.x == 1 ? 2 : 3"), Value::Unknown);
+    }
+
+    #[test]
+    fn references_and_splats() {
+        assert_eq!(
+            ev("aws_security_group.alb.id"),
+            Value::Reference(Reference {
+                address: "aws_security_group.alb".into(),
+                attribute: vec!["id".into()],
+            })
+        );
+        assert_eq!(
+            ev("aws_security_group.alb[0].id"),
+            Value::Reference(Reference {
+                address: "aws_security_group.alb[0]".into(),
+                attribute: vec!["id".into()],
+            })
+        );
+        assert_eq!(
+            ev("[{a = 1}, {a = 2}][*].a"),
+            Value::List(vec![Value::Number(1.0), Value::Number(2.0)])
+        );
+    }
+
+    #[test]
+    fn for_expressions_and_try() {
+        assert_eq!(
+            ev("[for x in [1, 2, 3] : x * 2 if x > 1]"),
+            Value::List(vec![Value::Number(4.0), Value::Number(6.0)])
+        );
+        assert_eq!(
+            ev(r#"{ for k, v in {a = 1} : k => v }"#).get("a"),
+            &Value::Number(1.0)
+        );
+        assert_eq!(ev(r#"try({a = 1}.b, "x")"#), Value::String("x".into()));
+        assert_eq!(ev(r#"can({a = 1}.b)"#), Value::Bool(false));
+    }
+
+    #[test]
+    fn heredoc_and_directives() {
+        let v = ev("<<-EOT\n    {\"a\": 1}\n    EOT");
+        assert_eq!(v, Value::String("{\"a\": 1}\n".into()));
+        assert_eq!(
+            ev(r#""%{ for x in [1,2] }${x}%{ endfor }""#),
+            Value::String("12".into())
+        );
+        assert_eq!(
+            ev(r#""%{ if true }y%{ else }n%{ endif }""#),
+            Value::String("y".into())
+        );
+    }
+}

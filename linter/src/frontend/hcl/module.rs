@@ -1,0 +1,553 @@
+//! Evaluating one module instance: variables, locals, resources and data sources (with `count`,
+//! `for_each` and `dynamic` blocks), backends, local module calls and their outputs.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::Span;
+
+use super::eval::{iter_items, Evaluator, Scope};
+use super::loader::{local_source, ParsedFile, SourceFile, Tree};
+use crate::finding::{PathStep, SourceLocation};
+use crate::model::{Mode, Resource, Value};
+
+/// Deepest module nesting evaluated (guards against modules that call themselves).
+const MAX_MODULE_DEPTH: usize = 16;
+/// Most instances expanded from one `count`/`for_each`.
+const MAX_INSTANCES: usize = 256;
+/// Deepest expression nesting for which element spans are recorded.
+const MAX_SPAN_DEPTH: usize = 6;
+
+const RESOURCE_META_ATTRS: &[&str] = &["count", "for_each", "depends_on", "provider"];
+const RESOURCE_META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
+const MODULE_META_ATTRS: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "providers",
+    "depends_on",
+];
+
+/// Shared state of one root module's evaluation.
+pub struct Ctx<'a> {
+    /// Every parsed module directory.
+    pub tree: &'a Tree,
+    /// Resources emitted so far.
+    pub out: RefCell<Vec<Resource>>,
+}
+
+struct Decls<'a> {
+    variables: HashMap<&'a str, Option<&'a Expression>>,
+    locals: HashMap<&'a str, &'a Expression>,
+    outputs: Vec<(&'a str, &'a Expression)>,
+    modules: Vec<(&'a str, &'a Block)>,
+    blocks: Vec<(&'a Block, &'a Arc<SourceFile>)>,
+    backends: Vec<(&'a Block, &'a Arc<SourceFile>)>,
+}
+
+fn collect(files: &[Arc<ParsedFile>]) -> Decls<'_> {
+    let mut d = Decls {
+        variables: HashMap::new(),
+        locals: HashMap::new(),
+        outputs: Vec::new(),
+        modules: Vec::new(),
+        blocks: Vec::new(),
+        backends: Vec::new(),
+    };
+    for f in files {
+        for block in f.body.blocks() {
+            let label = block.labels.first().map(|l| l.as_str());
+            match (block.ident.as_str(), label) {
+                ("variable", Some(name)) => {
+                    let default = block.body.get_attribute("default").map(|a| &a.value);
+                    d.variables.insert(name, default);
+                }
+                ("locals", _) => {
+                    for a in block.body.attributes() {
+                        d.locals.insert(a.key.as_str(), &a.value);
+                    }
+                }
+                ("output", Some(name)) => {
+                    if let Some(v) = block.body.get_attribute("value") {
+                        d.outputs.push((name, &v.value));
+                    }
+                }
+                ("module", Some(name)) => d.modules.push((name, block)),
+                ("resource" | "data", Some(_)) => d.blocks.push((block, &f.file)),
+                ("terraform", _) => {
+                    for b in block.body.blocks() {
+                        if b.ident.as_str() == "backend" && !b.labels.is_empty() {
+                            d.backends.push((b, &f.file));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    d
+}
+
+/// One instance of a module being evaluated.
+pub struct Instance<'a> {
+    ctx: &'a Ctx<'a>,
+    dir: PathBuf,
+    dir_display: String,
+    prefix: String,
+    module_path: Vec<String>,
+    inputs: HashMap<String, Value>,
+    decls: Decls<'a>,
+    depth: usize,
+    local_cache: RefCell<HashMap<String, Option<Value>>>,
+    module_cache: RefCell<HashMap<String, Option<Value>>>,
+}
+
+impl<'a> Instance<'a> {
+    /// An instance of the module in `dir` with `inputs` as its variable values.
+    pub fn new(
+        ctx: &'a Ctx<'a>,
+        dir: &Path,
+        prefix: String,
+        module_path: Vec<String>,
+        inputs: HashMap<String, Value>,
+        depth: usize,
+    ) -> Instance<'a> {
+        let files: &'a [Arc<ParsedFile>] =
+            ctx.tree.dirs.get(dir).map(|v| v.as_slice()).unwrap_or(&[]);
+        Instance {
+            ctx,
+            dir: dir.to_path_buf(),
+            dir_display: dir.display().to_string(),
+            prefix,
+            module_path,
+            inputs,
+            decls: collect(files),
+            depth,
+            local_cache: RefCell::new(HashMap::new()),
+            module_cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Evaluates every resource, data source, backend and module call; returns the outputs.
+    pub fn run(&self) -> Value {
+        for (block, file) in &self.decls.backends {
+            let ty = block.labels.first().map(|l| l.as_str()).unwrap_or("");
+            let mut ev = Evaluator::new(self);
+            let mut spans = Vec::new();
+            let attrs = eval_body(
+                &block.body,
+                &mut ev,
+                &mut Vec::new(),
+                &mut spans,
+                file,
+                false,
+            );
+            let mut r = Resource::new(Mode::Backend, ty, ty, attrs);
+            r.address = format!("{}terraform.backend.{ty}", self.prefix);
+            r.module_path = self.module_path.clone();
+            r.location = block.span().map(|s| file.location(header(&file.source, s)));
+            r.spans = spans;
+            self.ctx.out.borrow_mut().push(r);
+        }
+        for (block, file) in &self.decls.blocks {
+            self.emit_block(block, file);
+        }
+        for (name, _) in &self.decls.modules {
+            self.module_outputs(name);
+        }
+        let mut outputs = BTreeMap::new();
+        for (name, expr) in &self.decls.outputs {
+            let v = Evaluator::new(self).eval_or_unknown(expr);
+            outputs.insert(name.to_string(), v);
+        }
+        Value::Map(outputs)
+    }
+
+    fn emit_block(&self, block: &Block, file: &Arc<SourceFile>) {
+        let mode = if block.ident.as_str() == "data" {
+            Mode::Data
+        } else {
+            Mode::Managed
+        };
+        let (Some(ty), Some(name)) = (block.labels.first(), block.labels.get(1)) else {
+            return;
+        };
+        let (ty, name) = (ty.as_str(), name.as_str());
+        let base = match mode {
+            Mode::Data => format!("{}data.{ty}.{name}", self.prefix),
+            _ => format!("{}{ty}.{name}", self.prefix),
+        };
+        for (suffix, binding) in self.instances(&block.body) {
+            let mut ev = Evaluator::new(self);
+            if let Some((n, v)) = &binding {
+                ev.push(n, v.clone());
+            }
+            let mut spans = Vec::new();
+            let attrs = eval_body(
+                &block.body,
+                &mut ev,
+                &mut Vec::new(),
+                &mut spans,
+                file,
+                true,
+            );
+            let mut r = Resource::new(mode, ty, name, attrs);
+            r.address = format!("{base}{suffix}");
+            r.module_path = self.module_path.clone();
+            r.location = block.span().map(|s| file.location(header(&file.source, s)));
+            r.spans = spans;
+            self.ctx.out.borrow_mut().push(r);
+        }
+    }
+
+    /// Instance suffixes and the `count`/`each` binding of a block with `count` or `for_each`.
+    fn instances(&self, body: &Body) -> Vec<(String, Option<(&'static str, Value)>)> {
+        let obj = |pairs: [(&str, Value); 2]| {
+            Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        };
+        if let Some(count) = body.get_attribute("count") {
+            let v = Evaluator::new(self).eval_or_unknown(&count.value);
+            return match v.as_i64() {
+                Some(n) => (0..n.clamp(0, MAX_INSTANCES as i64))
+                    .map(|i| {
+                        let idx = Value::Number(i as f64);
+                        (format!("[{i}]"), Some(("count", index_obj(idx))))
+                    })
+                    .collect(),
+                None => vec![(String::new(), Some(("count", index_obj(Value::Unknown))))],
+            };
+        }
+        if let Some(fe) = body.get_attribute("for_each") {
+            let v = Evaluator::new(self).eval_or_unknown(&fe.value);
+            let unknown = || {
+                vec![(
+                    String::new(),
+                    Some((
+                        "each",
+                        obj([("key", Value::Unknown), ("value", Value::Unknown)]),
+                    )),
+                )]
+            };
+            return match &v {
+                Value::Map(m) => m
+                    .iter()
+                    .take(MAX_INSTANCES)
+                    .map(|(k, val)| {
+                        (
+                            format!("[{k:?}]"),
+                            Some((
+                                "each",
+                                obj([("key", Value::String(k.clone())), ("value", val.clone())]),
+                            )),
+                        )
+                    })
+                    .collect(),
+                Value::List(l) => {
+                    let mut out = Vec::new();
+                    for item in l.iter().take(MAX_INSTANCES) {
+                        let Some(k) = item.to_template_string() else {
+                            return unknown();
+                        };
+                        out.push((
+                            format!("[{k:?}]"),
+                            Some((
+                                "each",
+                                obj([("key", Value::String(k)), ("value", item.clone())]),
+                            )),
+                        ));
+                    }
+                    out
+                }
+                Value::Null => Vec::new(),
+                _ => unknown(),
+            };
+        }
+        vec![(String::new(), None)]
+    }
+
+    /// Evaluates module call `name` once (emitting its resources) and returns its outputs.
+    fn module_outputs(&self, name: &str) -> Value {
+        if let Some(state) = self.module_cache.borrow().get(name) {
+            return state.clone().unwrap_or(Value::Unknown);
+        }
+        self.module_cache
+            .borrow_mut()
+            .insert(name.to_string(), None);
+        let result = self.eval_module_call(name);
+        self.module_cache
+            .borrow_mut()
+            .insert(name.to_string(), Some(result.clone()));
+        result
+    }
+
+    fn eval_module_call(&self, name: &str) -> Value {
+        let Some((_, block)) = self.decls.modules.iter().find(|(n, _)| *n == name) else {
+            return Value::Unknown;
+        };
+        if self.depth >= MAX_MODULE_DEPTH {
+            return Value::Unknown;
+        }
+        let source = match block.body.get_attribute("source").map(|a| &a.value) {
+            Some(Expression::String(s)) => s.value().clone(),
+            _ => return Value::Unknown,
+        };
+        let Some(dir) = local_source(&self.dir, &source) else {
+            return Value::Unknown; // registry or remote module: not evaluated
+        };
+        let instances = self.instances(&block.body);
+        let single = instances.len() == 1 && instances[0].0.is_empty();
+        let mut last = Value::Unknown;
+        for (suffix, binding) in instances {
+            let mut ev = Evaluator::new(self);
+            if let Some((n, v)) = &binding {
+                ev.push(n, v.clone());
+            }
+            let mut inputs = HashMap::new();
+            for a in block.body.attributes() {
+                if MODULE_META_ATTRS.contains(&a.key.as_str()) {
+                    continue;
+                }
+                inputs.insert(a.key.as_str().to_string(), ev.eval_or_unknown(&a.value));
+            }
+            let mut module_path = self.module_path.clone();
+            module_path.push(format!("{name}{suffix}"));
+            let child = Instance::new(
+                self.ctx,
+                &dir,
+                format!("{}module.{name}{suffix}.", self.prefix),
+                module_path,
+                inputs,
+                self.depth + 1,
+            );
+            last = child.run();
+        }
+        if single {
+            last
+        } else {
+            Value::Unknown
+        }
+    }
+}
+
+impl Scope for Instance<'_> {
+    fn variable(&self, name: &str) -> Value {
+        if let Some(v) = self.inputs.get(name) {
+            return v.clone();
+        }
+        match self.decls.variables.get(name) {
+            Some(Some(default)) => Evaluator::new(self).eval_or_unknown(default),
+            _ => Value::Unknown,
+        }
+    }
+
+    fn local(&self, name: &str) -> Value {
+        if let Some(state) = self.local_cache.borrow().get(name) {
+            return state.clone().unwrap_or(Value::Unknown); // None: a cycle
+        }
+        let Some(expr) = self.decls.locals.get(name) else {
+            return Value::Unknown;
+        };
+        self.local_cache.borrow_mut().insert(name.to_string(), None);
+        let v = Evaluator::new(self).eval_or_unknown(expr);
+        self.local_cache
+            .borrow_mut()
+            .insert(name.to_string(), Some(v.clone()));
+        v
+    }
+
+    fn module_output(&self, module: &str, output: Option<&str>) -> Value {
+        let outputs = self.module_outputs(module);
+        match output {
+            Some(o) => match &outputs {
+                Value::Map(m) => m.get(o).cloned().unwrap_or(Value::Unknown),
+                _ => Value::Unknown,
+            },
+            None => outputs,
+        }
+    }
+
+    fn module_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn module_dir(&self) -> &str {
+        &self.dir_display
+    }
+}
+
+/// The first line of a block's span (its header, e.g. `resource "aws_x" "y" {`).
+fn header(source: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let text = source.get(span.clone()).unwrap_or("");
+    let end = text.find('\n').map(|i| span.start + i).unwrap_or(span.end);
+    let line = source.get(span.start..end).unwrap_or("");
+    span.start..span.start + line.trim_end().len()
+}
+
+fn index_obj(v: Value) -> Value {
+    Value::Map([("index".to_string(), v)].into_iter().collect())
+}
+
+/// Evaluates a block body into a map; nested blocks become lists of maps, `dynamic` blocks are
+/// expanded. Records the span of every attribute, block and literal element under `path`.
+pub fn eval_body(
+    body: &Body,
+    ev: &mut Evaluator<'_>,
+    path: &mut Vec<PathStep>,
+    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
+    file: &Arc<SourceFile>,
+    top: bool,
+) -> Value {
+    let mut map: BTreeMap<String, Value> = BTreeMap::new();
+    for s in body.iter() {
+        match s {
+            Structure::Attribute(a) => {
+                let key = a.key.as_str();
+                if top && RESOURCE_META_ATTRS.contains(&key) {
+                    continue;
+                }
+                path.push(PathStep::Attribute(key.to_string()));
+                record_spans(&a.value, path, spans, file, 0);
+                path.pop();
+                map.insert(key.to_string(), ev.eval_or_unknown(&a.value));
+            }
+            Structure::Block(b) => {
+                let ident = b.ident.as_str();
+                if top && RESOURCE_META_BLOCKS.contains(&ident) {
+                    continue;
+                }
+                if ident == "dynamic" {
+                    eval_dynamic(b, ev, path, spans, file, &mut map);
+                    continue;
+                }
+                let idx = push_block(&mut map, ident, Value::Null);
+                path.push(PathStep::Attribute(ident.to_string()));
+                path.push(PathStep::Index(idx));
+                if let Some(sp) = b.span() {
+                    spans.push((path.clone(), file.location(header(&file.source, sp))));
+                }
+                let v = eval_body(&b.body, ev, path, spans, file, false);
+                path.pop();
+                path.pop();
+                set_block(&mut map, ident, idx, v);
+            }
+        }
+    }
+    Value::Map(map)
+}
+
+fn eval_dynamic(
+    b: &Block,
+    ev: &mut Evaluator<'_>,
+    path: &mut Vec<PathStep>,
+    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
+    file: &Arc<SourceFile>,
+    map: &mut BTreeMap<String, Value>,
+) {
+    let Some(label) = b.labels.first().map(|l| l.as_str().to_string()) else {
+        return;
+    };
+    let Some(content) = b.body.get_blocks("content").next() else {
+        return;
+    };
+    let iterator = match b.body.get_attribute("iterator").map(|a| &a.value) {
+        Some(Expression::Variable(v)) => v.as_str().to_string(),
+        _ => label.clone(),
+    };
+    let for_each = b
+        .body
+        .get_attribute("for_each")
+        .map(|a| ev.eval_or_unknown(&a.value))
+        .unwrap_or(Value::Unknown);
+    let items = iter_items(&for_each).unwrap_or_else(|| vec![(Value::Unknown, Value::Unknown)]);
+    for (k, v) in items.into_iter().take(MAX_INSTANCES) {
+        let binding: BTreeMap<String, Value> = [("key".to_string(), k), ("value".to_string(), v)]
+            .into_iter()
+            .collect();
+        ev.push(&iterator, Value::Map(binding));
+        let idx = push_block(map, &label, Value::Null);
+        path.push(PathStep::Attribute(label.clone()));
+        path.push(PathStep::Index(idx));
+        if let Some(sp) = b.span() {
+            spans.push((path.clone(), file.location(header(&file.source, sp))));
+        }
+        let val = eval_body(&content.body, ev, path, spans, file, false);
+        path.pop();
+        path.pop();
+        ev.pop();
+        set_block(map, &label, idx, val);
+    }
+}
+
+/// Appends a placeholder block under `name`, returning its index.
+fn push_block(map: &mut BTreeMap<String, Value>, name: &str, v: Value) -> usize {
+    let entry = map
+        .entry(name.to_string())
+        .or_insert_with(|| Value::List(Vec::new()));
+    if !matches!(entry, Value::List(_)) {
+        *entry = Value::List(Vec::new());
+    }
+    match entry {
+        Value::List(l) => {
+            l.push(v);
+            l.len() - 1
+        }
+        _ => 0,
+    }
+}
+
+fn set_block(map: &mut BTreeMap<String, Value>, name: &str, idx: usize, v: Value) {
+    if let Some(Value::List(l)) = map.get_mut(name) {
+        if let Some(slot) = l.get_mut(idx) {
+            *slot = v;
+        }
+    }
+}
+
+fn record_spans(
+    expr: &Expression,
+    path: &mut Vec<PathStep>,
+    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
+    file: &Arc<SourceFile>,
+    depth: usize,
+) {
+    if let Some(sp) = expr.span() {
+        spans.push((path.clone(), file.location(sp)));
+    }
+    if depth >= MAX_SPAN_DEPTH {
+        return;
+    }
+    match expr {
+        Expression::Array(a) => {
+            for (i, e) in a.iter().enumerate() {
+                path.push(PathStep::Index(i));
+                record_spans(e, path, spans, file, depth + 1);
+                path.pop();
+            }
+        }
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                let key = match k {
+                    hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                    hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                        s.value().clone()
+                    }
+                    _ => continue,
+                };
+                path.push(PathStep::Attribute(key));
+                record_spans(v.expr(), path, spans, file, depth + 1);
+                path.pop();
+            }
+        }
+        Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => {
+            if let Some(arg) = f.args.iter().next() {
+                record_spans(arg, path, spans, file, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}

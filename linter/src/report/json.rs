@@ -1,0 +1,13 @@
+//! JSON output: `{"version", "findings": [...], "errors": [...]}`.
+
+use crate::LintReport;
+
+/// Renders `report` as pretty JSON.
+pub fn render(report: &LintReport) -> String {
+    let doc = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "findings": report.findings,
+        "errors": report.errors,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,82 @@
+//! Human-readable output: each finding with its source snippet underlined and the fix.
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::Buffer};
+
+use crate::finding::{path_to_string, Severity};
+use crate::LintReport;
+
+/// Renders `report`; ANSI colours when `color`.
+pub fn render(report: &LintReport, color: bool) -> String {
+    let mut files = SimpleFiles::new();
+    let mut ids = std::collections::BTreeMap::new();
+    for (name, f) in &report.files {
+        ids.insert(name.clone(), files.add(name.clone(), f.source.clone()));
+    }
+    let mut buf = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    let config = term::Config::default();
+    let mut plain = String::new();
+    for e in &report.errors {
+        let mut d = Diagnostic::error().with_message(e.message.clone());
+        if let Some(id) = ids.get(&e.location.file) {
+            let start = e.location.start_byte;
+            d = d.with_labels(vec![Label::primary(*id, start..start)]);
+        } else {
+            d = d.with_notes(vec![format!("at {}", e.location)]);
+        }
+        if term::emit(&mut buf, &config, &files, &d).is_err() {
+            plain.push_str(&format!("error: {}: {}\n", e.location, e.message));
+        }
+    }
+    for f in &report.findings {
+        let base = match f.severity {
+            Severity::Error => Diagnostic::error(),
+            Severity::Warning => Diagnostic::warning(),
+            Severity::Info => Diagnostic::note(),
+        };
+        let target = if f.attribute_path.is_empty() {
+            f.address.clone()
+        } else {
+            format!("{}.{}", f.address, path_to_string(&f.attribute_path))
+        };
+        let mut d = base
+            .with_code(f.rule_id.clone())
+            .with_message(f.message.clone())
+            .with_notes(vec![format!("fix: {}", f.fix)]);
+        match f
+            .location
+            .as_ref()
+            .and_then(|l| ids.get(&l.file).map(|id| (l, id)))
+        {
+            Some((l, id)) => {
+                d = d.with_labels(vec![
+                    Label::primary(*id, l.start_byte..l.end_byte).with_message(target)
+                ]);
+            }
+            None => {
+                d.notes.insert(0, format!("in {target}"));
+            }
+        }
+        if term::emit(&mut buf, &config, &files, &d).is_err() {
+            plain.push_str(&format!("{}[{}]: {}\n", f.severity, f.rule_id, f.message));
+        }
+    }
+    let mut out = String::from_utf8_lossy(buf.as_slice()).into_owned();
+    out.push_str(&plain);
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    out.push_str(&format!(
+        "{} error(s), {} warning(s), {} note(s) in {} file(s), {} resource(s); {} file(s) not parsed\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        report.files.len(),
+        report.resources,
+        report.errors.len()
+    ));
+    out
+}

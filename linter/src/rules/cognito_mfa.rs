@@ -1,0 +1,48 @@
+//! `cognito-mfa` (prod): Cognito user pools require MFA.
+
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+use crate::model::Value;
+
+/// The rule.
+pub struct CognitoMfa;
+
+static META: RuleMeta = RuleMeta {
+    id: "cognito-mfa",
+    severity: Severity::Error,
+    seed: SeedRef {
+        file: "001_352796ef1f4e6934.txt",
+        quote: "| **Cognito MFA** | Optional | ON |",
+    },
+    description: "With the prod profile, Cognito user pools set `mfa_configuration = \"ON\"` (the default is OFF).",
+    fix: "Set `mfa_configuration = \"ON\"` and configure `software_token_mfa_configuration`.",
+    checkov: &[],
+    trivy: &[],
+    prod_only: true,
+};
+
+impl Rule for CognitoMfa {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for r in ctx.model.of_types(&["aws_cognito_user_pool"]) {
+            let v = r.attributes.get("mfa_configuration");
+            let mode = match v {
+                Value::Null => Some("OFF"),
+                v => v.as_str(),
+            };
+            if let Some(m) = mode.filter(|m| !m.eq_ignore_ascii_case("ON")) {
+                out.push(ctx.finding(
+                    &META,
+                    r,
+                    crate::path!["mfa_configuration"],
+                    format!("MFA is `{m}`; prod requires `ON`"),
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,98 @@
+//! `ecs-ingress-only-from-alb`: the security groups of an ECS service admit only the ALB's
+//! security group. Follows references from `network_configuration.security_groups` to the
+//! groups' inline rules, `aws_security_group_rule` and `aws_vpc_security_group_ingress_rule`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::support::{ingress_rules, SourceKind};
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+
+/// The rule.
+pub struct EcsIngressOnlyFromAlb;
+
+static META: RuleMeta = RuleMeta {
+    id: "ecs-ingress-only-from-alb",
+    severity: Severity::Error,
+    seed: SeedRef {
+        file: "001_352796ef1f4e6934.txt",
+        quote: "Security Groups: Least privilege (ECS ← ALB only)",
+    },
+    description: "Security groups attached to an ECS service admit traffic only from the security group of an application load balancer.",
+    fix: "Replace the source with the ALB's security group (`referenced_security_group_id = aws_security_group.alb.id`).",
+    checkov: &[],
+    trivy: &[],
+    prod_only: false,
+};
+
+impl Rule for EcsIngressOnlyFromAlb {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let model = ctx.model;
+        // Security groups of application load balancers.
+        let mut alb_groups = BTreeSet::new();
+        for lb in model.of_types(&["aws_lb", "aws_alb"]) {
+            match lb.attributes.get("load_balancer_type").as_str() {
+                None | Some("application") => {}
+                Some(_) => continue,
+            }
+            for (_, g) in lb.attributes.get("security_groups").elements() {
+                if let Some(sg) = g.as_reference().and_then(|r| model.resolve(r)) {
+                    alb_groups.insert(sg.address.clone());
+                }
+            }
+        }
+        // Security groups of ECS services (group address -> first service using it).
+        let mut ecs_groups: BTreeMap<String, String> = BTreeMap::new();
+        for svc in model.of_types(&["aws_ecs_service"]) {
+            for (_, nc) in svc.attributes.blocks("network_configuration") {
+                for (_, g) in nc.get("security_groups").elements() {
+                    let Some(sg) = g.as_reference().and_then(|r| model.resolve(r)) else {
+                        continue;
+                    };
+                    if sg.resource_type == "aws_security_group" && !alb_groups.contains(&sg.address)
+                    {
+                        ecs_groups
+                            .entry(sg.address.clone())
+                            .or_insert_with(|| svc.address.clone());
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for ing in ingress_rules(model) {
+            let Some(group) = ing.group.as_deref() else {
+                continue;
+            };
+            let Some(service) = ecs_groups.get(group) else {
+                continue;
+            };
+            for src in &ing.sources {
+                let what = match &src.kind {
+                    SourceKind::Cidr(c) => format!("CIDR `{c}`"),
+                    SourceKind::SecurityGroup(r) => match model.resolve(r) {
+                        Some(sg) if alb_groups.contains(&sg.address) => continue,
+                        Some(sg) if !alb_groups.is_empty() => {
+                            format!("security group `{}` (not an ALB's)", sg.address)
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                out.push(ctx.finding(
+                    &META,
+                    ing.resource,
+                    src.path.clone(),
+                    format!(
+                        "`{group}` (used by ECS service `{service}`) admits {what} on {}",
+                        ing.ports()
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}

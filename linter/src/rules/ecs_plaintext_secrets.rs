@@ -1,0 +1,85 @@
+//! `ecs-plaintext-secrets`: ECS container definitions pass secrets through `secrets`, not
+//! plaintext `environment` values.
+
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+use crate::model::Value;
+
+/// The rule.
+pub struct EcsPlaintextSecrets;
+
+static META: RuleMeta = RuleMeta {
+    id: "ecs-plaintext-secrets",
+    severity: Severity::Error,
+    seed: SeedRef {
+        file: "001_352796ef1f4e6934.txt",
+        quote: "Secrets Manager for database credentials",
+    },
+    description: "ECS task definitions do not put passwords, tokens or keys in a container's `environment`: they are readable by anyone who can describe the task definition.",
+    fix: "Move the value to Secrets Manager or SSM Parameter Store and reference it from the container's `secrets` list (`valueFrom`).",
+    checkov: &["CKV_AWS_97"],
+    trivy: &["AVD-AWS-0036"],
+    prod_only: false,
+};
+
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+impl Rule for EcsPlaintextSecrets {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for r in ctx.model.of_types(&["aws_ecs_task_definition"]) {
+            let decoded;
+            let defs = match r.attributes.get("container_definitions") {
+                Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                    Ok(j) => {
+                        decoded = Value::from_json(&j);
+                        &decoded
+                    }
+                    Err(_) => continue,
+                },
+                v @ Value::List(_) => v,
+                _ => continue,
+            };
+            for (i, c) in defs.elements() {
+                for (j, env) in c.get("environment").elements() {
+                    let (Some(name), Some(value)) =
+                        (env.get("name").as_str(), env.get("value").as_str())
+                    else {
+                        continue;
+                    };
+                    let upper = name.to_ascii_uppercase();
+                    if value.is_empty()
+                        || value.starts_with("${")
+                        || !SECRET_WORDS.iter().any(|w| upper.contains(w))
+                    {
+                        continue;
+                    }
+                    out.push(ctx.finding(
+                        &META,
+                        r,
+                        crate::path!["container_definitions", i, "environment", j, "value"],
+                        format!(
+                            "container `{}` gets `{name}` as a plaintext environment variable",
+                            c.get("name").as_str().unwrap_or("?")
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}

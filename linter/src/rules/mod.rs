@@ -1,0 +1,131 @@
+//! The rules: one file per rule, each a [`Rule`] with its [`RuleMeta`], and the registry.
+
+use crate::finding::{Finding, PathStep, Profile, Severity};
+use crate::model::{Model, Resource};
+
+pub mod support;
+
+mod alb_https;
+mod backend_s3_encrypted_locked;
+mod cognito_mfa;
+mod db_password_plaintext;
+mod dynamodb_pitr;
+mod ebs_encrypted;
+mod ec2_imdsv2;
+mod ecs_ingress_only_from_alb;
+mod ecs_no_public_ip;
+mod ecs_plaintext_secrets;
+mod iam_no_wildcard;
+mod rds_backup_retention;
+mod rds_not_public;
+mod rds_storage_encrypted;
+mod s3_public_access_blocked;
+mod s3_state_versioning;
+mod sg_app_port_open;
+mod sg_db_port_open;
+mod sg_ssh_rdp_open;
+mod sns_encrypted;
+mod sqs_encrypted;
+mod vpc_flow_logs;
+
+/// The seed document sentence a rule enforces.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct SeedRef {
+    /// File under `shared/seeds/`.
+    pub file: &'static str,
+    /// The sentence, quoted verbatim.
+    pub quote: &'static str,
+}
+
+/// What a rule is: its id, severity, seed reference, description and equivalents elsewhere.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct RuleMeta {
+    /// Kebab-case id, e.g. `iam-no-wildcard`.
+    pub id: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// The seed sentence enforced.
+    pub seed: SeedRef,
+    /// One-line description.
+    pub description: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// Equivalent Checkov check ids.
+    pub checkov: &'static [&'static str],
+    /// Equivalent Trivy (tfsec) ids.
+    pub trivy: &'static [&'static str],
+    /// Only checked with `--profile prod`.
+    pub prod_only: bool,
+}
+
+/// What a rule sees: the model and the profile.
+pub struct Context<'a> {
+    /// The resources.
+    pub model: &'a Model,
+    /// The sizing profile.
+    pub profile: Profile,
+}
+
+impl Context<'_> {
+    /// A finding of rule `meta` on `resource` at `path`.
+    pub fn finding(
+        &self,
+        meta: &RuleMeta,
+        resource: &Resource,
+        path: Vec<PathStep>,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule_id: meta.id.to_string(),
+            severity: meta.severity,
+            message,
+            fix: meta.fix.to_string(),
+            address: resource.address.clone(),
+            location: resource.location_of(&path),
+            attribute_path: path,
+        }
+    }
+}
+
+/// A policy rule.
+pub trait Rule: Send + Sync {
+    /// The rule's metadata.
+    fn meta(&self) -> &'static RuleMeta;
+    /// The findings on the model; must never report a value that is unknown.
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding>;
+}
+
+static RULES: &[&dyn Rule] = &[
+    &iam_no_wildcard::IamNoWildcard,
+    &sg_ssh_rdp_open::SgSshRdpOpen,
+    &sg_app_port_open::SgAppPortOpen,
+    &sg_db_port_open::SgDbPortOpen,
+    &ecs_ingress_only_from_alb::EcsIngressOnlyFromAlb,
+    &ecs_no_public_ip::EcsNoPublicIp,
+    &alb_https::AlbHttps,
+    &rds_storage_encrypted::RdsStorageEncrypted,
+    &sns_encrypted::SnsEncrypted,
+    &sqs_encrypted::SqsEncrypted,
+    &ebs_encrypted::EbsEncrypted,
+    &rds_not_public::RdsNotPublic,
+    &db_password_plaintext::DbPasswordPlaintext,
+    &backend_s3_encrypted_locked::BackendS3EncryptedLocked,
+    &s3_public_access_blocked::S3PublicAccessBlocked,
+    &ec2_imdsv2::Ec2Imdsv2,
+    &ecs_plaintext_secrets::EcsPlaintextSecrets,
+    &s3_state_versioning::S3StateVersioning,
+    &rds_backup_retention::RdsBackupRetention,
+    &dynamodb_pitr::DynamodbPitr,
+    &vpc_flow_logs::VpcFlowLogs,
+    &cognito_mfa::CognitoMfa,
+];
+
+/// Every rule, in a stable order.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+/// The rule with id `id`.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.meta().id == id)
+}

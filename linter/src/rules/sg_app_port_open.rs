@@ -1,0 +1,65 @@
+//! `sg-app-port-open`: an application port (anything but 80/443) open to the whole internet.
+
+use super::sg_db_port_open::DB_PORTS;
+use super::support::{ingress_rules, is_world, SourceKind};
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+
+/// The rule.
+pub struct SgAppPortOpen;
+
+static META: RuleMeta = RuleMeta {
+    id: "sg-app-port-open",
+    severity: Severity::Warning,
+    seed: SeedRef {
+        file: "000_d9fe8049713b8c54.txt",
+        quote: "FastAPI: 0.0.0.0/0:8000",
+    },
+    description: "Security group ingress opens an application port (not 80/443) to the whole internet, bypassing a load balancer or TLS.",
+    fix: "Put the service behind an ALB with HTTPS and admit only the ALB's security group, or restrict the CIDR.",
+    checkov: &["CKV_AWS_260", "CKV_AWS_277"],
+    trivy: &["AVD-AWS-0107"],
+    prod_only: false,
+};
+
+/// Ports other rules report (or that are fine to open): web, SSH/RDP and database ports.
+fn covered_elsewhere(port: i64) -> bool {
+    matches!(port, 80 | 443 | 22 | 3389) || DB_PORTS.iter().any(|(p, _)| *p == port)
+}
+
+impl Rule for SgAppPortOpen {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for ing in ingress_rules(ctx.model) {
+            let flagged = if ing.all_ports {
+                true
+            } else {
+                match (ing.tcp, ing.from_port, ing.to_port) {
+                    (Some(true), Some(a), Some(b)) if a == b => !covered_elsewhere(a),
+                    (Some(true), Some(a), Some(b)) => a < b,
+                    _ => false,
+                }
+            };
+            if !flagged {
+                continue;
+            }
+            for src in &ing.sources {
+                if let SourceKind::Cidr(c) = &src.kind {
+                    if is_world(c) {
+                        out.push(ctx.finding(
+                            &META,
+                            ing.resource,
+                            src.path.clone(),
+                            format!("{} open to `{c}`", ing.ports()),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,85 @@
+//! `sg-db-port-open`: database, cache or NFS ports open to a CIDR outside the VPC.
+
+use super::support::{cidr_contains, ingress_rules, is_private, referenced, SourceKind};
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+
+/// The rule.
+pub struct SgDbPortOpen;
+
+/// Database, cache and file-share ports, with their service names.
+pub const DB_PORTS: &[(i64, &str)] = &[
+    (5432, "PostgreSQL"),
+    (3306, "MySQL"),
+    (6379, "Redis"),
+    (2049, "NFS"),
+    (27017, "MongoDB/DocumentDB"),
+];
+
+static META: RuleMeta = RuleMeta {
+    id: "sg-db-port-open",
+    severity: Severity::Error,
+    seed: SeedRef {
+        file: "002_97f35d77c6407a0d.txt",
+        quote: "WEB_SG -->|PostgreSQL 5432| RDS_SG",
+    },
+    description: "Security group ingress opens a database, cache or NFS port (5432, 3306, 6379, 2049, 27017) to a CIDR outside the VPC.",
+    fix: "Admit only the client tier's security group (`referenced_security_group_id` / `source_security_group_id`), or CIDRs inside the VPC.",
+    checkov: &["CKV_AWS_260"],
+    trivy: &["AVD-AWS-0107"],
+    prod_only: false,
+};
+
+impl Rule for SgDbPortOpen {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for ing in ingress_rules(ctx.model) {
+            let names: Vec<String> = DB_PORTS
+                .iter()
+                .filter(|(p, _)| ing.covers(*p) == Some(true))
+                .map(|(p, n)| format!("{n} ({p})"))
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            // The VPC's CIDR, when the group's `vpc_id` points to an `aws_vpc` with a literal one.
+            let vpc_cidr = ing
+                .group
+                .as_deref()
+                .and_then(|g| ctx.model.get(g))
+                .and_then(|sg| referenced(ctx.model, sg.attributes.get("vpc_id")))
+                .and_then(|vpc| {
+                    vpc.attributes
+                        .get("cidr_block")
+                        .as_str()
+                        .map(str::to_string)
+                });
+            for src in &ing.sources {
+                let SourceKind::Cidr(c) = &src.kind else {
+                    continue;
+                };
+                let outside = match &vpc_cidr {
+                    Some(vpc) => cidr_contains(vpc, c).map(|inside| !inside),
+                    None => is_private(c).map(|private| !private),
+                };
+                if outside == Some(true) {
+                    let where_ = match &vpc_cidr {
+                        Some(v) => format!("outside the VPC ({v})"),
+                        None => "outside private address space".to_string(),
+                    };
+                    out.push(ctx.finding(
+                        &META,
+                        ing.resource,
+                        src.path.clone(),
+                        format!("{} open to `{c}`, {where_}", names.join(", ")),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,55 @@
+//! `sg-ssh-rdp-open`: SSH (22) or RDP (3389) open to `0.0.0.0/0` or `::/0`.
+
+use super::support::{ingress_rules, is_world, SourceKind};
+use super::{Context, Rule, RuleMeta, SeedRef};
+use crate::finding::{Finding, Severity};
+
+/// The rule.
+pub struct SgSshRdpOpen;
+
+static META: RuleMeta = RuleMeta {
+    id: "sg-ssh-rdp-open",
+    severity: Severity::Warning,
+    seed: SeedRef {
+        file: "000_d9fe8049713b8c54.txt",
+        quote: "SSH: 0.0.0.0/0:22",
+    },
+    description: "Security group ingress opens SSH (22) or RDP (3389) to the whole internet.",
+    fix: "Restrict the source to an admin CIDR or a bastion's security group, or use SSM Session Manager instead of SSH.",
+    checkov: &["CKV_AWS_24", "CKV_AWS_25"],
+    trivy: &["AVD-AWS-0107"],
+    prod_only: false,
+};
+
+impl Rule for SgSshRdpOpen {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for ing in ingress_rules(ctx.model) {
+            let ports: Vec<&str> = [(22, "SSH (22)"), (3389, "RDP (3389)")]
+                .iter()
+                .filter(|(p, _)| ing.covers(*p) == Some(true))
+                .map(|(_, n)| *n)
+                .collect();
+            if ports.is_empty() {
+                continue;
+            }
+            for src in &ing.sources {
+                if let SourceKind::Cidr(c) = &src.kind {
+                    if is_world(c) {
+                        out.push(ctx.finding(
+                            &META,
+                            ing.resource,
+                            src.path.clone(),
+                            format!("{} open to `{c}`", ports.join(" and ")),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,488 @@
+//! Helpers shared by rules: security-group ingress in all three styles, CIDRs, IAM statements.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::finding::PathStep;
+use crate::model::{Model, Reference, Resource, Value};
+
+/// Builds a path from attribute names and indexes: `path!["ingress", 0, "cidr_blocks"]`.
+#[macro_export]
+macro_rules! path {
+    ($($step:expr),* $(,)?) => {
+        vec![$($crate::rules::support::IntoStep::into_step($step)),*]
+    };
+}
+
+/// Conversion used by [`path!`].
+pub trait IntoStep {
+    /// The path step.
+    fn into_step(self) -> PathStep;
+}
+impl IntoStep for &str {
+    fn into_step(self) -> PathStep {
+        PathStep::Attribute(self.to_string())
+    }
+}
+impl IntoStep for usize {
+    fn into_step(self) -> PathStep {
+        PathStep::Index(self)
+    }
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    /// A CIDR block.
+    Cidr(String),
+    /// Another security group, by reference.
+    SecurityGroup(Reference),
+    /// A security group given by a literal id (`sg-...`).
+    SecurityGroupId(String),
+    /// The group itself.
+    SelfRef,
+    /// A managed prefix list.
+    PrefixList,
+    /// Not known before apply.
+    Unknown,
+}
+
+/// One source of an ingress rule, with the attribute path where it is written.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// What it is.
+    pub kind: SourceKind,
+    /// Its attribute path in the resource.
+    pub path: Vec<PathStep>,
+}
+
+/// One ingress rule, in whichever of the three styles it is written.
+#[derive(Debug, Clone)]
+pub struct Ingress<'a> {
+    /// The resource that holds the rule.
+    pub resource: &'a Resource,
+    /// Path of the rule in the resource (`ingress[0]` for inline rules, empty otherwise).
+    pub base: Vec<PathStep>,
+    /// Address of the `aws_security_group` it belongs to, when known.
+    pub group: Option<String>,
+    /// First port, `None` when unknown. All ports when `all_ports`.
+    pub from_port: Option<i64>,
+    /// Last port.
+    pub to_port: Option<i64>,
+    /// Protocol is `-1`/`all`: every port.
+    pub all_ports: bool,
+    /// Protocol is known to be TCP or all.
+    pub tcp: Option<bool>,
+    /// Sources.
+    pub sources: Vec<Source>,
+}
+
+impl Ingress<'_> {
+    /// Whether the rule admits TCP `port`: `Some(true/false)`, or `None` when unknown.
+    pub fn covers(&self, port: i64) -> Option<bool> {
+        if self.all_ports {
+            return Some(true);
+        }
+        if !self.tcp? {
+            return Some(false);
+        }
+        Some(self.from_port? <= port && port <= self.to_port?)
+    }
+
+    /// Port range as text.
+    pub fn ports(&self) -> String {
+        match (self.all_ports, self.from_port, self.to_port) {
+            (true, _, _) => "all ports".into(),
+            (_, Some(a), Some(b)) if a == b => format!("port {a}"),
+            (_, Some(a), Some(b)) => format!("ports {a}-{b}"),
+            _ => "unknown ports".into(),
+        }
+    }
+}
+
+fn protocol(v: &Value) -> (bool, Option<bool>) {
+    match v {
+        Value::Null => (false, Some(true)),
+        v => match v.to_template_string().map(|s| s.to_ascii_lowercase()) {
+            Some(p) if p == "-1" || p == "all" => (true, Some(true)),
+            Some(p) if p == "tcp" || p == "6" => (false, Some(true)),
+            Some(_) => (false, Some(false)),
+            None => (false, None),
+        },
+    }
+}
+
+fn push_cidrs(v: &Value, path: Vec<PathStep>, out: &mut Vec<Source>) {
+    match v {
+        Value::Null => {}
+        Value::List(l) => {
+            for (i, e) in l.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(PathStep::Index(i));
+                let kind = match e {
+                    Value::String(s) => SourceKind::Cidr(s.clone()),
+                    _ => SourceKind::Unknown,
+                };
+                out.push(Source { kind, path: p });
+            }
+        }
+        Value::String(s) => out.push(Source {
+            kind: SourceKind::Cidr(s.clone()),
+            path,
+        }),
+        _ => out.push(Source {
+            kind: SourceKind::Unknown,
+            path,
+        }),
+    }
+}
+
+fn push_groups(v: &Value, path: Vec<PathStep>, out: &mut Vec<Source>) {
+    let kind_of = |e: &Value| match e {
+        Value::Reference(r) => SourceKind::SecurityGroup(r.clone()),
+        Value::String(s) => SourceKind::SecurityGroupId(s.clone()),
+        _ => SourceKind::Unknown,
+    };
+    match v {
+        Value::Null => {}
+        Value::List(l) => {
+            for (i, e) in l.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(PathStep::Index(i));
+                out.push(Source {
+                    kind: kind_of(e),
+                    path: p,
+                });
+            }
+        }
+        e => out.push(Source {
+            kind: kind_of(e),
+            path,
+        }),
+    }
+}
+
+fn group_of(v: &Value, model: &Model) -> Option<String> {
+    let r = v.as_reference()?;
+    model.resolve(r).map(|res| res.address.clone())
+}
+
+/// Every ingress rule in the model, inline or separate, including `dynamic` ones.
+pub fn ingress_rules(model: &Model) -> Vec<Ingress<'_>> {
+    let mut out = Vec::new();
+    for r in &model.resources {
+        if r.mode != crate::model::Mode::Managed {
+            continue;
+        }
+        let a = &r.attributes;
+        match r.resource_type.as_str() {
+            "aws_security_group" => {
+                for (i, b) in a.blocks("ingress") {
+                    let base = crate::path!["ingress", i];
+                    let (all_ports, tcp) = protocol(b.get("protocol"));
+                    let mut sources = Vec::new();
+                    let sub = |name: &str| {
+                        let mut p = base.clone();
+                        p.push(PathStep::attr(name));
+                        p
+                    };
+                    push_cidrs(b.get("cidr_blocks"), sub("cidr_blocks"), &mut sources);
+                    push_cidrs(
+                        b.get("ipv6_cidr_blocks"),
+                        sub("ipv6_cidr_blocks"),
+                        &mut sources,
+                    );
+                    push_groups(
+                        b.get("security_groups"),
+                        sub("security_groups"),
+                        &mut sources,
+                    );
+                    push_self(b.get("self"), sub("self"), &mut sources);
+                    push_prefix(
+                        b.get("prefix_list_ids"),
+                        sub("prefix_list_ids"),
+                        &mut sources,
+                    );
+                    out.push(Ingress {
+                        resource: r,
+                        base,
+                        group: Some(r.address.clone()),
+                        from_port: b.get("from_port").as_i64(),
+                        to_port: b.get("to_port").as_i64(),
+                        all_ports,
+                        tcp,
+                        sources,
+                    });
+                }
+            }
+            "aws_security_group_rule" => {
+                match a.get("type").as_str() {
+                    Some("ingress") => {}
+                    _ => continue,
+                }
+                let (all_ports, tcp) = protocol(a.get("protocol"));
+                let mut sources = Vec::new();
+                push_cidrs(
+                    a.get("cidr_blocks"),
+                    crate::path!["cidr_blocks"],
+                    &mut sources,
+                );
+                push_cidrs(
+                    a.get("ipv6_cidr_blocks"),
+                    crate::path!["ipv6_cidr_blocks"],
+                    &mut sources,
+                );
+                push_groups(
+                    a.get("source_security_group_id"),
+                    crate::path!["source_security_group_id"],
+                    &mut sources,
+                );
+                push_self(a.get("self"), crate::path!["self"], &mut sources);
+                push_prefix(
+                    a.get("prefix_list_ids"),
+                    crate::path!["prefix_list_ids"],
+                    &mut sources,
+                );
+                out.push(Ingress {
+                    resource: r,
+                    base: Vec::new(),
+                    group: group_of(a.get("security_group_id"), model),
+                    from_port: a.get("from_port").as_i64(),
+                    to_port: a.get("to_port").as_i64(),
+                    all_ports,
+                    tcp,
+                    sources,
+                });
+            }
+            "aws_vpc_security_group_ingress_rule" => {
+                let (all_ports, tcp) = match a.get("ip_protocol") {
+                    Value::Null => (false, None),
+                    v => protocol(v),
+                };
+                let mut sources = Vec::new();
+                push_cidrs(a.get("cidr_ipv4"), crate::path!["cidr_ipv4"], &mut sources);
+                push_cidrs(a.get("cidr_ipv6"), crate::path!["cidr_ipv6"], &mut sources);
+                push_groups(
+                    a.get("referenced_security_group_id"),
+                    crate::path!["referenced_security_group_id"],
+                    &mut sources,
+                );
+                push_prefix(
+                    a.get("prefix_list_id"),
+                    crate::path!["prefix_list_id"],
+                    &mut sources,
+                );
+                out.push(Ingress {
+                    resource: r,
+                    base: Vec::new(),
+                    group: group_of(a.get("security_group_id"), model),
+                    from_port: a.get("from_port").as_i64(),
+                    to_port: a.get("to_port").as_i64(),
+                    all_ports,
+                    tcp,
+                    sources,
+                });
+            }
+            "blueprint_ml_host" => {
+                let mut ssh = Vec::new();
+                push_cidrs(
+                    a.get("ssh_cidr_blocks"),
+                    crate::path!["ssh_cidr_blocks"],
+                    &mut ssh,
+                );
+                out.push(Ingress {
+                    resource: r,
+                    base: Vec::new(),
+                    group: None,
+                    from_port: Some(22),
+                    to_port: Some(22),
+                    all_ports: false,
+                    tcp: Some(true),
+                    sources: ssh,
+                });
+                let mut app = Vec::new();
+                push_cidrs(
+                    a.get("app_cidr_blocks"),
+                    crate::path!["app_cidr_blocks"],
+                    &mut app,
+                );
+                let port = match a.get("app_port") {
+                    Value::Null => Some(8000),
+                    v => v.as_i64(),
+                };
+                out.push(Ingress {
+                    resource: r,
+                    base: Vec::new(),
+                    group: None,
+                    from_port: port,
+                    to_port: port,
+                    all_ports: false,
+                    tcp: Some(true),
+                    sources: app,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn push_self(v: &Value, path: Vec<PathStep>, out: &mut Vec<Source>) {
+    match v.as_bool() {
+        Some(true) => out.push(Source {
+            kind: SourceKind::SelfRef,
+            path,
+        }),
+        Some(false) => {}
+        None if v.is_null() => {}
+        None => out.push(Source {
+            kind: SourceKind::Unknown,
+            path,
+        }),
+    }
+}
+
+fn push_prefix(v: &Value, path: Vec<PathStep>, out: &mut Vec<Source>) {
+    match v {
+        Value::Null => {}
+        Value::List(l) if l.is_empty() => {}
+        _ => out.push(Source {
+            kind: SourceKind::PrefixList,
+            path,
+        }),
+    }
+}
+
+/// Whether `cidr` is the whole IPv4 or IPv6 internet.
+pub fn is_world(cidr: &str) -> bool {
+    matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// Parses a CIDR (a bare address counts as a host route).
+pub fn parse_cidr(cidr: &str) -> Option<IpNet> {
+    let c = cidr.trim();
+    c.parse::<IpNet>()
+        .ok()
+        .or_else(|| c.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+/// Whether `cidr` lies inside private address space (RFC 1918, RFC 6598 or IPv6 ULA).
+pub fn is_private(cidr: &str) -> Option<bool> {
+    let net = parse_cidr(cidr)?;
+    let private: [&str; 5] = [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "fc00::/7",
+    ];
+    Some(private.iter().any(|p| {
+        p.parse::<IpNet>()
+            .map(|p: IpNet| p.contains(&net))
+            .unwrap_or(false)
+    }))
+}
+
+/// Whether `inner` lies inside `outer`.
+pub fn cidr_contains(outer: &str, inner: &str) -> Option<bool> {
+    Some(parse_cidr(outer)?.contains(&parse_cidr(inner)?))
+}
+
+/// One IAM policy statement, normalized from JSON or from a policy document block.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// `Allow` (default) or `Deny`.
+    pub allow: bool,
+    /// Actions (`None` element: unknown).
+    pub actions: Vec<Option<String>>,
+    /// Resources.
+    pub resources: Vec<Option<String>>,
+    /// Path of the statement in the resource.
+    pub path: Vec<PathStep>,
+    /// Path of the actions list.
+    pub actions_path: Vec<PathStep>,
+    /// Path of the resources list.
+    pub resources_path: Vec<PathStep>,
+}
+
+fn strings(v: &Value) -> Vec<Option<String>> {
+    match v {
+        Value::Null => Vec::new(),
+        Value::List(l) => l.iter().map(|e| e.as_str().map(str::to_string)).collect(),
+        Value::String(s) => vec![Some(s.clone())],
+        _ => vec![None],
+    }
+}
+
+/// Statements of a JSON policy held in `v` (a JSON string or an already-decoded object).
+/// `path` is the attribute holding the policy.
+pub fn json_policy_statements(v: &Value, path: &[PathStep]) -> Vec<Statement> {
+    let decoded;
+    let doc = match v {
+        Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(j) => {
+                decoded = Value::from_json(&j);
+                &decoded
+            }
+            Err(_) => return Vec::new(),
+        },
+        Value::Map(_) => v,
+        _ => return Vec::new(),
+    };
+    let stmts = match doc.get("Statement") {
+        Value::List(l) => l.iter().enumerate().collect::<Vec<_>>(),
+        m @ Value::Map(_) => vec![(0, m)],
+        _ => Vec::new(),
+    };
+    stmts
+        .into_iter()
+        .map(|(i, s)| {
+            let mut p = path.to_vec();
+            p.extend([PathStep::attr("Statement"), PathStep::Index(i)]);
+            let sub = |k: &str| {
+                let mut q = p.clone();
+                q.push(PathStep::attr(k));
+                q
+            };
+            Statement {
+                allow: s.get("Effect").as_str() != Some("Deny"),
+                actions: strings(s.get("Action")),
+                resources: strings(s.get("Resource")),
+                actions_path: sub("Action"),
+                resources_path: sub("Resource"),
+                path: p,
+            }
+        })
+        .collect()
+}
+
+/// Statements of an `aws_iam_policy_document` data source, or of a composite's
+/// `{actions, resources, effect}` objects under `attr`.
+pub fn block_statements(attrs: &Value, attr: &str) -> Vec<Statement> {
+    attrs
+        .blocks(attr)
+        .into_iter()
+        .map(|(i, s)| {
+            let p = crate::path![attr, i];
+            let sub = |k: &str| {
+                let mut q = p.clone();
+                q.push(PathStep::attr(k));
+                q
+            };
+            Statement {
+                allow: !matches!(s.get("effect").as_str(), Some(e) if e.eq_ignore_ascii_case("deny")),
+                actions: strings(s.get("actions")),
+                resources: strings(s.get("resources")),
+                actions_path: sub("actions"),
+                resources_path: sub("resources"),
+                path: p,
+            }
+        })
+        .collect()
+}
+
+/// The resource a reference attribute (e.g. `vpc_id = aws_vpc.main.id`) points to.
+pub fn referenced<'m>(model: &'m Model, v: &Value) -> Option<&'m Resource> {
+    model.resolve(v.as_reference()?)
+}

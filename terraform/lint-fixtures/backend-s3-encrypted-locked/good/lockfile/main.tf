@@ -1,0 +1,9 @@
+terraform {
+  backend "s3" {
+    bucket       = "aplicacion-senas-terraform-state"
+    key          = "dev/terraform.tfstate"
+    region       = "us-east-2"
+    encrypt      = true
+    use_lockfile = true
+  }
+}

@@ -1,0 +1,38 @@
+resource "aws_ebs_volume" "data" {
+  availability_zone = "us-east-2a"
+  size              = 50
+}
+
+resource "aws_instance" "file_server" {
+  ami           = "ami-123"
+  instance_type = "t3.small"
+
+  root_block_device {
+    volume_size = 50
+  }
+
+  ebs_block_device {
+    device_name = "/dev/sdf"
+    volume_size = 100
+    encrypted   = false
+  }
+
+  metadata_options {
+    http_tokens = "required"
+  }
+}
+
+resource "aws_launch_template" "workers" {
+  name = "workers"
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size = 20
+    }
+  }
+
+  metadata_options {
+    http_tokens = "required"
+  }
+}

@@ -1,0 +1,15 @@
+resource "aws_db_instance" "videos" {
+  identifier                  = "anb-db"
+  engine                      = "postgres"
+  instance_class              = "db.t3.micro"
+  storage_encrypted           = true
+  publicly_accessible         = false
+  manage_master_user_password = true
+}
+
+resource "aws_rds_cluster_instance" "content" {
+  identifier         = "content-db-1"
+  cluster_identifier = "content-db"
+  instance_class     = "db.serverless"
+  engine             = "aurora-postgresql"
+}

@@ -1,0 +1,170 @@
+//! One object per test: moto, an optional fault proxy, the installed plugin and a unique tag.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use anyhow::{anyhow, Result};
+
+use crate::aws::AwsProbe;
+use crate::mirror::{self, Installed};
+use crate::moto::{MotoOptions, MotoServer};
+use crate::proxy::FaultProxy;
+use crate::terraform::TfWorkdir;
+
+/// Tag key the harness puts on everything a test creates (through the provider's default_tags).
+pub const TEST_TAG_KEY: &str = "blueprint-test";
+
+/// Services the provider block points at the test endpoint.
+pub const SERVICES: &[&str] = &[
+    "autoscaling",
+    "dynamodb",
+    "ec2",
+    "ecs",
+    "elbv2",
+    "iam",
+    "logs",
+    "s3",
+    "sts",
+];
+
+static INSTALLED: OnceLock<Result<Installed, String>> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The plugin installed once per test process into `<target>/<profile>/e2e-mirror`.
+pub fn installed_provider() -> Result<&'static Installed> {
+    INSTALLED
+        .get_or_init(|| {
+            let dir = crate::paths::target_profile_dir().join("e2e-mirror");
+            crate::paths::provider_binary()
+                .and_then(|bin| mirror::install(&bin, &dir.join("mirror"), &dir.join("terraform.rc")))
+                .map_err(|e| format!("{e:#}"))
+        })
+        .as_ref()
+        .map_err(|e| anyhow!("installing the provider into the mirror: {e}"))
+}
+
+/// A test's world.
+pub struct Harness {
+    /// The AWS-compatible endpoint.
+    pub moto: MotoServer,
+    /// The fault proxy, when the test asked for one (it then fronts every endpoint).
+    pub proxy: Option<FaultProxy>,
+    /// The value of [`TEST_TAG_KEY`] on everything this test creates.
+    pub tag: String,
+    installed: &'static Installed,
+}
+
+impl Harness {
+    /// moto with the defaults, no proxy.
+    pub fn start() -> Result<Self> {
+        Self::start_with(MotoOptions::default(), false)
+    }
+
+    /// moto with the defaults and a fault proxy in front of it.
+    pub fn start_with_proxy() -> Result<Self> {
+        Self::start_with(MotoOptions::default(), true)
+    }
+
+    /// moto with `options`, and a proxy if `proxy`.
+    pub fn start_with(options: MotoOptions, proxy: bool) -> Result<Self> {
+        let installed = installed_provider()?;
+        let moto = MotoServer::start_with(options)?;
+        let proxy = if proxy {
+            Some(FaultProxy::start(&moto.endpoint())?)
+        } else {
+            None
+        };
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        Ok(Self {
+            moto,
+            proxy,
+            tag: format!("t{}-{n}", std::process::id()),
+            installed,
+        })
+    }
+
+    /// Where the provider sends requests: the proxy if there is one, else moto.
+    pub fn endpoint(&self) -> String {
+        match &self.proxy {
+            Some(p) => p.endpoint(),
+            None => self.moto.endpoint(),
+        }
+    }
+
+    /// The fault proxy; panics with a clear message if the test did not start one.
+    pub fn proxy(&self) -> &FaultProxy {
+        match &self.proxy {
+            Some(p) => p,
+            None => panic!("this test did not start the harness with a proxy"),
+        }
+    }
+
+    /// The installation (mirror and CLI config) the working dirs use.
+    pub fn installed(&self) -> &Installed {
+        self.installed
+    }
+
+    /// A `terraform { required_providers }` block plus a provider block aimed at the endpoint,
+    /// with `extra` lines inside the provider block.
+    pub fn provider_config(&self, extra: &str) -> String {
+        let endpoints: String = SERVICES
+            .iter()
+            .map(|s| format!("    {s} = \"{}\"\n", self.endpoint()))
+            .collect();
+        format!(
+            r#"terraform {{
+  required_providers {{
+    blueprint = {{
+      source  = "blueprint-iac/blueprint"
+      version = "{version}"
+    }}
+  }}
+}}
+
+provider "blueprint" {{
+  region            = "us-east-1"
+  s3_use_path_style = true
+{extra}
+  endpoints {{
+{endpoints}  }}
+
+  default_tags {{
+    tags = {{
+      "{TEST_TAG_KEY}" = "{tag}"
+    }}
+  }}
+}}
+"#,
+            version = mirror::VERSION,
+            tag = self.tag,
+        )
+    }
+
+    /// Credentials moto accepts, for the CLI's environment.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ]
+    }
+
+    /// A working dir whose `main.tf` is the provider config followed by `config`.
+    pub fn workdir(&self, config: &str) -> Result<TfWorkdir> {
+        self.workdir_with_provider("", config)
+    }
+
+    /// Like [`Harness::workdir`], with extra provider-block lines.
+    pub fn workdir_with_provider(&self, provider_extra: &str, config: &str) -> Result<TfWorkdir> {
+        let wd = TfWorkdir::new(&self.installed.cli_config, &self.aws_env())?;
+        wd.write(
+            "main.tf",
+            &format!("{}\n{config}", self.provider_config(provider_extra)),
+        )?;
+        Ok(wd)
+    }
+
+    /// SDK clients straight to moto (never through the proxy).
+    pub fn probe(&self) -> AwsProbe {
+        AwsProbe::new(&self.moto.endpoint())
+    }
+}

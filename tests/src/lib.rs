@@ -1,0 +1,25 @@
+//! End-to-end harness shared by every Blueprint test that needs real components.
+//!
+//! - [`moto::MotoServer`]: an AWS-compatible endpoint on a free loopback port, always stopped.
+//! - [`proxy::FaultProxy`]: sits between the provider and moto and fails chosen requests.
+//! - [`mirror`]: installs the plugin into a Terraform filesystem mirror with a CLI config.
+//! - [`terraform::TfWorkdir`]: a temporary working directory driven by the real Terraform CLI.
+//! - [`aws::AwsProbe`]: asks AWS (through the SDK, not Terraform) what is left.
+//! - [`plugin_client::PluginClient`]: launches the plugin as Terraform does and speaks protocol 6.
+
+pub mod aws;
+pub mod harness;
+pub mod mirror;
+pub mod moto;
+pub mod paths;
+pub mod plugin_client;
+pub mod proxy;
+pub mod terraform;
+
+pub use harness::Harness;
+
+/// Protocol-6 messages from `proto/tfplugin6.proto`, compiled for the test client.
+pub mod tfplugin6 {
+    #![allow(missing_docs, clippy::all)]
+    tonic::include_proto!("tfplugin6");
+}
