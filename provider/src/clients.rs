@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
 use crate::config::ProviderSettings;
 
@@ -109,7 +109,9 @@ impl AwsClients {
             let provider = builder.configure(&sdk).build().await;
             sdk = sdk
                 .into_builder()
-                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
                 .build();
         }
         let mut clients = Self {
@@ -131,10 +133,7 @@ impl AwsClients {
 
     /// The region every client uses.
     pub fn region(&self) -> String {
-        self.sdk
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_default()
+        self.sdk.region().map(|r| r.to_string()).unwrap_or_default()
     }
 
     /// The account id, when it was requested at configure time.

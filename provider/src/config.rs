@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{Block, NestedBlock, Schema};
-use tf_provider::value::{serde_as_vec, Value};
+use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use crate::schema_builder::{block, Attr};
@@ -77,13 +77,13 @@ pub struct ProviderConfigValue {
     /// Skip asking STS for the account id.
     pub skip_requesting_account_id: Value<bool>,
     /// `assume_role` block (at most one).
-    #[serde(with = "serde_as_vec")]
+    #[serde(with = "crate::tf_value::optional_block")]
     pub assume_role: Value<AssumeRoleValue>,
     /// `endpoints` block (at most one): service name to URL.
-    #[serde(with = "serde_as_vec")]
+    #[serde(with = "crate::tf_value::optional_block")]
     pub endpoints: Value<BTreeMap<String, Value<String>>>,
     /// `default_tags` block (at most one).
-    #[serde(with = "serde_as_vec")]
+    #[serde(with = "crate::tf_value::optional_block")]
     pub default_tags: Value<DefaultTagsValue>,
 }
 
@@ -124,9 +124,15 @@ pub fn provider_schema() -> Schema {
     let assume_role = block(
         "Assume an IAM role before calling AWS.",
         [
-            ("role_arn", Attr::string("ARN of the role to assume.").optional()),
+            (
+                "role_arn",
+                Attr::string("ARN of the role to assume.").optional(),
+            ),
             ("session_name", Attr::string("Session name.").optional()),
-            ("external_id", Attr::string("External id the role's trust policy requires.").optional()),
+            (
+                "external_id",
+                Attr::string("External id the role's trust policy requires.").optional(),
+            ),
         ],
         [],
     );
@@ -253,9 +259,7 @@ pub fn is_region_name(s: &str) -> bool {
         && parts[1..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .chars()
-            .all(|c| c.is_ascii_digit())
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
         && !parts[parts.len() - 1].is_empty()
 }
 
@@ -300,7 +304,9 @@ impl ProviderConfigValue {
                 issue(
                     AttributePath::new("region"),
                     "Invalid AWS region",
-                    format!("\"{region}\" is not a region name; expected something like \"us-east-2\"."),
+                    format!(
+                        "\"{region}\" is not a region name; expected something like \"us-east-2\"."
+                    ),
                 );
             }
         }
@@ -356,12 +362,18 @@ impl ProviderConfigValue {
         if let Value::Value(role) = &self.assume_role {
             match &role.role_arn {
                 Value::Value(arn) if !is_role_arn(arn) => issue(
-                    AttributePath::new("assume_role").index(0).attribute("role_arn"),
+                    AttributePath::new("assume_role")
+                        .index(0)
+                        .attribute("role_arn"),
                     "Invalid role ARN",
-                    format!("\"{arn}\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)."),
+                    format!(
+                        "\"{arn}\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)."
+                    ),
                 ),
                 Value::Null => issue(
-                    AttributePath::new("assume_role").index(0).attribute("role_arn"),
+                    AttributePath::new("assume_role")
+                        .index(0)
+                        .attribute("role_arn"),
                     "Missing role_arn",
                     "assume_role needs role_arn.".into(),
                 ),
@@ -483,7 +495,12 @@ mod tests {
 
     #[test]
     fn region_names() {
-        for ok in ["us-east-2", "eu-central-1", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-2",
+            "eu-central-1",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(is_region_name(ok), "{ok}");
         }
         for bad in ["", "useast2", "us-east", "US-EAST-1", "us-east-x", "us--1"] {
@@ -495,7 +512,10 @@ mod tests {
     fn bad_values_are_reported_on_their_paths() {
         let mut endpoints = BTreeMap::new();
         endpoints.insert("s3".to_string(), Value::Value("localhost:4566".to_string()));
-        endpoints.insert("sts".to_string(), Value::Value("http://127.0.0.1:1".to_string()));
+        endpoints.insert(
+            "sts".to_string(),
+            Value::Value("http://127.0.0.1:1".to_string()),
+        );
         let cfg = ProviderConfigValue {
             region: Value::Value("mars-1".into()),
             max_retries: Value::Value(-1),
@@ -539,7 +559,10 @@ mod tests {
             ..Default::default()
         };
         let debug = format!("{cfg:?}");
-        assert!(!debug.contains("very-secret") && !debug.contains("AKIAEXAMPLE"), "{debug}");
+        assert!(
+            !debug.contains("very-secret") && !debug.contains("AKIAEXAMPLE"),
+            "{debug}"
+        );
         let settings = cfg.into_settings().unwrap();
         assert_eq!(settings.max_retries, DEFAULT_MAX_RETRIES as u32);
         assert!(settings.credentials.is_some());

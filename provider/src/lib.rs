@@ -12,6 +12,7 @@ pub mod plugin_env;
 pub mod plugin_tls;
 pub mod provider;
 pub mod schema_builder;
+pub mod tf_value;
 
 /// The provider's type name: resources are called `blueprint_*`.
 pub const PROVIDER_NAME: &str = "blueprint";
@@ -27,12 +28,36 @@ pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `front` is the mTLS front prepared by [`plugin_tls::Front::prepare`] (before the runtime
 /// started); without it the plugin serves exactly as `tf-provider` does.
 pub async fn serve(front: Option<plugin_tls::Front>) -> anyhow::Result<()> {
-    let provider = tf_provider::serve(PROVIDER_NAME, provider::BlueprintProvider::new());
+    let blueprint = provider::BlueprintProvider::new();
+    stop_on_signals(blueprint.state().stop_token().clone());
+    let provider = tf_provider::serve(PROVIDER_NAME, blueprint);
     match front {
         None => provider.await,
         Some(front) => tokio::select! {
             served = provider => served,
             fronted = front.run() => fronted.map_err(anyhow::Error::from),
         },
+    }
+}
+
+/// `tf-provider` has no cancellation: on Ctrl-C Terraform signals the whole process group and
+/// then waits for the operation in flight. Like go-plugin servers, the plugin does not die on
+/// SIGINT/SIGTERM; it cancels `token`, so retries and waits stop early and every resource returns
+/// the partial state it has, which Terraform saves.
+fn stop_on_signals(token: tokio_util::sync::CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    for kind in [SignalKind::interrupt(), SignalKind::terminate()] {
+        let token = token.clone();
+        match signal(kind) {
+            Ok(mut stream) => {
+                tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        tracing::warn!("stop requested: cancelling AWS waits and retries");
+                        token.cancel();
+                    }
+                });
+            }
+            Err(err) => tracing::warn!("cannot listen for signals: {err}"),
+        }
     }
 }

@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn accepts_cookie_with_or_without_versions() {
-        assert_eq!(check_launch(env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)])), Ok(()));
+        assert_eq!(
+            check_launch(env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)])),
+            Ok(())
+        );
         assert_eq!(
             check_launch(env(&[
                 (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),

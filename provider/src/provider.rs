@@ -114,7 +114,9 @@ impl Provider for BlueprintProvider {
         };
         match AwsClients::connect(&settings).await {
             Ok(clients) => self.state.set_clients(clients),
-            Err(err) => diags.root_error("Cannot configure the blueprint provider", err.to_string()),
+            Err(err) => {
+                diags.root_error("Cannot configure the blueprint provider", err.to_string())
+            }
         }
         Some(())
     }

@@ -38,11 +38,17 @@ impl Attr {
     }
     /// A list of strings.
     pub fn string_list(description: &str) -> Self {
-        Self::of(AttributeType::List(Box::new(AttributeType::String)), description)
+        Self::of(
+            AttributeType::List(Box::new(AttributeType::String)),
+            description,
+        )
     }
     /// A map of strings.
     pub fn string_map(description: &str) -> Self {
-        Self::of(AttributeType::Map(Box::new(AttributeType::String)), description)
+        Self::of(
+            AttributeType::Map(Box::new(AttributeType::String)),
+            description,
+        )
     }
     /// Mark the value as sensitive: Terraform hides it in plans and output.
     pub fn sensitive(mut self) -> Self {

@@ -12,14 +12,17 @@ pub struct AwsProbe {
 impl AwsProbe {
     /// Clients for `endpoint` in us-east-1.
     pub fn new(endpoint: &str) -> Self {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                Credentials::new("testing", "testing", None, None, "blueprint-probe"),
-            ))
-            .endpoint_url(endpoint)
-            .build();
+        let config =
+            aws_config::SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(
+                        Credentials::new("testing", "testing", None, None, "blueprint-probe"),
+                    ),
+                )
+                .endpoint_url(endpoint)
+                .build();
         Self {
             config,
             endpoint: endpoint.to_string(),
@@ -101,7 +104,11 @@ impl AwsProbe {
 
         let iam = self.iam();
         for role in iam.list_roles().send().await?.roles() {
-            let t = iam.list_role_tags().role_name(role.role_name()).send().await?;
+            let t = iam
+                .list_role_tags()
+                .role_name(role.role_name())
+                .send()
+                .await?;
             let tags = t
                 .tags()
                 .iter()
@@ -111,14 +118,22 @@ impl AwsProbe {
                 left.push(format!("iam-role {}", role.role_name()));
             }
         }
-        for p in iam.list_instance_profiles().send().await?.instance_profiles() {
+        for p in iam
+            .list_instance_profiles()
+            .send()
+            .await?
+            .instance_profiles()
+        {
             let tags = p
                 .tags()
                 .iter()
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect();
             if tagged(tags) {
-                left.push(format!("iam-instance-profile {}", p.instance_profile_name()));
+                left.push(format!(
+                    "iam-instance-profile {}",
+                    p.instance_profile_name()
+                ));
             }
         }
 
@@ -135,9 +150,15 @@ impl AwsProbe {
             .reservations()
         {
             for i in r.instances() {
-                let state = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string());
+                let state = i
+                    .state()
+                    .and_then(|s| s.name())
+                    .map(|n| n.as_str().to_string());
                 if !matches!(state.as_deref(), Some("terminated") | Some("shutting-down")) {
-                    left.push(format!("ec2-instance {}", i.instance_id().unwrap_or_default()));
+                    left.push(format!(
+                        "ec2-instance {}",
+                        i.instance_id().unwrap_or_default()
+                    ));
                 }
             }
         }
@@ -148,7 +169,10 @@ impl AwsProbe {
             .await?
             .security_groups()
         {
-            left.push(format!("security-group {}", sg.group_id().unwrap_or_default()));
+            left.push(format!(
+                "security-group {}",
+                sg.group_id().unwrap_or_default()
+            ));
         }
         for kp in ec2
             .describe_key_pairs()
@@ -166,7 +190,10 @@ impl AwsProbe {
             .await?
             .addresses()
         {
-            left.push(format!("elastic-ip {}", a.allocation_id().unwrap_or_default()));
+            left.push(format!(
+                "elastic-ip {}",
+                a.allocation_id().unwrap_or_default()
+            ));
         }
         Ok(left)
     }

@@ -36,7 +36,9 @@ pub fn installed_provider() -> Result<&'static Installed> {
         .get_or_init(|| {
             let dir = crate::paths::target_profile_dir().join("e2e-mirror");
             crate::paths::provider_binary()
-                .and_then(|bin| mirror::install(&bin, &dir.join("mirror"), &dir.join("terraform.rc")))
+                .and_then(|bin| {
+                    mirror::install(&bin, &dir.join("mirror"), &dir.join("terraform.rc"))
+                })
                 .map_err(|e| format!("{e:#}"))
         })
         .as_ref()

@@ -86,7 +86,11 @@ impl MotoServer {
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env(
                 "MOTO_ECS_SERVICE_RUNNING",
-                if options.ecs_service_running { "true" } else { "false" },
+                if options.ecs_service_running {
+                    "true"
+                } else {
+                    "false"
+                },
             )
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::null())

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use base64::Engine;
-use hyper_util::rt::TokioIo;
 use blueprint_provider::plugin_tls::{self_signed, PinnedCert};
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -113,7 +113,10 @@ impl PluginClient {
         // Keep draining stdout so the plugin never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let handshake = Handshake::parse(&line)?;
-        if handshake.protocol_version != 6 || handshake.network != "tcp" || handshake.protocol != "grpc" {
+        if handshake.protocol_version != 6
+            || handshake.network != "tcp"
+            || handshake.protocol != "grpc"
+        {
             bail!("unexpected handshake {line:?}");
         }
         let mut tls = rustls::ClientConfig::builder_with_provider(provider.clone())

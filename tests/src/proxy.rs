@@ -442,24 +442,41 @@ mod tests {
     #[test]
     fn actions_of_each_protocol() {
         assert_eq!(
-            action("POST", "/", &[("x-amz-target", "DynamoDB_20120810.CreateTable")], "{}"),
+            action(
+                "POST",
+                "/",
+                &[("x-amz-target", "DynamoDB_20120810.CreateTable")],
+                "{}"
+            ),
             "CreateTable"
         );
         assert_eq!(
             action(
                 "POST",
                 "/",
-                &[("content-type", "application/x-www-form-urlencoded; charset=utf-8")],
+                &[(
+                    "content-type",
+                    "application/x-www-form-urlencoded; charset=utf-8"
+                )],
                 "Action=RunInstances&Version=2016-11-15"
             ),
             "RunInstances"
         );
         assert_eq!(action("PUT", "/bucket", &[], ""), "CreateBucket");
-        assert_eq!(action("PUT", "/bucket?versioning", &[], ""), "PutBucketVersioning");
-        assert_eq!(action("GET", "/bucket?versioning", &[], ""), "GetBucketVersioning");
+        assert_eq!(
+            action("PUT", "/bucket?versioning", &[], ""),
+            "PutBucketVersioning"
+        );
+        assert_eq!(
+            action("GET", "/bucket?versioning", &[], ""),
+            "GetBucketVersioning"
+        );
         assert_eq!(action("POST", "/bucket?delete", &[], ""), "DeleteObjects");
         assert_eq!(action("PUT", "/bucket/key/x", &[], ""), "PutObject");
-        assert_eq!(action("DELETE", "/bucket?publicAccessBlock", &[], ""), "DeletePublicAccessBlock");
+        assert_eq!(
+            action("DELETE", "/bucket?publicAccessBlock", &[], ""),
+            "DeletePublicAccessBlock"
+        );
     }
 
     #[test]

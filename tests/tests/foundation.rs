@@ -7,8 +7,8 @@ use blueprint_e2e::paths;
 use blueprint_e2e::plugin_client::{decode_value, dynamic_value, path_text, PluginClient};
 use blueprint_e2e::proxy::{Fault, FaultRule};
 use blueprint_e2e::tfplugin6::{
-    configure_provider, get_provider_schema, read_data_source, validate_provider_config,
-    diagnostic::Severity, Diagnostic,
+    configure_provider, diagnostic::Severity, get_provider_schema, read_data_source,
+    validate_provider_config, Diagnostic,
 };
 use blueprint_e2e::Harness;
 use serde_json::json;
@@ -36,7 +36,11 @@ fn plugin_run_from_a_shell_explains_itself_and_fails() {
     assert!(!out.status.success(), "exit status {:?}", out.status);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is a Terraform plugin"), "{stderr}");
-    assert!(out.stdout.is_empty(), "no handshake line may be printed: {:?}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "no handshake line may be printed: {:?}",
+        out.stdout
+    );
     let lines = stderr.lines().count();
     assert!(lines <= 3, "short explanation expected, got {lines} lines");
 }
@@ -44,7 +48,10 @@ fn plugin_run_from_a_shell_explains_itself_and_fails() {
 #[test]
 fn terraform_is_the_pinned_1_0_3() {
     let tf = paths::terraform().unwrap();
-    let out = std::process::Command::new(tf).arg("version").output().unwrap();
+    let out = std::process::Command::new(tf)
+        .arg("version")
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("Terraform v1.0.3"), "{text}");
 }
@@ -56,7 +63,10 @@ async fn protocol_client_handshake_and_schema() {
     let mut plugin = PluginClient::launch(&bin).await.unwrap();
     assert_eq!(plugin.handshake.core_version, 1);
     assert_eq!(plugin.handshake.protocol_version, 6);
-    assert!(!plugin.handshake.server_cert_der.is_empty(), "mTLS certificate expected");
+    assert!(
+        !plugin.handshake.server_cert_der.is_empty(),
+        "mTLS certificate expected"
+    );
     let schema = plugin
         .client
         .get_provider_schema(get_provider_schema::Request {})
@@ -70,7 +80,11 @@ async fn protocol_client_handshake_and_schema() {
         elapsed,
         plugin.rss_kib()
     );
-    assert!(errors(&schema.diagnostics).is_empty(), "{:?}", schema.diagnostics);
+    assert!(
+        errors(&schema.diagnostics).is_empty(),
+        "{:?}",
+        schema.diagnostics
+    );
     let provider = schema.provider.unwrap().block.unwrap();
     let attr = |name: &str| provider.attributes.iter().find(|a| a.name == name).cloned();
     for name in [
@@ -89,9 +103,16 @@ async fn protocol_client_handshake_and_schema() {
         assert!(attr(name).is_some(), "provider attribute {name} missing");
     }
     for secret in ["access_key", "secret_key", "token"] {
-        assert!(attr(secret).unwrap().sensitive, "{secret} must be sensitive");
+        assert!(
+            attr(secret).unwrap().sensitive,
+            "{secret} must be sensitive"
+        );
     }
-    let blocks: Vec<&str> = provider.block_types.iter().map(|b| b.type_name.as_str()).collect();
+    let blocks: Vec<&str> = provider
+        .block_types
+        .iter()
+        .map(|b| b.type_name.as_str())
+        .collect();
     for b in ["assume_role", "endpoints", "default_tags"] {
         assert!(blocks.contains(&b), "block {b} missing from {blocks:?}");
     }
@@ -101,13 +122,29 @@ async fn protocol_client_handshake_and_schema() {
         .find(|b| b.type_name == "endpoints")
         .and_then(|b| b.block.clone())
         .unwrap();
-    let mut services: Vec<&str> = endpoints.attributes.iter().map(|a| a.name.as_str()).collect();
+    let mut services: Vec<&str> = endpoints
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
     services.sort();
     assert_eq!(
         services,
-        ["autoscaling", "dynamodb", "ec2", "ecs", "elbv2", "iam", "logs", "s3", "sts"]
+        [
+            "autoscaling",
+            "dynamodb",
+            "ec2",
+            "ecs",
+            "elbv2",
+            "iam",
+            "logs",
+            "s3",
+            "sts"
+        ]
     );
-    assert!(schema.data_source_schemas.contains_key("blueprint_caller_identity"));
+    assert!(schema
+        .data_source_schemas
+        .contains_key("blueprint_caller_identity"));
     plugin.shutdown().await;
 }
 
@@ -135,7 +172,13 @@ async fn protocol_client_validate_reports_each_bad_value_on_its_path() {
     let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
         paths,
-        ["assume_role[0].role_arn", "endpoints[0].s3", "max_retries", "region", "retry_mode"],
+        [
+            "assume_role[0].role_arn",
+            "endpoints[0].s3",
+            "max_retries",
+            "region",
+            "retry_mode"
+        ],
         "{got:?}"
     );
     assert!(got.iter().any(|(_, m)| m.contains("moon-base")), "{got:?}");
@@ -149,7 +192,11 @@ async fn protocol_client_validate_reports_each_bad_value_on_its_path() {
         .await
         .unwrap()
         .into_inner();
-    assert!(errors(&resp.diagnostics).is_empty(), "{:?}", resp.diagnostics);
+    assert!(
+        errors(&resp.diagnostics).is_empty(),
+        "{:?}",
+        resp.diagnostics
+    );
     plugin.shutdown().await;
 }
 
@@ -190,7 +237,10 @@ async fn protocol_client_configures_against_moto_and_reads_the_caller() {
     let state = decode_value(read.state.as_ref().unwrap()).unwrap();
     assert_eq!(state["account_id"], "123456789012");
     assert_eq!(state["id"], "123456789012");
-    assert!(state["arn"].as_str().unwrap().starts_with("arn:aws:"), "{state}");
+    assert!(
+        state["arn"].as_str().unwrap().starts_with("arn:aws:"),
+        "{state}"
+    );
     plugin.shutdown().await;
 }
 
@@ -241,7 +291,8 @@ fn terraform_init_schema_apply_plan_destroy_offline() {
     let wd = h.workdir(CALLER_CONFIG).unwrap();
     let init = wd.init().unwrap();
     assert!(
-        init.stdout.contains("Installing blueprint-iac/blueprint v0.1.0"),
+        init.stdout
+            .contains("Installing blueprint-iac/blueprint v0.1.0"),
         "{init}"
     );
     let lock = std::fs::read_to_string(wd.path().join(".terraform.lock.hcl")).unwrap();
@@ -249,9 +300,16 @@ fn terraform_init_schema_apply_plan_destroy_offline() {
         lock.contains("provider \"registry.terraform.io/blueprint-iac/blueprint\""),
         "{lock}"
     );
-    assert!(lock.contains("\"h1:"), "lock file must carry a hash: {lock}");
+    assert!(
+        lock.contains("\"h1:"),
+        "lock file must carry a hash: {lock}"
+    );
 
-    let schema = wd.run(&["providers", "schema", "-json"]).unwrap().ok().unwrap();
+    let schema = wd
+        .run(&["providers", "schema", "-json"])
+        .unwrap()
+        .ok()
+        .unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema.stdout).unwrap();
     let provider = &schema["provider_schemas"]["registry.terraform.io/blueprint-iac/blueprint"];
     assert_eq!(
@@ -263,11 +321,17 @@ fn terraform_init_schema_apply_plan_destroy_offline() {
     wd.apply().unwrap();
     let outputs = wd.outputs().unwrap();
     assert_eq!(outputs["account_id"]["value"], "123456789012");
-    assert!(wd.plan_is_empty().unwrap(), "the plan right after apply must be empty");
+    assert!(
+        wd.plan_is_empty().unwrap(),
+        "the plan right after apply must be empty"
+    );
     wd.destroy().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let left = rt
-        .block_on(h.probe().tagged_leftovers(blueprint_e2e::harness::TEST_TAG_KEY, &h.tag))
+        .block_on(
+            h.probe()
+                .tagged_leftovers(blueprint_e2e::harness::TEST_TAG_KEY, &h.tag),
+        )
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
@@ -283,7 +347,10 @@ fn terraform_shows_a_bad_provider_value_on_its_attribute() {
     assert_eq!(plan.code, 1, "{plan}");
     let text = plan.all_output();
     assert!(text.contains("Invalid max_retries"), "{text}");
-    assert!(text.contains("max_retries = -3"), "Terraform must point at the line: {text}");
+    assert!(
+        text.contains("max_retries = -3"),
+        "Terraform must point at the line: {text}"
+    );
 }
 
 #[test]
@@ -297,7 +364,10 @@ fn fault_proxy_failures_surface_as_errors_and_clear_up() {
         .add_rule(FaultRule::always("GetCallerIdentity", Fault::ServerError));
     let failed = wd.try_apply().unwrap();
     assert_ne!(failed.code, 0, "{failed}");
-    assert!(failed.all_output().contains("GetCallerIdentity") || failed.all_output().contains("STS"), "{failed}");
+    assert!(
+        failed.all_output().contains("GetCallerIdentity") || failed.all_output().contains("STS"),
+        "{failed}"
+    );
     let injected = h
         .proxy()
         .requests()
@@ -311,7 +381,10 @@ fn fault_proxy_failures_surface_as_errors_and_clear_up() {
         .add_rule(FaultRule::first("GetCallerIdentity", Fault::DropConnection));
     wd.apply().unwrap();
     let actions: Vec<String> = h.proxy().requests().into_iter().map(|r| r.action).collect();
-    assert!(actions.iter().filter(|a| *a == "GetCallerIdentity").count() >= 2, "{actions:?}");
+    assert!(
+        actions.iter().filter(|a| *a == "GetCallerIdentity").count() >= 2,
+        "{actions:?}"
+    );
     wd.destroy().unwrap();
 }
 
@@ -330,4 +403,41 @@ fn moto_is_stopped_even_when_a_test_panics() {
         std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
         "moto must be gone after the panic"
     );
+}
+
+#[test]
+fn caller_identity_example_applies_with_its_dynamic_endpoints_block() {
+    // The example's `endpoints` block is `dynamic` over a variable, so Terraform validates the
+    // provider block while the block is still unknown: the plugin must accept that.
+    let h = Harness::start().unwrap();
+    let example = paths::workspace_root().join("terraform/examples/caller-identity/main.tf");
+    let wd =
+        blueprint_e2e::terraform::TfWorkdir::new(&h.installed().cli_config, &h.aws_env()).unwrap();
+    wd.write("main.tf", &std::fs::read_to_string(example).unwrap())
+        .unwrap();
+    wd.init().unwrap();
+    let var = format!("aws_endpoint={}", h.endpoint());
+    wd.run(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-var",
+        &var,
+    ])
+    .unwrap()
+    .ok()
+    .unwrap();
+    assert_eq!(wd.outputs().unwrap()["account_id"]["value"], "123456789012");
+    wd.run(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-var",
+        &var,
+    ])
+    .unwrap()
+    .ok()
+    .unwrap();
 }

@@ -51,7 +51,10 @@ impl DataSource for CallerIdentityDataSource {
                     ("id", Attr::string("The account id.").computed()),
                     ("account_id", Attr::string("AWS account id.").computed()),
                     ("arn", Attr::string("ARN of the caller.").computed()),
-                    ("user_id", Attr::string("Unique id of the caller.").computed()),
+                    (
+                        "user_id",
+                        Attr::string("Unique id of the caller.").computed(),
+                    ),
                 ],
                 [],
             ),

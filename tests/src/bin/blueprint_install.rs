@@ -24,7 +24,10 @@ fn main() -> ExitCode {
             }
         }
     }
-    let binary = match binary.map(Ok).unwrap_or_else(blueprint_e2e::paths::provider_binary) {
+    let binary = match binary
+        .map(Ok)
+        .unwrap_or_else(blueprint_e2e::paths::provider_binary)
+    {
         Ok(b) => b,
         Err(err) => {
             eprintln!("blueprint-install: {err:#}");
@@ -34,7 +37,10 @@ fn main() -> ExitCode {
     match blueprint_e2e::mirror::install(&binary, &mirror, &cli_config) {
         Ok(installed) => {
             println!("installed {}", installed.binary.display());
-            println!("export TF_CLI_CONFIG_FILE={}", installed.cli_config.display());
+            println!(
+                "export TF_CLI_CONFIG_FILE={}",
+                installed.cli_config.display()
+            );
             ExitCode::SUCCESS
         }
         Err(err) => {

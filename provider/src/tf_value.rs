@@ -1,0 +1,66 @@
+//! Serde adapters for Terraform values that `tf-provider` does not cover.
+
+/// A nested block with at most one element (`NestedBlock::Optional`), as `Value<T>`.
+///
+/// Terraform sends such a block as a list; while a `dynamic` block's `for_each` is unknown the
+/// whole list is unknown. `tf-provider`'s `serde_as_vec` rejects that case, which makes a plain
+/// `terraform plan` fail; this adapter maps it to `Value::Unknown`.
+pub mod optional_block {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use tf_provider::value::Value;
+
+    /// Serialize as a list of zero or one element (or unknown).
+    pub fn serialize<T, S>(value: &Value<T>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        S: Serializer,
+        T: Serialize,
+    {
+        let as_list: Value<Vec<&T>> = match value {
+            Value::Value(v) => Value::Value(vec![v]),
+            Value::Null => Value::Value(Vec::new()),
+            Value::Unknown => Value::Unknown,
+        };
+        as_list.serialize(serializer)
+    }
+
+    /// Deserialize from a list (first element), null, or unknown.
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Value<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let list: Value<Vec<Value<T>>> = Deserialize::deserialize(deserializer)?;
+        Ok(match list {
+            Value::Value(items) => items.into_iter().next().unwrap_or(Value::Null),
+            Value::Null => Value::Null,
+            Value::Unknown => Value::Unknown,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use tf_provider::value::Value;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Holder {
+        #[serde(with = "super::optional_block")]
+        block: Value<String>,
+    }
+
+    fn round_trip(v: Value<String>) -> Value<String> {
+        let bytes = rmp_serde::to_vec_named(&Holder { block: v }).unwrap();
+        rmp_serde::from_slice::<Holder>(&bytes).unwrap().block
+    }
+
+    #[test]
+    fn unknown_null_and_value_survive() {
+        assert_eq!(round_trip(Value::Unknown), Value::Unknown);
+        assert_eq!(round_trip(Value::Null), Value::Null);
+        assert_eq!(
+            round_trip(Value::Value("x".into())),
+            Value::Value("x".into())
+        );
+    }
+}
