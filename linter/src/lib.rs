@@ -12,6 +12,7 @@ pub mod frontend;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod source;
 pub mod suppress;
 
 use std::collections::BTreeMap;
@@ -22,8 +23,8 @@ pub use finding::{path_to_string, Finding, PathStep, Profile, Severity, SourceLo
 pub use model::{LoadError, Mode, Model, Reference, Resource, Value};
 
 use config::Config;
-use frontend::hcl::loader::SourceFile;
 use rules::Context;
+use source::SourceFile;
 
 /// Identifiers of every rule the engine knows, in a stable order.
 pub fn rule_ids() -> Vec<&'static str> {
@@ -32,19 +33,11 @@ pub fn rule_ids() -> Vec<&'static str> {
 
 /// Runs every rule that applies to `profile` on `model`; findings are sorted by location.
 pub fn check_model(model: &Model, profile: Profile) -> Vec<Finding> {
-    let ctx = Context { model, profile };
-    let timing = std::env::var_os("BLUEPRINT_LINT_TIMING").is_some();
+    let ctx = Context::new(model, profile);
     let mut out: Vec<Finding> = rules::registry()
         .iter()
         .filter(|r| profile == Profile::Prod || !r.meta().prod_only)
-        .flat_map(|r| {
-            let t = std::time::Instant::now();
-            let f = r.check(&ctx);
-            if timing {
-                eprintln!("TIMING rule {} {:?}", r.meta().id, t.elapsed());
-            }
-            f
-        })
+        .flat_map(|r| r.check(&ctx))
         .collect();
     sort_findings(&mut out);
     out
@@ -118,23 +111,21 @@ pub enum Error {
 
 /// Loads `paths`, runs the rules and applies the config and inline suppressions.
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, Error> {
-    let t = std::time::Instant::now();
     let loaded = frontend::hcl::load(paths, &opts.load)?;
-    let t1 = t.elapsed();
-    let findings = check_model(&loaded.model, opts.profile);
-    let t2 = t.elapsed();
+    // Each root module is checked on its own: references resolve within their root only.
+    let findings: Vec<Finding> = loaded
+        .roots
+        .iter()
+        .flat_map(|m| check_model(m, opts.profile))
+        .collect();
     let findings = opts.config.apply(findings);
     let today = opts.today.clone().unwrap_or_else(suppress::today);
-    let mut findings = suppress::apply(findings, &loaded.model, &loaded.files, &today);
-    let t3 = t.elapsed();
-    if std::env::var_os("BLUEPRINT_LINT_TIMING").is_some() {
-        eprintln!("TIMING load {t1:?} rules {t2:?} suppress {t3:?}");
-    }
+    let mut findings = suppress::apply(findings, &loaded.roots, &loaded.files, &today);
     sort_findings(&mut findings);
     Ok(LintReport {
         findings,
-        errors: loaded.model.errors.clone(),
-        resources: loaded.model.resources.len(),
+        resources: loaded.resources(),
+        errors: loaded.errors,
         files: loaded.files,
     })
 }

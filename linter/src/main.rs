@@ -11,6 +11,9 @@ use blueprint_lint::report::{self, Format};
 use blueprint_lint::{lint_paths, LintOptions, Profile, Severity};
 use clap::Parser;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Lints Terraform code against the Blueprint policy rules (no `terraform init`, no network).
 #[derive(Debug, Parser)]
 #[command(name = "blueprint-lint", version, about)]

@@ -9,7 +9,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use crate::finding::{PathStep, SourceLocation};
+use crate::source::{ByteSpan, SourceFile};
 
 /// A reference to an attribute of another object, kept unresolved (e.g. `aws_security_group.alb.id`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -70,6 +73,45 @@ impl Value {
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect(),
             ),
+        }
+    }
+
+    /// Converts a plan's `after` value with its `after_unknown` mask (same shape, `true` where
+    /// the value is known only after apply) into a [`Value`] with [`Value::Unknown`]s.
+    pub fn from_plan_json(after: &serde_json::Value, after_unknown: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match (after, after_unknown) {
+            (_, J::Bool(true)) => Value::Unknown,
+            (J::Array(a), J::Array(u)) => Value::List(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, v)| Value::from_plan_json(v, u.get(i).unwrap_or(&J::Null)))
+                    .collect(),
+            ),
+            (J::Object(o), J::Object(u)) => {
+                let mut m: BTreeMap<String, Value> = o
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            Value::from_plan_json(v, u.get(k).unwrap_or(&J::Null)),
+                        )
+                    })
+                    .collect();
+                // Attributes absent from `after` but unknown.
+                for (k, mark) in u {
+                    if mark == &J::Bool(true) && !m.contains_key(k) {
+                        m.insert(k.clone(), Value::Unknown);
+                    }
+                }
+                Value::Map(m)
+            }
+            (J::Null, J::Array(u)) => Value::List(
+                u.iter()
+                    .map(|mark| Value::from_plan_json(&J::Null, mark))
+                    .collect(),
+            ),
+            (v, _) => Value::from_json(v),
         }
     }
 
@@ -272,8 +314,11 @@ pub struct Resource {
     pub attributes: Value,
     /// Where the block is written, if known.
     pub location: Option<SourceLocation>,
-    /// Source spans of attributes, keyed by attribute path.
-    pub spans: Vec<(Vec<PathStep>, SourceLocation)>,
+    /// Byte spans of attributes, nested blocks and literal elements, keyed by attribute path.
+    pub spans: Vec<(Vec<PathStep>, ByteSpan)>,
+    /// The file the spans refer to.
+    #[serde(skip)]
+    pub source: Option<Arc<SourceFile>>,
 }
 
 impl Resource {
@@ -293,22 +338,25 @@ impl Resource {
             attributes,
             location: None,
             spans: Vec::new(),
+            source: None,
         }
     }
 
     /// Location of the longest recorded prefix of `path`, falling back to the block.
     pub fn location_of(&self, path: &[PathStep]) -> Option<SourceLocation> {
-        let mut best: Option<(&Vec<PathStep>, &SourceLocation)> = None;
-        for (p, loc) in &self.spans {
+        let mut best: Option<(usize, ByteSpan)> = None;
+        for (p, span) in &self.spans {
             if p.len() <= path.len()
                 && path.starts_with(p)
-                && best.is_none_or(|(bp, _)| p.len() > bp.len())
+                && best.is_none_or(|(len, _)| p.len() > len)
             {
-                best = Some((p, loc));
+                best = Some((p.len(), *span));
             }
         }
-        best.map(|(_, l)| l.clone())
-            .or_else(|| self.location.clone())
+        match (best, &self.source) {
+            (Some((_, span)), Some(file)) => Some(file.location(span.range())),
+            _ => self.location.clone(),
+        }
     }
 
     /// The address of the module containing this resource (`module.a.module.b`), or empty.

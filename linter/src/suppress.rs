@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::finding::{Finding, Severity};
-use crate::frontend::hcl::loader::SourceFile;
 use crate::model::Model;
+use crate::source::SourceFile;
 
 const MARKER: &str = "blueprint:ignore=";
 
@@ -89,7 +89,7 @@ pub fn parse(file: &str, source: &str) -> Vec<Suppression> {
 /// Applies suppressions to `findings`; adds findings for expired and unused suppressions.
 pub fn apply(
     findings: Vec<Finding>,
-    model: &Model,
+    roots: &[Model],
     files: &BTreeMap<String, Arc<SourceFile>>,
     today: &str,
 ) -> Vec<Finding> {
@@ -104,10 +104,11 @@ pub fn apply(
             out.push(f);
             continue;
         };
-        let block_line = model
-            .get(&f.address)
-            .and_then(|r| r.location.as_ref())
-            .filter(|l| l.file == loc.file)
+        let block_line = roots
+            .iter()
+            .filter_map(|m| m.get(&f.address))
+            .filter_map(|r| r.location.as_ref())
+            .find(|l| l.file == loc.file)
             .map(|l| l.line);
         let mut suppressed = false;
         for (s, used) in sups.iter_mut() {

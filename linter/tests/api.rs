@@ -111,3 +111,27 @@ fn every_rule_has_metadata() {
         }
     }
 }
+
+#[test]
+fn plan_json_with_after_unknown() {
+    let after = json!({
+        "ssh_cidr_blocks": ["0.0.0.0/0", null],
+        "app_cidr_blocks": null,
+    });
+    let unknown = json!({
+        "ssh_cidr_blocks": [false, true],
+        "app_cidr_blocks": true,
+    });
+    let v = Value::from_plan_json(&after, &unknown);
+    assert_eq!(v.get("app_cidr_blocks"), &Value::Unknown);
+    assert_eq!(
+        v.at(&[PathStep::attr("ssh_cidr_blocks"), PathStep::Index(1)]),
+        &Value::Unknown
+    );
+    let f = check_resource("blueprint_ml_host", v, Profile::Dev);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        blueprint_lint::path_to_string(&f[0].attribute_path),
+        "ssh_cidr_blocks[0]"
+    );
+}

@@ -60,7 +60,8 @@ fn var_overrides_tfvars() {
 #[test]
 fn model_has_addresses_modules_and_references() {
     let loaded = load(&[fixture("tree")], &LoadOptions::default()).expect("loads");
-    let m = &loaded.model;
+    assert_eq!(loaded.roots.len(), 1, "modules/net is called, not a root");
+    let m = &loaded.roots[0];
     let bastion = m
         .get("module.net.aws_security_group.bastion")
         .expect("module resource");

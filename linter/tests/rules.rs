@@ -133,3 +133,38 @@ fn prod_only_rules_are_off_in_dev() {
         );
     }
 }
+
+#[test]
+fn roots_do_not_see_each_other() {
+    // Every fixture directory declares `aws_security_group.alb`-style names; linting the whole
+    // tree at once must give each root exactly the findings it gets alone.
+    let opts = LintOptions {
+        profile: Profile::Prod,
+        today: Some("2026-01-01".into()),
+        load: blueprint_lint::frontend::hcl::LoadOptions {
+            exclude: vec!["frontend/**".into()],
+            ..Default::default()
+        },
+        ..LintOptions::default()
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../terraform/lint-fixtures");
+    let report = lint_paths(&[root], &opts).expect("loads");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let all = report.findings;
+    for id in blueprint_lint::rule_ids() {
+        for kind in ["bad", "good"] {
+            let alone = lint(fixture(id, kind), Profile::Prod);
+            let marker = format!("lint-fixtures/{id}/{kind}/");
+            let together: Vec<Finding> = all
+                .iter()
+                .filter(|f| {
+                    f.location
+                        .as_ref()
+                        .is_some_and(|l| l.file.contains(&marker))
+                })
+                .cloned()
+                .collect();
+            assert_eq!(render(&together), render(&alone), "{id}/{kind}");
+        }
+    }
+}

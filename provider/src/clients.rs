@@ -170,6 +170,37 @@ impl AwsClients {
         aws_sdk_sts::Client::from_conf(b.build())
     }
 
+    /// S3 client (path style when `s3_use_path_style`).
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        let mut b =
+            aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(self.s3_use_path_style);
+        if let Some(url) = self.endpoint("s3") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_s3::Client::from_conf(b.build())
+    }
+
+    /// DynamoDB client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let mut b = aws_sdk_dynamodb::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("dynamodb") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_dynamodb::Client::from_conf(b.build())
+    }
+
+    /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &'static str {
+        let region = self.region();
+        if region.starts_with("cn-") {
+            "aws-cn"
+        } else if region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
     /// Ask STS who the credentials belong to.
     pub async fn caller_identity(&self) -> Result<CallerIdentity, ClientError> {
         let out = self
@@ -199,4 +230,15 @@ pub fn error_text(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// The AWS error code of an SDK error (`NoSuchBucket`, `ResourceNotFoundException`...), if any.
+pub fn error_code<E, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Option<String>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    err.code().map(str::to_string)
 }

@@ -5,12 +5,14 @@
 //! reach the configuration parsing, the AWS client factory and the schemas directly.
 
 pub mod clients;
+pub mod composite;
 pub mod config;
 pub mod data_sources;
 pub mod logging;
 pub mod plugin_env;
 pub mod plugin_tls;
 pub mod provider;
+pub mod resources;
 pub mod schema_builder;
 pub mod tf_value;
 

@@ -125,7 +125,7 @@ impl Provider for BlueprintProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(HashMap::new())
+        Some(crate::resources::all(&self.state))
     }
 
     fn get_data_sources(

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::support::{ingress_rules, SourceKind};
+use super::support::SourceKind;
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -63,7 +63,7 @@ impl Rule for EcsIngressOnlyFromAlb {
             }
         }
         let mut out = Vec::new();
-        for ing in ingress_rules(model) {
+        for ing in ctx.ingress() {
             let Some(group) = ing.group.as_deref() else {
                 continue;
             };

@@ -64,9 +64,25 @@ pub struct Context<'a> {
     pub model: &'a Model,
     /// The sizing profile.
     pub profile: Profile,
+    ingress: std::sync::OnceLock<Vec<support::Ingress<'a>>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context over `model`.
+    pub fn new(model: &'a Model, profile: Profile) -> Context<'a> {
+        Context {
+            model,
+            profile,
+            ingress: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every ingress rule of the model, computed once and shared by the rules.
+    pub fn ingress(&self) -> &[support::Ingress<'a>] {
+        self.ingress
+            .get_or_init(|| support::ingress_rules(self.model))
+    }
+
     /// A finding of rule `meta` on `resource` at `path`.
     pub fn finding(
         &self,

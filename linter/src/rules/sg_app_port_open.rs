@@ -1,7 +1,7 @@
 //! `sg-app-port-open`: an application port (anything but 80/443) open to the whole internet.
 
 use super::sg_db_port_open::DB_PORTS;
-use super::support::{ingress_rules, is_world, SourceKind};
+use super::support::{is_world, SourceKind};
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -34,7 +34,7 @@ impl Rule for SgAppPortOpen {
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        for ing in ingress_rules(ctx.model) {
+        for ing in ctx.ingress() {
             let flagged = if ing.all_ports {
                 true
             } else {

@@ -1,6 +1,6 @@
 //! `sg-db-port-open`: database, cache or NFS ports open to a CIDR outside the VPC.
 
-use super::support::{cidr_contains, ingress_rules, is_private, referenced, SourceKind};
+use super::support::{cidr_contains, is_private, referenced, SourceKind};
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -37,7 +37,7 @@ impl Rule for SgDbPortOpen {
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        for ing in ingress_rules(ctx.model) {
+        for ing in ctx.ingress() {
             let names: Vec<String> = DB_PORTS
                 .iter()
                 .filter(|(p, _)| ing.covers(*p) == Some(true))

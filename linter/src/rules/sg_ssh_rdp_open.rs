@@ -1,6 +1,6 @@
 //! `sg-ssh-rdp-open`: SSH (22) or RDP (3389) open to `0.0.0.0/0` or `::/0`.
 
-use super::support::{ingress_rules, is_world, SourceKind};
+use super::support::{is_world, SourceKind};
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -28,7 +28,7 @@ impl Rule for SgSshRdpOpen {
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        for ing in ingress_rules(ctx.model) {
+        for ing in ctx.ingress() {
             let ports: Vec<&str> = [(22, "SSH (22)"), (3389, "RDP (3389)")]
                 .iter()
                 .filter(|(p, _)| ing.covers(*p) == Some(true))

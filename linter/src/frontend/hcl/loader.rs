@@ -9,37 +9,9 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::Body;
 use rayon::prelude::*;
 
-use super::span::LineIndex;
 use crate::finding::SourceLocation;
 use crate::model::LoadError;
-
-/// The text of one file, kept for locations, snippets and suppression comments.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// Path as displayed in findings.
-    pub display: String,
-    /// File contents.
-    pub source: String,
-    /// Line starts.
-    pub lines: LineIndex,
-}
-
-impl SourceFile {
-    /// A source file.
-    pub fn new(display: String, source: String) -> SourceFile {
-        let lines = LineIndex::new(&source);
-        SourceFile {
-            display,
-            source,
-            lines,
-        }
-    }
-
-    /// The location of a byte range.
-    pub fn location(&self, range: std::ops::Range<usize>) -> SourceLocation {
-        self.lines.location(&self.display, &self.source, range)
-    }
-}
+pub use crate::source::SourceFile;
 
 /// A parsed `.tf` file.
 #[derive(Debug)]
@@ -50,18 +22,32 @@ pub struct ParsedFile {
     pub body: Body,
 }
 
-/// Every module directory found, parsed.
+/// The parsed module directories one root module needs (its own and the local modules it
+/// calls, transitively), plus its tfvars.
 #[derive(Debug, Default)]
 pub struct Tree {
     /// Parsed `.tf` files per (lexically normalized) directory, in file-name order.
     pub dirs: BTreeMap<PathBuf, Vec<Arc<ParsedFile>>>,
-    /// `terraform.tfvars` and `*.auto.tfvars` per directory, in load order.
-    pub tfvars: HashMap<PathBuf, Vec<Arc<ParsedFile>>>,
-    /// Directories to evaluate as root modules.
-    pub roots: Vec<PathBuf>,
-    /// Every file read (parsed or not), by display path.
-    pub files: BTreeMap<String, Arc<SourceFile>>,
+    /// `terraform.tfvars` and `*.auto.tfvars` of the root, in load order.
+    pub tfvars: Vec<Arc<ParsedFile>>,
+    /// Files read from outside the walk (local modules elsewhere).
+    pub extra_files: Vec<Arc<SourceFile>>,
     /// Files that could not be read or parsed.
+    pub errors: Vec<LoadError>,
+}
+
+/// What the walk found: sources read (not parsed) and grouped by directory.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// `.tf` sources per directory, in file-name order.
+    pub dirs: BTreeMap<PathBuf, Vec<Arc<SourceFile>>>,
+    /// `terraform.tfvars` and `*.auto.tfvars` per directory, in load order.
+    pub tfvars: HashMap<PathBuf, Vec<Arc<SourceFile>>>,
+    /// Directories to evaluate as root modules: those no other directory calls as a module.
+    pub roots: Vec<PathBuf>,
+    /// Every file read, by display path.
+    pub files: BTreeMap<String, Arc<SourceFile>>,
+    /// Files that could not be read.
     pub errors: Vec<LoadError>,
 }
 
@@ -141,32 +127,40 @@ fn kind_of(name: &str) -> Option<Kind> {
     }
 }
 
+/// Reads a file; an unreadable file becomes a [`LoadError`].
+pub fn read_file(path: &Path, display: String) -> Result<Arc<SourceFile>, LoadError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Arc::new(SourceFile::new(
+            display,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))),
+        Err(e) => Err(LoadError {
+            location: SourceLocation {
+                file: display,
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+                start_byte: 0,
+                end_byte: 0,
+            },
+            message: format!("cannot read file: {e}"),
+        }),
+    }
+}
+
 /// Reads a file and parses it as HCL; a parse error becomes a [`LoadError`] with its position.
 pub fn parse_file(
     path: &Path,
     display: String,
 ) -> (Option<Arc<SourceFile>>, Result<Body, LoadError>) {
-    let source = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            let err = LoadError {
-                location: SourceLocation {
-                    file: display,
-                    line: 1,
-                    col: 1,
-                    end_line: 1,
-                    end_col: 1,
-                    start_byte: 0,
-                    end_byte: 0,
-                },
-                message: format!("cannot read file: {e}"),
-            };
-            return (None, Err(err));
+    match read_file(path, display) {
+        Ok(file) => {
+            let parsed = parse_source(&file);
+            (Some(file), parsed)
         }
-    };
-    let file = Arc::new(SourceFile::new(display, source));
-    let parsed = parse_source(&file);
-    (Some(file), parsed)
+        Err(e) => (None, Err(e)),
+    }
 }
 
 /// Parses an already-read source file.
@@ -214,15 +208,39 @@ pub fn local_source(dir: &Path, source: &str) -> Option<PathBuf> {
     }
 }
 
-/// Walks `paths`, parses every Terraform file found (in parallel) and decides the root modules.
-pub fn load_tree(paths: &[PathBuf], exclude: &[String]) -> Result<Tree, std::io::Error> {
-    let mut tf_files: Vec<(PathBuf, String, Kind)> = Vec::new();
+/// Local module sources written in `source` (a fast textual scan, used only to decide which
+/// walked directories are root modules; evaluation reads the parsed `module` blocks).
+fn scanned_module_sources(dir: &Path, text: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix("source") else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = rest.find('"') else { continue };
+        if let Some(p) = local_source(dir, &rest[..end]) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Walks `paths` and reads every Terraform file found (in parallel), without parsing, and
+/// decides the root modules.
+pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Error> {
+    let mut found: Vec<(PathBuf, String, Kind)> = Vec::new();
     for root in paths {
         let meta = std::fs::metadata(root)?;
         if meta.is_file() {
             let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let kind = kind_of(name).unwrap_or(Kind::Tf);
-            tf_files.push((root.clone(), root.display().to_string(), kind));
+            found.push((root.clone(), root.display().to_string(), kind));
             continue;
         }
         let walker = walkdir::WalkDir::new(root)
@@ -254,100 +272,120 @@ pub fn load_tree(paths: &[PathBuf], exclude: &[String]) -> Result<Tree, std::io:
             if is_excluded(&rel, &display, exclude) {
                 continue;
             }
-            tf_files.push((entry.path().to_path_buf(), display, kind));
+            found.push((entry.path().to_path_buf(), display, kind));
         }
     }
 
-    let parsed: Vec<_> = tf_files
+    let read: Vec<_> = found
         .par_iter()
-        .map(|(path, display, kind)| match kind {
-            Kind::TfJson => (path, kind, None, Err(None)),
-            _ => {
-                let (file, body) = parse_file(path, display.clone());
-                (path, kind, file, body.map_err(Some))
-            }
-        })
+        .filter(|(_, _, kind)| !matches!(kind, Kind::TfJson))
+        .map(|(path, display, kind)| (path, kind, read_file(path, display.clone())))
         .collect();
 
-    let mut tree = Tree::default();
-    let mut walked_dirs = BTreeSet::new();
-    for (path, kind, file, body) in parsed {
+    let mut w = Walk::default();
+    for (path, kind, file) in read {
         let dir = normalize(path.parent().unwrap_or(Path::new(".")));
-        if let Some(f) = &file {
-            tree.files.insert(f.display.clone(), f.clone());
-        }
-        match (kind, file, body) {
-            (_, _, Err(Some(e))) => {
-                walked_dirs.insert(dir);
-                tree.errors.push(e);
+        match (kind, file) {
+            (_, Err(e)) => w.errors.push(e),
+            (Kind::Tfvars, Ok(f)) => {
+                w.files.insert(f.display.clone(), f.clone());
+                w.tfvars.entry(dir).or_default().push(f);
             }
-            (Kind::TfJson, _, _) => {}
-            (Kind::Tf, Some(file), Ok(body)) => {
-                walked_dirs.insert(dir.clone());
-                tree.dirs
-                    .entry(dir)
-                    .or_default()
-                    .push(Arc::new(ParsedFile { file, body }));
+            (_, Ok(f)) => {
+                w.files.insert(f.display.clone(), f.clone());
+                w.dirs.entry(dir).or_default().push(f);
             }
-            (Kind::Tfvars, Some(file), Ok(body)) => {
-                tree.tfvars
-                    .entry(dir)
-                    .or_default()
-                    .push(Arc::new(ParsedFile { file, body }));
-            }
-            _ => {}
         }
     }
     // terraform.tfvars first, then *.auto.tfvars in name order.
-    for v in tree.tfvars.values_mut() {
-        v.sort_by_key(|f| {
-            let auto = f.file.display.ends_with(".auto.tfvars");
-            (auto, f.file.display.clone())
-        });
+    for v in w.tfvars.values_mut() {
+        v.sort_by_key(|f| (f.display.ends_with(".auto.tfvars"), f.display.clone()));
     }
-
-    // Load local modules called from outside the walked tree, transitively.
-    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut queue: Vec<PathBuf> = tree.dirs.keys().cloned().collect();
-    let mut seen: BTreeSet<PathBuf> = queue.iter().cloned().collect();
-    while let Some(dir) = queue.pop() {
-        let files = tree.dirs.get(&dir).cloned().unwrap_or_default();
-        for target in local_module_dirs(&dir, &files) {
-            if target != dir {
-                called.insert(target.clone());
-            }
-            if !seen.insert(target.clone()) {
-                continue;
-            }
-            let mut loaded = Vec::new();
-            if let Ok(rd) = std::fs::read_dir(&target) {
-                let mut entries: Vec<PathBuf> =
-                    rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-                entries.sort();
-                for p in entries {
-                    if p.extension().and_then(|e| e.to_str()) != Some("tf") {
-                        continue;
-                    }
-                    let (file, body) = parse_file(&p, p.display().to_string());
-                    if let Some(f) = &file {
-                        tree.files.insert(f.display.clone(), f.clone());
-                    }
-                    match (file, body) {
-                        (Some(file), Ok(body)) => loaded.push(Arc::new(ParsedFile { file, body })),
-                        (_, Err(e)) => tree.errors.push(e),
-                        _ => {}
-                    }
+    let mut called = BTreeSet::new();
+    for (dir, files) in &w.dirs {
+        for f in files {
+            for target in scanned_module_sources(dir, &f.source) {
+                if &target != dir {
+                    called.insert(target);
                 }
             }
-            tree.dirs.insert(target.clone(), loaded);
-            queue.push(target);
         }
     }
-    tree.roots = walked_dirs
-        .into_iter()
-        .filter(|d| !called.contains(d) && tree.dirs.contains_key(d))
+    w.roots = w
+        .dirs
+        .keys()
+        .filter(|d| !called.contains(*d))
+        .cloned()
         .collect();
-    Ok(tree)
+    Ok(w)
+}
+
+/// Parses one directory's files: from the walk when it was walked, else from disk.
+fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<ParsedFile>> {
+    let sources: Vec<Arc<SourceFile>> = match walk.dirs.get(dir) {
+        Some(files) => files.clone(),
+        None => {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            let mut out = Vec::new();
+            for p in entries {
+                if p.extension().and_then(|e| e.to_str()) != Some("tf") {
+                    continue;
+                }
+                match read_file(&p, p.display().to_string()) {
+                    Ok(f) => {
+                        tree.extra_files.push(f.clone());
+                        out.push(f);
+                    }
+                    Err(e) => tree.errors.push(e),
+                }
+            }
+            out
+        }
+    };
+    let parsed: Vec<_> = sources
+        .par_iter()
+        .map(|f| parse_source(f).map(|body| (f.clone(), body)))
+        .collect();
+    let mut out = Vec::new();
+    for r in parsed {
+        match r {
+            Ok((file, body)) => out.push(Arc::new(ParsedFile { file, body })),
+            Err(e) => tree.errors.push(e),
+        }
+    }
+    out
+}
+
+/// Parses what root module `root` needs: its directory, the local modules it calls
+/// (transitively) and its tfvars.
+pub fn root_tree(walk: &Walk, root: &Path) -> Tree {
+    let mut tree = Tree::default();
+    let mut queue = vec![root.to_path_buf()];
+    while let Some(dir) = queue.pop() {
+        if tree.dirs.contains_key(&dir) {
+            continue;
+        }
+        let files = parse_dir(walk, &dir, &mut tree);
+        for target in local_module_dirs(&dir, &files) {
+            if !tree.dirs.contains_key(&target) {
+                queue.push(target);
+            }
+        }
+        tree.dirs.insert(dir, files);
+    }
+    for f in walk.tfvars.get(root).into_iter().flatten() {
+        match parse_source(f) {
+            Ok(body) => tree.tfvars.push(Arc::new(ParsedFile {
+                file: f.clone(),
+                body,
+            })),
+            Err(e) => tree.errors.push(e),
+        }
+    }
+    tree
 }
 
 #[cfg(test)]

@@ -4,10 +4,9 @@ pub mod eval;
 pub mod functions;
 pub mod loader;
 pub mod module;
-pub mod span;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -29,13 +28,27 @@ pub struct LoadOptions {
     pub exclude: Vec<String>,
 }
 
-/// The evaluated model and the text of every file read.
+/// One model per root module found, and the text of every file read.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Resources of every root module found.
-    pub model: Model,
+    /// One model per root module (addresses are unique within a root, not across roots).
+    pub roots: Vec<Model>,
+    /// Files that could not be read or parsed.
+    pub errors: Vec<LoadError>,
     /// Every file read, by display path.
     pub files: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl Loaded {
+    /// The first resource at `address` in any root module.
+    pub fn get(&self, address: &str) -> Option<&Resource> {
+        self.roots.iter().find_map(|m| m.get(address))
+    }
+
+    /// Number of resources in all root modules.
+    pub fn resources(&self) -> usize {
+        self.roots.iter().map(|m| m.resources.len()).sum()
+    }
 }
 
 /// Errors that stop loading altogether (a path that does not exist, an unreadable var file).
@@ -51,10 +64,10 @@ pub enum LoadFailure {
     },
 }
 
-/// Loads and evaluates every root module under `paths`.
+/// Loads and evaluates every root module under `paths`. Root modules are parsed and
+/// evaluated in parallel, one at a time per thread, so syntax trees never pile up.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure> {
-    let t = std::time::Instant::now();
-    let tree = loader::load_tree(paths, &opts.exclude).map_err(|source| LoadFailure::Io {
+    let walk = loader::walk(paths, &opts.exclude).map_err(|source| LoadFailure::Io {
         path: paths
             .iter()
             .map(|p| p.display().to_string())
@@ -62,11 +75,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
             .join(", "),
         source,
     })?;
-    if std::env::var_os("BLUEPRINT_LINT_TIMING").is_some() {
-        eprintln!("TIMING walk+parse {:?}", t.elapsed());
-    }
-    let mut errors = tree.errors.clone();
-    let mut files = tree.files.clone();
+    let mut errors = walk.errors.clone();
+    let mut files = walk.files.clone();
 
     let mut extra_vars: Vec<Arc<ParsedFile>> = Vec::new();
     for vf in &opts.var_files {
@@ -92,31 +102,65 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
         .map(|(k, v)| (k.clone(), cli_var_value(v)))
         .collect();
 
-    let per_root: Vec<Vec<Resource>> = tree
-        .roots
-        .par_iter()
-        .map(|root| {
-            let mut inputs = HashMap::new();
-            let own = tree.tfvars.get(root).cloned().unwrap_or_default();
-            for vf in own.iter().chain(extra_vars.iter()) {
-                inputs.extend(tfvars_values(vf));
-            }
-            inputs.extend(cli_vars.clone());
-            evaluate_root(&tree, root, inputs)
-        })
+    let run = |roots: &[PathBuf]| -> Vec<RootResult> {
+        roots
+            .par_iter()
+            .map(|root| {
+                let tree = loader::root_tree(&walk, root);
+                let mut inputs = HashMap::new();
+                for vf in tree.tfvars.iter().chain(extra_vars.iter()) {
+                    inputs.extend(tfvars_values(vf));
+                }
+                inputs.extend(cli_vars.clone());
+                let resources = evaluate_root(&tree, root, inputs);
+                RootResult {
+                    model: Model::new(resources),
+                    visited: tree.dirs.keys().cloned().collect(),
+                    extra_files: tree.extra_files.clone(),
+                    errors: tree.errors.clone(),
+                }
+            })
+            .collect()
+    };
+    let mut results = run(&walk.roots);
+    // Directories the scan took for called modules but that no root actually reached.
+    let visited: BTreeSet<&PathBuf> = results.iter().flat_map(|r| r.visited.iter()).collect();
+    let leftover: Vec<PathBuf> = walk
+        .dirs
+        .keys()
+        .filter(|d| !visited.contains(d))
+        .cloned()
         .collect();
+    if !leftover.is_empty() {
+        results.extend(run(&leftover));
+    }
 
-    if std::env::var_os("BLUEPRINT_LINT_TIMING").is_some() {
-        eprintln!("TIMING parse+eval {:?}", t.elapsed());
-    }
-    let mut model = Model::default();
-    for rs in per_root {
-        for r in rs {
-            model.push(r);
+    let mut seen_errors = BTreeSet::new();
+    let mut roots = Vec::with_capacity(results.len());
+    for r in results {
+        for f in r.extra_files {
+            files.insert(f.display.clone(), f);
         }
+        for e in r.errors {
+            let key = (e.location.clone(), e.message.clone());
+            if seen_errors.insert(key) {
+                errors.push(e);
+            }
+        }
+        roots.push(r.model);
     }
-    model.errors = errors;
-    Ok(Loaded { model, files })
+    Ok(Loaded {
+        roots,
+        errors,
+        files,
+    })
+}
+
+struct RootResult {
+    model: Model,
+    visited: Vec<PathBuf>,
+    extra_files: Vec<Arc<SourceFile>>,
+    errors: Vec<LoadError>,
 }
 
 /// Evaluates the root module in `dir` of `tree` with the given variable values.

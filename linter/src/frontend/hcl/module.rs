@@ -12,8 +12,9 @@ use hcl::edit::Span;
 
 use super::eval::{iter_items, Evaluator, Scope};
 use super::loader::{local_source, ParsedFile, SourceFile, Tree};
-use crate::finding::{PathStep, SourceLocation};
+use crate::finding::PathStep;
 use crate::model::{Mode, Resource, Value};
+use crate::source::ByteSpan;
 
 /// Deepest module nesting evaluated (guards against modules that call themselves).
 const MAX_MODULE_DEPTH: usize = 16;
@@ -152,6 +153,7 @@ impl<'a> Instance<'a> {
             r.module_path = self.module_path.clone();
             r.location = block.span().map(|s| file.location(header(&file.source, s)));
             r.spans = spans;
+            r.source = Some(Arc::clone(file));
             self.ctx.out.borrow_mut().push(r);
         }
         for (block, file) in &self.decls.blocks {
@@ -201,6 +203,7 @@ impl<'a> Instance<'a> {
             r.module_path = self.module_path.clone();
             r.location = block.span().map(|s| file.location(header(&file.source, s)));
             r.spans = spans;
+            r.source = Some(Arc::clone(file));
             self.ctx.out.borrow_mut().push(r);
         }
     }
@@ -398,7 +401,7 @@ pub fn eval_body(
     body: &Body,
     ev: &mut Evaluator<'_>,
     path: &mut Vec<PathStep>,
-    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
+    spans: &mut Vec<(Vec<PathStep>, ByteSpan)>,
     file: &Arc<SourceFile>,
     top: bool,
 ) -> Value {
@@ -411,7 +414,7 @@ pub fn eval_body(
                     continue;
                 }
                 path.push(PathStep::Attribute(key.to_string()));
-                record_spans(&a.value, path, spans, file, 0);
+                record_spans(&a.value, path, spans, 0);
                 path.pop();
                 map.insert(key.to_string(), ev.eval_or_unknown(&a.value));
             }
@@ -428,7 +431,7 @@ pub fn eval_body(
                 path.push(PathStep::Attribute(ident.to_string()));
                 path.push(PathStep::Index(idx));
                 if let Some(sp) = b.span() {
-                    spans.push((path.clone(), file.location(header(&file.source, sp))));
+                    spans.push((path.clone(), ByteSpan::from(header(&file.source, sp))));
                 }
                 let v = eval_body(&b.body, ev, path, spans, file, false);
                 path.pop();
@@ -444,7 +447,7 @@ fn eval_dynamic(
     b: &Block,
     ev: &mut Evaluator<'_>,
     path: &mut Vec<PathStep>,
-    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
+    spans: &mut Vec<(Vec<PathStep>, ByteSpan)>,
     file: &Arc<SourceFile>,
     map: &mut BTreeMap<String, Value>,
 ) {
@@ -473,7 +476,7 @@ fn eval_dynamic(
         path.push(PathStep::Attribute(label.clone()));
         path.push(PathStep::Index(idx));
         if let Some(sp) = b.span() {
-            spans.push((path.clone(), file.location(header(&file.source, sp))));
+            spans.push((path.clone(), ByteSpan::from(header(&file.source, sp))));
         }
         let val = eval_body(&content.body, ev, path, spans, file, false);
         path.pop();
@@ -511,12 +514,11 @@ fn set_block(map: &mut BTreeMap<String, Value>, name: &str, idx: usize, v: Value
 fn record_spans(
     expr: &Expression,
     path: &mut Vec<PathStep>,
-    spans: &mut Vec<(Vec<PathStep>, SourceLocation)>,
-    file: &Arc<SourceFile>,
+    spans: &mut Vec<(Vec<PathStep>, ByteSpan)>,
     depth: usize,
 ) {
     if let Some(sp) = expr.span() {
-        spans.push((path.clone(), file.location(sp)));
+        spans.push((path.clone(), ByteSpan::from(sp)));
     }
     if depth >= MAX_SPAN_DEPTH {
         return;
@@ -525,7 +527,7 @@ fn record_spans(
         Expression::Array(a) => {
             for (i, e) in a.iter().enumerate() {
                 path.push(PathStep::Index(i));
-                record_spans(e, path, spans, file, depth + 1);
+                record_spans(e, path, spans, depth + 1);
                 path.pop();
             }
         }
@@ -539,13 +541,13 @@ fn record_spans(
                     _ => continue,
                 };
                 path.push(PathStep::Attribute(key));
-                record_spans(v.expr(), path, spans, file, depth + 1);
+                record_spans(v.expr(), path, spans, depth + 1);
                 path.pop();
             }
         }
         Expression::FuncCall(f) if f.name.name.as_str() == "jsonencode" => {
             if let Some(arg) = f.args.iter().next() {
-                record_spans(arg, path, spans, file, depth + 1);
+                record_spans(arg, path, spans, depth + 1);
             }
         }
         _ => {}

@@ -1,8 +1,79 @@
-//! Byte offsets to line/column positions.
+//! Source text: files with their line index, and compact byte spans.
 
+use std::fmt;
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 use crate::finding::SourceLocation;
+
+/// The text of one file, kept for locations, snippets and suppression comments.
+pub struct SourceFile {
+    /// Path as displayed in findings.
+    pub display: String,
+    /// File contents.
+    pub source: String,
+    /// Line starts.
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    /// A source file.
+    pub fn new(display: String, source: String) -> SourceFile {
+        let lines = LineIndex::new(&source);
+        SourceFile {
+            display,
+            source,
+            lines,
+        }
+    }
+
+    /// The location of a byte range.
+    pub fn location(&self, range: Range<usize>) -> SourceLocation {
+        self.lines.location(&self.display, &self.source, range)
+    }
+}
+
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("display", &self.display)
+            .field("len", &self.source.len())
+            .finish()
+    }
+}
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.display == other.display && self.source == other.source
+    }
+}
+
+/// A byte range in a source file, kept small (locations are computed only for findings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteSpan {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl From<Range<usize>> for ByteSpan {
+    fn from(r: Range<usize>) -> ByteSpan {
+        let clamp = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        ByteSpan {
+            start: clamp(r.start),
+            end: clamp(r.end),
+        }
+    }
+}
+
+impl ByteSpan {
+    /// As a `usize` range.
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
 
 /// Line starts of one file, to turn byte ranges into [`SourceLocation`]s.
 #[derive(Debug, Clone)]

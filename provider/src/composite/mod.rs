@@ -1,0 +1,357 @@
+//! The lifecycle skeleton every composite resource shares.
+//!
+//! A composite supplies its children through [`Composite`]; [`CompositeResource`] turns it into a
+//! Terraform resource with one behaviour for all of them:
+//!
+//! - **plan**: validate the configuration (errors and warnings on attribute paths), fill
+//!   defaults, mark computed values unknown, and name the attributes that force replacement;
+//! - **create**: children are created by the composite (concurrently where independent) into a
+//!   [`Recorder`], which holds the state as it grows; if anything fails, the partial state goes
+//!   back to Terraform with the error, so a later `apply` or `destroy` finishes the job;
+//! - **read**: the composite reports what exists; a vanished root removes the resource from state,
+//!   drifted settings come back as they are so the next plan repairs them;
+//! - **delete**: children go in reverse order with retries; on failure the prior state stays;
+//! - every AWS wait and retry is bounded by the resource's `timeouts` and by the stop signal.
+
+pub mod retry;
+pub mod timeouts;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tf_provider::schema::Schema;
+use tf_provider::value::ValueEmpty;
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::clients::AwsClients;
+use crate::provider::ProviderState;
+pub use retry::{retry, Attempt, Deadline, RetryPolicy};
+
+/// An error of a composite operation, with the attribute it concerns when there is one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{summary}: {detail}")]
+pub struct CompositeError {
+    /// One line.
+    pub summary: String,
+    /// What happened and what to do.
+    pub detail: String,
+    /// The attribute concerned.
+    pub path: Option<AttributePath>,
+}
+
+impl CompositeError {
+    /// An error about the resource as a whole.
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
+    }
+
+    /// An error about one attribute.
+    pub fn at(mut self, path: AttributePath) -> Self {
+        self.path = Some(path);
+        self
+    }
+
+    /// An AWS call that failed: `what` names the call and its target.
+    pub fn aws(what: impl Into<String>, err: &dyn std::error::Error) -> Self {
+        Self::new(what, crate::clients::error_text(err))
+    }
+
+    fn report(self, diags: &mut Diagnostics) {
+        match self.path {
+            Some(path) => diags.error(self.summary, self.detail, path),
+            None => diags.root_error(self.summary, self.detail),
+        }
+    }
+}
+
+/// What an operation gets besides the state: clients, deadline and stop signal.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The configured AWS clients.
+    pub clients: Arc<AwsClients>,
+    /// When the operation must give up.
+    pub deadline: Deadline,
+}
+
+/// The growing state of a create, shared by concurrent child creations.
+#[derive(Debug, Clone)]
+pub struct Recorder<S> {
+    inner: Arc<Mutex<S>>,
+}
+
+impl<S: Clone> Recorder<S> {
+    fn new(state: S) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// Record something that now exists (call it right after the AWS call that made it).
+    pub fn record(&self, f: impl FnOnce(&mut S)) {
+        let mut guard = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        f(&mut guard);
+    }
+
+    /// A copy of the state so far.
+    pub fn snapshot(&self) -> S {
+        match self.inner.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}
+
+/// A composite resource: its schema, plan rules and children.
+#[async_trait]
+pub trait Composite: Send + Sync + 'static {
+    /// The resource's state (inputs, computed values, child ids).
+    type State: Serialize + DeserializeOwned + Clone + Default + Send + Sync + std::fmt::Debug;
+
+    /// The resource schema.
+    fn schema(&self) -> Schema;
+
+    /// Check the configuration. Unknown values are skipped (they are checked again at plan).
+    fn validate(&self, config: &Self::State, diags: &mut Diagnostics);
+
+    /// Fill defaults and mark computed values unknown for a new resource.
+    fn plan_create(
+        &self,
+        planned: &mut Self::State,
+        clients: Option<&AwsClients>,
+        diags: &mut Diagnostics,
+    );
+
+    /// Plan an in-place change or a replacement: returns the attributes forcing replacement.
+    fn plan_update(
+        &self,
+        prior: &Self::State,
+        planned: &mut Self::State,
+        clients: Option<&AwsClients>,
+        diags: &mut Diagnostics,
+    ) -> Vec<AttributePath>;
+
+    /// The create timeout and delete timeout configured in the state (defaults otherwise).
+    fn timeouts(&self, state: &Self::State) -> timeouts::Timeouts;
+
+    /// Whether the state records any child (so a failed create must be kept in state).
+    fn has_children(&self, state: &Self::State) -> bool;
+
+    /// Create every child, recording each into `rec` as soon as it exists.
+    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError>;
+
+    /// Read what exists: `None` when the resource is gone.
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        state: Self::State,
+    ) -> Result<Option<Self::State>, CompositeError>;
+
+    /// Apply an in-place change; returns the new state (partial on error, through `rec`).
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: &Self::State,
+        rec: &Recorder<Self::State>,
+    ) -> Result<(), CompositeError>;
+
+    /// Delete every child in reverse order of creation.
+    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError>;
+
+    /// Build the state of an existing resource from its import id.
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError>;
+}
+
+/// Adapts a [`Composite`] to `tf-provider`'s [`Resource`].
+pub struct CompositeResource<C> {
+    composite: C,
+    provider: Arc<ProviderState>,
+}
+
+impl<C: Composite> CompositeResource<C> {
+    /// Wrap `composite`, reading clients from `provider`.
+    pub fn new(composite: C, provider: Arc<ProviderState>) -> Self {
+        Self {
+            composite,
+            provider,
+        }
+    }
+
+    fn ctx(&self, diags: &mut Diagnostics, timeout: Duration) -> Option<Ctx> {
+        let clients = self.provider.clients(diags)?;
+        Some(Ctx {
+            clients,
+            deadline: Deadline::new(timeout, self.provider.stop_token().clone()),
+        })
+    }
+
+    fn clients_if_configured(&self) -> Option<Arc<AwsClients>> {
+        let mut scratch = Diagnostics::default();
+        self.provider.clients(&mut scratch)
+    }
+}
+
+#[async_trait]
+impl<C: Composite> Resource for CompositeResource<C> {
+    type State<'a> = C::State;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(self.composite.schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        self.composite.validate(&config, diags);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let timeout = self.composite.timeouts(&state).read;
+        let ctx = self.ctx(diags, timeout)?;
+        match self.composite.read(&ctx, state.clone()).await {
+            Ok(Some(s)) => Some((s, private_state)),
+            Ok(None) => None,
+            Err(err) => {
+                err.report(diags);
+                // Keep the prior state: an error is not proof that the resource is gone.
+                Some((state, private_state))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        self.composite.validate(&config, diags);
+        let mut planned = proposed;
+        let clients = self.clients_if_configured();
+        self.composite
+            .plan_create(&mut planned, clients.as_deref(), diags);
+        Some((planned, ValueEmpty::default()))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        self.composite.validate(&config, diags);
+        let mut planned = proposed;
+        let clients = self.clients_if_configured();
+        let replace = self
+            .composite
+            .plan_update(&prior, &mut planned, clients.as_deref(), diags);
+        Some((planned, prior_private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(prior_private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let timeout = self.composite.timeouts(&planned).create;
+        let ctx = self.ctx(diags, timeout)?;
+        let rec = Recorder::new(planned);
+        let result = self.composite.create(&ctx, &rec).await;
+        let state = rec.snapshot();
+        match result {
+            Ok(()) => Some((state, private)),
+            Err(err) => {
+                err.report(diags);
+                // Partial state: Terraform keeps it (tainted) so destroy can clean up.
+                self.composite
+                    .has_children(&state)
+                    .then_some((state, private))
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let timeout = self.composite.timeouts(&planned).update;
+        let ctx = self.ctx(diags, timeout)?;
+        let rec = Recorder::new(planned);
+        if let Err(err) = self.composite.update(&ctx, &prior, &rec).await {
+            err.report(diags);
+        }
+        Some((rec.snapshot(), private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let timeout = self.composite.timeouts(&prior).delete;
+        let ctx = self.ctx(diags, timeout)?;
+        match self.composite.delete(&ctx, &prior).await {
+            Ok(()) => Some(()),
+            Err(err) => {
+                // Terraform keeps the prior state when destroy reports an error.
+                err.report(diags);
+                Some(())
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let ctx = self.ctx(diags, timeouts::DEFAULT_READ)?;
+        match self.composite.import(&ctx, &id).await {
+            Ok(state) => Some((state, ValueEmpty::default())),
+            Err(err) => {
+                err.report(diags);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Composite resources, one folder each.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tf_provider::DynamicResource;
+
+use crate::composite::CompositeResource;
+use crate::provider::ProviderState;
+
+pub mod state_backend;
+
+/// Every resource, keyed by its name without the `blueprint_` prefix.
+pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicResource>> {
+    let mut map: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
+    map.insert(
+        "state_backend".into(),
+        Box::new(CompositeResource::new(
+            state_backend::StateBackend,
+            provider.clone(),
+        )),
+    );
+    map
+}
