@@ -8,4 +8,13 @@ cd "$BLUEPRINT_ROOT"
 # The end-to-end tests launch the plugin binary: build every binary first.
 cargo build --workspace --bins --locked
 # Terraform runs are mostly waiting on moto; two at a time keeps a 2-core machine busy.
-cargo test --workspace --locked -- --test-threads="${BLUEPRINT_TEST_THREADS:-2}" "$@"
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+set +e
+cargo test --workspace --locked --lib --bins --tests -- --test-threads="${BLUEPRINT_TEST_THREADS:-2}" "$@" 2>&1 | tee "$LOG"
+STATUS=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "all tests: %d passed, %d failed\n", p, f }' "$LOG"
+exit "$STATUS"

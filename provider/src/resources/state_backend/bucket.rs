@@ -23,8 +23,8 @@ fn arn(ctx: &Ctx, bucket: &str) -> String {
     format!("arn:{}:s3:::{bucket}", ctx.clients.partition())
 }
 
-fn tls_policy(ctx: &Ctx, bucket: &str) -> String {
-    let arn = arn(ctx, bucket);
+fn tls_policy(partition: &str, bucket: &str) -> String {
+    let arn = format!("arn:{partition}:s3:::{bucket}");
     serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -179,7 +179,7 @@ pub async fn configure(
     rec.record(|s| s.sse_algorithm = Value::Value(sse));
 
     if super::tls_policy_applies(Some(&ctx.clients)) {
-        let policy_doc = tls_policy(ctx, &bucket);
+        let policy_doc = tls_policy(ctx.clients.partition(), &bucket);
         retry(
             &ctx.deadline,
             "setting the TLS-only policy",
@@ -577,5 +577,35 @@ async fn empty(ctx: &Ctx, bucket: &str) -> Result<(), CompositeError> {
                     CompositeError::aws(format!("Deleting object versions in \"{bucket}\""), &e)
                 })?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_policy_denies_plain_http_on_bucket_and_objects() {
+        let doc = tls_policy("aws", "senas-tfstate");
+        assert!(has_tls_statement(&doc));
+        let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        let s = &v["Statement"][0];
+        assert_eq!(s["Effect"], "Deny");
+        assert_eq!(s["Principal"], "*");
+        assert_eq!(
+            s["Resource"],
+            serde_json::json!(["arn:aws:s3:::senas-tfstate", "arn:aws:s3:::senas-tfstate/*"])
+        );
+    }
+
+    #[test]
+    fn other_policies_do_not_count_as_tls_only() {
+        assert!(!has_tls_statement("not json"));
+        assert!(!has_tls_statement(
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}}"#
+        ));
+        assert!(has_tls_statement(
+            r#"{"Statement":{"Effect":"Deny","Condition":{"Bool":{"aws:SecureTransport":"False"}}}}"#
+        ));
     }
 }
