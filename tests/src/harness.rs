@@ -165,6 +165,14 @@ provider "blueprint" {{
         Ok(wd)
     }
 
+    /// Replace the configuration of an existing working dir (provider block included).
+    pub fn rewrite(&self, wd: &TfWorkdir, config: &str) -> Result<()> {
+        wd.write(
+            "main.tf",
+            &format!("{}\n{config}", self.provider_config("")),
+        )
+    }
+
     /// SDK clients straight to moto (never through the proxy).
     pub fn probe(&self) -> AwsProbe {
         AwsProbe::new(&self.moto.endpoint())

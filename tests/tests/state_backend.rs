@@ -287,15 +287,8 @@ fn non_empty_bucket_is_kept_without_force_destroy() {
     let left = leftovers(&h);
     assert_eq!(left.len(), 2, "{left:?}");
     // Opting in deletes every version.
-    wd.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            h.provider_config(""),
-            config("senas-keep", "  force_destroy = true\n")
-        ),
-    )
-    .unwrap();
+    h.rewrite(&wd, &config("senas-keep", "  force_destroy = true\n"))
+        .unwrap();
     wd.apply().unwrap();
     wd.destroy().unwrap();
     assert_eq!(leftovers(&h), Vec::<String>::new());
@@ -322,15 +315,8 @@ fn renaming_the_bucket_plans_a_replacement() {
         .unwrap();
     wd.init().unwrap();
     wd.apply().unwrap();
-    wd.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            h.provider_config(""),
-            config("senas-two", "  force_destroy = true\n")
-        ),
-    )
-    .unwrap();
+    h.rewrite(&wd, &config("senas-two", "  force_destroy = true\n"))
+        .unwrap();
     let plan = wd.plan().unwrap();
     assert!(plan.stdout.contains("must be replaced"), "{plan}");
     assert!(plan.stdout.contains("# forces replacement"), "{plan}");

@@ -106,26 +106,23 @@ impl StateBackendState {
     }
 
     fn user_tags(&self) -> BTreeMap<String, String> {
-        self.tags
-            .as_ref_option()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
-                    .collect()
-            })
-            .unwrap_or_default()
+        known_entries(&self.tags)
     }
 
     fn tags_all_map(&self) -> BTreeMap<String, String> {
-        self.tags_all
-            .as_ref_option()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
-                    .collect()
-            })
-            .unwrap_or_default()
+        known_entries(&self.tags_all)
     }
+}
+
+/// The known entries of a map of strings (null and unknown values left out).
+fn known_entries(map: &Value<BTreeMap<String, Value<String>>>) -> BTreeMap<String, String> {
+    map.as_ref_option()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn to_value_map(m: BTreeMap<String, String>) -> Value<BTreeMap<String, Value<String>>> {
