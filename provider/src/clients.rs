@@ -189,6 +189,24 @@ impl AwsClients {
         aws_sdk_dynamodb::Client::from_conf(b.build())
     }
 
+    /// EC2 client.
+    pub fn ec2(&self) -> aws_sdk_ec2::Client {
+        let mut b = aws_sdk_ec2::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("ec2") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_ec2::Client::from_conf(b.build())
+    }
+
+    /// IAM client.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let mut b = aws_sdk_iam::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("iam") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_iam::Client::from_conf(b.build())
+    }
+
     /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &'static str {
         let region = self.region();

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod composite;
 pub mod config;
 pub mod data_sources;
+pub mod lint_bridge;
 pub mod logging;
 pub mod plugin_env;
 pub mod plugin_tls;

@@ -307,9 +307,11 @@ pub fn ingress_rules(model: &Model) -> Vec<Ingress<'_>> {
                     crate::path!["app_cidr_blocks"],
                     &mut app,
                 );
-                let port = match a.get("app_port") {
-                    Value::Null => Some(8000),
-                    v => v.as_i64(),
+                // The port opened to app_cidr_blocks: host_port, else container_port, else 8000
+                // (the provider's defaults).
+                let port = match (a.get("host_port"), a.get("container_port")) {
+                    (Value::Null, Value::Null) => Some(8000),
+                    (Value::Null, v) | (v, _) => v.as_i64(),
                 };
                 out.push(Ingress {
                     resource: r,

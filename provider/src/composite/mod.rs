@@ -123,6 +123,12 @@ pub trait Composite: Send + Sync + 'static {
     /// Check the configuration. Unknown values are skipped (they are checked again at plan).
     fn validate(&self, config: &Self::State, diags: &mut Diagnostics);
 
+    /// Plan-time checks that only warn (the linter's rules): run once per plan, on the
+    /// configuration, so a warning is neither repeated by validation nor lost.
+    fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
+        let _ = (config, diags);
+    }
+
     /// Fill defaults and mark computed values unknown for a new resource.
     fn plan_create(
         &self,
@@ -243,6 +249,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         self.composite.validate(&config, diags);
+        self.composite.lint(&config, diags);
         let mut planned = proposed;
         let clients = self.clients_if_configured();
         self.composite
@@ -260,6 +267,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         self.composite.validate(&config, diags);
+        self.composite.lint(&config, diags);
         let mut planned = proposed;
         let clients = self.clients_if_configured();
         let replace = self

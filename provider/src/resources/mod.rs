@@ -8,6 +8,7 @@ use tf_provider::DynamicResource;
 use crate::composite::CompositeResource;
 use crate::provider::ProviderState;
 
+pub mod ml_host;
 pub mod state_backend;
 
 /// Every resource, keyed by its name without the `blueprint_` prefix.
@@ -19,6 +20,10 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
             state_backend::StateBackend,
             provider.clone(),
         )),
+    );
+    map.insert(
+        "ml_host".into(),
+        Box::new(CompositeResource::new(ml_host::MlHost, provider.clone())),
     );
     map
 }

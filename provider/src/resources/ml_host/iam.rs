@@ -1,0 +1,279 @@
+//! The host's IAM role (ECR read-only) and instance profile.
+
+use aws_sdk_iam::types::Tag;
+use tf_provider::value::Value;
+
+use super::{list, MlHostState, ECR_READ_ONLY};
+use crate::clients::error_code;
+use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+
+const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+fn tags(state: &MlHostState) -> Result<Vec<Tag>, CompositeError> {
+    state
+        .tags_all_map()
+        .into_iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| CompositeError::new("Building IAM tags", e.to_string()))
+        })
+        .collect()
+}
+
+fn ecr_policy(ctx: &Ctx) -> String {
+    format!("arn:{}:iam::aws:{ECR_READ_ONLY}", ctx.clients.partition())
+}
+
+fn missing(code: Option<String>) -> bool {
+    code.as_deref() == Some("NoSuchEntity")
+}
+
+/// Role, its policy, the profile and the role in the profile; each recorded as it exists.
+pub async fn create(
+    ctx: &Ctx,
+    planned: &MlHostState,
+    rec: &Recorder<MlHostState>,
+) -> Result<(), CompositeError> {
+    let iam = ctx.clients.iam();
+    let role = planned.role_name_for();
+    let out = iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(TRUST_POLICY)
+        .description("blueprint_ml_host: pull images from ECR")
+        .set_tags(Some(tags(planned)?))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Creating IAM role \"{role}\""), &e))?;
+    let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+    rec.record(|s| s.role_arn = Value::Value(arn));
+    iam.attach_role_policy()
+        .role_name(&role)
+        .policy_arn(ecr_policy(ctx))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Attaching ECR read-only to \"{role}\""), &e))?;
+    let profile = planned.profile_name_for();
+    let out = iam
+        .create_instance_profile()
+        .instance_profile_name(&profile)
+        .set_tags(Some(tags(planned)?))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Creating instance profile \"{profile}\""), &e))?;
+    let arn = out
+        .instance_profile()
+        .map(|p| p.arn().to_string())
+        .unwrap_or_default();
+    rec.record(|s| s.instance_profile_arn = Value::Value(arn));
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(&profile)
+        .role_name(&role)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Adding \"{role}\" to \"{profile}\""), &e))?;
+    Ok(())
+}
+
+/// Refresh role ARN, attached policies and profile ARN.
+pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeError> {
+    if !state.name.is_value() {
+        return Ok(());
+    }
+    let iam = ctx.clients.iam();
+    let role = state.role_name_for();
+    match iam.get_role().role_name(&role).send().await {
+        Ok(out) => {
+            state.role_arn = out
+                .role()
+                .map(|r| Value::Value(r.arn().to_string()))
+                .unwrap_or(Value::Null);
+            let attached = iam
+                .list_attached_role_policies()
+                .role_name(&role)
+                .send()
+                .await
+                .map_err(|e| CompositeError::aws(format!("Listing policies of \"{role}\""), &e))?;
+            let mut arns: Vec<String> = attached
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect();
+            arns.sort();
+            state.role_policy_arns = list(arns);
+        }
+        Err(e) if missing(error_code(&e)) => {
+            state.role_arn = Value::Null;
+            state.role_policy_arns = list(Vec::new());
+        }
+        Err(e) => return Err(CompositeError::aws(format!("Reading role \"{role}\""), &e)),
+    }
+    let profile = state.profile_name_for();
+    match iam
+        .get_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            state.instance_profile_arn = out
+                .instance_profile()
+                .map(|p| Value::Value(p.arn().to_string()))
+                .unwrap_or(Value::Null)
+        }
+        Err(e) if missing(error_code(&e)) => state.instance_profile_arn = Value::Null,
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Reading profile \"{profile}\""),
+                &e,
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Attach what is missing, detach what was added out of band.
+pub async fn reconcile(
+    ctx: &Ctx,
+    prior: &MlHostState,
+    planned: &MlHostState,
+    rec: &Recorder<MlHostState>,
+) -> Result<(), CompositeError> {
+    let iam = ctx.clients.iam();
+    let role = planned.role_name_for();
+    let want = ecr_policy(ctx);
+    let have = super::strings(&prior.role_policy_arns);
+    for arn in have.iter().filter(|a| **a != want) {
+        iam.detach_role_policy()
+            .role_name(&role)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Detaching {arn} from \"{role}\""), &e))?;
+    }
+    if !have.contains(&want) {
+        iam.attach_role_policy()
+            .role_name(&role)
+            .policy_arn(&want)
+            .send()
+            .await
+            .map_err(|e| {
+                CompositeError::aws(format!("Attaching ECR read-only to \"{role}\""), &e)
+            })?;
+    }
+    rec.record(|s| s.role_policy_arns = list(vec![want]));
+    Ok(())
+}
+
+/// Profile then role, tolerating what is already gone.
+pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError> {
+    if !state.name.is_value() {
+        return Ok(());
+    }
+    let iam = ctx.clients.iam();
+    let role = state.role_name_for();
+    let profile = state.profile_name_for();
+    // Remove the role only if the profile holds it (a create that failed half-way may not have
+    // added it, and some implementations answer that case with an unparseable error).
+    let holds_role = match iam
+        .get_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+    {
+        Ok(out) => out
+            .instance_profile()
+            .is_some_and(|p| p.roles().iter().any(|r| r.role_name() == role)),
+        Err(e) if missing(error_code(&e)) => false,
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Reading profile \"{profile}\""),
+                &e,
+            ))
+        }
+    };
+    if holds_role {
+        match iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(&profile)
+            .role_name(&role)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if missing(error_code(&e)) => {}
+            Err(e) => {
+                return Err(CompositeError::aws(
+                    format!("Removing \"{role}\" from \"{profile}\""),
+                    &e,
+                ))
+            }
+        }
+    }
+    match iam
+        .delete_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if missing(error_code(&e)) => {}
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Deleting profile \"{profile}\""),
+                &e,
+            ))
+        }
+    }
+    match iam
+        .list_attached_role_policies()
+        .role_name(&role)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            for p in out.attached_policies() {
+                if let Some(arn) = p.policy_arn() {
+                    iam.detach_role_policy()
+                        .role_name(&role)
+                        .policy_arn(arn)
+                        .send()
+                        .await
+                        .map_err(|e| CompositeError::aws(format!("Detaching {arn}"), &e))?;
+                }
+            }
+        }
+        Err(e) if missing(error_code(&e)) => return Ok(()),
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Listing policies of \"{role}\""),
+                &e,
+            ))
+        }
+    }
+    retry(
+        &ctx.deadline,
+        "deleting the role",
+        RetryPolicy::default(),
+        || async {
+            match iam.delete_role().role_name(&role).send().await {
+                Ok(_) => Ok(()),
+                Err(e) => match error_code(&e).as_deref() {
+                    Some("NoSuchEntity") => Ok(()),
+                    Some("DeleteConflict") => Err(Attempt::Retry(CompositeError::aws(
+                        format!("Deleting role \"{role}\""),
+                        &e,
+                    ))),
+                    _ => Err(Attempt::Fail(CompositeError::aws(
+                        format!("Deleting role \"{role}\""),
+                        &e,
+                    ))),
+                },
+            }
+        },
+    )
+    .await
+}

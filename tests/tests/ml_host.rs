@@ -1,0 +1,343 @@
+//! `blueprint_ml_host` end to end: real Terraform 1.0.3 against moto.
+
+use blueprint_e2e::harness::TEST_TAG_KEY;
+use blueprint_e2e::proxy::{Fault, FaultRule};
+use blueprint_e2e::Harness;
+
+const IMAGE: &str = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest";
+const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCgZ3mCzt7RfOSGbNVBh2f501SCPPqB/ETXFYOMK7aeruEdCGfgXRwltAxK5AVBm1lMJVqMeFtyReITEsDMDoysj/6yYvogUVAVav4SrwCj5VKskPRXv/U4Lmue5lk64g2BXk28f2C04FCh6Jxo03Nk/ZiaLu4rmgsW2QsSrHUFaWiQYFgvZhZKJ+dBo8CQFF94eWYMiGzEJXCVMV2LuMNUibvle9anVLa0kELFj3J3E1tHUN95+ZgBZYNi3THnGiIeNxmkgg9La3q0A7lvPfMm4M0u9wUjtUW2XaQ3foJqVGQaAs5QUKfR7CPmgFuQhSA0lkCVX9FcR+PTb4pbzMs5 blueprint-test";
+
+fn host(extra: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_ml_host" "api" {{
+  name  = "ml-api"
+  image = "{IMAGE}"
+  environment = {{
+    MODEL_NAME = "santiago-v1"
+  }}
+{extra}
+}}
+
+output "endpoint" {{
+  value = blueprint_ml_host.api.endpoint
+}}
+"#
+    )
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+fn leftovers(h: &Harness) -> Vec<String> {
+    rt().block_on(h.probe().tagged_leftovers(TEST_TAG_KEY, &h.tag))
+        .unwrap()
+}
+
+fn warnings(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("Warning: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn apply_plan_import_drift_destroy() {
+    let h = Harness::start().unwrap();
+    let wd = h
+        .workdir(&host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n"))
+        .unwrap();
+    wd.init().unwrap();
+    let plan = wd.plan().unwrap();
+    assert!(warnings(&plan.all_output()).is_empty(), "{plan}");
+    wd.apply().unwrap();
+    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+    let applied = wd.state_resources().unwrap();
+    let v = &applied[0].1;
+    assert_eq!(v["instance_type"], "t3.micro");
+    assert_eq!(
+        v["ingress_rules"],
+        serde_json::json!(["tcp 8000-8000 10.0.0.0/8"])
+    );
+    assert!(v["ami_id"].as_str().unwrap().starts_with("ami-"), "{v}");
+    assert!(v["endpoint"].as_str().unwrap().ends_with(":8000"), "{v}");
+    assert!(v["elastic_ip_allocation_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("eipalloc-"));
+
+    // Through the SDK: IMDSv2 required with hop limit 2, encrypted root volume, the user data.
+    let probe = h.probe();
+    let instance_id = v["instance_id"].as_str().unwrap().to_string();
+    rt().block_on(async {
+        let ec2 = probe.ec2();
+        let out = ec2
+            .describe_instances()
+            .instance_ids(&instance_id)
+            .send()
+            .await
+            .unwrap();
+        let i = out.reservations()[0].instances()[0].clone();
+        let md = i.metadata_options().unwrap();
+        assert_eq!(md.http_tokens().map(|t| t.as_str()), Some("required"));
+        assert_eq!(md.http_put_response_hop_limit(), Some(2));
+        let vol = i.block_device_mappings()[0]
+            .ebs()
+            .unwrap()
+            .volume_id()
+            .unwrap()
+            .to_string();
+        let vols = ec2.describe_volumes().volume_ids(vol).send().await.unwrap();
+        assert_eq!(vols.volumes()[0].encrypted(), Some(true));
+        let policies = probe
+            .iam()
+            .list_attached_role_policies()
+            .role_name("ml-api-role")
+            .send()
+            .await
+            .unwrap();
+        let arns: Vec<&str> = policies
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .collect();
+        assert_eq!(
+            arns,
+            ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"]
+        );
+    });
+
+    // Import into a fresh state equals what apply produced.
+    wd.forget_state().unwrap();
+    wd.import("blueprint_ml_host.api", &instance_id).unwrap();
+    let imported = wd.state_resources().unwrap();
+    assert_eq!(imported, applied);
+    wd.apply().unwrap();
+    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+
+    // Drift: SSH opened to the world out of band; the plan shows it and apply removes it.
+    let sg = v["security_group_id"].as_str().unwrap().to_string();
+    rt().block_on(async {
+        probe
+            .ec2()
+            .authorize_security_group_ingress()
+            .group_id(&sg)
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await
+            .unwrap();
+    });
+    let plan = wd.plan().unwrap();
+    assert_eq!(plan.code, 2, "{plan}");
+    assert!(plan.stdout.contains("update in-place"), "{plan}");
+    assert!(plan.stdout.contains("\"tcp 22-22 0.0.0.0/0\""), "{plan}");
+    wd.apply().unwrap();
+    rt().block_on(async {
+        let out = probe
+            .ec2()
+            .describe_security_groups()
+            .group_ids(&sg)
+            .send()
+            .await
+            .unwrap();
+        let ports: Vec<Option<i32>> = out.security_groups()[0]
+            .ip_permissions()
+            .iter()
+            .map(|p| p.from_port())
+            .collect();
+        assert_eq!(ports, [Some(8000)], "the out-of-band SSH rule must be gone");
+    });
+    assert!(wd.plan_is_empty().unwrap());
+
+    // In place: instance type with a stop and start, no replacement.
+    h.rewrite(
+        &wd,
+        &host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n  instance_type = \"t3.small\"\n"),
+    )
+    .unwrap();
+    let plan = wd.plan().unwrap();
+    assert!(
+        plan.stdout.contains("update in-place") && !plan.stdout.contains("must be replaced"),
+        "{plan}"
+    );
+    wd.apply().unwrap();
+    assert_eq!(
+        wd.state_resources().unwrap()[0].1["instance_id"],
+        instance_id.as_str()
+    );
+
+    // A new image replaces the host (the boot script runs once).
+    h.rewrite(
+        &wd,
+        &host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n  instance_type = \"t3.small\"\n")
+            .replace(":latest", ":v2"),
+    )
+    .unwrap();
+    let plan = wd.plan().unwrap();
+    assert!(plan.stdout.contains("must be replaced"), "{plan}");
+    assert!(plan.stdout.contains("# forces replacement"), "{plan}");
+
+    wd.destroy().unwrap();
+    assert_eq!(leftovers(&h), Vec::<String>::new());
+}
+
+#[test]
+fn seed_000_as_drawn_warns_twice_and_retains_its_elastic_ip() {
+    let h = Harness::start().unwrap();
+    let seed = host(&format!(
+        "  ssh_public_key    = \"{PUBLIC_KEY}\"\n  ssh_cidr_blocks   = [\"0.0.0.0/0\"]\n  app_cidr_blocks   = [\"0.0.0.0/0\"]\n  retain_elastic_ip = true\n"
+    ));
+    let wd = h.workdir(&seed).unwrap();
+    wd.init().unwrap();
+    let plan = wd.plan().unwrap();
+    let text = plan.all_output();
+    let w = warnings(&text);
+    assert_eq!(w.len(), 2, "{text}");
+    assert!(text.contains("sg-ssh-rdp-open"), "{text}");
+    assert!(text.contains("sg-app-port-open"), "{text}");
+    // Terraform quotes the configuration line each warning is attached to.
+    let quoted: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .split(':')
+                .next()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .collect();
+    assert!(
+        quoted.iter().any(|l| l.contains("ssh_cidr_blocks")),
+        "{text}"
+    );
+    assert!(
+        quoted.iter().any(|l| l.contains("app_cidr_blocks")),
+        "{text}"
+    );
+    wd.apply().unwrap();
+    let state = wd.state_resources().unwrap();
+    let allocation = state[0].1["elastic_ip_allocation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(state[0].1["key_name"], "ml-api-key");
+    wd.destroy().unwrap();
+    // Everything is gone but the retained Elastic IP, which the seed keeps on purpose.
+    let left = leftovers(&h);
+    assert_eq!(left, vec![format!("elastic-ip {allocation}")]);
+    rt().block_on(async {
+        h.probe()
+            .ec2()
+            .release_address()
+            .allocation_id(&allocation)
+            .send()
+            .await
+            .unwrap();
+    });
+    assert_eq!(leftovers(&h), Vec::<String>::new());
+}
+
+#[test]
+fn invalid_values_fail_plan_on_their_attributes() {
+    let h = Harness::start().unwrap();
+    let wd = h
+        .workdir(&host(
+            "  ssh_cidr_blocks = [\"10.0.0.0/8\", \"everyone\"]\n  container_port = 70000\n",
+        ))
+        .unwrap();
+    wd.init().unwrap();
+    let plan = wd.plan().unwrap();
+    assert_eq!(plan.code, 1, "{plan}");
+    let text = plan.all_output();
+    assert!(
+        text.contains("\"everyone\" is not an IPv4 or IPv6 CIDR block"),
+        "{text}"
+    );
+    assert!(
+        text.contains("container_port must be between 1 and 65535"),
+        "{text}"
+    );
+}
+
+fn fault_points(h: &Harness, calls: &[String]) -> Vec<String> {
+    let _ = h;
+    let mut points: Vec<String> = Vec::new();
+    for a in calls {
+        let read_only = ["Describe", "Get", "List"].iter().any(|p| a.starts_with(p));
+        if !read_only && !points.contains(a) {
+            points.push(a.clone());
+        }
+    }
+    points
+}
+
+#[test]
+fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
+    let h = Harness::start_with_proxy().unwrap();
+    let cfg = host(&format!("  ssh_public_key = \"{PUBLIC_KEY}\"\n"));
+    let wd = h
+        .workdir_with_provider("  max_retries = 1\n", &cfg)
+        .unwrap();
+    wd.init().unwrap();
+    h.proxy().reset();
+    wd.apply().unwrap();
+    let create: Vec<String> = h.proxy().requests().into_iter().map(|r| r.action).collect();
+    h.proxy().reset();
+    wd.destroy().unwrap();
+    let delete: Vec<String> = h.proxy().requests().into_iter().map(|r| r.action).collect();
+    let create_points = fault_points(&h, &create);
+    let delete_points = fault_points(&h, &delete);
+    eprintln!(
+        "AWS calls per create: {} ({} distinct mutating)",
+        create.len(),
+        create_points.len()
+    );
+    assert!(create_points.len() >= 9, "{create_points:?}");
+    for (i, action) in create_points.iter().enumerate() {
+        let fault = [Fault::ServerError, Fault::Throttle, Fault::DropConnection][i % 3];
+        h.proxy().clear_rules();
+        h.proxy().add_rule(FaultRule::always(action, fault));
+        let failed = wd.try_apply().unwrap();
+        assert_ne!(
+            failed.code, 0,
+            "{action} failing must fail the apply: {failed}"
+        );
+        h.proxy().clear_rules();
+        wd.destroy().unwrap();
+        let left = leftovers(&h);
+        assert!(
+            left.is_empty(),
+            "after a create failure at {action}: {left:?}"
+        );
+    }
+    for (i, action) in delete_points.iter().enumerate() {
+        wd.apply().unwrap();
+        let fault = [Fault::ServerError, Fault::Throttle, Fault::DropConnection][i % 3];
+        h.proxy().add_rule(FaultRule::always(action, fault));
+        let failed = wd.try_destroy().unwrap();
+        assert_ne!(
+            failed.code, 0,
+            "{action} failing must fail the destroy: {failed}"
+        );
+        assert_eq!(
+            wd.state_resources().unwrap().len(),
+            1,
+            "the resource stays in state"
+        );
+        h.proxy().clear_rules();
+        wd.destroy().unwrap();
+        let left = leftovers(&h);
+        assert!(
+            left.is_empty(),
+            "after a delete failure at {action}: {left:?}"
+        );
+    }
+    eprintln!(
+        "fault points tried: {} at create {create_points:?}, {} at delete {delete_points:?}",
+        create_points.len(),
+        delete_points.len()
+    );
+}
