@@ -34,9 +34,11 @@ for _ in $(seq 1 100); do
 done
 echo "moto listening on http://127.0.0.1:$PORT"
 
-# Work on a copy so the example directory stays clean.
-cp -r "$EXAMPLE"/. "$WORK"/
-cd "$WORK"
+# Work on a copy of terraform/ (examples call ../../modules) so the tree stays clean.
+REL="$(realpath --relative-to="$BLUEPRINT_ROOT" "$EXAMPLE")"
+cp -r "$BLUEPRINT_ROOT/terraform" "$WORK/"
+find "$WORK" -name .terraform -prune -exec rm -rf {} + 2>/dev/null || true
+cd "$WORK/$REL"
 export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null

@@ -78,6 +78,42 @@ pub struct Ctx {
     pub clients: Arc<AwsClients>,
     /// When the operation must give up.
     pub deadline: Deadline,
+    /// Create independent children at the same time (always, except in the ordering benchmark).
+    pub concurrent: bool,
+}
+
+/// A child operation, boxed so that children of different kinds can run side by side.
+pub type ChildFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), CompositeError>> + Send + 'a>>;
+
+impl Ctx {
+    /// A context for `clients` that gives up after `timeout` or when `stop` is cancelled.
+    pub fn new(
+        clients: Arc<AwsClients>,
+        timeout: Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> Self {
+        Self {
+            clients,
+            deadline: Deadline::new(timeout, stop),
+            concurrent: true,
+        }
+    }
+
+    /// Run independent children: all of them run to the end (so each records what it made),
+    /// then the first error is returned.
+    pub async fn all(&self, children: Vec<ChildFuture<'_>>) -> Result<(), CompositeError> {
+        let results = if self.concurrent {
+            futures::future::join_all(children).await
+        } else {
+            let mut out = Vec::new();
+            for child in children {
+                out.push(child.await);
+            }
+            out
+        };
+        results.into_iter().collect()
+    }
 }
 
 /// The growing state of a create, shared by concurrent child creations.
@@ -87,7 +123,8 @@ pub struct Recorder<S> {
 }
 
 impl<S: Clone> Recorder<S> {
-    fn new(state: S) -> Self {
+    /// A recorder starting from `state` (the planned state of a create or update).
+    pub fn new(state: S) -> Self {
         Self {
             inner: Arc::new(Mutex::new(state)),
         }
@@ -194,10 +231,11 @@ impl<C: Composite> CompositeResource<C> {
 
     fn ctx(&self, diags: &mut Diagnostics, timeout: Duration) -> Option<Ctx> {
         let clients = self.provider.clients(diags)?;
-        Some(Ctx {
+        Some(Ctx::new(
             clients,
-            deadline: Deadline::new(timeout, self.provider.stop_token().clone()),
-        })
+            timeout,
+            self.provider.stop_token().clone(),
+        ))
     }
 
     fn clients_if_configured(&self) -> Option<Arc<AwsClients>> {

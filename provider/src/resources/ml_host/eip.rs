@@ -186,7 +186,7 @@ pub async fn reconcile(
             read(ctx, &mut s).await?;
             rec.record(|r| {
                 r.elastic_ip_allocation_id = s.elastic_ip_allocation_id.clone();
-                r.elastic_ip_associated = s.elastic_ip_associated.clone();
+                r.elastic_ip_associated = s.elastic_ip_associated;
                 r.public_ip = s.public_ip.clone();
             });
         }

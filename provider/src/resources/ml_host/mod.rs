@@ -223,7 +223,7 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
         s.container_port = Value::Value(DEFAULT_CONTAINER_PORT);
     }
     if s.host_port.is_null() && s.container_port.is_value() {
-        s.host_port = s.container_port.clone();
+        s.host_port = s.container_port;
     }
     if s.instance_type.is_null() {
         s.instance_type = Value::Value(DEFAULT_INSTANCE_TYPE.into());
@@ -288,7 +288,7 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
     } else {
         Value::Unknown
     };
-    s.elastic_ip_associated = s.associate_elastic_ip.clone();
+    s.elastic_ip_associated = s.associate_elastic_ip;
     if s.name.is_value() {
         s.role_name = Value::Value(s.role_name_for());
         s.instance_profile_name = Value::Value(s.profile_name_for());
@@ -574,12 +574,12 @@ impl Composite for MlHost {
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
         // Independent children first, concurrently.
-        let (role, sg, key) = tokio::join!(
-            iam::create(ctx, &planned, rec),
-            network::create_security_group(ctx, &planned, rec),
-            network::import_key_pair(ctx, &planned, rec),
-        );
-        role.and(sg).and(key)?;
+        ctx.all(vec![
+            Box::pin(iam::create(ctx, &planned, rec)),
+            Box::pin(network::create_security_group(ctx, &planned, rec)),
+            Box::pin(network::import_key_pair(ctx, &planned, rec)),
+        ])
+        .await?;
         instance::create(ctx, &rec.snapshot(), rec).await?;
         if planned.associate_elastic_ip.as_option() != Some(false) {
             eip::create(ctx, &rec.snapshot(), rec).await?;
@@ -635,12 +635,12 @@ impl Composite for MlHost {
     async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
         eip::delete(ctx, state).await?;
         instance::delete(ctx, state).await?;
-        let (key, sg, role) = tokio::join!(
-            network::delete_key_pair(ctx, state),
-            network::delete_security_group(ctx, state),
-            iam::delete(ctx, state),
-        );
-        key.and(sg).and(role)
+        ctx.all(vec![
+            Box::pin(network::delete_key_pair(ctx, state)),
+            Box::pin(network::delete_security_group(ctx, state)),
+            Box::pin(iam::delete(ctx, state)),
+        ])
+        .await
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {

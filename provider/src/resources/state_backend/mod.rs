@@ -361,11 +361,11 @@ impl Composite for StateBackend {
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
-        let (b, t) = tokio::join!(
-            bucket::create(ctx, &planned, rec),
-            lock_table::create(ctx, &planned, rec)
-        );
-        b.and(t)
+        ctx.all(vec![
+            Box::pin(bucket::create(ctx, &planned, rec)),
+            Box::pin(lock_table::create(ctx, &planned, rec)),
+        ])
+        .await
     }
 
     async fn read(
@@ -401,8 +401,11 @@ impl Composite for StateBackend {
                 bucket::configure(ctx, &planned, rec).await
             }
         };
-        let (b, t) = tokio::join!(bucket_part, lock_table::ensure(ctx, &planned, rec));
-        b.and(t)
+        ctx.all(vec![
+            Box::pin(bucket_part),
+            Box::pin(lock_table::ensure(ctx, &planned, rec)),
+        ])
+        .await
     }
 
     async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
