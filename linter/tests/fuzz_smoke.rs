@@ -1,10 +1,14 @@
-//! A deterministic mutation pass over every fixture (the stable-toolchain counterpart of
-//! `linter/fuzz`): whatever the input, the front-end and the rules return, never panic.
+//! A deterministic mutation pass over every fixture, native and JSON syntax (the
+//! stable-toolchain counterpart of `linter/fuzz`): whatever the input, the front-end, the rules
+//! and the reporters return, never panic.
+//!
+//! `FUZZ_SMOKE_ITERATIONS` (default 1500) and `FUZZ_SMOKE_SEED` make longer or different runs;
+//! with `--nocapture` the counts are printed.
 
 use std::path::{Path, PathBuf};
 
 use blueprint_lint::frontend::hcl::load_str;
-use blueprint_lint::{check_model, Profile};
+use blueprint_lint::{check_model, LintReport, Profile};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);
@@ -62,9 +66,21 @@ const TOKENS: &[&str] = &[
     "aws_security_group.x.id",
     "try(",
     "merge(",
+    // JSON syntax
+    "\": ",
+    ", ",
+    "{\"resource\": ",
+    "\"dynamic\": {",
+    "\"${",
+    "\\u00e9",
+    "\\ud83d",
+    "$${",
+    "%{",
+    "\"//\": ",
 ];
 
-fn fixtures(dir: &Path, out: &mut Vec<String>) {
+/// Every fixture and example file, with the name `load_str` should read it under.
+fn fixtures(dir: &Path, out: &mut Vec<(&'static str, String)>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -73,9 +89,19 @@ fn fixtures(dir: &Path, out: &mut Vec<String>) {
     for p in entries {
         if p.is_dir() {
             fixtures(&p, out);
-        } else if p.extension().is_some_and(|e| e == "tf") {
+        } else {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let display = if name.ends_with(".tf") {
+                "fuzz.tf"
+            } else if name.ends_with(".tf.json") {
+                "fuzz.tf.json"
+            } else if name.ends_with(".tfvars.json") {
+                "fuzz.tfvars.json"
+            } else {
+                continue;
+            };
             if let Ok(s) = std::fs::read_to_string(&p) {
-                out.push(s);
+                out.push((display, s));
             }
         }
     }
@@ -117,20 +143,44 @@ fn mutated_fixtures_never_panic() {
     let mut corpus = Vec::new();
     fixtures(&root, &mut corpus);
     assert!(corpus.len() > 40, "fixtures found: {}", corpus.len());
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let iterations: usize = std::env::var("FUZZ_SMOKE_ITERATIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1500);
-    let mut parsed = 0;
+    let json = corpus.iter().filter(|(d, _)| d.ends_with(".json")).count();
+    assert!(json >= 4, "JSON fixtures found: {json}");
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut rng = Rng(env("FUZZ_SMOKE_SEED").unwrap_or(0x9E37_79B9_7F4A_7C15) | 1);
+    let iterations = env("FUZZ_SMOKE_ITERATIONS").unwrap_or(1500) as usize;
+    let (mut parsed, mut parsed_json, mut findings) = (0usize, 0usize, 0usize);
+    let started = std::time::Instant::now();
     for i in 0..iterations {
-        let base = &corpus[i % corpus.len()];
+        let (display, base) = &corpus[i % corpus.len()];
         let input = mutate(base, &mut rng);
-        let model = load_str("fuzz.tf", &input);
+        let model = load_str(display, &input);
         if model.errors.is_empty() {
             parsed += 1;
+            if display.ends_with(".json") {
+                parsed_json += 1;
+            }
         }
-        let _ = check_model(&model, Profile::Prod);
+        let report = LintReport {
+            findings: check_model(&model, Profile::Prod),
+            errors: model.errors.clone(),
+            ..LintReport::default()
+        };
+        findings += report.findings.len();
+        if i % 16 == 0 {
+            let _ = blueprint_lint::report::sarif::render(&report);
+            let _ = blueprint_lint::report::text::render(&report, false);
+        }
     }
+    eprintln!(
+        "fuzz smoke: {iterations} inputs ({} corpus files, {json} JSON) in {:.1} s: {parsed} parsed \
+         ({parsed_json} JSON), {} load errors, {findings} findings",
+        corpus.len(),
+        started.elapsed().as_secs_f64(),
+        iterations - parsed,
+    );
     assert!(parsed > 0, "some mutations still parse");
+    assert!(
+        iterations < 1000 || parsed_json > 0,
+        "some JSON mutations still parse"
+    );
 }

@@ -35,6 +35,24 @@ fn leftovers(h: &Harness) -> Vec<String> {
         .unwrap()
 }
 
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn warnings(text: &str) -> Vec<String> {
     text.lines()
         .filter(|l| l.starts_with("Warning: "))
@@ -45,8 +63,11 @@ fn warnings(text: &str) -> Vec<String> {
 #[test]
 fn apply_plan_import_drift_destroy() {
     let h = Harness::start().unwrap();
+    let secrets = "  secret_environment = {\n    DB_PASSWORD = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-db-AbCdEf\"\n  }\n";
     let wd = h
-        .workdir(&host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n"))
+        .workdir(&host(&format!(
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}"
+        )))
         .unwrap();
     wd.init().unwrap();
     let plan = wd.plan().unwrap();
@@ -106,6 +127,48 @@ fn apply_plan_import_drift_destroy() {
             arns,
             ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"]
         );
+        // The secret is granted by exact ARN (no wildcard), and only its ARN is in user data.
+        let inline = probe
+            .iam()
+            .get_role_policy()
+            .role_name("ml-api-role")
+            .policy_name("blueprint-secrets")
+            .send()
+            .await
+            .unwrap();
+        let raw = inline.policy_document();
+        let doc: serde_json::Value = serde_json::from_str(raw)
+            .or_else(|_| serde_json::from_str(&url_decode(raw)))
+            .unwrap();
+        assert_eq!(
+            doc["Statement"][0]["Resource"],
+            serde_json::json!([
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-db-AbCdEf"
+            ])
+        );
+        assert_eq!(
+            doc["Statement"][0]["Action"],
+            serde_json::json!(["secretsmanager:GetSecretValue"])
+        );
+        let user_data = ec2
+            .describe_instance_attribute()
+            .instance_id(&instance_id)
+            .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+            .send()
+            .await
+            .unwrap();
+        let encoded = user_data.user_data().and_then(|u| u.value()).unwrap();
+        use base64::Engine;
+        let script = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(script.contains(
+            "--secret-id 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-db-AbCdEf'"
+        ));
+        assert!(script.contains("--env DB_PASSWORD \\"), "{script}");
     });
 
     // Import into a fresh state equals what apply produced.
@@ -156,7 +219,9 @@ fn apply_plan_import_drift_destroy() {
     // In place: instance type with a stop and start, no replacement.
     h.rewrite(
         &wd,
-        &host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n  instance_type = \"t3.small\"\n"),
+        &host(&format!(
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}  instance_type = \"t3.small\"\n"
+        )),
     )
     .unwrap();
     let plan = wd.plan().unwrap();
@@ -173,8 +238,10 @@ fn apply_plan_import_drift_destroy() {
     // A new image replaces the host (the boot script runs once).
     h.rewrite(
         &wd,
-        &host("  app_cidr_blocks = [\"10.0.0.0/8\"]\n  instance_type = \"t3.small\"\n")
-            .replace(":latest", ":v2"),
+        &host(&format!(
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}  instance_type = \"t3.small\"\n"
+        ))
+        .replace(":latest", ":v2"),
     )
     .unwrap();
     let plan = wd.plan().unwrap();

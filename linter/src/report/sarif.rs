@@ -17,8 +17,20 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A file path as a SARIF `uri-reference`: `/` separators, `./` dropped, and every byte outside
+/// RFC 3986's unreserved set (and `/`) percent-encoded, so spaces, `#`, `%` and non-ASCII
+/// names stay valid.
 fn uri(file: &str) -> String {
-    file.trim_start_matches("./").replace('\\', "/")
+    let path = file.trim_start_matches("./").replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn physical(l: &SourceLocation) -> Value {
@@ -116,4 +128,16 @@ pub fn render(report: &LintReport) -> String {
         }]
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("./a/main.tf"), "a/main.tf");
+        assert_eq!(uri("a\\b c.tf"), "a/b%20c.tf");
+        assert_eq!(uri("/x/caf\u{e9}#1%.tf"), "/x/caf%C3%A9%231%25.tf");
+    }
 }

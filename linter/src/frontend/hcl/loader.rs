@@ -1,5 +1,6 @@
-//! Finding and parsing files: `.tf` sources grouped by directory (one directory is one module),
-//! plus `terraform.tfvars`, `*.auto.tfvars` and `--var-file`s.
+//! Finding and parsing files: `.tf` and `.tf.json` sources grouped by directory (one directory
+//! is one module), plus `terraform.tfvars`, `*.auto.tfvars` (and their `.json` forms) and
+//! `--var-file`s.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -9,17 +10,20 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::Body;
 use rayon::prelude::*;
 
+use super::json_config::{self, JsonOrigin};
 use crate::finding::SourceLocation;
 use crate::model::LoadError;
 pub use crate::source::SourceFile;
 
-/// A parsed `.tf` file.
+/// A parsed `.tf` file (or a JSON-syntax file, translated to native syntax).
 #[derive(Debug)]
 pub struct ParsedFile {
-    /// Its text.
+    /// Its text (for a JSON file, the generated native text, under the JSON file's name).
     pub file: Arc<SourceFile>,
-    /// Its syntax tree, with spans.
+    /// Its syntax tree, with spans into `file`.
     pub body: Body,
+    /// For a JSON file: the file itself and the map from `file`'s offsets back to it.
+    pub json: Option<Arc<JsonOrigin>>,
 }
 
 /// The parsed module directories one root module needs (its own and the local modules it
@@ -28,7 +32,7 @@ pub struct ParsedFile {
 pub struct Tree {
     /// Parsed `.tf` files per (lexically normalized) directory, in file-name order.
     pub dirs: BTreeMap<PathBuf, Vec<Arc<ParsedFile>>>,
-    /// `terraform.tfvars` and `*.auto.tfvars` of the root, in load order.
+    /// `terraform.tfvars`, `*.auto.tfvars` (and `.json` forms) of the root, in load order.
     pub tfvars: Vec<Arc<ParsedFile>>,
     /// Files read from outside the walk (local modules elsewhere).
     pub extra_files: Vec<Arc<SourceFile>>,
@@ -112,15 +116,13 @@ fn is_excluded(rel: &str, display: &str, exclude: &[String]) -> bool {
 enum Kind {
     Tf,
     Tfvars,
-    TfJson,
 }
 
 fn kind_of(name: &str) -> Option<Kind> {
-    if name.ends_with(".tf.json") {
-        Some(Kind::TfJson)
-    } else if name.ends_with(".tf") {
+    let base = name.strip_suffix(".json").unwrap_or(name);
+    if base.ends_with(".tf") {
         Some(Kind::Tf)
-    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+    } else if base == "terraform.tfvars" || base.ends_with(".auto.tfvars") {
         Some(Kind::Tfvars)
     } else {
         None
@@ -149,11 +151,12 @@ pub fn read_file(path: &Path, display: String) -> Result<Arc<SourceFile>, LoadEr
     }
 }
 
-/// Reads a file and parses it as HCL; a parse error becomes a [`LoadError`] with its position.
+/// Reads a file and parses it ([`parse_source`]); a parse error becomes a [`LoadError`] with
+/// its position.
 pub fn parse_file(
     path: &Path,
     display: String,
-) -> (Option<Arc<SourceFile>>, Result<Body, LoadError>) {
+) -> (Option<Arc<SourceFile>>, Result<ParsedFile, LoadError>) {
     match read_file(path, display) {
         Ok(file) => {
             let parsed = parse_source(&file);
@@ -163,8 +166,34 @@ pub fn parse_file(
     }
 }
 
-/// Parses an already-read source file.
-pub fn parse_source(file: &Arc<SourceFile>) -> Result<Body, LoadError> {
+/// Parses an already-read source file: native syntax, or JSON syntax when the name ends in
+/// `.json` (a configuration file for `.tf.json`, a variables file otherwise).
+pub fn parse_source(file: &Arc<SourceFile>) -> Result<ParsedFile, LoadError> {
+    if !json_config::is_json(&file.display) {
+        return Ok(ParsedFile {
+            file: Arc::clone(file),
+            body: parse_native(file)?,
+            json: None,
+        });
+    }
+    let tfvars = !file.display.ends_with(".tf.json");
+    let (text, map) = json_config::translate(file, tfvars)?;
+    let origin = Arc::new(JsonOrigin {
+        original: Arc::clone(file),
+        map,
+    });
+    let generated = Arc::new(SourceFile::new(file.display.clone(), text));
+    let body =
+        parse_native(&generated).map_err(|e| origin.error(e.location.start_byte, e.message))?;
+    Ok(ParsedFile {
+        file: generated,
+        body,
+        json: Some(origin),
+    })
+}
+
+/// Parses native HCL syntax.
+fn parse_native(file: &Arc<SourceFile>) -> Result<Body, LoadError> {
     hcl::edit::parser::parse_body(&file.source).map_err(|e| {
         let loc = e.location();
         let offset = loc.offset().min(file.source.len());
@@ -209,24 +238,26 @@ pub fn local_source(dir: &Path, source: &str) -> Option<PathBuf> {
 }
 
 /// Local module sources written in `source` (a fast textual scan, used only to decide which
-/// walked directories are root modules; evaluation reads the parsed `module` blocks).
+/// walked directories are root modules; evaluation reads the parsed `module` blocks). Matches
+/// `source = "..."` and, for JSON files, `"source": "..."` anywhere on a line.
 fn scanned_module_sources(dir: &Path, text: &str) -> Vec<PathBuf> {
+    let quoted = |rest: &str, sep: char| -> Option<String> {
+        let rest = rest.trim_start().strip_prefix(sep)?;
+        let rest = rest.trim_start().strip_prefix('"')?;
+        rest.find('"').map(|end| rest[..end].to_string())
+    };
     let mut out = Vec::new();
     for line in text.lines() {
-        let t = line.trim_start();
-        let Some(rest) = t.strip_prefix("source") else {
-            continue;
-        };
-        let Some(rest) = rest.trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let Some(rest) = rest.trim_start().strip_prefix('"') else {
-            continue;
-        };
-        let Some(end) = rest.find('"') else { continue };
-        if let Some(p) = local_source(dir, &rest[..end]) {
-            out.push(p);
+        let mut found: Vec<String> = Vec::new();
+        if let Some(rest) = line.trim_start().strip_prefix("source") {
+            found.extend(quoted(rest, '='));
         }
+        let mut rest = line;
+        while let Some(i) = rest.find("\"source\"") {
+            rest = &rest[i + "\"source\"".len()..];
+            found.extend(quoted(rest, ':'));
+        }
+        out.extend(found.iter().filter_map(|s| local_source(dir, s)));
     }
     out
 }
@@ -278,7 +309,6 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
 
     let read: Vec<_> = found
         .par_iter()
-        .filter(|(_, _, kind)| !matches!(kind, Kind::TfJson))
         .map(|(path, display, kind)| (path, kind, read_file(path, display.clone())))
         .collect();
 
@@ -297,9 +327,9 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
             }
         }
     }
-    // terraform.tfvars first, then *.auto.tfvars in name order.
+    // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order.
     for v in w.tfvars.values_mut() {
-        v.sort_by_key(|f| (f.display.ends_with(".auto.tfvars"), f.display.clone()));
+        v.sort_by_key(|f| (f.display.contains(".auto.tfvars"), f.display.clone()));
     }
     let mut called = BTreeSet::new();
     for (dir, files) in &w.dirs {
@@ -331,7 +361,8 @@ fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<ParsedFile>> {
             entries.sort();
             let mut out = Vec::new();
             for p in entries {
-                if p.extension().and_then(|e| e.to_str()) != Some("tf") {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
                     continue;
                 }
                 match read_file(&p, p.display().to_string()) {
@@ -345,14 +376,11 @@ fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<ParsedFile>> {
             out
         }
     };
-    let parsed: Vec<_> = sources
-        .par_iter()
-        .map(|f| parse_source(f).map(|body| (f.clone(), body)))
-        .collect();
+    let parsed: Vec<_> = sources.par_iter().map(parse_source).collect();
     let mut out = Vec::new();
     for r in parsed {
         match r {
-            Ok((file, body)) => out.push(Arc::new(ParsedFile { file, body })),
+            Ok(p) => out.push(Arc::new(p)),
             Err(e) => tree.errors.push(e),
         }
     }
@@ -378,10 +406,7 @@ pub fn root_tree(walk: &Walk, root: &Path) -> Tree {
     }
     for f in walk.tfvars.get(root).into_iter().flatten() {
         match parse_source(f) {
-            Ok(body) => tree.tfvars.push(Arc::new(ParsedFile {
-                file: f.clone(),
-                body,
-            })),
+            Ok(p) => tree.tfvars.push(Arc::new(p)),
             Err(e) => tree.errors.push(e),
         }
     }

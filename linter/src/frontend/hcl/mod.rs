@@ -1,7 +1,10 @@
-//! The HCL front-end: loads a directory tree of `.tf` files and evaluates it into a [`Model`].
+//! The HCL front-end: loads a directory tree of `.tf` and `.tf.json` files and evaluates it into
+//! a [`Model`].
 
 pub mod eval;
 pub mod functions;
+pub mod json_config;
+pub mod json_syntax;
 pub mod loader;
 pub mod module;
 
@@ -86,14 +89,13 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "var file not found"),
             });
         }
-        let (file, body) = parse_file(vf, vf.display().to_string());
+        let (file, parsed) = parse_file(vf, vf.display().to_string());
         if let Some(f) = &file {
             files.insert(f.display.clone(), f.clone());
         }
-        match (file, body) {
-            (Some(file), Ok(body)) => extra_vars.push(Arc::new(ParsedFile { file, body })),
-            (_, Err(e)) => errors.push(e),
-            _ => {}
+        match parsed {
+            Ok(p) => extra_vars.push(Arc::new(p)),
+            Err(e) => errors.push(e),
         }
     }
     let cli_vars: HashMap<String, Value> = opts
@@ -176,7 +178,28 @@ pub fn evaluate_root(
     let inst = Instance::new(&ctx, dir, String::new(), Vec::new(), inputs, 0);
     inst.run();
     drop(inst);
-    ctx.out.into_inner()
+    let mut resources = ctx.out.into_inner();
+    // Resources read from JSON files point at the generated text: point them at the JSON.
+    let origins: Vec<(&Arc<SourceFile>, &json_config::JsonOrigin)> = tree
+        .dirs
+        .values()
+        .flatten()
+        .filter_map(|f| f.json.as_deref().map(|o| (&f.file, o)))
+        .collect();
+    if !origins.is_empty() {
+        for r in &mut resources {
+            let origin = r.source.as_ref().and_then(|s| {
+                origins
+                    .iter()
+                    .find(|(generated, _)| Arc::ptr_eq(generated, s))
+                    .map(|(_, o)| *o)
+            });
+            if let Some(o) = origin {
+                o.remap(r);
+            }
+        }
+    }
+    resources
 }
 
 /// Values assigned in a tfvars file.
@@ -201,16 +224,16 @@ fn cli_var_value(raw: &str) -> Value {
     Value::String(raw.to_string())
 }
 
-/// Loads HCL from a string (one file, one root module); for tests, fuzzing and benchmarks.
+/// Loads one file from a string (one root module; JSON syntax when `display` ends in
+/// `.tf.json`); for tests, fuzzing and benchmarks.
 pub fn load_str(display: &str, source: &str) -> Model {
     let file = Arc::new(SourceFile::new(display.to_string(), source.to_string()));
     let mut model = Model::default();
     match loader::parse_source(&file) {
-        Ok(body) => {
+        Ok(parsed) => {
             let mut tree = Tree::default();
             let dir = PathBuf::from(".");
-            tree.dirs
-                .insert(dir.clone(), vec![Arc::new(ParsedFile { file, body })]);
+            tree.dirs.insert(dir.clone(), vec![Arc::new(parsed)]);
             for r in evaluate_root(&tree, &dir, HashMap::new()) {
                 model.push(r);
             }

@@ -27,6 +27,40 @@ fn ecr_policy(ctx: &Ctx) -> String {
     format!("arn:{}:iam::aws:{ECR_READ_ONLY}", ctx.clients.partition())
 }
 
+/// Name of the inline policy that lets the host read exactly its secrets.
+pub const SECRETS_POLICY: &str = "blueprint-secrets";
+
+/// Read access to exactly the ARNs of `secret_environment`, or `None` when there are none.
+pub fn secrets_policy(state: &MlHostState) -> Option<String> {
+    let arns: Vec<String> = super::entries(&state.secret_environment)
+        .into_values()
+        .collect();
+    if arns.is_empty() {
+        return None;
+    }
+    let (ssm, sm): (Vec<String>, Vec<String>) = arns
+        .into_iter()
+        .partition(|a| a.split(':').nth(2) == Some("ssm"));
+    let mut statements = Vec::new();
+    if !sm.is_empty() {
+        statements.push(serde_json::json!({
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": sm,
+        }));
+    }
+    if !ssm.is_empty() {
+        statements.push(serde_json::json!({
+            "Sid": "ReadParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter"],
+            "Resource": ssm,
+        }));
+    }
+    Some(serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string())
+}
+
 fn missing(code: Option<String>) -> bool {
     code.as_deref() == Some("NoSuchEntity")
 }
@@ -56,6 +90,15 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| CompositeError::aws(format!("Attaching ECR read-only to \"{role}\""), &e))?;
+    if let Some(doc) = secrets_policy(planned) {
+        iam.put_role_policy()
+            .role_name(&role)
+            .policy_name(SECRETS_POLICY)
+            .policy_document(doc)
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Granting \"{role}\" its secrets"), &e))?;
+    }
     let profile = planned.profile_name_for();
     let out = iam
         .create_instance_profile()
@@ -252,6 +295,30 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
                 format!("Listing policies of \"{role}\""),
                 &e,
             ))
+        }
+    }
+    let inline = iam
+        .list_role_policies()
+        .role_name(&role)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Listing inline policies of \"{role}\""), &e))?;
+    for name in inline.policy_names() {
+        match iam
+            .delete_role_policy()
+            .role_name(&role)
+            .policy_name(name)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if missing(error_code(&e)) => {}
+            Err(e) => {
+                return Err(CompositeError::aws(
+                    format!("Deleting policy {name} of \"{role}\""),
+                    &e,
+                ))
+            }
         }
     }
     retry(

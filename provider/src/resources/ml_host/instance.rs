@@ -411,6 +411,11 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> 
         } else {
             map(parsed.environment)
         },
+        secret_environment: if parsed.secrets.is_empty() {
+            Value::Null
+        } else {
+            map(parsed.secrets)
+        },
         instance_id: Value::Value(id.to_string()),
         id: Value::Value(id.to_string()),
         security_group_id: i

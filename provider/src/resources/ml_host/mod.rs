@@ -71,6 +71,8 @@ pub struct MlHostState {
     pub allow_app_from_security_group_ids: StringList,
     /// Container environment (not for secrets).
     pub environment: StringMap,
+    /// Secret environment: variable name to a Secrets Manager secret or SSM parameter ARN.
+    pub secret_environment: StringMap,
     /// Root volume size in GiB.
     pub root_volume_size: Value<i64>,
     /// Attach an Elastic IP.
@@ -206,12 +208,14 @@ impl MlHostState {
 
     fn render_user_data(&self, region: &str) -> String {
         let env = entries(&self.environment);
+        let secrets = entries(&self.secret_environment);
         user_data::render(&user_data::Container {
             name: self.name(),
             image: known(&self.image).unwrap_or_default(),
             container_port: self.container_port(),
             host_port: self.host_port(),
             environment: &env,
+            secrets: &secrets,
             region,
         })
     }
@@ -255,6 +259,7 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
         let inputs_known = s.name.is_value()
             && s.image.is_value()
             && !s.environment.is_unknown()
+            && !s.secret_environment.is_unknown()
             && s.container_port.is_value()
             && s.host_port.is_value();
         s.user_data_sha256 = if inputs_known {
@@ -307,6 +312,7 @@ const REPLACE_ON: &[&str] = &[
     "container_port",
     "host_port",
     "environment",
+    "secret_environment",
     "ami_id",
     "vpc_id",
     "subnet_id",
@@ -355,6 +361,7 @@ impl Composite for MlHost {
                     ("app_cidr_blocks", Attr::of(strings_t(), "CIDRs allowed to reach host_port (default: none). `0.0.0.0/0` or `::/0` warns at plan time.").optional_computed()),
                     ("allow_app_from_security_group_ids", Attr::of(strings_t(), "Security groups allowed to reach host_port (e.g. a load balancer's).").optional_computed()),
                     ("environment", Attr::string_map("Container environment. Written into the boot script: never put secrets here.").optional()),
+                    ("secret_environment", Attr::string_map("Secret container environment: variable name to the ARN of a Secrets Manager secret or an SSM parameter. Read at boot with the instance role (granted exactly these ARNs); only the ARN is in the boot script.").optional()),
                     ("root_volume_size", Attr::number("Root volume size in GiB (default 8), always encrypted.").optional_computed()),
                     ("associate_elastic_ip", Attr::bool("Attach an Elastic IP (default true).").optional_computed()),
                     ("retain_elastic_ip", Attr::bool("Keep the Elastic IP allocated after destroy, as seed 000 does (default false).").optional_computed()),
@@ -444,6 +451,38 @@ impl Composite for MlHost {
                                 AttributePath::new(attr).index(i as i64),
                             );
                         }
+                    }
+                }
+            }
+        }
+        if let Value::Value(secrets) = &config.secret_environment {
+            for (name, arn) in secrets {
+                let path = AttributePath::new("secret_environment").key(name.clone());
+                let valid_name = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid_name {
+                    diags.error(
+                        "Invalid variable name",
+                        format!("\"{name}\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)."),
+                        path.clone(),
+                    );
+                }
+                if let Value::Value(arn) = arn {
+                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                    let ok = parts.len() == 6
+                        && parts[0] == "arn"
+                        && matches!(parts[2], "secretsmanager" | "ssm")
+                        && !parts[5].contains('*')
+                        && (parts[2] != "ssm" || parts[5].starts_with("parameter/"));
+                    if !ok {
+                        diags.error(
+                            "Invalid secret reference",
+                            format!("\"{arn}\" is not the ARN of one Secrets Manager secret or SSM parameter (no wildcards)."),
+                            path,
+                        );
                     }
                 }
             }

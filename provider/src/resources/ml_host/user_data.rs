@@ -1,8 +1,9 @@
 //! The boot script of the host: Docker, ECR login with the instance role, and the container.
 //!
 //! Rendered by the provider so that it is reviewed, tested and hashed like code. It holds no
-//! secret: the instance role's credentials come from IMDSv2 at boot, and the environment values
-//! are only what the user put in `environment` (which the docs say must not hold secrets).
+//! secret: the instance role's credentials come from IMDSv2 at boot, secret environment values
+//! are read at boot from Secrets Manager or SSM by ARN (only the ARN is in the script), and
+//! `environment` is documented as not for secrets.
 
 use std::collections::BTreeMap;
 
@@ -19,8 +20,11 @@ pub struct Container<'a> {
     pub container_port: i64,
     /// Port published on the host.
     pub host_port: i64,
-    /// Environment variables.
+    /// Environment variables (not secret: they are part of the script).
     pub environment: &'a BTreeMap<String, String>,
+    /// Secret environment variables: name to the ARN of a Secrets Manager secret or an SSM
+    /// parameter, read at boot with the instance role. Only the ARN is in the script.
+    pub secrets: &'a BTreeMap<String, String>,
     /// Region of the ECR registry.
     pub region: &'a str,
 }
@@ -44,6 +48,35 @@ pub fn render(c: &Container<'_>) -> String {
             "  --env {} \\\n",
             shell_quote(&format!("{k}={v}"))
         ));
+    }
+    let mut secrets = String::new();
+    if !c.secrets.is_empty() {
+        secrets.push_str(&format!(
+            "status \"reading {} secret(s) with the instance role\"\n",
+            c.secrets.len()
+        ));
+    }
+    for (name, arn) in c.secrets {
+        let region = arn
+            .split(':')
+            .nth(3)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(c.region);
+        let fetch = if arn.split(':').nth(2) == Some("ssm") {
+            format!(
+                "aws ssm get-parameter --region {} --name {} --with-decryption --query Parameter.Value --output text",
+                shell_quote(region),
+                shell_quote(arn)
+            )
+        } else {
+            format!(
+                "aws secretsmanager get-secret-value --region {} --secret-id {} --query SecretString --output text",
+                shell_quote(region),
+                shell_quote(arn)
+            )
+        };
+        secrets.push_str(&format!("export {name}=\"$({fetch})\"\n"));
+        env_args.push_str(&format!("  --env {name} \\\n"));
     }
     let login = match ecr_registry(c.image) {
         Some(registry) => format!(
@@ -69,7 +102,7 @@ systemctl enable --now docker >>"$LOG" 2>&1
 
 status "logging in to the registry with the instance role"
 {login}
-status "pulling {image_q}"
+{secrets}status "pulling {image_q}"
 docker pull {image} >>"$LOG" 2>&1
 
 docker rm -f {name} >/dev/null 2>&1 || true
@@ -116,6 +149,7 @@ mod tests {
             container_port: 8000,
             host_port: 8000,
             environment: &env,
+            secrets: &BTreeMap::new(),
             region: "us-east-2",
         });
         insta::assert_snapshot!(script);
@@ -131,6 +165,7 @@ mod tests {
             container_port: 80,
             host_port: 8080,
             environment: &env,
+            secrets: &BTreeMap::new(),
             region: "eu-west-1",
         });
         assert!(script.contains("# not an ECR image"));
@@ -144,12 +179,14 @@ mod tests {
     #[test]
     fn hash_follows_image_and_environment() {
         let env = seed_env();
+        let none = BTreeMap::new();
         let base = Container {
             name: "ml-api",
             image: "repo/app:1",
             container_port: 8000,
             host_port: 8000,
             environment: &env,
+            secrets: &none,
             region: "us-east-2",
         };
         let h1 = sha256_hex(&render(&base));
@@ -181,6 +218,8 @@ pub struct Parsed {
     pub container_port: i64,
     /// Environment.
     pub environment: BTreeMap<String, String>,
+    /// Secret environment: name to ARN.
+    pub secrets: BTreeMap<String, String>,
 }
 
 /// Undo [`shell_quote`].
@@ -198,8 +237,18 @@ pub fn parse(script: &str) -> Option<Parsed> {
     let mut image = None;
     let mut ports = None;
     let mut environment = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
     for line in script.lines() {
         let line = line.trim();
+        if let Some(rest) = line.strip_prefix("export ") {
+            let (name, cmd) = rest.split_once('=')?;
+            let arn = ["--secret-id ", "--name "]
+                .iter()
+                .find_map(|flag| cmd.split(flag).nth(1))?;
+            let quoted = arn.split(" --").next()?;
+            secrets.insert(name.to_string(), shell_unquote(quoted)?);
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("docker pull ") {
             image = shell_unquote(rest.split(" >>").next()?);
         } else if let Some(rest) = line.strip_prefix("--name ") {
@@ -208,7 +257,12 @@ pub fn parse(script: &str) -> Option<Parsed> {
             let (h, c) = rest.trim_end_matches('\\').trim().split_once(':')?;
             ports = Some((h.parse().ok()?, c.parse().ok()?));
         } else if let Some(rest) = line.strip_prefix("--env ") {
-            let kv = shell_unquote(rest.trim_end_matches('\\'))?;
+            let rest = rest.trim_end_matches('\\').trim();
+            if !rest.starts_with('\'') {
+                // A secret, passed by name from the exported variable.
+                continue;
+            }
+            let kv = shell_unquote(rest)?;
             let (k, v) = kv.split_once('=')?;
             environment.insert(k.to_string(), v.to_string());
         }
@@ -220,6 +274,7 @@ pub fn parse(script: &str) -> Option<Parsed> {
         host_port,
         container_port,
         environment,
+        secrets,
     })
 }
 
@@ -231,15 +286,28 @@ mod parse_tests {
     fn round_trip() {
         let mut env = BTreeMap::new();
         env.insert("A".to_string(), "it's = 1".to_string());
+        let mut secrets = BTreeMap::new();
+        secrets.insert(
+            "DB_PASSWORD".to_string(),
+            "arn:aws:secretsmanager:us-east-2:123456789012:secret:db-AbCdEf".to_string(),
+        );
+        secrets.insert(
+            "API_TOKEN".to_string(),
+            "arn:aws:ssm:us-east-2:123456789012:parameter/ml/token".to_string(),
+        );
         let c = Container {
             name: "ml-api",
             image: "1.dkr.ecr.us-east-2.amazonaws.com/x:latest",
             container_port: 8000,
             host_port: 80,
             environment: &env,
+            secrets: &secrets,
             region: "us-east-2",
         };
-        let p = parse(&render(&c)).unwrap();
+        let script = render(&c);
+        insta::assert_snapshot!("secrets_by_reference", script);
+        let p = parse(&script).unwrap();
+        assert_eq!(p.secrets, secrets);
         assert_eq!(p.name, "ml-api");
         assert_eq!(p.image, c.image);
         assert_eq!((p.host_port, p.container_port), (80, 8000));

@@ -1,0 +1,184 @@
+//! The repository's `.pre-commit-hooks.yaml`, run by the real `pre-commit` the way a Terraform
+//! repository would use it: `repo:` pointing at a git clone of this repository (a snapshot of the
+//! working tree, uncommitted changes included), a wildcard IAM policy failing the commit, the fixed
+//! file passing.
+//!
+//! `pre-commit` comes from `BLUEPRINT_PRE_COMMIT`, else `<workspace>/.venv/bin/pre-commit`
+//! (`scripts/setup.sh` installs it from `scripts/requirements.txt`). It is required: without it
+//! the test fails and says how to install it.
+//!
+//! The snapshot lives at a fixed path and is committed with fixed dates, so an unchanged tree
+//! gets the same `rev` and pre-commit (whose home is kept in `CARGO_TARGET_TMPDIR`) reuses its
+//! clone and the linter it built there. A changed tree is a new `rev`: pre-commit clones it and
+//! the hook rebuilds the linter (compiled dependencies are shared through
+//! `BLUEPRINT_LINT_TARGET_DIR`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the linter crate sits in the workspace")
+        .to_path_buf()
+}
+
+fn pre_commit() -> PathBuf {
+    let path = match std::env::var_os("BLUEPRINT_PRE_COMMIT") {
+        Some(p) => PathBuf::from(p),
+        None => workspace().join(".venv/bin/pre-commit"),
+    };
+    assert!(
+        path.is_file(),
+        "pre-commit not found at {}: run `. scripts/setup.sh` (it installs scripts/requirements.txt \
+         into .venv), or `pip install pre-commit` and set BLUEPRINT_PRE_COMMIT to its path",
+        path.display()
+    );
+    path
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs git in `dir` with a fixed identity and fixed dates (so commits are reproducible).
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=blueprint-test",
+            "-c",
+            "user.email=test@blueprint.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", "2025-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-01-01T00:00:00Z")
+        .output()
+        .expect("git is installed");
+    assert!(
+        o.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        text(&o)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Copies the workspace's tracked and untracked-but-not-ignored files into `dest` and commits
+/// them; returns the commit.
+fn snapshot(dest: &Path) -> String {
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).expect("remove the previous snapshot");
+    }
+    std::fs::create_dir_all(dest).expect("create the snapshot directory");
+    let ws = workspace();
+    let listed = git(
+        &ws,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    );
+    for rel in listed.split('\0').filter(|s| !s.is_empty()) {
+        let from = ws.join(rel);
+        if !from.is_file() {
+            continue; // deleted in the working tree
+        }
+        let to = dest.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).expect("create a snapshot directory");
+        }
+        std::fs::copy(&from, &to).expect("copy into the snapshot"); // keeps the mode bits
+    }
+    git(dest, &["init", "-q"]);
+    git(dest, &["add", "-A"]);
+    git(
+        dest,
+        &["commit", "-q", "-m", "snapshot of the working tree"],
+    );
+    git(dest, &["rev-parse", "HEAD"])
+}
+
+fn run_hook(pre_commit: &Path, repo: &Path, state: &Path) -> Output {
+    Command::new(pre_commit)
+        .current_dir(repo)
+        .args(["run", "--all-files", "--color", "never"])
+        .env("PRE_COMMIT_HOME", state.join("home"))
+        .env("BLUEPRINT_LINT_TARGET_DIR", state.join("target"))
+        .output()
+        .expect("pre-commit runs")
+}
+
+const BAD: &str = r#"resource "aws_iam_policy" "admin" {
+  name = "admin"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+"#;
+
+const GOOD: &str = r#"resource "aws_iam_policy" "reader" {
+  name = "reader"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::media/*" }]
+  })
+}
+"#;
+
+#[test]
+fn hook_from_a_clone_fails_on_a_wildcard_policy_and_passes_once_fixed() {
+    let pre_commit = pre_commit();
+    let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit");
+    let source = state.join("blueprint");
+    let rev = snapshot(&source);
+
+    let consumer = tempfile::tempdir().expect("temp dir");
+    let repo = consumer.path();
+    git(repo, &["init", "-q"]);
+    let url = format!("file://{}", source.display());
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n      - id: blueprint-lint\n"
+        ),
+    )
+    .expect("write the config");
+    std::fs::write(repo.join("iam.tf"), BAD).expect("write iam.tf");
+    git(repo, &["add", "-A"]);
+
+    let failed = run_hook(&pre_commit, repo, &state);
+    let out = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "the hook must fail:\n{out}");
+    assert!(
+        out.contains("blueprint-lint....") && out.contains("Failed"),
+        "{out}"
+    );
+    assert!(out.contains("error[iam-no-wildcard]"), "{out}");
+    assert!(out.contains("./iam.tf:5:"), "{out}");
+
+    std::fs::write(repo.join("iam.tf"), GOOD).expect("fix iam.tf");
+    git(repo, &["add", "-A"]);
+    let passed = run_hook(&pre_commit, repo, &state);
+    let out = text(&passed);
+    assert_eq!(passed.status.code(), Some(0), "the hook must pass:\n{out}");
+    assert!(
+        out.contains("blueprint-lint....") && out.contains("Passed"),
+        "{out}"
+    );
+}

@@ -1,0 +1,5 @@
+variable "name" {}
+
+resource "aws_sns_topic" "t" {
+  name = "${var.name}-topic"
+}
