@@ -66,7 +66,7 @@ fn apply_plan_import_drift_destroy() {
     let secrets = "  secret_environment = {\n    DB_PASSWORD = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:ml-db-AbCdEf\"\n  }\n";
     let wd = h
         .workdir(&host(&format!(
-            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}"
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n  restrict_egress = true\n{secrets}"
         )))
         .unwrap();
     wd.init().unwrap();
@@ -213,6 +213,16 @@ fn apply_plan_import_drift_destroy() {
             .map(|p| p.from_port())
             .collect();
         assert_eq!(ports, [Some(8000)], "the out-of-band SSH rule must be gone");
+        let egress: Vec<(Option<String>, Option<i32>)> = out.security_groups()[0]
+            .ip_permissions_egress()
+            .iter()
+            .map(|p| (p.ip_protocol().map(str::to_string), p.from_port()))
+            .collect();
+        assert_eq!(
+            egress,
+            [(Some("tcp".to_string()), Some(443))],
+            "restrict_egress: HTTPS out only"
+        );
     });
     assert!(wd.plan_is_empty().unwrap());
 
@@ -220,7 +230,7 @@ fn apply_plan_import_drift_destroy() {
     h.rewrite(
         &wd,
         &host(&format!(
-            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}  instance_type = \"t3.small\"\n"
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n  restrict_egress = true\n{secrets}  instance_type = \"t3.small\"\n"
         )),
     )
     .unwrap();
@@ -239,7 +249,7 @@ fn apply_plan_import_drift_destroy() {
     h.rewrite(
         &wd,
         &host(&format!(
-            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n{secrets}  instance_type = \"t3.small\"\n"
+            "  app_cidr_blocks = [\"10.0.0.0/8\"]\n  restrict_egress = true\n{secrets}  instance_type = \"t3.small\"\n"
         ))
         .replace(":latest", ":v2"),
     )

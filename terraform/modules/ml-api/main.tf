@@ -62,6 +62,12 @@ variable "environment" {
   default     = {}
 }
 
+variable "restrict_egress" {
+  description = "Allow only HTTPS out (all the host needs)."
+  type        = bool
+  default     = true
+}
+
 variable "retain_elastic_ip" {
   description = "Keep the Elastic IP after destroy (seed 000 does)."
   type        = bool
@@ -83,6 +89,7 @@ resource "blueprint_ml_host" "this" {
   ssh_public_key                    = var.ssh_public_key
   ssh_cidr_blocks                   = var.ssh_cidr_blocks
   environment                       = var.environment
+  restrict_egress                   = var.restrict_egress
   retain_elastic_ip                 = var.retain_elastic_ip
   tags                              = var.tags
 }

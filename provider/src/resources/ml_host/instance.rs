@@ -475,6 +475,8 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> 
     s.ssh_cidr_blocks = list(ssh);
     s.app_cidr_blocks = list(app);
     s.allow_app_from_security_group_ids = list(groups);
+    s.restrict_egress =
+        Value::Value(super::strings(&s.egress_rules) == [super::HTTPS_EGRESS.to_string()]);
     super::eip::find_for_instance(ctx, &mut s).await?;
     derive(&mut s, Some(&ctx.clients));
     super::iam::read(ctx, &mut s).await?;

@@ -36,6 +36,11 @@ pub const DEFAULT_ROOT_VOLUME_SIZE: i64 = 8;
 /// The one managed policy the host's role gets.
 pub const ECR_READ_ONLY: &str = "policy/AmazonEC2ContainerRegistryReadOnly";
 
+/// AWS's default egress rule of a new security group.
+pub const ALL_EGRESS: &str = "all 0-65535 0.0.0.0/0";
+/// The only egress rule with `restrict_egress`.
+pub const HTTPS_EGRESS: &str = "tcp 443-443 0.0.0.0/0";
+
 type StringList = Value<Vec<Value<String>>>;
 type StringMap = Value<BTreeMap<String, Value<String>>>;
 
@@ -110,8 +115,12 @@ pub struct MlHostState {
     pub endpoint: Value<String>,
     /// SHA-256 of the boot script.
     pub user_data_sha256: Value<String>,
+    /// Only HTTPS out (ECR, S3, Secrets Manager, SSM, package mirrors) instead of all traffic.
+    pub restrict_egress: Value<bool>,
     /// Observed ingress rules, `PROTO FROM-TO SOURCE` (repaired to what the inputs say).
     pub ingress_rules: StringList,
+    /// Observed egress rules, same form (repaired to what `restrict_egress` says).
+    pub egress_rules: StringList,
     /// Observed managed policies of the role (repaired to ECR read-only only).
     pub role_policy_arns: StringList,
     /// Observed Elastic IP association (repaired when `associate_elastic_ip`).
@@ -206,6 +215,15 @@ impl MlHostState {
         rules
     }
 
+    /// The egress rules `restrict_egress` asks for.
+    fn desired_egress(&self) -> Vec<String> {
+        if self.restrict_egress.as_option() == Some(true) {
+            vec![HTTPS_EGRESS.to_string()]
+        } else {
+            vec![ALL_EGRESS.to_string()]
+        }
+    }
+
     fn render_user_data(&self, region: &str) -> String {
         let env = entries(&self.environment);
         let secrets = entries(&self.secret_environment);
@@ -250,6 +268,14 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
     if s.retain_elastic_ip.is_null() {
         s.retain_elastic_ip = Value::Value(false);
     }
+    if s.restrict_egress.is_null() {
+        s.restrict_egress = Value::Value(false);
+    }
+    s.egress_rules = if s.restrict_egress.is_unknown() {
+        Value::Unknown
+    } else {
+        list(s.desired_egress())
+    };
     if let Some(clients) = clients {
         if !s.tags.is_unknown() {
             let mut all = clients.default_tags().clone();
@@ -379,7 +405,9 @@ impl Composite for MlHost {
                     ("elastic_ip_allocation_id", Attr::string("Elastic IP allocation id.").computed()),
                     ("endpoint", Attr::string("`http://IP:PORT` of the API.").computed()),
                     ("user_data_sha256", Attr::string("SHA-256 of the rendered boot script.").computed()),
+                    ("restrict_egress", Attr::bool("Allow only HTTPS (443) out, which is all the host needs (ECR, S3, Secrets Manager, SSM, package mirrors), instead of AWS's default of all traffic (default false).").optional_computed()),
                     ("ingress_rules", Attr::of(strings_t(), "Observed ingress rules (`tcp FROM-TO SOURCE`); a rule added out of band is removed by the next apply.").computed()),
+                    ("egress_rules", Attr::of(strings_t(), "Observed egress rules; repaired to what restrict_egress says.").computed()),
                     ("role_policy_arns", Attr::of(strings_t(), "Observed managed policies of the role; repaired to ECR read-only.").computed()),
                     ("elastic_ip_associated", Attr::bool("Observed Elastic IP association; repaired when associate_elastic_ip.").computed()),
                 ],

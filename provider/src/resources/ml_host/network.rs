@@ -112,10 +112,14 @@ fn permission(rule: &str) -> Option<IpPermission> {
     let proto = parts.next()?;
     let (from, to) = parts.next()?.split_once('-')?;
     let source = parts.next()?;
-    let mut p = IpPermission::builder()
-        .ip_protocol(proto)
-        .from_port(from.parse().ok()?)
-        .to_port(to.parse().ok()?);
+    let mut p = if proto == "all" {
+        IpPermission::builder().ip_protocol("-1")
+    } else {
+        IpPermission::builder()
+            .ip_protocol(proto)
+            .from_port(from.parse().ok()?)
+            .to_port(to.parse().ok()?)
+    };
     p = if source.starts_with("sg-") {
         p.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).build())
     } else if source.contains(':') {
@@ -163,36 +167,98 @@ fn canonical(perms: &[IpPermission]) -> Vec<String> {
     out
 }
 
-async fn authorize(ctx: &Ctx, sg: &str, rules: &[String]) -> Result<(), CompositeError> {
-    let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
-    if perms.is_empty() {
-        return Ok(());
-    }
-    ctx.clients
-        .ec2()
-        .authorize_security_group_ingress()
-        .group_id(sg)
-        .set_ip_permissions(Some(perms))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Opening {rules:?} on \"{sg}\""), &e))?;
-    Ok(())
+/// Which side of a security group a rule is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
 }
 
-async fn revoke(ctx: &Ctx, sg: &str, rules: &[String]) -> Result<(), CompositeError> {
+async fn authorize(
+    ctx: &Ctx,
+    sg: &str,
+    direction: Direction,
+    rules: &[String],
+) -> Result<(), CompositeError> {
     let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
     if perms.is_empty() {
         return Ok(());
     }
-    ctx.clients
-        .ec2()
-        .revoke_security_group_ingress()
-        .group_id(sg)
-        .set_ip_permissions(Some(perms))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Closing {rules:?} on \"{sg}\""), &e))?;
-    Ok(())
+    let ec2 = ctx.clients.ec2();
+    let sent = match direction {
+        Direction::Ingress => ec2
+            .authorize_security_group_ingress()
+            .group_id(sg)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                CompositeError::aws(format!("Opening {direction:?} {rules:?} on \"{sg}\""), &e)
+            }),
+        Direction::Egress => ec2
+            .authorize_security_group_egress()
+            .group_id(sg)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                CompositeError::aws(format!("Opening {direction:?} {rules:?} on \"{sg}\""), &e)
+            }),
+    };
+    sent
+}
+
+async fn revoke(
+    ctx: &Ctx,
+    sg: &str,
+    direction: Direction,
+    rules: &[String],
+) -> Result<(), CompositeError> {
+    let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
+    if perms.is_empty() {
+        return Ok(());
+    }
+    let ec2 = ctx.clients.ec2();
+    let sent = match direction {
+        Direction::Ingress => ec2
+            .revoke_security_group_ingress()
+            .group_id(sg)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                CompositeError::aws(format!("Closing {direction:?} {rules:?} on \"{sg}\""), &e)
+            }),
+        Direction::Egress => ec2
+            .revoke_security_group_egress()
+            .group_id(sg)
+            .set_ip_permissions(Some(perms))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                CompositeError::aws(format!("Closing {direction:?} {rules:?} on \"{sg}\""), &e)
+            }),
+    };
+    sent
+}
+
+/// Revoke what is not wanted and authorize what is missing, on one side.
+async fn converge(
+    ctx: &Ctx,
+    sg: &str,
+    direction: Direction,
+    have: &[String],
+    want: &[String],
+) -> Result<(), CompositeError> {
+    let extra: Vec<String> = have.iter().filter(|r| !want.contains(r)).cloned().collect();
+    let missing: Vec<String> = want.iter().filter(|r| !have.contains(r)).cloned().collect();
+    // Authorize first so that the group is never left with no way out.
+    authorize(ctx, sg, direction, &missing).await?;
+    revoke(ctx, sg, direction, &extra).await
 }
 
 /// The security group and the rules the inputs ask for.
@@ -222,10 +288,21 @@ pub async fn create_security_group(
     rec.record(|s| {
         s.security_group_id = Value::Value(sg.clone());
         s.ingress_rules = list(Vec::new());
+        s.egress_rules = list(vec![super::ALL_EGRESS.to_string()]);
     });
     let rules = planned.desired_ingress();
-    authorize(ctx, &sg, &rules).await?;
+    authorize(ctx, &sg, Direction::Ingress, &rules).await?;
     rec.record(|s| s.ingress_rules = list(rules));
+    let egress = planned.desired_egress();
+    converge(
+        ctx,
+        &sg,
+        Direction::Egress,
+        &[super::ALL_EGRESS.to_string()],
+        &egress,
+    )
+    .await?;
+    rec.record(|s| s.egress_rules = list(egress));
     Ok(())
 }
 
@@ -266,7 +343,10 @@ pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeErr
         .await
     {
         Ok(out) => match out.security_groups().first() {
-            Some(g) => state.ingress_rules = list(canonical(g.ip_permissions())),
+            Some(g) => {
+                state.ingress_rules = list(canonical(g.ip_permissions()));
+                state.egress_rules = list(canonical(g.ip_permissions_egress()));
+            }
             None => state.security_group_id = Value::Null,
         },
         Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.NotFound") => {
@@ -292,13 +372,26 @@ pub async fn reconcile(
     let Value::Value(sg) = &prior.security_group_id else {
         return Ok(());
     };
-    let have = super::strings(&prior.ingress_rules);
     let want = planned.desired_ingress();
-    let extra: Vec<String> = have.iter().filter(|r| !want.contains(r)).cloned().collect();
-    let missing: Vec<String> = want.iter().filter(|r| !have.contains(r)).cloned().collect();
-    revoke(ctx, sg, &extra).await?;
-    authorize(ctx, sg, &missing).await?;
+    converge(
+        ctx,
+        sg,
+        Direction::Ingress,
+        &super::strings(&prior.ingress_rules),
+        &want,
+    )
+    .await?;
     rec.record(|s| s.ingress_rules = list(want));
+    let want = planned.desired_egress();
+    converge(
+        ctx,
+        sg,
+        Direction::Egress,
+        &super::strings(&prior.egress_rules),
+        &want,
+    )
+    .await?;
+    rec.record(|s| s.egress_rules = list(want));
     Ok(())
 }
 
