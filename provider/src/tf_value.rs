@@ -1,4 +1,53 @@
-//! Serde adapters for Terraform values that `tf-provider` does not cover.
+//! Serde adapters and helpers for Terraform values that `tf-provider` does not cover.
+
+use std::collections::BTreeMap;
+
+use tf_provider::value::Value;
+
+/// A list of strings as Terraform sends it.
+pub type StringList = Value<Vec<Value<String>>>;
+/// A map of strings as Terraform sends it.
+pub type StringMap = Value<BTreeMap<String, Value<String>>>;
+
+/// The string, when known and not null.
+pub fn known(v: &Value<String>) -> Option<&str> {
+    match v {
+        Value::Value(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// The known elements of a list of strings (null and unknown ones left out).
+pub fn strings(v: &StringList) -> Vec<String> {
+    v.as_ref_option()
+        .map(|l| {
+            l.iter()
+                .filter_map(|s| s.as_ref_option().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The known entries of a map of strings (null and unknown values left out).
+pub fn entries(v: &StringMap) -> BTreeMap<String, String> {
+    v.as_ref_option()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A known list of strings.
+pub fn list(items: Vec<String>) -> StringList {
+    Value::Value(items.into_iter().map(Value::Value).collect())
+}
+
+/// A known map of strings.
+pub fn map(m: BTreeMap<String, String>) -> StringMap {
+    Value::Value(m.into_iter().map(|(k, v)| (k, Value::Value(v))).collect())
+}
 
 /// A nested block with at most one element (`NestedBlock::Optional`), as `Value<T>`.
 ///

@@ -173,6 +173,13 @@ provider "blueprint" {{
         )
     }
 
+    /// Everything carrying this test's tag that still exists, asked through the SDK (blocking;
+    /// for tests that drive the Terraform CLI synchronously).
+    pub fn leftovers(&self) -> Result<Vec<String>> {
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(self.probe().tagged_leftovers(TEST_TAG_KEY, &self.tag))
+    }
+
     /// SDK clients straight to moto (never through the proxy).
     pub fn probe(&self) -> AwsProbe {
         AwsProbe::new(&self.moto.endpoint())

@@ -326,13 +326,7 @@ fn terraform_init_schema_apply_plan_destroy_offline() {
         "the plan right after apply must be empty"
     );
     wd.destroy().unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let left = rt
-        .block_on(
-            h.probe()
-                .tagged_leftovers(blueprint_e2e::harness::TEST_TAG_KEY, &h.tag),
-        )
-        .unwrap();
+    let left = h.leftovers().unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
 

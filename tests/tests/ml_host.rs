@@ -1,6 +1,5 @@
 //! `blueprint_ml_host` end to end: real Terraform 1.0.3 against moto.
 
-use blueprint_e2e::harness::TEST_TAG_KEY;
 use blueprint_e2e::proxy::{Fault, FaultRule};
 use blueprint_e2e::Harness;
 
@@ -28,11 +27,6 @@ output "endpoint" {{
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
-}
-
-fn leftovers(h: &Harness) -> Vec<String> {
-    rt().block_on(h.probe().tagged_leftovers(TEST_TAG_KEY, &h.tag))
-        .unwrap()
 }
 
 fn url_decode(s: &str) -> String {
@@ -259,7 +253,7 @@ fn apply_plan_import_drift_destroy() {
     assert!(plan.stdout.contains("# forces replacement"), "{plan}");
 
     wd.destroy().unwrap();
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -303,7 +297,7 @@ fn seed_000_as_drawn_warns_twice_and_retains_its_elastic_ip() {
     assert_eq!(state[0].1["key_name"], "ml-api-key");
     wd.destroy().unwrap();
     // Everything is gone but the retained Elastic IP, which the seed keeps on purpose.
-    let left = leftovers(&h);
+    let left = h.leftovers().unwrap();
     assert_eq!(left, vec![format!("elastic-ip {allocation}")]);
     rt().block_on(async {
         h.probe()
@@ -314,7 +308,7 @@ fn seed_000_as_drawn_warns_twice_and_retains_its_elastic_ip() {
             .await
             .unwrap();
     });
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -384,7 +378,7 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
         );
         h.proxy().clear_rules();
         wd.destroy().unwrap();
-        let left = leftovers(&h);
+        let left = h.leftovers().unwrap();
         assert!(
             left.is_empty(),
             "after a create failure at {action}: {left:?}"
@@ -406,7 +400,7 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
         );
         h.proxy().clear_rules();
         wd.destroy().unwrap();
-        let left = leftovers(&h);
+        let left = h.leftovers().unwrap();
         assert!(
             left.is_empty(),
             "after a delete failure at {action}: {left:?}"

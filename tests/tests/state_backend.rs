@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use blueprint_e2e::harness::TEST_TAG_KEY;
 use blueprint_e2e::proxy::{Fault, FaultRule};
 use blueprint_e2e::terraform::TfWorkdir;
 use blueprint_e2e::Harness;
@@ -31,11 +30,6 @@ output "lock_table" {{
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
-}
-
-fn leftovers(h: &Harness) -> Vec<String> {
-    rt().block_on(h.probe().tagged_leftovers(TEST_TAG_KEY, &h.tag))
-        .unwrap()
 }
 
 #[test]
@@ -167,7 +161,7 @@ fn apply_plan_import_drift_destroy() {
     });
 
     wd.destroy().unwrap();
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -251,7 +245,7 @@ fn rendered_backend_config_is_used_by_a_second_working_dir() {
     );
 
     wd.destroy().unwrap();
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -284,14 +278,14 @@ fn non_empty_bucket_is_kept_without_force_destroy() {
         "the resource stays in state after a refused destroy"
     );
     // Both parts are still there: nothing half-deleted.
-    let left = leftovers(&h);
+    let left = h.leftovers().unwrap();
     assert_eq!(left.len(), 2, "{left:?}");
     // Opting in deletes every version.
     h.rewrite(&wd, &config("senas-keep", "  force_destroy = true\n"))
         .unwrap();
     wd.apply().unwrap();
     wd.destroy().unwrap();
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -304,7 +298,7 @@ fn invalid_bucket_name_fails_plan_on_the_attribute() {
     let text = plan.all_output();
     assert!(text.contains("Invalid S3 bucket name"), "{text}");
     assert!(text.contains("bucket = \"Senas_TFState\""), "{text}");
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -322,7 +316,7 @@ fn renaming_the_bucket_plans_a_replacement() {
     assert!(plan.stdout.contains("# forces replacement"), "{plan}");
     wd.apply().unwrap();
     wd.destroy().unwrap();
-    assert_eq!(leftovers(&h), Vec::<String>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
@@ -370,7 +364,7 @@ fn a_failure_at_any_create_call_leaves_nothing_after_destroy() {
         );
         h.proxy().clear_rules();
         wd.destroy().unwrap();
-        let left = leftovers(&h);
+        let left = h.leftovers().unwrap();
         assert!(left.is_empty(), "after a failure at {action}: {left:?}");
     }
     eprintln!("fault points tried: {} ({points:?})", points.len());

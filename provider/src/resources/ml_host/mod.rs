@@ -26,6 +26,7 @@ use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
 use crate::schema_builder::{block, Attr};
+pub(crate) use crate::tf_value::{entries, known, list, map, strings, StringList, StringMap};
 
 /// Default instance type (seed 000).
 pub const DEFAULT_INSTANCE_TYPE: &str = "t3.micro";
@@ -40,9 +41,6 @@ pub const ECR_READ_ONLY: &str = "policy/AmazonEC2ContainerRegistryReadOnly";
 pub const ALL_EGRESS: &str = "all 0-65535 0.0.0.0/0";
 /// The only egress rule with `restrict_egress`.
 pub const HTTPS_EGRESS: &str = "tcp 443-443 0.0.0.0/0";
-
-type StringList = Value<Vec<Value<String>>>;
-type StringMap = Value<BTreeMap<String, Value<String>>>;
 
 /// The resource's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -125,41 +123,6 @@ pub struct MlHostState {
     pub role_policy_arns: StringList,
     /// Observed Elastic IP association (repaired when `associate_elastic_ip`).
     pub elastic_ip_associated: Value<bool>,
-}
-
-fn known(v: &Value<String>) -> Option<&str> {
-    match v {
-        Value::Value(s) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
-fn strings(v: &StringList) -> Vec<String> {
-    v.as_ref_option()
-        .map(|l| {
-            l.iter()
-                .filter_map(|s| s.as_ref_option().cloned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn entries(v: &StringMap) -> BTreeMap<String, String> {
-    v.as_ref_option()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn list(items: Vec<String>) -> StringList {
-    Value::Value(items.into_iter().map(Value::Value).collect())
-}
-
-fn map(m: BTreeMap<String, String>) -> StringMap {
-    Value::Value(m.into_iter().map(|(k, v)| (k, Value::Value(v))).collect())
 }
 
 impl MlHostState {

@@ -10,9 +10,10 @@ use aws_sdk_s3::types::{
 };
 use tf_provider::value::Value;
 
-use super::{to_value_map, StateBackendState, VERSIONING_ENABLED};
+use super::{StateBackendState, VERSIONING_ENABLED};
 use crate::clients::error_code;
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::tf_value::map;
 
 /// Sid of the statement that denies plain-HTTP access.
 pub const TLS_SID: &str = "BlueprintDenyInsecureTransport";
@@ -427,9 +428,9 @@ pub async fn read(ctx: &Ctx, state: &mut StateBackendState) -> Result<bool, Comp
     state.tags = if user.is_empty() && !state.tags.is_value() {
         Value::Null
     } else {
-        to_value_map(user)
+        map(user)
     };
-    state.tags_all = to_value_map(all);
+    state.tags_all = map(all);
     Ok(true)
 }
 

@@ -24,6 +24,7 @@ use crate::clients::AwsClients;
 use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::schema_builder::{block, Attr};
+use crate::tf_value::{entries, known, map};
 pub use backend_config::BackendSettings;
 
 /// Versioning status the resource keeps.
@@ -78,13 +79,6 @@ pub struct StateBackendState {
     pub tls_only_policy: Value<bool>,
 }
 
-fn known(v: &Value<String>) -> Option<&str> {
-    match v {
-        Value::Value(s) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
 impl StateBackendState {
     fn bucket_name(&self) -> &str {
         known(&self.bucket).unwrap_or_default()
@@ -106,27 +100,12 @@ impl StateBackendState {
     }
 
     fn user_tags(&self) -> BTreeMap<String, String> {
-        known_entries(&self.tags)
+        entries(&self.tags)
     }
 
     fn tags_all_map(&self) -> BTreeMap<String, String> {
-        known_entries(&self.tags_all)
+        entries(&self.tags_all)
     }
-}
-
-/// The known entries of a map of strings (null and unknown values left out).
-fn known_entries(map: &Value<BTreeMap<String, Value<String>>>) -> BTreeMap<String, String> {
-    map.as_ref_option()
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn to_value_map(m: BTreeMap<String, String>) -> Value<BTreeMap<String, Value<String>>> {
-    Value::Value(m.into_iter().map(|(k, v)| (k, Value::Value(v))).collect())
 }
 
 /// Fill the values derived from inputs and provider settings (defaults, tags, backend block,
@@ -152,7 +131,7 @@ fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>) {
     } else if let Some(clients) = clients {
         let mut all = clients.default_tags().clone();
         all.extend(state.user_tags());
-        state.tags_all = to_value_map(all);
+        state.tags_all = map(all);
     }
     let Some(clients) = clients else {
         state.region = Value::Unknown;
