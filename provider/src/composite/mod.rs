@@ -71,6 +71,24 @@ impl CompositeError {
     }
 }
 
+/// The outcome of a delete-like AWS call where the error code `gone` (the thing is already gone)
+/// counts as done; any other error is described by `what`.
+pub fn done_unless_gone<T, E, R>(
+    result: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    gone: &str,
+    what: impl Into<String>,
+) -> Result<(), CompositeError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if crate::clients::error_code(&e).as_deref() == Some(gone) => Ok(()),
+        Err(e) => Err(CompositeError::aws(what, &e)),
+    }
+}
+
 /// What an operation gets besides the state: clients, deadline and stop signal.
 #[derive(Clone)]
 pub struct Ctx {

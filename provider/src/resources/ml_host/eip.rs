@@ -5,7 +5,7 @@ use tf_provider::value::Value;
 
 use super::{network, MlHostState};
 use crate::clients::error_code;
-use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 
 /// Tag that remembers `retain_elastic_ip` on the address itself (read back on import).
 pub const RETAIN_TAG: &str = "blueprint:retain";
@@ -231,31 +231,21 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
         }
     };
     if let Some(assoc) = out.addresses().first().and_then(|a| a.association_id()) {
-        match ec2
-            .disassociate_address()
-            .association_id(assoc)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("InvalidAssociationID.NotFound") => {}
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Disassociating {allocation}"),
-                    &e,
-                ))
-            }
-        }
+        done_unless_gone(
+            ec2.disassociate_address()
+                .association_id(assoc)
+                .send()
+                .await,
+            "InvalidAssociationID.NotFound",
+            format!("Disassociating {allocation}"),
+        )?;
     }
     if state.retain_elastic_ip.as_option() == Some(true) {
         return Ok(());
     }
-    match ec2.release_address().allocation_id(allocation).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if error_code(&e).as_deref() == Some("InvalidAllocationID.NotFound") => Ok(()),
-        Err(e) => Err(CompositeError::aws(
-            format!("Releasing Elastic IP {allocation}"),
-            &e,
-        )),
-    }
+    done_unless_gone(
+        ec2.release_address().allocation_id(allocation).send().await,
+        "InvalidAllocationID.NotFound",
+        format!("Releasing Elastic IP {allocation}"),
+    )
 }

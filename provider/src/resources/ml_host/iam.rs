@@ -5,7 +5,9 @@ use tf_provider::value::Value;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
 use crate::clients::error_code;
-use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::composite::{
+    done_unless_gone, retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy,
+};
 
 const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -239,38 +241,24 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
         }
     };
     if holds_role {
-        match iam
-            .remove_role_from_instance_profile()
+        done_unless_gone(
+            iam.remove_role_from_instance_profile()
+                .instance_profile_name(&profile)
+                .role_name(&role)
+                .send()
+                .await,
+            "NoSuchEntity",
+            format!("Removing \"{role}\" from \"{profile}\""),
+        )?;
+    }
+    done_unless_gone(
+        iam.delete_instance_profile()
             .instance_profile_name(&profile)
-            .role_name(&role)
             .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if missing(error_code(&e)) => {}
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Removing \"{role}\" from \"{profile}\""),
-                    &e,
-                ))
-            }
-        }
-    }
-    match iam
-        .delete_instance_profile()
-        .instance_profile_name(&profile)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if missing(error_code(&e)) => {}
-        Err(e) => {
-            return Err(CompositeError::aws(
-                format!("Deleting profile \"{profile}\""),
-                &e,
-            ))
-        }
-    }
+            .await,
+        "NoSuchEntity",
+        format!("Deleting profile \"{profile}\""),
+    )?;
     match iam
         .list_attached_role_policies()
         .role_name(&role)
@@ -304,22 +292,15 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
         .await
         .map_err(|e| CompositeError::aws(format!("Listing inline policies of \"{role}\""), &e))?;
     for name in inline.policy_names() {
-        match iam
-            .delete_role_policy()
-            .role_name(&role)
-            .policy_name(name)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if missing(error_code(&e)) => {}
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Deleting policy {name} of \"{role}\""),
-                    &e,
-                ))
-            }
-        }
+        done_unless_gone(
+            iam.delete_role_policy()
+                .role_name(&role)
+                .policy_name(name)
+                .send()
+                .await,
+            "NoSuchEntity",
+            format!("Deleting policy {name} of \"{role}\""),
+        )?;
     }
     retry(
         &ctx.deadline,

@@ -7,7 +7,9 @@ use tf_provider::value::Value;
 
 use super::{list, MlHostState};
 use crate::clients::error_code;
-use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::composite::{
+    done_unless_gone, retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy,
+};
 
 /// Whether `s` is an IPv4 or IPv6 CIDR block.
 pub fn is_cidr(s: &str) -> bool {
@@ -174,10 +176,12 @@ enum Direction {
     Egress,
 }
 
-async fn authorize(
+/// Open (`open`) or close `rules` on one side of the security group.
+async fn change_rules(
     ctx: &Ctx,
     sg: &str,
     direction: Direction,
+    open: bool,
     rules: &[String],
 ) -> Result<(), CompositeError> {
     let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
@@ -185,65 +189,43 @@ async fn authorize(
         return Ok(());
     }
     let ec2 = ctx.clients.ec2();
-    let sent = match direction {
-        Direction::Ingress => ec2
+    let perms = Some(perms);
+    let sent = match (direction, open) {
+        (Direction::Ingress, true) => ec2
             .authorize_security_group_ingress()
             .group_id(sg)
-            .set_ip_permissions(Some(perms))
+            .set_ip_permissions(perms)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                CompositeError::aws(format!("Opening {direction:?} {rules:?} on \"{sg}\""), &e)
-            }),
-        Direction::Egress => ec2
-            .authorize_security_group_egress()
-            .group_id(sg)
-            .set_ip_permissions(Some(perms))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                CompositeError::aws(format!("Opening {direction:?} {rules:?} on \"{sg}\""), &e)
-            }),
-    };
-    sent
-}
-
-async fn revoke(
-    ctx: &Ctx,
-    sg: &str,
-    direction: Direction,
-    rules: &[String],
-) -> Result<(), CompositeError> {
-    let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
-    if perms.is_empty() {
-        return Ok(());
-    }
-    let ec2 = ctx.clients.ec2();
-    let sent = match direction {
-        Direction::Ingress => ec2
+            .map_err(aws_sdk_ec2::Error::from),
+        (Direction::Ingress, false) => ec2
             .revoke_security_group_ingress()
             .group_id(sg)
-            .set_ip_permissions(Some(perms))
+            .set_ip_permissions(perms)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                CompositeError::aws(format!("Closing {direction:?} {rules:?} on \"{sg}\""), &e)
-            }),
-        Direction::Egress => ec2
+            .map_err(aws_sdk_ec2::Error::from),
+        (Direction::Egress, true) => ec2
+            .authorize_security_group_egress()
+            .group_id(sg)
+            .set_ip_permissions(perms)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(aws_sdk_ec2::Error::from),
+        (Direction::Egress, false) => ec2
             .revoke_security_group_egress()
             .group_id(sg)
-            .set_ip_permissions(Some(perms))
+            .set_ip_permissions(perms)
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                CompositeError::aws(format!("Closing {direction:?} {rules:?} on \"{sg}\""), &e)
-            }),
+            .map_err(aws_sdk_ec2::Error::from),
     };
-    sent
+    let verb = if open { "Opening" } else { "Closing" };
+    sent.map_err(|e| CompositeError::aws(format!("{verb} {direction:?} {rules:?} on \"{sg}\""), &e))
 }
 
 /// Revoke what is not wanted and authorize what is missing, on one side.
@@ -257,8 +239,8 @@ async fn converge(
     let extra: Vec<String> = have.iter().filter(|r| !want.contains(r)).cloned().collect();
     let missing: Vec<String> = want.iter().filter(|r| !have.contains(r)).cloned().collect();
     // Authorize first so that the group is never left with no way out.
-    authorize(ctx, sg, direction, &missing).await?;
-    revoke(ctx, sg, direction, &extra).await
+    change_rules(ctx, sg, direction, true, &missing).await?;
+    change_rules(ctx, sg, direction, false, &extra).await
 }
 
 /// The security group and the rules the inputs ask for.
@@ -291,7 +273,7 @@ pub async fn create_security_group(
         s.egress_rules = list(vec![super::ALL_EGRESS.to_string()]);
     });
     let rules = planned.desired_ingress();
-    authorize(ctx, &sg, Direction::Ingress, &rules).await?;
+    change_rules(ctx, &sg, Direction::Ingress, true, &rules).await?;
     rec.record(|s| s.ingress_rules = list(rules));
     let egress = planned.desired_egress();
     converge(
@@ -431,21 +413,16 @@ pub async fn delete_key_pair(ctx: &Ctx, state: &MlHostState) -> Result<(), Compo
         return Ok(());
     }
     let name = state.key_name_for();
-    match ctx
-        .clients
-        .ec2()
-        .delete_key_pair()
-        .key_name(&name)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if error_code(&e).as_deref() == Some("InvalidKeyPair.NotFound") => Ok(()),
-        Err(e) => Err(CompositeError::aws(
-            format!("Deleting key pair \"{name}\""),
-            &e,
-        )),
-    }
+    done_unless_gone(
+        ctx.clients
+            .ec2()
+            .delete_key_pair()
+            .key_name(&name)
+            .send()
+            .await,
+        "InvalidKeyPair.NotFound",
+        format!("Deleting key pair \"{name}\""),
+    )
 }
 
 /// Split canonical rules back into SSH CIDRs, app CIDRs and app source groups (for import).
