@@ -93,6 +93,21 @@ struct State {
     log: Vec<RequestRecord>,
 }
 
+/// The distinct actions of `requests` that change something (not Get/Describe/List/Head), in
+/// the order first seen: the fault points of an operation.
+pub fn mutating_actions(requests: &[RequestRecord]) -> Vec<String> {
+    let mut points: Vec<String> = Vec::new();
+    for r in requests {
+        let read_only = ["Describe", "Get", "List", "Head"]
+            .iter()
+            .any(|p| r.action.starts_with(p));
+        if !read_only && !points.contains(&r.action) {
+            points.push(r.action.clone());
+        }
+    }
+    points
+}
+
 /// A running proxy. Dropping it stops it.
 pub struct FaultProxy {
     addr: SocketAddr,

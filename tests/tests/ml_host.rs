@@ -1,6 +1,6 @@
 //! `blueprint_ml_host` end to end: real Terraform 1.0.3 against moto.
 
-use blueprint_e2e::proxy::{Fault, FaultRule};
+use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
 use blueprint_e2e::Harness;
 
 const IMAGE: &str = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest";
@@ -333,18 +333,6 @@ fn invalid_values_fail_plan_on_their_attributes() {
     );
 }
 
-fn fault_points(h: &Harness, calls: &[String]) -> Vec<String> {
-    let _ = h;
-    let mut points: Vec<String> = Vec::new();
-    for a in calls {
-        let read_only = ["Describe", "Get", "List"].iter().any(|p| a.starts_with(p));
-        if !read_only && !points.contains(a) {
-            points.push(a.clone());
-        }
-    }
-    points
-}
-
 #[test]
 fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
     let h = Harness::start_with_proxy().unwrap();
@@ -355,12 +343,11 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
     wd.init().unwrap();
     h.proxy().reset();
     wd.apply().unwrap();
-    let create: Vec<String> = h.proxy().requests().into_iter().map(|r| r.action).collect();
+    let create = h.proxy().requests();
     h.proxy().reset();
     wd.destroy().unwrap();
-    let delete: Vec<String> = h.proxy().requests().into_iter().map(|r| r.action).collect();
-    let create_points = fault_points(&h, &create);
-    let delete_points = fault_points(&h, &delete);
+    let create_points = mutating_actions(&create);
+    let delete_points = mutating_actions(&h.proxy().requests());
     eprintln!(
         "AWS calls per create: {} ({} distinct mutating)",
         create.len(),

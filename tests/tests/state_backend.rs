@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use blueprint_e2e::proxy::{Fault, FaultRule};
+use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
 use blueprint_e2e::terraform::TfWorkdir;
 use blueprint_e2e::Harness;
 
@@ -330,25 +330,9 @@ fn a_failure_at_any_create_call_leaves_nothing_after_destroy() {
     wd.init().unwrap();
     h.proxy().reset();
     wd.apply().unwrap();
-    let create_calls: Vec<String> = h
-        .proxy()
-        .requests()
-        .into_iter()
-        .filter(|r| r.service == "s3" || r.service == "dynamodb")
-        .map(|r| r.action)
-        .collect();
+    let create_calls = h.proxy().requests();
     wd.destroy().unwrap();
-    let mut points: Vec<String> = Vec::new();
-    for a in &create_calls {
-        if !points.contains(a)
-            && !a.starts_with("Get")
-            && !a.starts_with("Describe")
-            && a != "HeadBucket"
-            && !a.starts_with("List")
-        {
-            points.push(a.clone());
-        }
-    }
+    let points = mutating_actions(&create_calls);
     assert!(
         points.len() >= 8,
         "expected every create step, got {points:?}"
