@@ -2,10 +2,14 @@
 //!
 //! - [`frontend::hcl`] loads `.tf` trees into a [`Model`] (variables, locals, functions,
 //!   `count`/`for_each`, `dynamic` blocks, local modules); unknowns stay [`Value::Unknown`].
+//! - [`frontend::plan`] reads `terraform show -json` plans into the same [`Model`];
+//!   [`lint_plan`] checks one.
 //! - [`rules`] holds one file per rule; [`check_model`] runs them all.
 //! - [`check_resource`] is the provider's entry point: one resource's attributes at plan time.
 //! - [`report`] renders findings as text, JSON, SARIF, JUnit or GitHub annotations.
+//! - [`baseline`] keeps the findings a branch already has, for a pull-request gate.
 
+pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod frontend;
@@ -16,7 +20,7 @@ pub mod source;
 pub mod suppress;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use finding::{path_to_string, Finding, PathStep, Profile, Severity, SourceLocation};
@@ -96,6 +100,8 @@ pub struct LintReport {
     pub files: BTreeMap<String, Arc<SourceFile>>,
     /// Number of resources evaluated.
     pub resources: usize,
+    /// Remarks about the input that are not findings (e.g. a plan with no resource changes).
+    pub notices: Vec<String>,
 }
 
 /// Errors that stop a lint run.
@@ -107,6 +113,9 @@ pub enum Error {
     /// The config file is invalid.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// A plan file cannot be read.
+    #[error(transparent)]
+    Plan(#[from] frontend::plan::PlanError),
 }
 
 /// Loads `paths`, runs the rules and applies the config and inline suppressions.
@@ -127,5 +136,66 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, E
         resources: loaded.resources(),
         errors: loaded.errors,
         files: loaded.files,
+        notices: Vec::new(),
     })
+}
+
+/// Reads the plan at `plan` (`terraform show -json PLANFILE` output), runs the rules and
+/// applies the config. With `config_dir` (the root module the plan was made from), findings
+/// point at HCL source lines, inline suppressions apply and the `backend` block (which plan
+/// JSON does not carry) is checked too; without it, findings name resource addresses only.
+pub fn lint_plan(
+    plan: &Path,
+    config_dir: Option<&Path>,
+    opts: &LintOptions,
+) -> Result<LintReport, Error> {
+    let display = plan.display().to_string();
+    let bytes = std::fs::read(plan).map_err(|source| frontend::plan::PlanError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let mut loaded = frontend::plan::parse(&bytes, &display)?;
+    drop(bytes);
+    let mut report = LintReport {
+        notices: std::mem::take(&mut loaded.notices),
+        ..LintReport::default()
+    };
+    let mut roots = Vec::new();
+    if let Some(dir) = config_dir {
+        let hcl = frontend::hcl::load(&[dir.to_path_buf()], &opts.load)?;
+        let located = frontend::plan::source_map::attach(&mut loaded.model, &hcl);
+        if located == 0 && !loaded.model.resources.is_empty() {
+            report.notices.push(format!(
+                "no resource of the plan was found in {}: findings name addresses only",
+                dir.display()
+            ));
+        }
+        report.errors = hcl.errors;
+        report.files = hcl.files;
+        roots = hcl.roots;
+    }
+    let findings = opts.config.apply(check_model(&loaded.model, opts.profile));
+    let today = opts.today.clone().unwrap_or_else(suppress::today);
+    roots.insert(0, loaded.model);
+    let mut findings = if config_dir.is_some() {
+        suppress::apply(findings, &roots[..1], &report.files, &today)
+    } else {
+        findings
+    };
+    sort_findings(&mut findings);
+    report.resources = roots[0].resources.len();
+    report.findings = findings;
+    Ok(report)
+}
+
+impl LintReport {
+    /// Adds the findings, errors, files and notices of `other` (e.g. a plan linted with a tree).
+    pub fn merge(&mut self, other: LintReport) {
+        self.findings.extend(other.findings);
+        sort_findings(&mut self.findings);
+        self.errors.extend(other.errors);
+        self.files.extend(other.files);
+        self.resources += other.resources;
+        self.notices.extend(other.notices);
+    }
 }

@@ -5,21 +5,48 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use blueprint_lint::baseline::Baseline;
 use blueprint_lint::config::Config;
 use blueprint_lint::frontend::hcl::LoadOptions;
 use blueprint_lint::report::{self, Format};
-use blueprint_lint::{lint_paths, LintOptions, Profile, Severity};
-use clap::Parser;
+use blueprint_lint::{lint_paths, lint_plan, LintOptions, LintReport, Profile, Severity};
+use clap::{Args, Parser, Subcommand};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Lints Terraform code against the Blueprint policy rules (no `terraform init`, no network).
+/// Lints Terraform code against the Blueprint policy rules (no `terraform init`, no network),
+/// or checks a plan with the same rules (`blueprint-lint plan PLAN.json`).
 #[derive(Debug, Parser)]
-#[command(name = "blueprint-lint", version, about)]
+#[command(
+    name = "blueprint-lint",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
-    /// Files or directories to lint (default: the current directory).
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Files or directories to lint (default: the current directory). A `.json` file that holds
+    /// a plan (`terraform show -json` output) is checked as a plan.
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a plan: the output of `terraform show -json PLANFILE` (format 0.x and 1.x).
+    Plan {
+        /// The plan JSON file.
+        plan: PathBuf,
+        #[command(flatten)]
+        opts: Opts,
+    },
+}
+
+#[derive(Debug, Args)]
+struct Opts {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -38,6 +65,17 @@ struct Cli {
     /// Variable value `NAME=VALUE`. Repeatable.
     #[arg(long = "var", value_parser = parse_var)]
     vars: Vec<(String, String)>,
+    /// Plans: the root module directory the plan was made from, so findings point at HCL lines
+    /// (else they name resource addresses).
+    #[arg(long)]
+    config_dir: Option<PathBuf>,
+    /// Report only findings not in this baseline file (matched by rule, resource address and
+    /// fingerprint, not by line).
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Write every current finding to the `--baseline` file and exit 0.
+    #[arg(long, requires = "baseline")]
+    write_baseline: bool,
     /// Colour: auto (on a terminal), always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
@@ -83,7 +121,18 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8, String> {
-    if cli.list_rules {
+    let (plans, paths, opts) = match cli.command {
+        Some(Command::Plan { plan, opts }) => (vec![plan], Vec::new(), opts),
+        None => {
+            let (plans, mut paths): (Vec<PathBuf>, Vec<PathBuf>) =
+                cli.paths.into_iter().partition(|p| is_plan_file(p));
+            if paths.is_empty() && plans.is_empty() {
+                paths.push(PathBuf::from("."));
+            }
+            (plans, paths, cli.opts)
+        }
+    };
+    if opts.list_rules {
         for r in blueprint_lint::rules::registry() {
             let m = r.meta();
             let prod = if m.prod_only { " (prod)" } else { "" };
@@ -91,7 +140,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
         return Ok(0);
     }
-    let config = match &cli.config {
+    let config = match &opts.config {
         Some(p) => Config::load(p).map_err(|e| e.to_string())?,
         None => {
             let default = PathBuf::from(".blueprint-lint.toml");
@@ -102,38 +151,68 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
         }
     };
-    let paths = if cli.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        cli.paths.clone()
-    };
-    let profile = cli.profile.or(config.profile).unwrap_or_default();
-    let min = cli
+    let profile = opts.profile.or(config.profile).unwrap_or_default();
+    let min = opts
         .min_severity
         .or(config.min_severity)
         .unwrap_or(Severity::Info);
-    let opts = LintOptions {
+    let lint_opts = LintOptions {
         profile,
         load: LoadOptions {
-            var_files: cli.var_files.clone(),
-            vars: cli.vars.clone(),
+            var_files: opts.var_files.clone(),
+            vars: opts.vars.clone(),
             exclude: config.exclude.clone(),
         },
         config,
         today: None,
     };
     let started = std::time::Instant::now();
-    let mut report = lint_paths(&paths, &opts).map_err(|e| e.to_string())?;
-    if cli.stats {
-        print_stats(&report, started.elapsed());
+    let mut report = LintReport::default();
+    if !paths.is_empty() {
+        report = lint_paths(&paths, &lint_opts).map_err(|e| e.to_string())?;
+    }
+    let mut plan_bytes = 0;
+    for plan in &plans {
+        plan_bytes += std::fs::metadata(plan).map(|m| m.len()).unwrap_or(0);
+        let r =
+            lint_plan(plan, opts.config_dir.as_deref(), &lint_opts).map_err(|e| e.to_string())?;
+        report.merge(r);
+    }
+    if opts.stats {
+        print_stats(&report, plan_bytes, started.elapsed());
     }
     report.findings.retain(|f| f.severity >= min);
-    let color = match cli.color.as_str() {
+    if let Some(path) = &opts.baseline {
+        if opts.write_baseline {
+            Baseline::from_findings(&report.findings)
+                .save(path)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "blueprint-lint: wrote {} finding(s) to {}",
+                report.findings.len(),
+                path.display()
+            );
+            return Ok(0);
+        }
+        let baseline = Baseline::load(path).map_err(|e| e.to_string())?;
+        let (fresh, matched) = baseline.filter(std::mem::take(&mut report.findings));
+        report.findings = fresh;
+        if matched > 0 {
+            report.notices.push(format!(
+                "{matched} finding(s) in the baseline {} not reported",
+                path.display()
+            ));
+        }
+    }
+    for n in &report.notices {
+        eprintln!("blueprint-lint: note: {n}");
+    }
+    let color = match opts.color.as_str() {
         "always" => true,
         "never" => false,
         _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let out = match cli.format {
+    let out = match opts.format {
         Format::Text => report::text::render(&report, color),
         Format::Json => report::json::render(&report),
         Format::Sarif => report::sarif::render(&report),
@@ -156,9 +235,21 @@ fn run(cli: Cli) -> Result<u8, String> {
     })
 }
 
-fn print_stats(report: &blueprint_lint::LintReport, elapsed: std::time::Duration) {
+/// A `.json` file that is not Terraform configuration (`.tf.json`) or variables
+/// (`.tfvars.json`): the only JSON the linter reads besides those is a plan, so it is read as
+/// one (and is reported clearly if it is not).
+fn is_plan_file(p: &std::path::Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".json")
+        && !name.ends_with(".tf.json")
+        && !name.ends_with(".tfvars.json")
+        && p.is_file()
+}
+
+fn print_stats(report: &LintReport, plan_bytes: u64, elapsed: std::time::Duration) {
     let files = report.files.len();
-    let bytes: usize = report.files.values().map(|f| f.source.len()).sum();
+    let bytes: usize =
+        report.files.values().map(|f| f.source.len()).sum::<usize>() + plan_bytes as usize;
     let secs = elapsed.as_secs_f64().max(1e-9);
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()

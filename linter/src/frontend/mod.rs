@@ -1,3 +1,4 @@
-//! Front-ends that build the [`crate::model::Model`]: HCL source today, plan JSON later.
+//! Front-ends that build the [`crate::model::Model`]: HCL source and plan JSON.
 
 pub mod hcl;
+pub mod plan;
