@@ -16,7 +16,9 @@ fn escape_prop(s: &str) -> String {
 fn props(loc: Option<&SourceLocation>, title: &str) -> String {
     let mut p = Vec::new();
     if let Some(l) = loc {
-        p.push(format!("file={}", escape_prop(&l.file)));
+        // Relative to the workspace, as the annotation API expects (no `./`).
+        let file = l.file.trim_start_matches("./");
+        p.push(format!("file={}", escape_prop(file)));
         p.push(format!("line={}", l.line));
         p.push(format!("col={}", l.col));
         p.push(format!("endLine={}", l.end_line));
