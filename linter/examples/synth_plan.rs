@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     if let Some(v) = args.next() {
         opts.format_version = v;
     }
-    let loaded = match load(&[dir.clone()], &LoadOptions::default()) {
+    let loaded = match load(std::slice::from_ref(&dir), &LoadOptions::default()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("synth_plan: {e}");

@@ -92,7 +92,7 @@ fn every_rule_fires_on_its_plan_and_only_there() {
                 .join(rule)
                 .join(hcl_kind);
             let plan = fixture(&hcl_dir, &dir.join(format!("{kind}.json")));
-            let hcl = lint_paths(&[hcl_dir.clone()], &opts()).expect("HCL lints");
+            let hcl = lint_paths(std::slice::from_ref(&hcl_dir), &opts()).expect("HCL lints");
             let located = lint_plan(&plan, Some(&hcl_dir), &opts()).expect("plan lints");
             let bare = lint_plan(&plan, None, &opts()).expect("plan lints");
             assert_eq!(
