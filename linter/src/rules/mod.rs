@@ -136,6 +136,55 @@ static RULES: &[&dyn Rule] = &[
     &cognito_mfa::CognitoMfa,
 ];
 
+/// Resource and data source types whose attributes some rule reads. Attributes of any other
+/// type are never read (such resources matter only as targets of references), so the plan
+/// front-end keeps just their `id` and `arn`. A test checks that every type named in a rule's
+/// source is listed.
+pub static CHECKED_TYPES: &[&str] = &[
+    "aws_alb",
+    "aws_alb_listener",
+    "aws_cognito_user_pool",
+    "aws_db_instance",
+    "aws_docdb_cluster",
+    "aws_dynamodb_table",
+    "aws_ebs_encryption_by_default",
+    "aws_ebs_volume",
+    "aws_ecs_service",
+    "aws_ecs_task_definition",
+    "aws_elasticache_replication_group",
+    "aws_flow_log",
+    "aws_iam_group_policy",
+    "aws_iam_policy",
+    "aws_iam_policy_document",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_instance",
+    "aws_launch_template",
+    "aws_lb",
+    "aws_lb_listener",
+    "aws_rds_cluster",
+    "aws_rds_cluster_instance",
+    "aws_redshift_cluster",
+    "aws_s3_bucket",
+    "aws_s3_bucket_acl",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_versioning",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_sns_topic",
+    "aws_sqs_queue",
+    "aws_vpc",
+    "aws_vpc_security_group_ingress_rule",
+    "blueprint_ml_host",
+    "blueprint_secure_service",
+];
+
+/// Whether some rule reads the attributes of resources of type `ty`.
+pub fn reads_type(ty: &str) -> bool {
+    CHECKED_TYPES.contains(&ty)
+}
+
 /// Every rule, in a stable order.
 pub fn registry() -> &'static [&'static dyn Rule] {
     RULES
@@ -144,4 +193,34 @@ pub fn registry() -> &'static [&'static dyn Rule] {
 /// The rule with id `id`.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.meta().id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CHECKED_TYPES;
+
+    /// Every `"aws_..."`/`"blueprint_..."` literal in a rule's source is a checked type, so a
+    /// plan never drops attributes a rule reads.
+    #[test]
+    fn checked_types_cover_every_rule() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("rules dir") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("reads");
+            for part in text.split('"').skip(1).step_by(2) {
+                let is_type = (part.starts_with("aws_") || part.starts_with("blueprint_"))
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                if is_type && !CHECKED_TYPES.contains(&part) {
+                    missing.push(format!("{}: {part}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "add to CHECKED_TYPES: {missing:?}");
+        let mut sorted = CHECKED_TYPES.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, CHECKED_TYPES, "keep CHECKED_TYPES sorted");
+    }
 }

@@ -7,6 +7,9 @@
 //!   the `configuration` (module inputs and outputs included);
 //! - [`source_map`]: with the configuration directory, findings point at HCL lines.
 //!
+//! Resources of types no rule reads keep only their `id` and `arn` (see
+//! [`crate::rules::CHECKED_TYPES`]), which is most of a large plan's memory and time.
+//!
 //! What is checked: every resource instance the plan keeps (`resource_changes` other than a
 //! plain delete, `no-op` included), values from `after` with unknowns marked; instances only in
 //! `planned_values`; data sources read during planning (`prior_state`).
@@ -228,8 +231,16 @@ fn resource(e: &Entry<'_>, path: &str) -> Result<Resource, PlanError> {
         column: err.column(),
         message: format!("values of `{}`: {err}", e.address),
     };
-    let mut attributes = value::parse(e.values).map_err(invalid)?;
-    if let Some(mask) = e.unknown {
+    let mut attributes = if crate::rules::reads_type(e.resource_type) {
+        value::parse(e.values).map_err(invalid)?
+    } else {
+        // No rule reads this type: only what references may be matched against.
+        value::ids(e.values)
+    };
+    if let Some(mask) = e
+        .unknown
+        .filter(|_| crate::rules::reads_type(e.resource_type))
+    {
         let mask = value::parse(Some(mask)).map_err(invalid)?;
         value::apply_unknown(&mut attributes, &mask);
     }

@@ -35,8 +35,10 @@ struct Scope {
 pub struct Resolver<'c> {
     model: &'c Model,
     root: &'c ConfigModule,
-    blocks: HashMap<(Vec<String>, String), &'c ConfigResource>,
+    blocks: HashMap<String, &'c ConfigResource>,
     by_shape: HashMap<String, Vec<usize>>,
+    /// Instances by module instance prefix and block (`module.a["x"].`, `aws_x.y`).
+    by_module: HashMap<(String, String), Vec<usize>>,
     /// Known `id`s and `arn`s of the plan's resources: a value that came from an expression
     /// with references (even ones that cannot be followed, like `each.value`) and equals one
     /// of these names that resource.
@@ -49,9 +51,16 @@ impl<'c> Resolver<'c> {
         let mut blocks = HashMap::new();
         index_blocks(&config.root_module, &mut Vec::new(), &mut blocks);
         let mut by_shape: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_module: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut ids = HashMap::new();
         for (i, r) in model.resources.iter().enumerate() {
             by_shape.entry(shape(&r.address)).or_default().push(i);
+            let prefix = r.module_prefix();
+            let local = r.address.strip_prefix(&prefix).unwrap_or(&r.address);
+            by_module
+                .entry((prefix.clone(), shape(local)))
+                .or_default()
+                .push(i);
             if r.mode != Mode::Managed {
                 continue;
             }
@@ -66,6 +75,7 @@ impl<'c> Resolver<'c> {
             root: &config.root_module,
             blocks,
             by_shape,
+            by_module,
             ids,
         }
     }
@@ -74,6 +84,9 @@ impl<'c> Resolver<'c> {
     /// [`Value::Reference`]s.
     pub fn edits(&self, resource: &Resource) -> Vec<(Vec<PathStep>, Value)> {
         let model = self.model;
+        if !crate::rules::reads_type(&resource.resource_type) {
+            return Vec::new();
+        }
         let steps = split(&resource.address);
         let (modules, rest) = super::address::module_steps(&steps);
         let scope = Scope {
@@ -85,7 +98,7 @@ impl<'c> Resolver<'c> {
             (Mode::Managed, [ty, name, ..]) => format!("{}.{}", ty.name, name.name),
             _ => return Vec::new(),
         };
-        let Some(block) = self.blocks.get(&(scope.calls.clone(), block_address)) else {
+        let Some(block) = self.blocks.get(&block_key(&scope.calls, &block_address)) else {
             return Vec::new();
         };
         let Some(Json::Object(exprs)) = &block.expressions else {
@@ -208,10 +221,7 @@ impl<'c> Resolver<'c> {
                 self.expr_targets(&child, expr, depth)
             }
             [first, ty, name, attr @ ..] if first.name == "data" => self
-                .instance(
-                    &format!("{prefix}data.{}.{}", ty.name, name.text()),
-                    &prefix,
-                )
+                .instance(&prefix, &format!("data.{}.{}", ty.name, name.text()))
                 .map(|address| Target {
                     address,
                     attribute: names(attr),
@@ -227,7 +237,7 @@ impl<'c> Resolver<'c> {
                 Vec::new()
             }
             [ty, name, attr @ ..] => self
-                .instance(&format!("{prefix}{}.{}", ty.name, name.text()), &prefix)
+                .instance(&prefix, &format!("{}.{}", ty.name, name.text()))
                 .map(|address| Target {
                     address,
                     attribute: names(attr),
@@ -254,18 +264,19 @@ impl<'c> Resolver<'c> {
     }
 
     /// The address of the plan's instance for `address` (which may lack instance keys):
-    /// the exact address, else the instance of the same block in the same module instance,
+    /// the exact address, else an instance of the same block in the same module instance,
     /// else the first instance of the block.
-    fn instance(&self, address: &str, prefix: &str) -> Option<String> {
-        let candidates = self.by_shape.get(&shape(address))?;
-        let exact = candidates.iter().find(|&&i| self.address_of(i) == address);
-        let chosen = exact
-            .or_else(|| {
-                candidates
-                    .iter()
-                    .find(|&&i| !prefix.is_empty() && self.address_of(i).starts_with(prefix))
-            })
-            .or_else(|| candidates.first())?;
+    fn instance(&self, prefix: &str, local: &str) -> Option<String> {
+        let address = format!("{prefix}{local}");
+        if self.model.get(&address).is_some() {
+            return Some(address);
+        }
+        let local_shape = shape(local);
+        let chosen = self
+            .by_module
+            .get(&(prefix.to_string(), local_shape))
+            .or_else(|| self.by_shape.get(&shape(&address)))?
+            .first()?;
         Some(self.address_of(*chosen).to_string())
     }
 
@@ -347,13 +358,18 @@ fn attribute_of<'m>(model: &'m Model, t: &Target) -> Option<&'m str> {
     r.attributes.at(&path).as_str()
 }
 
+/// `svc.inner|aws_x.y`: a block's key by module call names and address.
+fn block_key(calls: &[String], address: &str) -> String {
+    format!("{}|{address}", calls.join("."))
+}
+
 fn index_blocks<'c>(
     m: &'c ConfigModule,
     calls: &mut Vec<String>,
-    out: &mut HashMap<(Vec<String>, String), &'c ConfigResource>,
+    out: &mut HashMap<String, &'c ConfigResource>,
 ) {
     for r in &m.resources {
-        out.insert((calls.clone(), r.address.clone()), r);
+        out.insert(block_key(calls, &r.address), r);
     }
     for (name, call) in &m.module_calls {
         calls.push(name.clone());

@@ -77,6 +77,27 @@ pub fn parse(raw: Option<&RawValue>) -> Result<Value, serde_json::Error> {
     }
 }
 
+/// Only the `id` and `arn` of an object (what references are matched against), skipping the
+/// rest without building it; an empty map when there is neither.
+pub fn ids(raw: Option<&RawValue>) -> Value {
+    #[derive(serde::Deserialize)]
+    struct Ids<'a> {
+        #[serde(borrow, default)]
+        id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        arn: Option<std::borrow::Cow<'a, str>>,
+    }
+    let mut out = BTreeMap::new();
+    if let Some(ids) = raw.and_then(|r| serde_json::from_str::<Ids<'_>>(r.get()).ok()) {
+        for (k, v) in [("id", ids.id), ("arn", ids.arn)] {
+            if let Some(v) = v {
+                out.insert(k.to_string(), Value::String(v.into_owned()));
+            }
+        }
+    }
+    Value::Map(out)
+}
+
 /// Marks as [`Value::Unknown`] every place where `mask` (a plan's `after_unknown`, already
 /// parsed) is `true`, as [`Value::from_plan_json`] does.
 pub fn apply_unknown(value: &mut Value, mask: &Value) {
