@@ -55,7 +55,7 @@ fn base() -> Vec<Resource> {
             .and_then(|n| n.to_str())
             .unwrap_or("x")
             .replace('-', "_");
-        let loaded = load(&[dir.clone()], &LoadOptions::default()).expect("loads");
+        let loaded = load(std::slice::from_ref(&dir), &LoadOptions::default()).expect("loads");
         let Some(model) = loaded.roots.into_iter().next() else {
             continue;
         };
@@ -215,21 +215,19 @@ fn generate(path: &Path, target: usize) -> Parts {
         i += 1;
     }
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("creates"));
-    let mut w = |s: &str| f.write_all(s.as_bytes()).expect("writes");
-    w(
+    for piece in [
         r#"{"format_version":"1.0","terraform_version":"1.0.3","variables":{},"planned_values":{"root_module":{"resources":[],"child_modules":["#,
-    );
-    w(&parts.planned.join(","));
-    w(r#"]}},"resource_changes":["#);
-    w(&parts.changes.join(","));
-    w(
+        &parts.planned.join(","),
+        r#"]}},"resource_changes":["#,
+        &parts.changes.join(","),
         r#"],"prior_state":{"format_version":"1.0","terraform_version":"1.0.3","values":{"root_module":{"resources":[],"child_modules":["#,
-    );
-    w(&parts.prior.join(","));
-    w(r#"]}}},"configuration":"#);
-    w(&parts.config);
-    w("}\n");
-    drop(w);
+        &parts.prior.join(","),
+        r#"]}}},"configuration":"#,
+        &parts.config,
+        "}\n",
+    ] {
+        f.write_all(piece.as_bytes()).expect("writes");
+    }
     f.flush().expect("flushes");
     parts
 }
