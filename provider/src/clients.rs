@@ -207,6 +207,42 @@ impl AwsClients {
         aws_sdk_iam::Client::from_conf(b.build())
     }
 
+    /// ECS client.
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        let mut b = aws_sdk_ecs::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("ecs") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_ecs::Client::from_conf(b.build())
+    }
+
+    /// Elastic Load Balancing v2 client.
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        let mut b = aws_sdk_elasticloadbalancingv2::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("elbv2") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_elasticloadbalancingv2::Client::from_conf(b.build())
+    }
+
+    /// CloudWatch Logs client.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        let mut b = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("logs") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_cloudwatchlogs::Client::from_conf(b.build())
+    }
+
+    /// Application Auto Scaling client.
+    pub fn application_autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        let mut b = aws_sdk_applicationautoscaling::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("applicationautoscaling") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_applicationautoscaling::Client::from_conf(b.build())
+    }
+
     /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &'static str {
         let region = self.region();

@@ -14,7 +14,7 @@ use crate::schema_builder::{block, Attr};
 
 /// Services whose endpoint can be overridden in `endpoints { ... }`.
 pub const ENDPOINT_SERVICES: &[&str] = &[
-    "autoscaling",
+    "applicationautoscaling",
     "dynamodb",
     "ec2",
     "ecs",

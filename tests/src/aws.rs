@@ -58,6 +58,26 @@ impl AwsProbe {
         aws_sdk_ec2::Client::new(&self.config)
     }
 
+    /// ECS client.
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.config)
+    }
+
+    /// Elastic Load Balancing v2 client.
+    pub fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+
+    /// CloudWatch Logs client.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+
+    /// Application Auto Scaling client.
+    pub fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.config)
+    }
+
     /// STS client.
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.config)
@@ -65,7 +85,8 @@ impl AwsProbe {
 
     /// Everything carrying `key = value` that still exists: S3 buckets, DynamoDB tables, IAM
     /// roles and instance profiles, EC2 instances (not terminated), security groups, key pairs
-    /// and Elastic IPs. Each entry reads `kind name`.
+    /// and Elastic IPs; ECS services and task definitions, target groups, listener rules, log
+    /// groups; and any ECS scalable target (those carry no tags). Each entry reads `kind name`.
     pub async fn tagged_leftovers(&self, key: &str, value: &str) -> anyhow::Result<Vec<String>> {
         let mut left = Vec::new();
         let tagged = |tags: Vec<(String, String)>| tags.iter().any(|(k, v)| k == key && v == value);
@@ -194,6 +215,151 @@ impl AwsProbe {
                 "elastic-ip {}",
                 a.allocation_id().unwrap_or_default()
             ));
+        }
+        left.extend(self.tagged_container_leftovers(key, value).await?);
+        Ok(left)
+    }
+
+    async fn tagged_container_leftovers(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut left = Vec::new();
+        let tagged = |tags: Vec<(String, String)>| tags.iter().any(|(k, v)| k == key && v == value);
+        let ecs = self.ecs();
+        for cluster in ecs.list_clusters().send().await?.cluster_arns() {
+            let services = ecs.list_services().cluster(cluster).send().await?;
+            if services.service_arns().is_empty() {
+                continue;
+            }
+            let described = ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(services.service_arns().to_vec()))
+                .include(aws_sdk_ecs::types::ServiceField::Tags)
+                .send()
+                .await?;
+            for svc in described.services() {
+                let tags = svc
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                if svc.status() != Some("INACTIVE") && tagged(tags) {
+                    left.push(format!(
+                        "ecs-service {}",
+                        svc.service_name().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        let defs = ecs
+            .list_task_definitions()
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .send()
+            .await?;
+        for arn in defs.task_definition_arns() {
+            let d = ecs
+                .describe_task_definition()
+                .task_definition(arn)
+                .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+                .send()
+                .await?;
+            let tags = d
+                .tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            if tagged(tags) {
+                left.push(format!("task-definition {arn}"));
+            }
+        }
+        let elb = self.elbv2();
+        let mut arns = Vec::new();
+        let groups = elb.describe_target_groups().send().await?;
+        arns.extend(
+            groups
+                .target_groups()
+                .iter()
+                .filter_map(|t| t.target_group_arn())
+                .map(|a| ("target-group", a.to_string())),
+        );
+        for lb in elb.describe_load_balancers().send().await?.load_balancers() {
+            let Some(lb) = lb.load_balancer_arn() else {
+                continue;
+            };
+            for l in elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .send()
+                .await?
+                .listeners()
+            {
+                let Some(l) = l.listener_arn() else { continue };
+                for r in elb.describe_rules().listener_arn(l).send().await?.rules() {
+                    if !r.is_default().unwrap_or(false) {
+                        if let Some(a) = r.rule_arn() {
+                            arns.push(("listener-rule", a.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        for (kind, arn) in arns {
+            let t = elb.describe_tags().resource_arns(&arn).send().await?;
+            let tags = t
+                .tag_descriptions()
+                .iter()
+                .flat_map(|d| d.tags())
+                .map(|t| {
+                    (
+                        t.key().unwrap_or_default().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            if tagged(tags) {
+                left.push(format!("{kind} {arn}"));
+            }
+        }
+        let logs = self.logs();
+        for g in logs.describe_log_groups().send().await?.log_groups() {
+            let Some(name) = g.log_group_name() else {
+                continue;
+            };
+            #[allow(deprecated)]
+            let t = logs
+                .list_tags_log_group()
+                .log_group_name(name)
+                .send()
+                .await?;
+            let tags = t
+                .tags()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            if tagged(tags) {
+                left.push(format!("log-group {name}"));
+            }
+        }
+        let targets = self
+            .autoscaling()
+            .describe_scalable_targets()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .send()
+            .await?;
+        for t in targets.scalable_targets() {
+            left.push(format!("scalable-target {}", t.resource_id()));
         }
         Ok(left)
     }

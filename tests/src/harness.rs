@@ -16,7 +16,7 @@ pub const TEST_TAG_KEY: &str = "blueprint-test";
 
 /// Services the provider block points at the test endpoint.
 pub const SERVICES: &[&str] = &[
-    "autoscaling",
+    "applicationautoscaling",
     "dynamodb",
     "ec2",
     "ecs",

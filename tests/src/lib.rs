@@ -5,9 +5,11 @@
 //! - [`mirror`]: installs the plugin into a Terraform filesystem mirror with a CLI config.
 //! - [`terraform::TfWorkdir`]: a temporary working directory driven by the real Terraform CLI.
 //! - [`aws::AwsProbe`]: asks AWS (through the SDK, not Terraform) what is left.
+//! - [`fault_sweep`]: fails every mutating AWS call of create and delete in turn.
 //! - [`plugin_client::PluginClient`]: launches the plugin as Terraform does and speaks protocol 6.
 
 pub mod aws;
+pub mod fault_sweep;
 pub mod harness;
 pub mod mirror;
 pub mod moto;

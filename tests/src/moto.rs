@@ -20,8 +20,9 @@ pub struct MotoServer {
 /// Options for starting moto.
 #[derive(Debug, Clone, Default)]
 pub struct MotoOptions {
-    /// Make ECS services report `desiredCount` running tasks (`MOTO_ECS_SERVICE_RUNNING`).
-    pub ecs_service_running: bool,
+    /// How many running tasks every new ECS service reports (`MOTO_ECS_SERVICE_RUNNING`, a
+    /// number; moto reads anything else as 0).
+    pub ecs_service_running: u32,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
 }
@@ -86,11 +87,7 @@ impl MotoServer {
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env(
                 "MOTO_ECS_SERVICE_RUNNING",
-                if options.ecs_service_running {
-                    "true"
-                } else {
-                    "false"
-                },
+                options.ecs_service_running.to_string(),
             )
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::null())

@@ -131,7 +131,7 @@ async fn protocol_client_handshake_and_schema() {
     assert_eq!(
         services,
         [
-            "autoscaling",
+            "applicationautoscaling",
             "dynamodb",
             "ec2",
             "ecs",

@@ -1,6 +1,6 @@
 //! `blueprint_ml_host` end to end: real Terraform 1.0.3 against moto.
 
-use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
+use blueprint_e2e::fault_sweep::{self, Sweep};
 use blueprint_e2e::Harness;
 
 const IMAGE: &str = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest";
@@ -341,61 +341,7 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
         .workdir_with_provider("  max_retries = 1\n", &cfg)
         .unwrap();
     wd.init().unwrap();
-    h.proxy().reset();
-    wd.apply().unwrap();
-    let create = h.proxy().requests();
-    h.proxy().reset();
-    wd.destroy().unwrap();
-    let create_points = mutating_actions(&create);
-    let delete_points = mutating_actions(&h.proxy().requests());
-    eprintln!(
-        "AWS calls per create: {} ({} distinct mutating)",
-        create.len(),
-        create_points.len()
-    );
-    assert!(create_points.len() >= 9, "{create_points:?}");
-    for (i, action) in create_points.iter().enumerate() {
-        let fault = [Fault::ServerError, Fault::Throttle, Fault::DropConnection][i % 3];
-        h.proxy().clear_rules();
-        h.proxy().add_rule(FaultRule::always(action, fault));
-        let failed = wd.try_apply().unwrap();
-        assert_ne!(
-            failed.code, 0,
-            "{action} failing must fail the apply: {failed}"
-        );
-        h.proxy().clear_rules();
-        wd.destroy().unwrap();
-        let left = h.leftovers().unwrap();
-        assert!(
-            left.is_empty(),
-            "after a create failure at {action}: {left:?}"
-        );
-    }
-    for (i, action) in delete_points.iter().enumerate() {
-        wd.apply().unwrap();
-        let fault = [Fault::ServerError, Fault::Throttle, Fault::DropConnection][i % 3];
-        h.proxy().add_rule(FaultRule::always(action, fault));
-        let failed = wd.try_destroy().unwrap();
-        assert_ne!(
-            failed.code, 0,
-            "{action} failing must fail the destroy: {failed}"
-        );
-        assert_eq!(
-            wd.state_resources().unwrap().len(),
-            1,
-            "the resource stays in state"
-        );
-        h.proxy().clear_rules();
-        wd.destroy().unwrap();
-        let left = h.leftovers().unwrap();
-        assert!(
-            left.is_empty(),
-            "after a delete failure at {action}: {left:?}"
-        );
-    }
-    eprintln!(
-        "fault points tried: {} at create {create_points:?}, {} at delete {delete_points:?}",
-        create_points.len(),
-        delete_points.len()
-    );
+    let report = fault_sweep::run(&h, &wd, Sweep::CreateAndDelete).unwrap();
+    assert!(report.create_points.len() >= 9, "{report:?}");
+    assert!(report.delete_points.len() >= 6, "{report:?}");
 }

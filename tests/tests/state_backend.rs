@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
+use blueprint_e2e::fault_sweep::{self, Sweep};
 use blueprint_e2e::terraform::TfWorkdir;
 use blueprint_e2e::Harness;
 
@@ -328,28 +328,9 @@ fn a_failure_at_any_create_call_leaves_nothing_after_destroy() {
         .workdir_with_provider("  max_retries = 1\n", &cfg)
         .unwrap();
     wd.init().unwrap();
-    h.proxy().reset();
-    wd.apply().unwrap();
-    let create_calls = h.proxy().requests();
-    wd.destroy().unwrap();
-    let points = mutating_actions(&create_calls);
+    let report = fault_sweep::run(&h, &wd, Sweep::Create).unwrap();
     assert!(
-        points.len() >= 8,
-        "expected every create step, got {points:?}"
+        report.create_points.len() >= 8,
+        "expected every create step, got {report:?}"
     );
-    for (i, action) in points.iter().enumerate() {
-        let fault = [Fault::ServerError, Fault::Throttle, Fault::DropConnection][i % 3];
-        h.proxy().clear_rules();
-        h.proxy().add_rule(FaultRule::always(action, fault));
-        let failed = wd.try_apply().unwrap();
-        assert_ne!(
-            failed.code, 0,
-            "{action} failing must fail the apply: {failed}"
-        );
-        h.proxy().clear_rules();
-        wd.destroy().unwrap();
-        let left = h.leftovers().unwrap();
-        assert!(left.is_empty(), "after a failure at {action}: {left:?}");
-    }
-    eprintln!("fault points tried: {} ({points:?})", points.len());
 }

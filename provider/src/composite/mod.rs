@@ -89,6 +89,49 @@ where
     }
 }
 
+/// Delete something that may still be held by another resource: the error code `gone` counts
+/// as done, `busy` (e.g. `DependencyViolation`) is retried until the deadline, anything else
+/// fails. `what` names the thing, e.g. `security group "sg-1"`.
+pub async fn delete_retrying<T, E, R, F, Fut>(
+    deadline: &Deadline,
+    what: &str,
+    gone: &str,
+    busy: &str,
+    mut send: F,
+) -> Result<(), CompositeError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+        Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    >,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    retry(
+        deadline,
+        &format!("deleting {what}"),
+        RetryPolicy::default(),
+        || {
+            let sent = send();
+            async move {
+                match sent.await {
+                    Ok(_) => Ok(()),
+                    Err(e) => {
+                        let code = crate::clients::error_code(&e);
+                        let err = CompositeError::aws(format!("Deleting {what}"), &e);
+                        match code.as_deref() {
+                            Some(c) if c == gone => Ok(()),
+                            Some(c) if c == busy => Err(Attempt::Retry(err)),
+                            _ => Err(Attempt::Fail(err)),
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .await
+}
+
 /// What an operation gets besides the state: clients, deadline and stop signal.
 #[derive(Clone)]
 pub struct Ctx {

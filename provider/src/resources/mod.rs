@@ -9,6 +9,7 @@ use crate::composite::CompositeResource;
 use crate::provider::ProviderState;
 
 pub mod ml_host;
+pub mod secure_service;
 pub mod state_backend;
 
 /// Every resource, keyed by its name without the `blueprint_` prefix.
@@ -24,6 +25,13 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
     map.insert(
         "ml_host".into(),
         Box::new(CompositeResource::new(ml_host::MlHost, provider.clone())),
+    );
+    map.insert(
+        "secure_service".into(),
+        Box::new(CompositeResource::new(
+            secure_service::SecureService,
+            provider.clone(),
+        )),
     );
     map
 }

@@ -4,25 +4,12 @@ use aws_sdk_iam::types::Tag;
 use tf_provider::value::Value;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
+use crate::children::iam_role;
 use crate::clients::error_code;
-use crate::composite::{
-    done_unless_gone, retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy,
-};
-
-const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 
 fn tags(state: &MlHostState) -> Result<Vec<Tag>, CompositeError> {
-    state
-        .tags_all_map()
-        .into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(|e| CompositeError::new("Building IAM tags", e.to_string()))
-        })
-        .collect()
+    iam_role::tags(&state.tags_all_map())
 }
 
 fn ecr_policy(ctx: &Ctx) -> String {
@@ -75,16 +62,14 @@ pub async fn create(
 ) -> Result<(), CompositeError> {
     let iam = ctx.clients.iam();
     let role = planned.role_name_for();
-    let out = iam
-        .create_role()
-        .role_name(&role)
-        .assume_role_policy_document(TRUST_POLICY)
-        .description("blueprint_ml_host: pull images from ECR")
-        .set_tags(Some(tags(planned)?))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Creating IAM role \"{role}\""), &e))?;
-    let arn = out.role().map(|r| r.arn().to_string()).unwrap_or_default();
+    let arn = iam_role::create(
+        ctx,
+        &role,
+        "ec2.amazonaws.com",
+        "blueprint_ml_host: pull images from ECR",
+        &planned.tags_all_map(),
+    )
+    .await?;
     rec.record(|s| s.role_arn = Value::Value(arn));
     iam.attach_role_policy()
         .role_name(&role)
@@ -259,69 +244,5 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
         "NoSuchEntity",
         format!("Deleting profile \"{profile}\""),
     )?;
-    match iam
-        .list_attached_role_policies()
-        .role_name(&role)
-        .send()
-        .await
-    {
-        Ok(out) => {
-            for p in out.attached_policies() {
-                if let Some(arn) = p.policy_arn() {
-                    iam.detach_role_policy()
-                        .role_name(&role)
-                        .policy_arn(arn)
-                        .send()
-                        .await
-                        .map_err(|e| CompositeError::aws(format!("Detaching {arn}"), &e))?;
-                }
-            }
-        }
-        Err(e) if missing(error_code(&e)) => return Ok(()),
-        Err(e) => {
-            return Err(CompositeError::aws(
-                format!("Listing policies of \"{role}\""),
-                &e,
-            ))
-        }
-    }
-    let inline = iam
-        .list_role_policies()
-        .role_name(&role)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Listing inline policies of \"{role}\""), &e))?;
-    for name in inline.policy_names() {
-        done_unless_gone(
-            iam.delete_role_policy()
-                .role_name(&role)
-                .policy_name(name)
-                .send()
-                .await,
-            "NoSuchEntity",
-            format!("Deleting policy {name} of \"{role}\""),
-        )?;
-    }
-    retry(
-        &ctx.deadline,
-        "deleting the role",
-        RetryPolicy::default(),
-        || async {
-            match iam.delete_role().role_name(&role).send().await {
-                Ok(_) => Ok(()),
-                Err(e) => match error_code(&e).as_deref() {
-                    Some("NoSuchEntity") => Ok(()),
-                    Some("DeleteConflict") => Err(Attempt::Retry(CompositeError::aws(
-                        format!("Deleting role \"{role}\""),
-                        &e,
-                    ))),
-                    _ => Err(Attempt::Fail(CompositeError::aws(
-                        format!("Deleting role \"{role}\""),
-                        &e,
-                    ))),
-                },
-            }
-        },
-    )
-    .await
+    iam_role::delete(ctx, &role).await
 }

@@ -37,8 +37,7 @@ pub const DEFAULT_ROOT_VOLUME_SIZE: i64 = 8;
 /// The one managed policy the host's role gets.
 pub const ECR_READ_ONLY: &str = "policy/AmazonEC2ContainerRegistryReadOnly";
 
-/// AWS's default egress rule of a new security group.
-pub const ALL_EGRESS: &str = "all 0-65535 0.0.0.0/0";
+pub use crate::children::security_group::ALL_EGRESS;
 /// The only egress rule with `restrict_egress`.
 pub const HTTPS_EGRESS: &str = "tcp 443-443 0.0.0.0/0";
 
@@ -435,7 +434,7 @@ impl Composite for MlHost {
             if let Value::Value(items) = v {
                 for (i, item) in items.iter().enumerate() {
                     if let Value::Value(c) = item {
-                        if !network::is_cidr(c) {
+                        if !crate::children::security_group::is_cidr(c) {
                             diags.error(
                                 "Invalid CIDR block",
                                 format!("\"{c}\" is not an IPv4 or IPv6 CIDR block."),
@@ -462,16 +461,10 @@ impl Composite for MlHost {
                     );
                 }
                 if let Value::Value(arn) = arn {
-                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-                    let ok = parts.len() == 6
-                        && parts[0] == "arn"
-                        && matches!(parts[2], "secretsmanager" | "ssm")
-                        && !parts[5].contains('*')
-                        && (parts[2] != "ssm" || parts[5].starts_with("parameter/"));
-                    if !ok {
+                    if !crate::children::secret_ref::is_secret_reference(arn) {
                         diags.error(
                             "Invalid secret reference",
-                            format!("\"{arn}\" is not the ARN of one Secrets Manager secret or SSM parameter (no wildcards)."),
+                            crate::children::secret_ref::not_a_reference(arn),
                             path,
                         );
                     }

@@ -1,30 +1,11 @@
 //! Placement (VPC and subnet), the security group with its ingress rules, and the key pair.
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, Ipv6Range, ResourceType, Tag, TagSpecification, UserIdGroupPair,
-};
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use tf_provider::value::Value;
 
 use super::{list, MlHostState};
-use crate::clients::error_code;
-use crate::composite::{
-    done_unless_gone, retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy,
-};
-
-/// Whether `s` is an IPv4 or IPv6 CIDR block.
-pub fn is_cidr(s: &str) -> bool {
-    let Some((ip, len)) = s.split_once('/') else {
-        return false;
-    };
-    let Ok(len) = len.parse::<u8>() else {
-        return false;
-    };
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => len <= 32,
-        Ok(std::net::IpAddr::V6(_)) => len <= 128,
-        Err(_) => false,
-    }
-}
+use crate::children::security_group::{self, change_rules, converge, Direction, ALL_EGRESS};
+use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 
 /// EC2 tags for `resource` from the state's tags, with a Name.
 pub fn tag_spec(state: &MlHostState, resource: ResourceType, name: &str) -> TagSpecification {
@@ -108,141 +89,6 @@ async fn placement(ctx: &Ctx, planned: &MlHostState) -> Result<(String, String),
     Ok((vpc, subnet))
 }
 
-/// A canonical rule string as an EC2 permission.
-fn permission(rule: &str) -> Option<IpPermission> {
-    let mut parts = rule.split_whitespace();
-    let proto = parts.next()?;
-    let (from, to) = parts.next()?.split_once('-')?;
-    let source = parts.next()?;
-    let mut p = if proto == "all" {
-        IpPermission::builder().ip_protocol("-1")
-    } else {
-        IpPermission::builder()
-            .ip_protocol(proto)
-            .from_port(from.parse().ok()?)
-            .to_port(to.parse().ok()?)
-    };
-    p = if source.starts_with("sg-") {
-        p.user_id_group_pairs(UserIdGroupPair::builder().group_id(source).build())
-    } else if source.contains(':') {
-        p.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(source).build())
-    } else {
-        p.ip_ranges(IpRange::builder().cidr_ip(source).build())
-    };
-    Some(p.build())
-}
-
-/// Canonical strings of EC2 permissions.
-fn canonical(perms: &[IpPermission]) -> Vec<String> {
-    let mut out = Vec::new();
-    for p in perms {
-        let proto = match p.ip_protocol().unwrap_or("-1") {
-            "-1" => "all",
-            other => other,
-        };
-        let range = format!(
-            "{}-{}",
-            p.from_port().unwrap_or(-1),
-            p.to_port().unwrap_or(-1)
-        );
-        for r in p.ip_ranges() {
-            out.push(format!(
-                "{proto} {range} {}",
-                r.cidr_ip().unwrap_or_default()
-            ));
-        }
-        for r in p.ipv6_ranges() {
-            out.push(format!(
-                "{proto} {range} {}",
-                r.cidr_ipv6().unwrap_or_default()
-            ));
-        }
-        for g in p.user_id_group_pairs() {
-            out.push(format!(
-                "{proto} {range} {}",
-                g.group_id().unwrap_or_default()
-            ));
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Which side of a security group a rule is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Ingress,
-    Egress,
-}
-
-/// Open (`open`) or close `rules` on one side of the security group.
-async fn change_rules(
-    ctx: &Ctx,
-    sg: &str,
-    direction: Direction,
-    open: bool,
-    rules: &[String],
-) -> Result<(), CompositeError> {
-    let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
-    if perms.is_empty() {
-        return Ok(());
-    }
-    let ec2 = ctx.clients.ec2();
-    let perms = Some(perms);
-    let sent = match (direction, open) {
-        (Direction::Ingress, true) => ec2
-            .authorize_security_group_ingress()
-            .group_id(sg)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws_sdk_ec2::Error::from),
-        (Direction::Ingress, false) => ec2
-            .revoke_security_group_ingress()
-            .group_id(sg)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws_sdk_ec2::Error::from),
-        (Direction::Egress, true) => ec2
-            .authorize_security_group_egress()
-            .group_id(sg)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws_sdk_ec2::Error::from),
-        (Direction::Egress, false) => ec2
-            .revoke_security_group_egress()
-            .group_id(sg)
-            .set_ip_permissions(perms)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(aws_sdk_ec2::Error::from),
-    };
-    let verb = if open { "Opening" } else { "Closing" };
-    sent.map_err(|e| CompositeError::aws(format!("{verb} {direction:?} {rules:?} on \"{sg}\""), &e))
-}
-
-/// Revoke what is not wanted and authorize what is missing, on one side.
-async fn converge(
-    ctx: &Ctx,
-    sg: &str,
-    direction: Direction,
-    have: &[String],
-    want: &[String],
-) -> Result<(), CompositeError> {
-    let extra: Vec<String> = have.iter().filter(|r| !want.contains(r)).cloned().collect();
-    let missing: Vec<String> = want.iter().filter(|r| !have.contains(r)).cloned().collect();
-    // Authorize first so that the group is never left with no way out.
-    change_rules(ctx, sg, direction, true, &missing).await?;
-    change_rules(ctx, sg, direction, false, &extra).await
-}
-
 /// The security group and the rules the inputs ask for.
 pub async fn create_security_group(
     ctx: &Ctx,
@@ -270,7 +116,7 @@ pub async fn create_security_group(
     rec.record(|s| {
         s.security_group_id = Value::Value(sg.clone());
         s.ingress_rules = list(Vec::new());
-        s.egress_rules = list(vec![super::ALL_EGRESS.to_string()]);
+        s.egress_rules = list(vec![ALL_EGRESS.to_string()]);
     });
     let rules = planned.desired_ingress();
     change_rules(ctx, &sg, Direction::Ingress, true, &rules).await?;
@@ -280,7 +126,7 @@ pub async fn create_security_group(
         ctx,
         &sg,
         Direction::Egress,
-        &[super::ALL_EGRESS.to_string()],
+        &[ALL_EGRESS.to_string()],
         &egress,
     )
     .await?;
@@ -316,30 +162,12 @@ pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeErr
     let Value::Value(sg) = state.security_group_id.clone() else {
         return Ok(());
     };
-    match ctx
-        .clients
-        .ec2()
-        .describe_security_groups()
-        .group_ids(&sg)
-        .send()
-        .await
-    {
-        Ok(out) => match out.security_groups().first() {
-            Some(g) => {
-                state.ingress_rules = list(canonical(g.ip_permissions()));
-                state.egress_rules = list(canonical(g.ip_permissions_egress()));
-            }
-            None => state.security_group_id = Value::Null,
-        },
-        Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.NotFound") => {
-            state.security_group_id = Value::Null
+    match security_group::read(ctx, &sg).await? {
+        Some(observed) => {
+            state.ingress_rules = list(observed.ingress);
+            state.egress_rules = list(observed.egress);
         }
-        Err(e) => {
-            return Err(CompositeError::aws(
-                format!("Reading security group \"{sg}\""),
-                &e,
-            ))
-        }
+        None => state.security_group_id = Value::Null,
     }
     Ok(())
 }
@@ -379,32 +207,10 @@ pub async fn reconcile(
 
 /// Delete the security group, retrying while the terminated instance still holds it.
 pub async fn delete_security_group(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError> {
-    let Value::Value(sg) = &state.security_group_id else {
-        return Ok(());
-    };
-    let ec2 = ctx.clients.ec2();
-    retry(
-        &ctx.deadline,
-        "deleting the security group",
-        RetryPolicy::default(),
-        || async {
-            match ec2.delete_security_group().group_id(sg).send().await {
-                Ok(_) => Ok(()),
-                Err(e) => match error_code(&e).as_deref() {
-                    Some("InvalidGroup.NotFound") => Ok(()),
-                    Some("DependencyViolation") => Err(Attempt::Retry(CompositeError::aws(
-                        format!("Deleting security group \"{sg}\""),
-                        &e,
-                    ))),
-                    _ => Err(Attempt::Fail(CompositeError::aws(
-                        format!("Deleting security group \"{sg}\""),
-                        &e,
-                    ))),
-                },
-            }
-        },
-    )
-    .await
+    match &state.security_group_id {
+        Value::Value(sg) => security_group::delete(ctx, sg).await,
+        _ => Ok(()),
+    }
 }
 
 /// Delete the key pair the resource imported.
@@ -452,24 +258,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cidrs() {
-        assert!(is_cidr("0.0.0.0/0"));
-        assert!(is_cidr("10.0.0.0/16"));
-        assert!(is_cidr("::/0"));
-        assert!(!is_cidr("10.0.0.0"));
-        assert!(!is_cidr("10.0.0.0/33"));
-        assert!(!is_cidr("everyone"));
-    }
-
-    #[test]
-    fn rules_round_trip_through_permissions() {
+    fn rules_split_back_into_inputs() {
         let rules = vec![
             "tcp 22-22 10.0.0.0/8".to_string(),
             "tcp 8000-8000 ::/0".to_string(),
             "tcp 8000-8000 sg-0123".to_string(),
         ];
-        let perms: Vec<IpPermission> = rules.iter().filter_map(|r| permission(r)).collect();
-        assert_eq!(canonical(&perms), rules);
         let (ssh, app, groups) = split_rules(&rules, 8000);
         assert_eq!(ssh, ["10.0.0.0/8"]);
         assert_eq!(app, ["::/0"]);

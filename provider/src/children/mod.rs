@@ -1,0 +1,6 @@
+//! Children that several composites share: security groups with canonical rules, IAM roles
+//! with their policies. A composite composes these; it does not copy them.
+
+pub mod iam_role;
+pub mod secret_ref;
+pub mod security_group;

@@ -1,0 +1,881 @@
+//! `blueprint_secure_service`: seed 001's ECS Fargate service behind a shared ALB, reachable only
+//! from the ALB.
+//!
+//! Children: an execution role and a task role with exact policies, a security group admitting
+//! only the ALB's group on the container port, a log group and a target group of type `ip`
+//! (created concurrently), then the listener rule, the task definition, the service (private
+//! subnets, no public IP, waited on until stable) and the optional target-tracking autoscaling.
+//! There is no open shape: no public IP, no CIDR ingress, no wildcard IAM statement.
+
+mod network;
+pub mod policies;
+mod roles;
+mod routing;
+mod scaling;
+mod service;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::{AttributeType, NestedBlock, Schema};
+use tf_provider::value::Value;
+use tf_provider::{AttributePath, Diagnostics};
+
+use crate::clients::AwsClients;
+use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
+use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::lint_bridge;
+use crate::schema_builder::{block, Attr};
+use crate::tf_value::{entries, known, list, map, strings, StringList, StringMap};
+use policies::{ArnScope, Statement};
+
+/// Default health check path (seed 001).
+pub const DEFAULT_HEALTH_CHECK_PATH: &str = "/health";
+/// Default task CPU units.
+pub const DEFAULT_CPU: i64 = 256;
+/// Default task memory (MiB).
+pub const DEFAULT_MEMORY: i64 = 512;
+/// Default number of tasks.
+pub const DEFAULT_DESIRED_COUNT: i64 = 1;
+/// Default log retention (days).
+pub const DEFAULT_LOG_RETENTION_DAYS: i64 = 30;
+/// Seed 001's target tracking: CPU 70 %.
+pub const DEFAULT_CPU_TARGET: i64 = 70;
+/// Seed 001's target tracking: memory 80 %.
+pub const DEFAULT_MEMORY_TARGET: i64 = 80;
+/// Longest name: the target group's name (`NAME-tg`) must fit in 32 characters.
+pub const MAX_NAME_LEN: usize = 29;
+/// Retention values CloudWatch Logs accepts.
+pub const RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// `container { ... }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerValue {
+    /// Image reference.
+    pub image: Value<String>,
+    /// Container port, the target group's port and the only port the ALB may reach.
+    pub port: Value<i64>,
+    /// Task CPU units.
+    pub cpu: Value<i64>,
+    /// Task memory in MiB.
+    pub memory: Value<i64>,
+    /// Plain environment.
+    pub environment: StringMap,
+    /// Secret environment: name to Secrets Manager or SSM parameter ARN.
+    pub secrets: StringMap,
+}
+
+/// `autoscaling { ... }`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutoscalingValue {
+    /// Fewest tasks.
+    pub min: Value<i64>,
+    /// Most tasks.
+    pub max: Value<i64>,
+    /// Average CPU utilisation to track (percent).
+    pub cpu_target: Value<i64>,
+    /// Average memory utilisation to track (percent).
+    pub memory_target: Value<i64>,
+}
+
+/// One element of `task_role_policy_statements`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StatementValue {
+    /// Actions.
+    pub actions: StringList,
+    /// Resource ARNs.
+    pub resources: StringList,
+}
+
+/// The resource's state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecureServiceState {
+    /// `CLUSTER/SERVICE`, the import id.
+    pub id: Value<String>,
+    /// Service name; prefixes every child.
+    pub name: Value<String>,
+    /// Cluster name or ARN.
+    pub cluster: Value<String>,
+    /// VPC of the ALB and the tasks.
+    pub vpc_id: Value<String>,
+    /// Private subnets of the tasks.
+    pub subnet_ids: StringList,
+    /// The shared ALB's listener.
+    pub listener_arn: Value<String>,
+    /// The shared ALB's security group: the only source admitted.
+    pub alb_security_group_id: Value<String>,
+    /// Path patterns routed to the service.
+    pub path_patterns: StringList,
+    /// Listener rule priority.
+    pub priority: Value<i64>,
+    /// The container.
+    pub container: Value<ContainerValue>,
+    /// Health check path.
+    pub health_check_path: Value<String>,
+    /// Number of tasks.
+    pub desired_count: Value<i64>,
+    /// Target tracking autoscaling.
+    #[serde(with = "crate::tf_value::optional_block")]
+    pub autoscaling: Value<AutoscalingValue>,
+    /// The task role's statements.
+    pub task_role_policy_statements: Value<Vec<Value<StatementValue>>>,
+    /// Log retention in days.
+    pub log_retention_days: Value<i64>,
+    /// Tags.
+    pub tags: StringMap,
+    /// Timeouts.
+    #[serde(with = "crate::tf_value::optional_block")]
+    pub timeouts: Value<TimeoutsValue>,
+    /// Tags with the provider's default tags.
+    pub tags_all: StringMap,
+    /// Service ARN.
+    pub service_arn: Value<String>,
+    /// Current task definition revision.
+    pub task_definition_arn: Value<String>,
+    /// Service security group.
+    pub security_group_id: Value<String>,
+    /// Target group.
+    pub target_group_arn: Value<String>,
+    /// Listener rule.
+    pub listener_rule_arn: Value<String>,
+    /// Task role ARN.
+    pub task_role_arn: Value<String>,
+    /// Execution role ARN.
+    pub execution_role_arn: Value<String>,
+    /// Log group name.
+    pub log_group_name: Value<String>,
+    /// Observed ingress rules of the service security group (repaired to the ALB's only).
+    pub ingress_rules: StringList,
+    /// Observed role policies, `ROLE/POLICY` to document (repaired to the derived ones).
+    pub role_policies: StringMap,
+}
+
+impl SecureServiceState {
+    fn name(&self) -> &str {
+        known(&self.name).unwrap_or_default()
+    }
+    fn cluster_name(&self) -> String {
+        let c = known(&self.cluster).unwrap_or_default();
+        c.rsplit_once("cluster/")
+            .map(|(_, n)| n)
+            .unwrap_or(c)
+            .to_string()
+    }
+    fn container(&self) -> ContainerValue {
+        self.container.as_ref_option().cloned().unwrap_or_default()
+    }
+    fn port(&self) -> i64 {
+        self.container().port.as_option().unwrap_or(0)
+    }
+    fn role_name(&self, kind: &str) -> String {
+        format!("{}-{kind}", self.name())
+    }
+    fn sg_name(&self) -> String {
+        format!("{}-service", self.name())
+    }
+    fn target_group_name(&self) -> String {
+        format!("{}-tg", self.name())
+    }
+    fn log_group(&self) -> String {
+        format!("/ecs/{}", self.name())
+    }
+    fn tags_all_map(&self) -> BTreeMap<String, String> {
+        entries(&self.tags_all)
+    }
+    fn statements(&self) -> Vec<Statement> {
+        self.task_role_policy_statements
+            .as_ref_option()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|s| s.as_ref_option())
+                    .map(|s| Statement {
+                        actions: strings(&s.actions),
+                        resources: strings(&s.resources),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    fn desired_ingress(&self) -> Vec<String> {
+        match known(&self.alb_security_group_id) {
+            Some(sg) => vec![crate::children::security_group::tcp_rule(self.port(), sg)],
+            None => Vec::new(),
+        }
+    }
+    fn scope(&self) -> Option<ArnScope> {
+        known(&self.listener_arn).and_then(ArnScope::of)
+    }
+    /// The wanted role policies, when every input they depend on is known.
+    fn desired_role_policies(&self) -> Option<BTreeMap<String, String>> {
+        let scope = self.scope()?;
+        let c = self.container.as_ref_option()?;
+        let image = known(&c.image)?;
+        if c.secrets.is_unknown()
+            || c.secrets
+                .as_ref_option()
+                .is_some_and(|m| m.values().any(|v| v.is_unknown()))
+            || !self.statements_known()
+            || !self.name.is_value()
+        {
+            return None;
+        }
+        let exec =
+            policies::execution_policy(&scope, image, &self.log_group(), &entries(&c.secrets));
+        let task = policies::task_policy(&self.statements());
+        Some(policies::desired(&exec, task.as_deref()))
+    }
+    fn statements_known(&self) -> bool {
+        match &self.task_role_policy_statements {
+            Value::Unknown => false,
+            Value::Null => true,
+            Value::Value(l) => l.iter().all(|s| match s {
+                Value::Unknown => false,
+                Value::Null => true,
+                Value::Value(s) => [&s.actions, &s.resources].iter().all(|l| match l {
+                    Value::Unknown => false,
+                    Value::Null => true,
+                    Value::Value(items) => items.iter().all(|i| !i.is_unknown()),
+                }),
+            }),
+        }
+    }
+}
+
+/// Fill defaults and the values derived from inputs.
+fn derive(s: &mut SecureServiceState, clients: Option<&AwsClients>) {
+    if let Value::Value(c) = &mut s.container {
+        if c.cpu.is_null() {
+            c.cpu = Value::Value(DEFAULT_CPU);
+        }
+        if c.memory.is_null() {
+            c.memory = Value::Value(DEFAULT_MEMORY);
+        }
+    }
+    if s.health_check_path.is_null() {
+        s.health_check_path = Value::Value(DEFAULT_HEALTH_CHECK_PATH.into());
+    }
+    if s.desired_count.is_null() {
+        s.desired_count = Value::Value(match &s.autoscaling {
+            Value::Value(a) => a.min.as_option().unwrap_or(DEFAULT_DESIRED_COUNT),
+            _ => DEFAULT_DESIRED_COUNT,
+        });
+    }
+    if let Value::Value(a) = &mut s.autoscaling {
+        if a.cpu_target.is_null() {
+            a.cpu_target = Value::Value(DEFAULT_CPU_TARGET);
+        }
+        if a.memory_target.is_null() {
+            a.memory_target = Value::Value(DEFAULT_MEMORY_TARGET);
+        }
+    }
+    if s.log_retention_days.is_null() {
+        s.log_retention_days = Value::Value(DEFAULT_LOG_RETENTION_DAYS);
+    }
+    if s.name.is_value() {
+        s.log_group_name = Value::Value(s.log_group());
+        if s.cluster.is_value() {
+            s.id = Value::Value(format!("{}/{}", s.cluster_name(), s.name()));
+        }
+    }
+    s.tags_all = match clients {
+        Some(clients) if !s.tags.is_unknown() => {
+            let mut all = clients.default_tags().clone();
+            all.extend(entries(&s.tags));
+            map(all)
+        }
+        _ => Value::Unknown,
+    };
+    s.ingress_rules = if s.alb_security_group_id.is_value()
+        && s.container
+            .as_ref_option()
+            .is_some_and(|c| c.port.is_value())
+    {
+        list(s.desired_ingress())
+    } else {
+        Value::Unknown
+    };
+    s.role_policies = match s.desired_role_policies() {
+        Some(p) => map(p),
+        None => Value::Unknown,
+    };
+}
+
+/// The attributes that replace the service when they change.
+const REPLACE_ON: &[&str] = &["name", "cluster", "vpc_id", "listener_arn"];
+
+fn as_json(s: &SecureServiceState) -> serde_json::Value {
+    serde_json::to_value(s).unwrap_or_default()
+}
+
+/// The composite.
+pub struct SecureService;
+
+fn object(fields: &[(&str, AttributeType)]) -> AttributeType {
+    AttributeType::Object(
+        fields
+            .iter()
+            .map(|(k, t)| (k.to_string(), t.clone()))
+            .collect(),
+    )
+}
+
+#[async_trait]
+impl Composite for SecureService {
+    type State = SecureServiceState;
+
+    fn schema(&self) -> Schema {
+        let strings_t = || AttributeType::List(Box::new(AttributeType::String));
+        let statement_t = object(&[("actions", strings_t()), ("resources", strings_t())]);
+        Schema {
+            version: 1,
+            block: block(
+                "An ECS Fargate service behind an existing ALB (seed 001): private subnets, no public IP, reachable only from the ALB's security group, exact IAM policies, logs, health check and optional target-tracking autoscaling.",
+                [
+                    ("id", Attr::string("`CLUSTER/SERVICE`; the import id.").computed()),
+                    ("name", Attr::string("Service name (1 to 29 letters, digits or '-'); prefixes its roles, security group, target group and log group. Replaces the service.").required()),
+                    ("cluster", Attr::string("ECS cluster name or ARN. Replaces the service.").required()),
+                    ("vpc_id", Attr::string("VPC of the ALB and the tasks. Replaces the service.").required()),
+                    ("subnet_ids", Attr::of(strings_t(), "Private subnets for the tasks (they never get a public IP).").required()),
+                    ("listener_arn", Attr::string("Listener of the shared ALB (HTTPS). Replaces the service.").required()),
+                    ("alb_security_group_id", Attr::string("The ALB's security group: the only source the service admits, on the container port.").required()),
+                    ("path_patterns", Attr::of(strings_t(), "Path patterns routed to the service, e.g. `[\"/content\", \"/content/*\"]`.").required()),
+                    ("priority", Attr::number("Listener rule priority (1 to 50000), unique on the listener.").required()),
+                    ("health_check_path", Attr::string("Target group health check path (default `/health`).").optional_computed()),
+                    ("desired_count", Attr::number("Number of tasks (default 1, or autoscaling.min).").optional_computed()),
+                    ("task_role_policy_statements", Attr::of(AttributeType::List(Box::new(statement_t)), "The task role's permissions: a list of `{ actions, resources }`. A `*` or `service:*` action, or a `*` resource where the actions can be scoped, fails the plan (seed 001: no wildcards).").optional()),
+                    ("log_retention_days", Attr::number("Log retention in days (default 30).").optional_computed()),
+                    ("tags", Attr::string_map("Tags of every child.").optional()),
+                    ("tags_all", Attr::string_map("Tags including the provider's default_tags.").computed()),
+                    ("service_arn", Attr::string("ECS service ARN.").computed()),
+                    ("task_definition_arn", Attr::string("Current task definition revision.").computed()),
+                    ("security_group_id", Attr::string("The service's security group.").computed()),
+                    ("target_group_arn", Attr::string("Target group (type ip).").computed()),
+                    ("listener_rule_arn", Attr::string("Listener rule.").computed()),
+                    ("task_role_arn", Attr::string("Task role ARN.").computed()),
+                    ("execution_role_arn", Attr::string("Execution role ARN.").computed()),
+                    ("log_group_name", Attr::string("Log group (`/ecs/NAME`).").computed()),
+                    ("ingress_rules", Attr::of(strings_t(), "Observed ingress rules of the service's security group; anything but the ALB's rule is removed by the next apply.").computed()),
+                    ("role_policies", Attr::string_map("Observed role policies (`ROLE/POLICY` to document); a change made out of band is reverted by the next apply.").computed()),
+                ],
+                [
+                    (
+                        "container",
+                        NestedBlock::Single(block(
+                            "The one container of the task.",
+                            [
+                                ("image", Attr::string("Image, e.g. `ACCOUNT.dkr.ecr.REGION.amazonaws.com/senas-content:1.4`. A change registers a new task definition revision and updates the service in place.").required()),
+                                ("port", Attr::number("Container port: the target group's port and the only port the ALB may reach. Replaces the service.").required()),
+                                ("cpu", Attr::number("Task CPU units (default 256).").optional_computed()),
+                                ("memory", Attr::number("Task memory in MiB (default 512).").optional_computed()),
+                                ("environment", Attr::string_map("Plain environment. Never secrets: use `secrets`.").optional()),
+                                ("secrets", Attr::string_map("Secret environment: variable name to the ARN of a Secrets Manager secret or SSM parameter. The execution role may read exactly these.").optional()),
+                            ],
+                            [],
+                        )),
+                    ),
+                    (
+                        "autoscaling",
+                        NestedBlock::Optional(block(
+                            "Target tracking on CPU and memory (seed 001: CPU 70 %, memory 80 %).",
+                            [
+                                ("min", Attr::number("Fewest tasks.").required()),
+                                ("max", Attr::number("Most tasks.").required()),
+                                ("cpu_target", Attr::number("Average CPU to track, percent (default 70).").optional_computed()),
+                                ("memory_target", Attr::number("Average memory to track, percent (default 80).").optional_computed()),
+                            ],
+                            [],
+                        )),
+                    ),
+                    ("timeouts", timeouts::schema_block()),
+                ],
+            ),
+        }
+    }
+
+    fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
+        if let Some(n) = known(&config.name) {
+            let ok = !n.is_empty()
+                && n.len() <= MAX_NAME_LEN
+                && !n.starts_with('-')
+                && !n.ends_with('-')
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                diags.error(
+                    "Invalid name",
+                    format!("name \"{n}\" must be 1 to {MAX_NAME_LEN} letters, digits or '-', not starting or ending with '-' (it names the target group, `NAME-tg`, limited to 32 characters)."),
+                    AttributePath::new("name"),
+                );
+            }
+        }
+        if let Value::Value(p) = config.priority {
+            if !(1..=50000).contains(&p) {
+                diags.error(
+                    "Invalid priority",
+                    format!("priority must be between 1 and 50000, got {p}."),
+                    AttributePath::new("priority"),
+                );
+            }
+        }
+        if let Value::Value(paths) = &config.path_patterns {
+            if paths.is_empty() || paths.len() > 5 {
+                diags.error(
+                    "Invalid path_patterns",
+                    format!("path_patterns needs 1 to 5 patterns, got {}.", paths.len()),
+                    AttributePath::new("path_patterns"),
+                );
+            }
+            for (i, p) in paths.iter().enumerate() {
+                if let Value::Value(p) = p {
+                    if !p.starts_with('/') {
+                        diags.error(
+                            "Invalid path pattern",
+                            format!("\"{p}\" must start with '/'."),
+                            AttributePath::new("path_patterns").index(i as i64),
+                        );
+                    }
+                }
+            }
+        }
+        if let Value::Value(subnets) = &config.subnet_ids {
+            if subnets.is_empty() {
+                diags.error(
+                    "No subnets",
+                    "subnet_ids needs at least one private subnet.",
+                    AttributePath::new("subnet_ids"),
+                );
+            }
+        }
+        if let Some(h) = known(&config.health_check_path) {
+            if !h.starts_with('/') {
+                diags.error(
+                    "Invalid health_check_path",
+                    format!("\"{h}\" must start with '/'."),
+                    AttributePath::new("health_check_path"),
+                );
+            }
+        }
+        if let Value::Value(d) = config.log_retention_days {
+            if !RETENTION_DAYS.contains(&d) {
+                diags.error(
+                    "Invalid log_retention_days",
+                    format!("{d} is not a retention CloudWatch Logs accepts ({RETENTION_DAYS:?})."),
+                    AttributePath::new("log_retention_days"),
+                );
+            }
+        }
+        if let Value::Value(d) = config.desired_count {
+            if d < 0 {
+                diags.error(
+                    "Invalid desired_count",
+                    format!("desired_count must be 0 or more, got {d}."),
+                    AttributePath::new("desired_count"),
+                );
+            }
+        }
+        validate_container(config, diags);
+        if let Value::Value(a) = &config.autoscaling {
+            let path = || AttributePath::new("autoscaling").index(0);
+            if let (Value::Value(min), Value::Value(max)) = (a.min, a.max) {
+                if min < 0 || max < 1 || min > max {
+                    diags.error(
+                        "Invalid autoscaling range",
+                        format!("need 0 <= min <= max and max >= 1, got min {min}, max {max}."),
+                        path().attribute("min"),
+                    );
+                }
+            }
+            for (attr, v) in [
+                ("cpu_target", a.cpu_target),
+                ("memory_target", a.memory_target),
+            ] {
+                if let Value::Value(t) = v {
+                    if !(1..=100).contains(&t) {
+                        diags.error(
+                            "Invalid target",
+                            format!("{attr} is a percentage (1 to 100), got {t}."),
+                            path().attribute(attr),
+                        );
+                    }
+                }
+            }
+        }
+        if let Value::Value(statements) = &config.task_role_policy_statements {
+            for (i, s) in statements.iter().enumerate() {
+                let Value::Value(s) = s else { continue };
+                for (attr, l) in [("actions", &s.actions), ("resources", &s.resources)] {
+                    if let Value::Value(items) = l {
+                        if items.is_empty() {
+                            diags.error(
+                                "Empty statement",
+                                format!(
+                                    "{attr} of a task role statement needs at least one element."
+                                ),
+                                AttributePath::new("task_role_policy_statements")
+                                    .index(i as i64)
+                                    .attribute(attr),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (path, message) in TimeoutsValue::validate(&config.timeouts) {
+            diags.error("Invalid timeout", message, path);
+        }
+    }
+
+    fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
+        lint_bridge::warn(diags, "blueprint_secure_service", config);
+    }
+
+    fn plan_create(
+        &self,
+        planned: &mut Self::State,
+        clients: Option<&AwsClients>,
+        _diags: &mut Diagnostics,
+    ) {
+        derive(planned, clients);
+        for v in [
+            &mut planned.service_arn,
+            &mut planned.task_definition_arn,
+            &mut planned.security_group_id,
+            &mut planned.target_group_arn,
+            &mut planned.listener_rule_arn,
+            &mut planned.task_role_arn,
+            &mut planned.execution_role_arn,
+        ] {
+            *v = Value::Unknown;
+        }
+    }
+
+    fn plan_update(
+        &self,
+        prior: &Self::State,
+        planned: &mut Self::State,
+        clients: Option<&AwsClients>,
+        _diags: &mut Diagnostics,
+    ) -> Vec<AttributePath> {
+        derive(planned, clients);
+        let (p, n) = (as_json(prior), as_json(planned));
+        let mut replace: Vec<AttributePath> = REPLACE_ON
+            .iter()
+            .filter(|a| p[**a] != n[**a])
+            .map(|a| AttributePath::new(*a))
+            .collect();
+        if p["container"]["port"] != n["container"]["port"] {
+            replace.push(AttributePath::new("container").attribute("port"));
+        }
+        // A child gone out of band (but the listener rule, which is made again in place):
+        // build the service again.
+        for (attr, v) in [
+            ("service_arn", &prior.service_arn),
+            ("security_group_id", &prior.security_group_id),
+            ("target_group_arn", &prior.target_group_arn),
+            ("task_role_arn", &prior.task_role_arn),
+            ("execution_role_arn", &prior.execution_role_arn),
+            ("task_definition_arn", &prior.task_definition_arn),
+        ] {
+            if v.is_null() {
+                replace.push(AttributePath::new(attr));
+            }
+        }
+        if !replace.is_empty() {
+            self.plan_create(planned, clients, &mut Diagnostics::default());
+            return replace;
+        }
+        if prior.listener_rule_arn.is_null() {
+            planned.listener_rule_arn = Value::Unknown;
+        }
+        if service::task_definition_changes(prior, planned) {
+            planned.task_definition_arn = Value::Unknown;
+        }
+        Vec::new()
+    }
+
+    fn timeouts(&self, state: &Self::State) -> Timeouts {
+        TimeoutsValue::resolve(&state.timeouts)
+    }
+
+    fn has_children(&self, s: &Self::State) -> bool {
+        [
+            &s.service_arn,
+            &s.task_definition_arn,
+            &s.security_group_id,
+            &s.target_group_arn,
+            &s.listener_rule_arn,
+            &s.task_role_arn,
+            &s.execution_role_arn,
+        ]
+        .iter()
+        .any(|v| v.is_value())
+            || s.log_group_name.is_value()
+    }
+
+    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
+        let planned = rec.snapshot();
+        rec.record(|s| s.log_group_name = Value::Null);
+        // Independent children first, concurrently.
+        ctx.all(vec![
+            Box::pin(roles::create(ctx, &planned, rec)),
+            Box::pin(network::create(ctx, &planned, rec)),
+            Box::pin(routing::create_log_group(ctx, &planned, rec)),
+            Box::pin(routing::create_target_group(ctx, &planned, rec)),
+        ])
+        .await?;
+        // The target group must be behind the listener before a service can use it.
+        routing::create_rule(ctx, &rec.snapshot(), rec).await?;
+        service::register_task_definition(ctx, &rec.snapshot(), rec).await?;
+        service::create(ctx, &rec.snapshot(), rec).await?;
+        scaling::apply(ctx, None, &rec.snapshot()).await?;
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        state: Self::State,
+    ) -> Result<Option<Self::State>, CompositeError> {
+        let mut s = state;
+        let alive = service::read(ctx, &mut s).await?;
+        let mut rest = RestOut::default();
+        read_rest(ctx, s.clone(), &mut rest).await?;
+        rest.apply(&mut s);
+        if !alive {
+            if !self.has_children(&Self::State {
+                service_arn: Value::Null,
+                ..s.clone()
+            }) {
+                return Ok(None);
+            }
+            s.service_arn = Value::Null;
+        }
+        Ok(Some(s))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: &Self::State,
+        rec: &Recorder<Self::State>,
+    ) -> Result<(), CompositeError> {
+        let planned = rec.snapshot();
+        network::reconcile(ctx, prior, &planned, rec).await?;
+        roles::reconcile(ctx, prior, &planned, rec).await?;
+        routing::reconcile(ctx, prior, &planned, rec).await?;
+        service::update(ctx, prior, &planned, rec).await?;
+        scaling::apply(ctx, Some(prior), &planned).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
+        scaling::delete(ctx, state).await?;
+        service::delete(ctx, state).await?;
+        routing::delete_rule(ctx, state).await?;
+        ctx.all(vec![
+            Box::pin(routing::delete_target_group(ctx, state)),
+            Box::pin(service::delete_task_definitions(ctx, state)),
+            Box::pin(routing::delete_log_group(ctx, state)),
+            Box::pin(roles::delete(ctx, state)),
+        ])
+        .await?;
+        network::delete(ctx, state).await
+    }
+
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
+        let Some((cluster, name)) = id
+            .rsplit_once('/')
+            .filter(|(c, n)| !c.is_empty() && !n.is_empty())
+        else {
+            return Err(CompositeError::new(
+                "Invalid import id",
+                format!("\"{id}\" is not CLUSTER/SERVICE (e.g. `senas/content`)."),
+            ));
+        };
+        let mut s = SecureServiceState {
+            name: Value::Value(name.to_string()),
+            cluster: Value::Value(cluster.to_string()),
+            ..Default::default()
+        };
+        if !service::read(ctx, &mut s).await? {
+            return Err(CompositeError::new(
+                "Service not found",
+                format!("no active service \"{name}\" in cluster \"{cluster}\"."),
+            ));
+        }
+        service::import_inputs(ctx, &mut s).await?;
+        routing::import_inputs(ctx, &mut s).await?;
+        let mut rest = RestOut::default();
+        read_rest(ctx, s.clone(), &mut rest).await?;
+        rest.apply(&mut s);
+        network::import_inputs(&mut s);
+        // derive fills defaults and tags_all; what was observed stays as observed.
+        let (ingress, policies) = (s.ingress_rules.clone(), s.role_policies.clone());
+        derive(&mut s, Some(&ctx.clients));
+        s.ingress_rules = ingress;
+        s.role_policies = policies;
+        Ok(s)
+    }
+}
+
+fn validate_container(config: &SecureServiceState, diags: &mut Diagnostics) {
+    let Value::Value(c) = &config.container else {
+        return;
+    };
+    let path = |attr: &'static str| AttributePath::new("container").attribute(attr);
+    if let Some(i) = known(&c.image) {
+        let allowed = |ch: char| ch.is_ascii_alphanumeric() || "._-/:@".contains(ch);
+        if i.is_empty() || !i.chars().all(allowed) {
+            diags.error(
+                "Invalid image",
+                format!("image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."),
+                path("image"),
+            );
+        }
+    }
+    if let Value::Value(p) = c.port {
+        if !(1..=65535).contains(&p) {
+            diags.error(
+                "Invalid port",
+                format!("port must be between 1 and 65535, got {p}."),
+                path("port"),
+            );
+        }
+    }
+    if let (Value::Value(cpu), Value::Value(memory)) = (c.cpu, c.memory) {
+        if !service::fargate_size_ok(cpu, memory) {
+            diags.error(
+                "Invalid Fargate size",
+                format!("cpu {cpu} with memory {memory} MiB is not a Fargate task size (e.g. 256/512, 512/1024, 1024/2048, 2048/4096, 4096/8192)."),
+                path("memory"),
+            );
+        }
+    }
+    if let Value::Value(secrets) = &c.secrets {
+        for (name, arn) in secrets {
+            let p = path("secrets").key(name.clone());
+            if let Value::Value(arn) = arn {
+                if !crate::children::secret_ref::is_secret_reference(arn) {
+                    diags.error(
+                        "Invalid secret reference",
+                        crate::children::secret_ref::not_a_reference(arn),
+                        p,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What the children other than the service say about themselves.
+#[derive(Debug, Default)]
+struct RestOut {
+    network: Option<network::Observed>,
+    roles: Option<roles::Observed>,
+    routing: Option<routing::Observed>,
+    scaling: Option<scaling::Observed>,
+}
+
+impl RestOut {
+    fn apply(self, s: &mut SecureServiceState) {
+        if let Some(n) = self.network {
+            n.apply(s);
+        }
+        if let Some(r) = self.roles {
+            r.apply(s);
+        }
+        if let Some(r) = self.routing {
+            r.apply(s);
+        }
+        if let Some(a) = self.scaling {
+            a.apply(s);
+        }
+    }
+}
+
+async fn read_rest(
+    ctx: &Ctx,
+    s: SecureServiceState,
+    out: &mut RestOut,
+) -> Result<(), CompositeError> {
+    let (n, r, t, a) = futures::join!(
+        network::read(ctx, &s),
+        roles::read(ctx, &s),
+        routing::read(ctx, &s),
+        scaling::read(ctx, &s),
+    );
+    out.network = n?;
+    out.roles = r?;
+    out.routing = t?;
+    out.scaling = a?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement(actions: &[&str], resources: &[&str]) -> Value<StatementValue> {
+        let l = |v: &[&str]| list(v.iter().map(|s| s.to_string()).collect());
+        Value::Value(StatementValue {
+            actions: l(actions),
+            resources: l(resources),
+        })
+    }
+
+    #[test]
+    fn a_wildcard_statement_is_an_error_on_its_exact_path() {
+        let state = SecureServiceState {
+            name: Value::Value("content".into()),
+            task_role_policy_statements: Value::Value(vec![
+                statement(&["s3:GetObject"], &["arn:aws:s3:::b/*"]),
+                statement(&["s3:*"], &["arn:aws:s3:::b"]),
+            ]),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        SecureService.lint(&state, &mut diags);
+        let errors: Vec<String> = diags
+            .errors
+            .iter()
+            .map(|d| format!("{:?} {}", d.attribute, d.summary))
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let want = AttributePath::new("task_role_policy_statements")
+            .index(1)
+            .attribute("actions")
+            .index(0);
+        assert_eq!(diags.errors[0].attribute, want);
+        assert!(errors[0].contains("(iam-no-wildcard)"), "{errors:?}");
+    }
+
+    #[test]
+    fn computed_values_are_unknown_until_known() {
+        let mut s = SecureServiceState {
+            name: Value::Value("content".into()),
+            cluster: Value::Value("arn:aws:ecs:us-east-1:123456789012:cluster/senas".into()),
+            listener_arn: Value::Unknown,
+            alb_security_group_id: Value::Value("sg-1".into()),
+            container: Value::Value(ContainerValue {
+                image: Value::Value("nginx:1".into()),
+                port: Value::Value(80),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        derive(&mut s, None);
+        assert_eq!(s.id, Value::Value("senas/content".into()));
+        assert_eq!(s.log_group_name, Value::Value("/ecs/content".into()));
+        assert_eq!(s.ingress_rules, list(vec!["tcp 80-80 sg-1".into()]));
+        // The execution policy needs the listener's account and region.
+        assert_eq!(s.role_policies, Value::Unknown);
+        assert_eq!(s.container.as_ref_option().unwrap().cpu, Value::Value(256));
+    }
+}
