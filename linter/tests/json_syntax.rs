@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use blueprint_lint::frontend::hcl::{load, load_str, LoadOptions};
-use blueprint_lint::{lint_paths, path_to_string, LintOptions, LintReport, Value};
+use blueprint_lint::{
+    check_model, lint_paths, path_to_string, LintOptions, LintReport, Profile, Value,
+};
 
 fn fixture(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -82,8 +84,10 @@ fn findings_point_into_the_json_text() {
         if loc.file.ends_with(".json") {
             let text = &report.files[&loc.file].source;
             assert!(loc.end_byte <= text.len() && loc.start_byte < loc.end_byte);
+            // A value inside a `"${...}"` template is a string escaped in the JSON: `\"*\"`.
+            let at = &text[loc.start_byte..];
             assert!(
-                text[loc.start_byte..].starts_with(['"', '[', '{']),
+                at.starts_with(['"', '[', '{']) || at.starts_with("\\\""),
                 "{loc:?}"
             );
         }
@@ -169,4 +173,67 @@ fn load_str_reads_json_by_name() {
     assert_eq!(q.attributes.get("//"), &Value::Null);
     // The same text under a .tf name is not HCL.
     assert!(!load_str("main.tf", src).errors.is_empty());
+}
+
+/// `rule path @ line:col text` of every finding of one JSON file loaded with `load_str`.
+fn located_in(name: &str, src: &str) -> Vec<String> {
+    let model = load_str(name, src);
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    check_model(&model, Profile::Prod)
+        .iter()
+        .map(|f| {
+            let loc = f.location.as_ref().expect("a location");
+            format!(
+                "{} {} @ {}:{} {}",
+                f.rule_id,
+                path_to_string(&f.attribute_path),
+                loc.line,
+                loc.col,
+                &src[loc.start_byte..loc.end_byte]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn values_inside_a_template_string_are_located_precisely() {
+    // Escapes before and inside the template (`\u00e9`, `\n`, `\\`, `\/`, a surrogate pair)
+    // shift the JSON offsets away from the generated native text's; the findings still point at
+    // the value itself, not at the whole string.
+    let src = r#"{"resource": {
+  "aws_iam_policy": {"p": {
+    "description": "caf\u00e9 \n \\ \ud83d\ude00",
+    "policy": "caf\u00e9 ${jsonencode({Statement = [{Effect = \"Allow\", Action = \"s3:GetObject\", Resource = \"arn:aws:s3:::b\/k\"}, {Effect = \"Allow\",\n Action = [\"s3:GetObject\", \"\u0069am:*\"], Resource = \"*\"}]})}"
+  }},
+  "aws_security_group": {"s": {
+    "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp",
+                 "cidr_blocks": "${[\"10.0.0.0/8\", \"0.0.0.0/0\"]}"}]
+  }},
+  "aws_sqs_queue": {"q": {"sqs_managed_sse_enabled": "${false}"}}
+}}"#;
+    // Only the string that is one `${...}` is an expression; `"café ${...}"` is a string.
+    let model = load_str("main.tf.json", src);
+    assert!(matches!(
+        model
+            .get("aws_iam_policy.p")
+            .expect("policy")
+            .attributes
+            .get("policy"),
+        Value::String(_) | Value::Unknown
+    ));
+    assert_eq!(
+        located_in("main.tf.json", src),
+        [
+            r#"sg-ssh-rdp-open ingress[0].cidr_blocks[1] @ 8:53 \"0.0.0.0/0\""#,
+            r#"sqs-encrypted sqs_managed_sse_enabled @ 10:54 "${false}""#,
+        ]
+    );
+
+    let src = src.replace(r#""caf\u00e9 ${jsonencode"#, r#""${jsonencode"#);
+    let found = located_in("main.tf.json", &src);
+    assert_eq!(
+        found[0], r#"iam-no-wildcard policy.Statement[1].Action[1] @ 4:177 \"\u0069am:*\""#,
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 3, "{found:#?}");
 }

@@ -14,7 +14,10 @@ use hcl::edit::Decorated;
 use super::functions;
 use crate::model::{Reference, Value};
 
-/// Maximum nesting depth of expressions evaluated.
+/// Maximum nesting depth of expressions evaluated, counted across the evaluators a thread has
+/// open at once: a local's value is evaluated by a new evaluator while the one that referenced it
+/// waits, so a chain of 5,000 locals each naming the next would otherwise recurse 5,000 deep and
+/// overflow the stack (found with `linter/tests/fuzz_regressions.rs`).
 const MAX_DEPTH: usize = 128;
 
 /// An expression that cannot be evaluated (Terraform would report an error).
@@ -59,11 +62,15 @@ impl Scope for EmptyScope {
     }
 }
 
+thread_local! {
+    /// How deep the evaluators of this thread are nested (see [`MAX_DEPTH`]).
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Evaluates expressions in a [`Scope`] with local bindings (`count`, `each`, for-variables).
 pub struct Evaluator<'s> {
     scope: &'s dyn Scope,
     bindings: Vec<(String, Value)>,
-    depth: usize,
 }
 
 impl<'s> Evaluator<'s> {
@@ -72,7 +79,6 @@ impl<'s> Evaluator<'s> {
         Evaluator {
             scope,
             bindings: Vec::new(),
-            depth: 0,
         }
     }
 
@@ -93,12 +99,13 @@ impl<'s> Evaluator<'s> {
 
     /// Evaluates `expr`.
     pub fn eval(&mut self, expr: &Expression) -> EvalResult {
-        if self.depth >= MAX_DEPTH {
+        let depth = DEPTH.get();
+        if depth >= MAX_DEPTH {
             return Ok(Value::Unknown);
         }
-        self.depth += 1;
+        DEPTH.set(depth + 1);
         let r = self.eval_inner(expr);
-        self.depth -= 1;
+        DEPTH.set(depth);
         r
     }
 

@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::json_syntax::{self, Json, Key, Spanned};
+use super::loader::floor_char_boundary;
 use crate::model::{LoadError, Resource};
 use crate::source::{ByteSpan, SourceFile};
 
@@ -33,11 +34,13 @@ impl SpanMap {
         }
     }
 
-    /// The JSON range of a generated range (exact for whole values, keys and block headers).
-    pub fn range(&self, generated: Range<usize>, json_len: usize) -> Range<usize> {
-        let start = Self::lookup(&self.starts, generated.start).min(json_len);
-        let end = Self::lookup(&self.ends, generated.end).clamp(start, json_len);
-        start..end
+    /// The JSON range of a generated range: exact for whole values, keys, block headers and
+    /// the expressions inside `${...}`; elsewhere (e.g. a parse error between two anchors) an
+    /// estimate, always on character boundaries of `json`.
+    pub fn range(&self, generated: Range<usize>, json: &str) -> Range<usize> {
+        let start = floor_char_boundary(json, Self::lookup(&self.starts, generated.start));
+        let end = Self::lookup(&self.ends, generated.end).max(start);
+        start..floor_char_boundary(json, end)
     }
 }
 
@@ -53,13 +56,13 @@ pub struct JsonOrigin {
 impl JsonOrigin {
     /// Points `r`'s location, spans and source at the JSON file instead of the generated text.
     pub fn remap(&self, r: &mut Resource) {
-        let len = self.original.source.len();
+        let json = self.original.source.as_str();
         if let Some(loc) = &r.location {
-            let range = self.map.range(loc.start_byte..loc.end_byte, len);
+            let range = self.map.range(loc.start_byte..loc.end_byte, json);
             r.location = Some(self.original.location(range));
         }
         for (_, span) in &mut r.spans {
-            let range = self.map.range(span.start as usize..span.end as usize, len);
+            let range = self.map.range(span.start as usize..span.end as usize, json);
             *span = ByteSpan::from(range);
         }
         r.source = Some(Arc::clone(&self.original));
@@ -67,9 +70,7 @@ impl JsonOrigin {
 
     /// A parse error in the generated text, located in the JSON file.
     pub fn error(&self, generated: usize, message: String) -> LoadError {
-        let range = self
-            .map
-            .range(generated..generated, self.original.source.len());
+        let range = self.map.range(generated..generated, &self.original.source);
         LoadError {
             location: self.original.location(range),
             message,
@@ -97,11 +98,15 @@ pub fn translate(file: &Arc<SourceFile>, tfvars: bool) -> Result<(String, SpanMa
             "parse error: a Terraform JSON file must hold one object".to_string(),
         ));
     };
-    let mut w = Writer::default();
+    let mut w = Writer {
+        src: &file.source,
+        out: String::new(),
+        map: SpanMap::default(),
+    };
     for (key, value) in members {
         if tfvars {
             if is_identifier(&key.name) {
-                w.attribute(&key.name, value, Mode::Literal);
+                w.attribute(key, value, Mode::Literal);
             }
         } else {
             w.top_level(key, value);
@@ -118,8 +123,9 @@ enum Mode {
     Literal,
 }
 
-#[derive(Default)]
-struct Writer {
+struct Writer<'a> {
+    /// The JSON text, to place template expressions precisely.
+    src: &'a str,
     out: String,
     map: SpanMap,
 }
@@ -152,7 +158,7 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
-impl Writer {
+impl Writer<'_> {
     fn anchor_start(&mut self, json: usize) {
         self.map.starts.push((self.out.len(), json));
     }
@@ -238,12 +244,12 @@ impl Writer {
                 }
                 (Body::Terraform, _) => {}
                 (Body::Variable, "default" | "description") => {
-                    self.attribute(name, value, Mode::Literal)
+                    self.attribute(key, value, Mode::Literal)
                 }
                 (Body::Variable, _) => {}
-                (Body::Module, "source" | "version") => self.attribute(name, value, Mode::Literal),
+                (Body::Module, "source" | "version") => self.attribute(key, value, Mode::Literal),
                 (Body::Module, "providers") => {}
-                _ if is_identifier(name) => self.attribute(name, value, Mode::Template),
+                _ if is_identifier(name) => self.attribute(key, value, Mode::Template),
                 _ => {}
             }
         }
@@ -261,7 +267,7 @@ impl Writer {
         self.out.push('\n');
         for (key, value) in members {
             match key.name.as_str() {
-                "for_each" | "labels" => self.attribute(&key.name, value, Mode::Template),
+                "for_each" | "labels" => self.attribute(key, value, Mode::Template),
                 "iterator" => {
                     if let Json::String(s) = &value.value {
                         if is_identifier(s) {
@@ -280,8 +286,12 @@ impl Writer {
         self.out.push_str("}\n");
     }
 
-    fn attribute(&mut self, name: &str, value: &Spanned, mode: Mode) {
-        self.out.push_str(name);
+    /// `name = value`, the name anchored on its JSON key (so that a parse error at an
+    /// attribute points at its key).
+    fn attribute(&mut self, key: &Key, value: &Spanned, mode: Mode) {
+        self.anchor_start(key.span.start);
+        self.out.push_str(&key.name);
+        self.anchor_end(key.span.end);
         self.out.push_str(" = ");
         self.value(value, mode);
         self.out.push('\n');
@@ -293,7 +303,14 @@ impl Writer {
             Json::Null => self.out.push_str("null"),
             Json::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Json::Number(n) => self.out.push_str(n),
-            Json::String(s) => self.string(s, mode),
+            Json::String(s) => {
+                let raw = self.src.get(v.span.clone()).unwrap_or_default();
+                let offsets = json_syntax::string_offsets(raw)
+                    .into_iter()
+                    .map(|(decoded, raw)| (decoded, v.span.start + raw))
+                    .collect::<Vec<_>>();
+                self.string_at(s, mode, &offsets);
+            }
             Json::Array(items) => {
                 self.out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -325,6 +342,14 @@ impl Writer {
     /// A quoted native string. Template mode keeps `${...}`/`%{...}` sequences verbatim (their
     /// insides are expressions, quotes included); literal mode escapes them.
     fn string(&mut self, s: &str, mode: Mode) {
+        self.string_at(s, mode, &[]);
+    }
+
+    /// [`Self::string`], with `offsets` (`(decoded, json)` pairs, as from
+    /// [`json_syntax::string_offsets`]) placing `s` in the JSON text: the expressions of its
+    /// `${...}`/`%{...}` sequences are then mapped back to the JSON byte for byte, so findings
+    /// on values inside a template point at the value, not at the whole string.
+    fn string_at(&mut self, s: &str, mode: Mode, offsets: &[(usize, usize)]) {
         self.out.push('"');
         let mut rest = s;
         while let Some(c) = rest.chars().next() {
@@ -336,7 +361,8 @@ impl Writer {
             if rest.starts_with("${") || rest.starts_with("%{") {
                 if mode == Mode::Template {
                     let end = interpolation_end(rest);
-                    self.out.push_str(&rest[..end]);
+                    let at = s.len() - rest.len();
+                    self.verbatim(&rest[..end], at, offsets);
                     rest = &rest[end..];
                 } else {
                     self.out.push(c);
@@ -359,6 +385,37 @@ impl Writer {
             rest = &rest[c.len_utf8()..];
         }
         self.out.push('"');
+    }
+
+    /// Copies `text`, which starts at byte `at` of a decoded JSON string placed by `offsets`,
+    /// anchoring the copy to the JSON at its start and after each escape.
+    fn verbatim(&mut self, text: &str, at: usize, offsets: &[(usize, usize)]) {
+        if offsets.is_empty() {
+            self.out.push_str(text);
+            return;
+        }
+        let json_at = |d: usize| {
+            let i = offsets.partition_point(|(decoded, _)| *decoded <= d);
+            match i.checked_sub(1).and_then(|i| offsets.get(i)) {
+                Some((decoded, json)) => json + (d - decoded),
+                None => 0,
+            }
+        };
+        let mut from = at;
+        let cuts = offsets
+            .iter()
+            .map(|(decoded, _)| *decoded)
+            .filter(|d| *d > at && *d < at + text.len());
+        for cut in cuts.chain([at + text.len()]) {
+            let Some(piece) = text.get(from - at..cut - at) else {
+                continue;
+            };
+            let json = json_at(from);
+            self.anchor_start(json);
+            self.anchor_end(json);
+            self.out.push_str(piece);
+            from = cut;
+        }
     }
 }
 
@@ -440,8 +497,10 @@ mod tests {
         let file = Arc::new(SourceFile::new("t.tf.json".into(), src.into()));
         let (out, map) = translate(&file, false).expect("translates");
         let g = out.find("\"n\"").expect("value");
-        assert_eq!(&src[map.range(g..g + 3, src.len())], "\"n\"");
+        assert_eq!(&src[map.range(g..g + 3, src)], "\"n\"");
         let header = 0..out.find('{').expect("brace") + 1;
-        assert_eq!(&src[map.range(header, src.len())], "\"a\"");
+        assert_eq!(&src[map.range(header, src)], "\"a\"");
+        let name = out.find("name").expect("attribute");
+        assert_eq!(&src[map.range(name..name + 4, src)], "\"name\"");
     }
 }

@@ -67,6 +67,47 @@ pub fn parse(src: &str) -> Result<Spanned, JsonError> {
     Ok(v)
 }
 
+/// Where the decoded text of the JSON string `raw` (quotes included, as [`Spanned::span`]
+/// covers it) lies in `raw`: `(decoded, raw)` offset pairs at the start and after each escape,
+/// the offsets between two pairs being in step. Empty when `raw` is not a quoted string.
+pub fn string_offsets(raw: &str) -> Vec<(usize, usize)> {
+    let bytes = raw.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return Vec::new();
+    }
+    let mut out = vec![(0, 1)];
+    let (mut decoded, mut i) = (0, 1);
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => break,
+            b'\\' => {
+                let (raw_len, decoded_len) = match bytes.get(i + 1) {
+                    Some(b'u') => {
+                        let code = raw
+                            .get(i + 2..i + 6)
+                            .and_then(|h| u32::from_str_radix(h, 16).ok());
+                        match code {
+                            // A surrogate pair: two escapes, one 4-byte character.
+                            Some(0xD800..=0xDBFF) => (12, 4),
+                            Some(c) => (6, char::from_u32(c).map_or(1, char::len_utf8)),
+                            None => (2, 1),
+                        }
+                    }
+                    _ => (2, 1),
+                };
+                i += raw_len;
+                decoded += decoded_len;
+                out.push((decoded, i));
+            }
+            _ => {
+                i += 1;
+                decoded += 1;
+            }
+        }
+    }
+    out
+}
+
 struct Parser<'a> {
     src: &'a [u8],
     text: &'a str,
@@ -160,6 +201,9 @@ impl Parser<'_> {
             .text
             .get(self.pos..self.pos + 4)
             .ok_or_else(|| self.error("invalid \\u escape"))?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.error("invalid \\u escape"));
+        }
         let v = u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
         self.pos += 4;
         Ok(v)
@@ -303,6 +347,23 @@ mod tests {
     }
 
     #[test]
+    fn string_offsets_step_over_escapes() {
+        let raw = r#""a\"b\u00e9c\ud83d\ude00d\\""#;
+        assert_eq!(
+            string_offsets(raw),
+            [(0, 1), (2, 4), (5, 11), (10, 24), (12, 27)]
+        );
+        let Json::String(decoded) = parse(raw).expect("parses").value else {
+            panic!("string")
+        };
+        // Each pair is a character boundary of both texts, in step.
+        for (d, r) in string_offsets(raw) {
+            assert!(decoded.is_char_boundary(d) && raw.is_char_boundary(r));
+        }
+        assert!(string_offsets("1").is_empty());
+    }
+
+    #[test]
     fn errors_have_offsets() {
         for (src, offset) in [
             ("{\"a\" 1}", 5),
@@ -311,6 +372,7 @@ mod tests {
             ("01", 1),
             ("{} x", 3),
             ("\"\\ud800\"", 7),
+            ("\"\\u+041\"", 3),
             ("", 0),
         ] {
             let e = parse(src).expect_err(src);

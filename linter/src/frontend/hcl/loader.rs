@@ -192,11 +192,21 @@ pub fn parse_source(file: &Arc<SourceFile>) -> Result<ParsedFile, LoadError> {
     })
 }
 
+/// `i` moved back to a character boundary of `s` (and to at most its length).
+pub fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// Parses native HCL syntax.
 fn parse_native(file: &Arc<SourceFile>) -> Result<Body, LoadError> {
     hcl::edit::parser::parse_body(&file.source).map_err(|e| {
         let loc = e.location();
-        let offset = loc.offset().min(file.source.len());
+        // At the end of input hcl-edit reports the last byte, which may be inside a character.
+        let offset = floor_char_boundary(&file.source, loc.offset());
         let mut location = file.location(offset..offset);
         location.line = loc.line();
         location.col = loc.column();

@@ -550,6 +550,17 @@ fn record_spans(
                 record_spans(arg, path, spans, depth + 1);
             }
         }
+        // `"${expr}"` is `expr` itself (the only way to write an expression in `.tf.json`):
+        // its elements get their own spans; the path itself keeps the whole string's, which
+        // was recorded first and wins the tie in `Resource::location_of`.
+        Expression::StringTemplate(t) => {
+            let mut elements = t.iter();
+            if let (Some(hcl::edit::template::Element::Interpolation(i)), None) =
+                (elements.next(), elements.next())
+            {
+                record_spans(&i.expr, path, spans, depth + 1);
+            }
+        }
         _ => {}
     }
 }
