@@ -60,27 +60,6 @@ pub fn attribute_path(steps: &[PathStep]) -> AttributePath {
     path
 }
 
-/// A path as Terraform writes it, e.g. `task_role_policy_statements[1].actions[0]`.
-///
-/// Terraform 1.0 can point its source snippet only at top-level attributes and blocks, so the
-/// detail of every finding names the exact element this way.
-pub fn path_text(steps: &[PathStep]) -> String {
-    let mut out = String::new();
-    for step in steps {
-        match step {
-            PathStep::Attribute(a) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(a);
-            }
-            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
-            PathStep::Key(k) => out.push_str(&format!("[{k:?}]")),
-        }
-    }
-    out
-}
-
 /// Run every rule on `state` as a `resource_type` and report the findings.
 pub fn check<T: Serialize>(resource_type: &str, state: &T) -> Vec<Finding> {
     match to_lint_value(state) {
@@ -93,9 +72,10 @@ pub fn check<T: Serialize>(resource_type: &str, state: &T) -> Vec<Finding> {
 pub fn warn<T: Serialize>(diags: &mut Diagnostics, resource_type: &str, state: &T) {
     for f in check(resource_type, state) {
         let summary = format!("{} ({})", f.message, f.rule_id);
+        // Terraform 1.0 underlines only top-level attributes and blocks: name the element.
         let detail = format!(
             "At {}: {} [blueprint-lint rule {}]",
-            path_text(&f.attribute_path),
+            blueprint_lint::path_to_string(&f.attribute_path),
             f.fix,
             f.rule_id
         );

@@ -80,6 +80,40 @@ impl Rule for EcsPlaintextSecrets {
                 }
             }
         }
+        // The composites take the environment as a map: `container { environment }` of
+        // `blueprint_secure_service`, `environment` of `blueprint_ml_host`.
+        for r in ctx
+            .model
+            .of_types(&["blueprint_secure_service", "blueprint_ml_host"])
+        {
+            let (env, base) = if r.resource_type == "blueprint_ml_host" {
+                (r.attributes.get("environment"), crate::path!["environment"])
+            } else {
+                match r.attributes.get("container") {
+                    Value::List(l) => (
+                        l.first().map(|c| c.get("environment")).unwrap_or(&Value::Null),
+                        crate::path!["container", 0, "environment"],
+                    ),
+                    c => (c.get("environment"), crate::path!["container", "environment"]),
+                }
+            };
+            let Value::Map(vars) = env else { continue };
+            for (name, value) in vars {
+                let Some(value) = value.as_str() else { continue };
+                let upper = name.to_ascii_uppercase();
+                if value.is_empty() || !SECRET_WORDS.iter().any(|w| upper.contains(w)) {
+                    continue;
+                }
+                let mut path = base.clone();
+                path.push(crate::finding::PathStep::Key(name.clone()));
+                out.push(ctx.finding(
+                    &META,
+                    r,
+                    path,
+                    format!("`{name}` is a plaintext environment variable; use the secret environment"),
+                ));
+            }
+        }
         out
     }
 }

@@ -17,3 +17,25 @@ resource "aws_ecs_task_definition" "content" {
     }
   ])
 }
+
+# The composites take the environment as a map: a secret there is just as readable.
+resource "blueprint_secure_service" "users" {
+  name = "users"
+  container {
+    image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/senas-users:1.0.0"
+    port  = 3001
+    environment = {
+      LOG_LEVEL   = "info"
+      API_TOKEN   = "tok_live_123"
+    }
+  }
+}
+
+resource "blueprint_ml_host" "api" {
+  name  = "ml-api"
+  image = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest"
+  environment = {
+    MODEL_NAME     = "santiago-v1"
+    HF_ACCESS_KEY  = "hf_abc"
+  }
+}

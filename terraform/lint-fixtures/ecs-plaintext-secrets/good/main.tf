@@ -23,3 +23,17 @@ resource "aws_ecs_task_definition" "content" {
     }
   ])
 }
+
+resource "blueprint_secure_service" "users" {
+  name = "users"
+  container {
+    image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/senas-users:1.0.0"
+    port  = 3001
+    environment = {
+      LOG_LEVEL = "info"
+    }
+    secrets = {
+      API_TOKEN = "arn:aws:secretsmanager:us-east-2:123456789012:secret:users-api-token"
+    }
+  }
+}

@@ -1,0 +1,251 @@
+//! `blueprint-lint plan` on plans written by the real Terraform CLI (1.0.3, against moto), and
+//! one source of truth for the rules: the warnings `terraform plan` prints for a
+//! `blueprint_*` resource (the provider runs the linter's rules at plan time) are exactly the
+//! findings of the `blueprint-lint` binary on the same configuration, from the HCL and from
+//! the plan. The binary is the workspace's (`cargo build -p blueprint-lint`, which
+//! `scripts/test.sh` does), or `BLUEPRINT_LINT_BIN`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use blueprint_e2e::paths::{target_profile_dir, workspace_root};
+use blueprint_e2e::terraform::TfWorkdir;
+use blueprint_e2e::Harness;
+
+fn lint_bin() -> PathBuf {
+    let p = std::env::var_os("BLUEPRINT_LINT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_profile_dir().join("blueprint-lint"));
+    assert!(
+        p.is_file(),
+        "{} not found: build it with `cargo build -p blueprint-lint` (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// `(rule_id, address, attribute path, message)` of each finding, from `--format json`.
+type Finding = (String, String, String, String);
+
+fn lint(args: &[&str]) -> Vec<Finding> {
+    let out = Command::new(lint_bin())
+        .args(args)
+        .args(["--format", "json", "--profile", "prod"])
+        .output()
+        .expect("blueprint-lint runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "blueprint-lint {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
+    let path = |p: &serde_json::Value| -> String {
+        p.as_array()
+            .into_iter()
+            .flatten()
+            .map(
+                |s| match (s.get("attribute"), s.get("index"), s.get("key")) {
+                    (Some(a), _, _) => format!(".{}", a.as_str().unwrap_or("")),
+                    (_, Some(i), _) => format!("[{i}]"),
+                    (_, _, Some(k)) => format!("[{k}]"),
+                    _ => String::new(),
+                },
+            )
+            .collect()
+    };
+    let mut v: Vec<Finding> = j["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            !f["rule_id"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("suppression-")
+        })
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or("").to_string(),
+                f["address"].as_str().unwrap_or("").to_string(),
+                path(&f["attribute_path"]),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `terraform plan -out` + `terraform show -json`, written next to the configuration.
+fn real_plan(wd: &TfWorkdir, extra: &[&str]) -> (PathBuf, serde_json::Value) {
+    let mut args = vec!["plan", "-input=false", "-no-color", "-out=tfplan"];
+    args.extend_from_slice(extra);
+    wd.run(&args).unwrap().ok().unwrap();
+    let json = wd.show_json(Some("tfplan")).unwrap();
+    let path = wd.path().join("tfplan.json");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    (path, json)
+}
+
+fn copy_module(wd: &TfWorkdir, name: &str) {
+    let dir = workspace_root().join("terraform/modules").join(name);
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "tf") {
+            let file = p.file_name().unwrap().to_string_lossy().to_string();
+            wd.write(
+                &format!("modules/{name}/{file}"),
+                &std::fs::read_to_string(&p).unwrap(),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// The examples that need only the `blueprint` provider, planned for real: the plan
+/// front-end and the HCL front-end report the same findings (none, for these secure
+/// examples), and the plan is read in full.
+#[test]
+fn real_plans_of_the_blueprint_examples_match_the_hcl() {
+    let h = Harness::start().unwrap();
+    for (example, min_resources) in [("caller-identity", 0), ("state-backend", 1), ("ml-api", 1)] {
+        let src = workspace_root().join("terraform/examples").join(example);
+        let wd = h.workdir("").unwrap();
+        let main = std::fs::read_to_string(src.join("main.tf"))
+            .unwrap()
+            .replace("../../modules/", "./modules/");
+        wd.write("main.tf", &main).unwrap();
+        copy_module(&wd, "ml-api");
+        wd.init().unwrap();
+        let endpoint = format!("aws_endpoint={}", h.endpoint());
+        let (plan, json) = real_plan(&wd, &["-var", &endpoint]);
+        // Terraform 1.0 writes format 0.2.
+        assert_eq!(json["format_version"], "0.2", "{example}");
+        assert_eq!(json["terraform_version"], "1.0.3", "{example}");
+        let changes = json["resource_changes"].as_array().map_or(0, Vec::len);
+        assert!(changes >= min_resources, "{example}: {json}");
+        let dir = wd.path().display().to_string();
+        let p = plan.display().to_string();
+        let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
+        let bare = lint(&["plan", &p]);
+        let from_hcl = lint(&[&dir]);
+        assert_eq!(from_plan, from_hcl, "{example}");
+        assert_eq!(bare, from_hcl, "{example}");
+    }
+}
+
+fn host(name: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_ml_host" "{name}" {{
+  name  = "{name}"
+  image = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest"
+{extra}
+}}
+"#
+    )
+}
+
+/// The diagnostics of `terraform plan -json` (one per finding: the human output merges
+/// identical warnings): `(summary, address when given)`.
+fn diagnostics(json_lines: &str) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<(String, Option<String>)> = json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["type"] == "diagnostic")
+        .map(|m| {
+            let d = &m["diagnostic"];
+            (
+                d["summary"].as_str().unwrap_or("").to_string(),
+                d["address"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// One source of truth: what `terraform plan` says about risky `blueprint_ml_host`s (in the
+/// root module, through module inputs, and with a value known only from a variable) is what
+/// `blueprint-lint` says about the same configuration, message for message. The provider
+/// holds no rule text of its own: change a rule's message or severity in `linter/` and both
+/// sides change together (a copy in the provider would fail this test).
+#[test]
+fn terraform_plan_warnings_are_the_linters_findings() {
+    let h = Harness::start().unwrap();
+    let wd = h
+        .workdir(&format!(
+            "{}{}{}",
+            host(
+                "drawn",
+                "  ssh_cidr_blocks = [\"0.0.0.0/0\"]\n  app_cidr_blocks = [\"0.0.0.0/0\"]\n"
+            ),
+            host("from_var", "  ssh_cidr_blocks = var.admin_cidrs\n"),
+            r#"
+variable "admin_cidrs" {
+  type    = list(string)
+  default = ["10.0.0.0/8"]
+}
+
+module "api" {
+  source              = "./modules/ml-api"
+  name                = "api"
+  image               = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest"
+  allowed_cidr_blocks = ["::/0"]
+}
+"#
+        ))
+        .unwrap();
+    copy_module(&wd, "ml-api");
+    // The variable's value comes from a tfvars file the plan sees.
+    wd.write("terraform.tfvars", "admin_cidrs = [\"0.0.0.0/0\"]\n")
+        .unwrap();
+    wd.init().unwrap();
+    let plan_run = wd
+        .run(&["plan", "-json", "-input=false", "-detailed-exitcode"])
+        .unwrap();
+    assert_eq!(plan_run.code, 2, "{plan_run}");
+    let said = diagnostics(&plan_run.stdout);
+    let (plan, _) = real_plan(&wd, &[]);
+    let dir = wd.path().display().to_string();
+    let p = plan.display().to_string();
+    let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
+    let from_hcl = lint(&[&dir]);
+    // The provider's diagnostics: "<message> (<rule id>)", one per finding, on its resource.
+    let summaries: Vec<String> = said.iter().map(|d| d.0.clone()).collect();
+    let mut expected: Vec<String> = from_plan
+        .iter()
+        .map(|(rule, _, _, msg)| format!("{msg} ({rule})"))
+        .collect();
+    expected.sort();
+    assert_eq!(summaries, expected, "{plan_run}");
+    for (summary, address) in &said {
+        if let Some(a) = address {
+            assert!(
+                from_plan
+                    .iter()
+                    .any(|f| &f.1 == a && summary == &format!("{} ({})", f.3, f.0)),
+                "{summary} on {a}: {from_plan:?}"
+            );
+        }
+    }
+    let rules: BTreeSet<&str> = from_plan.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from(["sg-app-port-open", "sg-ssh-rdp-open"]),
+        "{from_plan:?}"
+    );
+    let addresses: BTreeSet<&str> = from_plan.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(
+        addresses,
+        BTreeSet::from([
+            "blueprint_ml_host.drawn",
+            "blueprint_ml_host.from_var",
+            "module.api.blueprint_ml_host.this",
+        ]),
+        "{from_plan:?}"
+    );
+    // The HCL front-end reads the same tfvars, and finds the same.
+    assert_eq!(from_hcl, from_plan);
+}
