@@ -91,15 +91,22 @@ impl Rule for EcsPlaintextSecrets {
             } else {
                 match r.attributes.get("container") {
                     Value::List(l) => (
-                        l.first().map(|c| c.get("environment")).unwrap_or(&Value::Null),
+                        l.first()
+                            .map(|c| c.get("environment"))
+                            .unwrap_or(&Value::Null),
                         crate::path!["container", 0, "environment"],
                     ),
-                    c => (c.get("environment"), crate::path!["container", "environment"]),
+                    c => (
+                        c.get("environment"),
+                        crate::path!["container", "environment"],
+                    ),
                 }
             };
             let Value::Map(vars) = env else { continue };
             for (name, value) in vars {
-                let Some(value) = value.as_str() else { continue };
+                let Some(value) = value.as_str() else {
+                    continue;
+                };
                 let upper = name.to_ascii_uppercase();
                 if value.is_empty() || !SECRET_WORDS.iter().any(|w| upper.contains(w)) {
                     continue;
@@ -110,7 +117,9 @@ impl Rule for EcsPlaintextSecrets {
                     &META,
                     r,
                     path,
-                    format!("`{name}` is a plaintext environment variable; use the secret environment"),
+                    format!(
+                        "`{name}` is a plaintext environment variable; use the secret environment"
+                    ),
                 ));
             }
         }

@@ -857,6 +857,33 @@ mod tests {
     }
 
     #[test]
+    fn a_plaintext_secret_in_the_environment_is_an_error_on_its_key() {
+        let mut env = BTreeMap::new();
+        env.insert("LOG_LEVEL".to_string(), "info".to_string());
+        env.insert("API_TOKEN".to_string(), "tok_live_123".to_string());
+        let state = SecureServiceState {
+            name: Value::Value("users".into()),
+            container: Value::Value(ContainerValue {
+                image: Value::Value("nginx:1".into()),
+                port: Value::Value(80),
+                environment: map(env),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        SecureService.lint(&state, &mut diags);
+        assert_eq!(diags.errors.len(), 1, "{:?}", diags.errors);
+        let want = AttributePath::new("container")
+            .attribute("environment")
+            .key("API_TOKEN");
+        assert_eq!(diags.errors[0].attribute, want);
+        assert!(diags.errors[0]
+            .detail
+            .contains("At container.environment[\"API_TOKEN\"]"));
+    }
+
+    #[test]
     fn computed_values_are_unknown_until_known() {
         let mut s = SecureServiceState {
             name: Value::Value("content".into()),
