@@ -164,3 +164,35 @@ fn the_schema_rejects_what_it_should() {
         "my stacks/main.tf".into();
     assert!(!v.is_valid(&log));
 }
+
+/// Findings on plans: with `--config-dir` (physical locations in the HCL) and without (logical
+/// locations, the resource address, only).
+#[test]
+fn plan_findings_are_valid_sarif() {
+    let v = validator();
+    let plans = manifest_dir().join("../terraform/plan-fixtures");
+    let plan = plans
+        .join("sg-ssh-rdp-open/fires.json")
+        .display()
+        .to_string();
+    let dir = fixtures().join("sg-ssh-rdp-open/bad").display().to_string();
+    let bare = sarif(&[&plan]);
+    assert_valid(&v, &bare, "plan");
+    let results = bare["runs"][0]["results"].as_array().expect("results");
+    assert!(!results.is_empty());
+    assert!(results
+        .iter()
+        .all(|r| r["locations"][0].get("physicalLocation").is_none()));
+    let located = sarif(&["--config-dir", &dir, &plan]);
+    assert_valid(&v, &located, "plan --config-dir");
+    assert!(located["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64()));
+    let features = plans
+        .join("features/existing-infra.json")
+        .display()
+        .to_string();
+    assert_valid(&v, &sarif(&[&features]), "existing-infra plan");
+}
