@@ -11,7 +11,7 @@ cargo build --workspace --bins --locked
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 set +e
-cargo test --workspace --locked --lib --bins --tests -- --test-threads="${BLUEPRINT_TEST_THREADS:-2}" "$@" 2>&1 | tee "$LOG"
+cargo test --workspace --locked --no-fail-fast --lib --bins --tests -- --test-threads="${BLUEPRINT_TEST_THREADS:-2}" "$@" 2>&1 | tee "$LOG"
 STATUS=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run.
