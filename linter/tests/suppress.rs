@@ -6,19 +6,15 @@ use std::path::PathBuf;
 use blueprint_lint::{lint_paths, LintOptions};
 
 fn lint_source(src: &str, today: &str) -> Vec<(String, usize)> {
-    let dir = std::env::temp_dir().join(format!(
-        "blueprint-lint-suppress-{}-{}",
-        std::process::id(),
-        src.len()
-    ));
-    std::fs::create_dir_all(&dir).expect("tmp dir");
+    // A directory of its own per call: the tests run in parallel on the same source.
+    let tmp = tempfile::tempdir().expect("tmp dir");
+    let dir = tmp.path().to_path_buf();
     std::fs::write(dir.join("main.tf"), src).expect("write");
     let opts = LintOptions {
         today: Some(today.into()),
         ..LintOptions::default()
     };
     let report = lint_paths(&[PathBuf::from(&dir)], &opts).expect("lints");
-    let _ = std::fs::remove_dir_all(&dir);
     report
         .findings
         .iter()

@@ -253,7 +253,9 @@ pub trait Composite: Send + Sync + 'static {
     /// Create every child, recording each into `rec` as soon as it exists.
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError>;
 
-    /// Read what exists: `None` when the resource is gone.
+    /// Read what exists, marking a vanished child (the root too) null: the skeleton drops the
+    /// resource from state when [`Composite::has_children`] finds nothing left. `None` when
+    /// the composite knows the resource is gone.
     async fn read(
         &self,
         ctx: &Ctx,
@@ -330,8 +332,11 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let timeout = self.composite.timeouts(&state).read;
         let ctx = self.ctx(diags, timeout)?;
         match self.composite.read(&ctx, state.clone()).await {
-            Ok(Some(s)) => Some((s, private_state)),
-            Ok(None) => None,
+            // The root is gone, but a child is left (a failed create, a root deleted out of
+            // band): keep the resource so the next plan replaces it and destroy deletes the
+            // child. Nothing left: the resource is gone from state.
+            Ok(Some(s)) if self.composite.has_children(&s) => Some((s, private_state)),
+            Ok(_) => None,
             Err(err) => {
                 err.report(diags);
                 // Keep the prior state: an error is not proof that the resource is gone.

@@ -649,12 +649,7 @@ impl Composite for SecureService {
         read_rest(ctx, s.clone(), &mut rest).await?;
         rest.apply(&mut s);
         if !alive {
-            if !self.has_children(&Self::State {
-                service_arn: Value::Null,
-                ..s.clone()
-            }) {
-                return Ok(None);
-            }
+            // Other children left keep the resource in state (see the skeleton).
             s.service_arn = Value::Null;
         }
         Ok(Some(s))

@@ -356,11 +356,7 @@ impl Composite for StateBackend {
         let bucket_exists = bucket::read(ctx, &mut state).await?;
         lock_table::read(ctx, &mut state).await?;
         if !bucket_exists {
-            if state.lock_table_arn.is_null() {
-                return Ok(None);
-            }
-            // A create that failed half-way left the table: keep it in state so that destroy
-            // (or the replacement of the tainted resource) deletes it.
+            // A table left by a failed create keeps the resource in state (see the skeleton).
             state.bucket_arn = Value::Null;
         }
         Ok(Some(state))
