@@ -18,7 +18,7 @@ seconds=${1:-300}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(frontend frontend_json)
+    targets=(frontend frontend_json frontend_plan)
 fi
 command -v cargo-fuzz >/dev/null || {
     echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked" >&2
@@ -33,11 +33,18 @@ seed() {
         frontend_json:*.tf.json) { printf '\0'; cat "$f"; } >"$dir/$name" ;;
         frontend_json:*.tfvars.json) { printf '\1'; cat "$f"; } >"$dir/$name" ;;
         frontend_json:*) ;;
+        frontend_plan:*) ;;
         *) cp "$f" "$dir/$name" ;;
         esac
     done < <(find ../terraform/lint-fixtures ../terraform/examples -path '*/.terraform' -prune -o \
         \( -name '*.tf' -o -name '*.tf.json' -o -name '*.tfvars' -o -name '*.tfvars.json' \) \
         -type f -print0)
+    # The plan target starts from the plan fixtures (real and synthesized plans).
+    if [ "$target" = frontend_plan ]; then
+        while IFS= read -r -d '' f; do
+            cp "$f" "$dir/$(sha1sum "$f" | cut -c1-16)"
+        done < <(find ../terraform/plan-fixtures -name '*.json' -type f -print0)
+    fi
     # Inputs the fuzzers once crashed on stay in the corpus.
     for f in "tests/fuzz-regressions/$target"/*; do
         [ -f "$f" ] && cp "$f" "$dir/regression-$(basename "$f")"
@@ -49,6 +56,6 @@ for t in "${targets[@]}"; do
     echo "== $t: ${seconds}s, sanitizer ${FUZZ_SANITIZER:-address}" >&2
     # shellcheck disable=SC2086
     RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer "${FUZZ_SANITIZER:-address}" "$t" "fuzz/corpus/$t" -- \
-        -dict=fuzz/hcl.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+        -dict="fuzz/$([ "$t" = frontend_plan ] && echo plan || echo hcl).dict" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 ${FUZZ_ARGS:-}
 done
