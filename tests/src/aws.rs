@@ -78,6 +78,20 @@ impl AwsProbe {
         aws_sdk_applicationautoscaling::Client::new(&self.config)
     }
 
+    /// Open TCP `port` on security group `sg` to the whole internet, as drift made out of band.
+    pub async fn open_to_world(&self, sg: &str, port: i32) -> anyhow::Result<()> {
+        self.ec2()
+            .authorize_security_group_ingress()
+            .group_id(sg)
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .cidr_ip("0.0.0.0/0")
+            .send()
+            .await?;
+        Ok(())
+    }
+
     /// STS client.
     pub fn sts(&self) -> aws_sdk_sts::Client {
         aws_sdk_sts::Client::new(&self.config)

@@ -176,17 +176,7 @@ fn apply_plan_import_drift_destroy() {
     // Drift: SSH opened to the world out of band; the plan shows it and apply removes it.
     let sg = v["security_group_id"].as_str().unwrap().to_string();
     rt().block_on(async {
-        probe
-            .ec2()
-            .authorize_security_group_ingress()
-            .group_id(&sg)
-            .ip_protocol("tcp")
-            .from_port(22)
-            .to_port(22)
-            .cidr_ip("0.0.0.0/0")
-            .send()
-            .await
-            .unwrap();
+        probe.open_to_world(&sg, 22).await.unwrap();
     });
     let plan = wd.plan().unwrap();
     assert_eq!(plan.code, 2, "{plan}");

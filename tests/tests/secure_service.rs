@@ -562,17 +562,7 @@ fn seed_001_services_apply_import_update_drift_destroy() {
     let sg = users["security_group_id"].as_str().unwrap().to_string();
     let rule = users["listener_rule_arn"].as_str().unwrap().to_string();
     rt().block_on(async {
-        probe
-            .ec2()
-            .authorize_security_group_ingress()
-            .group_id(&sg)
-            .ip_protocol("tcp")
-            .from_port(22)
-            .to_port(22)
-            .cidr_ip("0.0.0.0/0")
-            .send()
-            .await
-            .unwrap();
+        probe.open_to_world(&sg, 22).await.unwrap();
         probe
             .iam()
             .attach_role_policy()
@@ -695,7 +685,7 @@ fn invalid_values_fail_plan_on_their_attributes() {
             port: 70000,
             priority: 0,
             image_tag: "1.0.0",
-            extra: "  log_retention_days = 10\n",
+            extra: "  log_retention_days = 10\n  timeouts {\n    create = \"soon\"\n  }\n",
         },
     );
     let wd = h.workdir(&cfg).unwrap();
@@ -708,6 +698,7 @@ fn invalid_values_fail_plan_on_their_attributes() {
         "port must be between 1 and 65535, got 70000",
         "priority must be between 1 and 50000, got 0",
         "10 is not a retention CloudWatch Logs accepts",
+        "\"soon\" is not a duration",
     ] {
         assert!(text.contains(want), "missing {want:?} in {text}");
     }

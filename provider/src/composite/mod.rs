@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tf_provider::schema::Schema;
-use tf_provider::value::ValueEmpty;
+use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::clients::AwsClients;
@@ -244,8 +244,9 @@ pub trait Composite: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Vec<AttributePath>;
 
-    /// The create timeout and delete timeout configured in the state (defaults otherwise).
-    fn timeouts(&self, state: &Self::State) -> timeouts::Timeouts;
+    /// The `timeouts` block of the state: the skeleton validates it and resolves the
+    /// create, update, delete and read timeouts from it (defaults where unset).
+    fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<timeouts::TimeoutsValue>;
 
     /// Whether the state records any child (so a failed create must be kept in state).
     fn has_children(&self, state: &Self::State) -> bool;
@@ -301,6 +302,20 @@ impl<C: Composite> CompositeResource<C> {
         ))
     }
 
+    fn timeouts(&self, state: &C::State) -> timeouts::Timeouts {
+        timeouts::TimeoutsValue::resolve(self.composite.timeouts_block(state))
+    }
+
+    /// The composite's own checks plus the `timeouts` block's.
+    fn validate_config(&self, config: &C::State, diags: &mut Diagnostics) {
+        self.composite.validate(config, diags);
+        for (path, message) in
+            timeouts::TimeoutsValue::validate(self.composite.timeouts_block(config))
+        {
+            diags.error("Invalid timeout", message, path);
+        }
+    }
+
     fn clients_if_configured(&self) -> Option<Arc<AwsClients>> {
         let mut scratch = Diagnostics::default();
         self.provider.clients(&mut scratch)
@@ -318,7 +333,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        self.composite.validate(&config, diags);
+        self.validate_config(&config, diags);
         Some(())
     }
 
@@ -329,7 +344,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let timeout = self.composite.timeouts(&state).read;
+        let timeout = self.timeouts(&state).read;
         let ctx = self.ctx(diags, timeout)?;
         match self.composite.read(&ctx, state.clone()).await {
             // The root is gone, but a child is left (a failed create, a root deleted out of
@@ -352,7 +367,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        self.composite.validate(&config, diags);
+        self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
         let mut planned = proposed;
         let clients = self.clients_if_configured();
@@ -370,7 +385,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         prior_private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        self.composite.validate(&config, diags);
+        self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
         let mut planned = proposed;
         let clients = self.clients_if_configured();
@@ -398,7 +413,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let timeout = self.composite.timeouts(&planned).create;
+        let timeout = self.timeouts(&planned).create;
         let ctx = self.ctx(diags, timeout)?;
         let rec = Recorder::new(planned);
         let result = self.composite.create(&ctx, &rec).await;
@@ -424,7 +439,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let timeout = self.composite.timeouts(&planned).update;
+        let timeout = self.timeouts(&planned).update;
         let ctx = self.ctx(diags, timeout)?;
         let rec = Recorder::new(planned);
         if let Err(err) = self.composite.update(&ctx, &prior, &rec).await {
@@ -440,7 +455,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         _private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
-        let timeout = self.composite.timeouts(&prior).delete;
+        let timeout = self.timeouts(&prior).delete;
         let ctx = self.ctx(diags, timeout)?;
         match self.composite.delete(&ctx, &prior).await {
             Ok(()) => Some(()),

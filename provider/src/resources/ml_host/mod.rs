@@ -22,7 +22,7 @@ use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
+use crate::composite::timeouts::{self, TimeoutsValue};
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
 use crate::schema_builder::{block, Attr};
@@ -471,9 +471,6 @@ impl Composite for MlHost {
                 }
             }
         }
-        for (path, message) in TimeoutsValue::validate(&config.timeouts) {
-            diags.error("Invalid timeout", message, path);
-        }
     }
 
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
@@ -577,21 +574,23 @@ impl Composite for MlHost {
         Vec::new()
     }
 
-    fn timeouts(&self, state: &Self::State) -> Timeouts {
-        TimeoutsValue::resolve(&state.timeouts)
+    fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<TimeoutsValue> {
+        &state.timeouts
     }
 
     fn has_children(&self, s: &Self::State) -> bool {
+        // A retained Elastic IP is not the resource's to delete, so it alone keeps nothing.
         [
             &s.role_arn,
             &s.instance_profile_arn,
             &s.security_group_id,
             &s.instance_id,
-            &s.elastic_ip_allocation_id,
         ]
         .iter()
         .any(|v| v.is_value())
             || (s.key_name.is_value() && s.ssh_public_key.is_value())
+            || (s.elastic_ip_allocation_id.is_value()
+                && s.retain_elastic_ip.as_option() != Some(true))
     }
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
@@ -622,18 +621,8 @@ impl Composite for MlHost {
         iam::read(ctx, &mut state).await?;
         eip::read(ctx, &mut state).await?;
         if !alive {
-            // The instance is gone. Other children still there (a failed create, or an instance
-            // terminated out of band) keep the resource in state, without an instance, so that
-            // the next plan replaces it and destroy deletes them: nothing leaks.
-            let leftovers = state.role_arn.is_value()
-                || state.security_group_id.is_value()
-                || state.instance_profile_arn.is_value()
-                || state.key_name.is_value() && state.ssh_public_key.is_value()
-                || (state.elastic_ip_allocation_id.is_value()
-                    && state.retain_elastic_ip.as_option() != Some(true));
-            if !leftovers {
-                return Ok(None);
-            }
+            // Other children left (a failed create, an instance terminated out of band) keep
+            // the resource in state so the next plan replaces it (see the skeleton).
             state.instance_id = Value::Null;
         }
         instance::finish_state(&mut state);

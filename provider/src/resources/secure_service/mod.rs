@@ -23,7 +23,7 @@ use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
+use crate::composite::timeouts::{self, TimeoutsValue};
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
 use crate::schema_builder::{block, Attr};
@@ -527,9 +527,6 @@ impl Composite for SecureService {
                 }
             }
         }
-        for (path, message) in TimeoutsValue::validate(&config.timeouts) {
-            diags.error("Invalid timeout", message, path);
-        }
     }
 
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
@@ -600,8 +597,8 @@ impl Composite for SecureService {
         Vec::new()
     }
 
-    fn timeouts(&self, state: &Self::State) -> Timeouts {
-        TimeoutsValue::resolve(&state.timeouts)
+    fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<TimeoutsValue> {
+        &state.timeouts
     }
 
     fn has_children(&self, s: &Self::State) -> bool {
@@ -644,7 +641,7 @@ impl Composite for SecureService {
         state: Self::State,
     ) -> Result<Option<Self::State>, CompositeError> {
         let mut s = state;
-        let alive = service::read(ctx, &mut s).await?;
+        let alive = service::read(ctx, &mut s).await?.is_some();
         let mut rest = RestOut::default();
         read_rest(ctx, s.clone(), &mut rest).await?;
         rest.apply(&mut s);
@@ -699,13 +696,13 @@ impl Composite for SecureService {
             cluster: Value::Value(cluster.to_string()),
             ..Default::default()
         };
-        if !service::read(ctx, &mut s).await? {
+        let Some(svc) = service::read(ctx, &mut s).await? else {
             return Err(CompositeError::new(
                 "Service not found",
                 format!("no active service \"{name}\" in cluster \"{cluster}\"."),
             ));
-        }
-        service::import_inputs(ctx, &mut s).await?;
+        };
+        service::import_inputs(ctx, &svc, &mut s);
         routing::import_inputs(ctx, &mut s).await?;
         let mut rest = RestOut::default();
         read_rest(ctx, s.clone(), &mut rest).await?;

@@ -1,8 +1,8 @@
 //! Target-tracking autoscaling of the service's desired count (seed 001: CPU 70 %, memory 80 %).
 
 use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTarget,
+    ScalingPolicy, ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 use tf_provider::value::Value;
 
@@ -109,22 +109,42 @@ impl Observed {
     }
 }
 
+/// The service's scalable targets.
+async fn scalable_targets(ctx: &Ctx, id: &str) -> Result<Vec<ScalableTarget>, CompositeError> {
+    let out = ctx
+        .clients
+        .application_autoscaling()
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(id)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Reading autoscaling of \"{id}\""), &e))?;
+    Ok(out.scalable_targets().to_vec())
+}
+
+/// The service's scaling policies.
+async fn scaling_policies(ctx: &Ctx, id: &str) -> Result<Vec<ScalingPolicy>, CompositeError> {
+    let out = ctx
+        .clients
+        .application_autoscaling()
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(id)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Reading scaling policies of \"{id}\""), &e))?;
+    Ok(out.scaling_policies().to_vec())
+}
+
 /// Read the scalable target and the two policies' targets.
 pub async fn read(ctx: &Ctx, s: &SecureServiceState) -> Result<Option<Observed>, CompositeError> {
     if !s.name.is_value() || !s.cluster.is_value() {
         return Ok(None);
     }
-    let aas = ctx.clients.application_autoscaling();
     let id = resource_id(s);
-    let targets = aas
-        .describe_scalable_targets()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_ids(&id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading autoscaling of \"{id}\""), &e))?;
+    let targets = scalable_targets(ctx, &id).await?;
     let Some(target) = targets
-        .scalable_targets()
         .iter()
         .find(|t| t.scalable_dimension() == &ScalableDimension::EcsServiceDesiredCount)
     else {
@@ -136,14 +156,8 @@ pub async fn read(ctx: &Ctx, s: &SecureServiceState) -> Result<Option<Observed>,
         cpu_target: Value::Null,
         memory_target: Value::Null,
     };
-    let found = aas
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(&id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading scaling policies of \"{id}\""), &e))?;
-    for p in found.scaling_policies() {
+    let found = scaling_policies(ctx, &id).await?;
+    for p in &found {
         let Some(c) = p.target_tracking_scaling_policy_configuration() else {
             continue;
         };
@@ -169,14 +183,8 @@ pub async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeEr
     let aas = ctx.clients.application_autoscaling();
     let id = resource_id(s);
     let gone = |code: Option<String>| code.as_deref() == Some("ObjectNotFoundException");
-    let found = aas
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(&id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading scaling policies of \"{id}\""), &e))?;
-    for policy in found.scaling_policies() {
+    let found = scaling_policies(ctx, &id).await?;
+    for policy in &found {
         let name = policy.policy_name();
         match aas
             .delete_scaling_policy()
@@ -197,14 +205,8 @@ pub async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeEr
             }
         }
     }
-    let targets = aas
-        .describe_scalable_targets()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_ids(&id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading autoscaling of \"{id}\""), &e))?;
-    if targets.scalable_targets().is_empty() {
+    let targets = scalable_targets(ctx, &id).await?;
+    if targets.is_empty() {
         return Ok(());
     }
     match aas

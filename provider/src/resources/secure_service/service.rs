@@ -299,13 +299,17 @@ async fn wait_stable(ctx: &Ctx, s: &SecureServiceState, want: &str) -> Result<()
     .await
 }
 
-/// Read the service and its task definition into the state: `false` when the service is gone.
-pub async fn read(ctx: &Ctx, s: &mut SecureServiceState) -> Result<bool, CompositeError> {
+/// Read the service and its task definition into the state; the service as described, or
+/// `None` when it is gone.
+pub async fn read(
+    ctx: &Ctx,
+    s: &mut SecureServiceState,
+) -> Result<Option<Service>, CompositeError> {
     if !s.name.is_value() || !s.cluster.is_value() {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(svc) = describe(ctx, s).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     s.service_arn = svc
         .service_arn()
@@ -326,7 +330,7 @@ pub async fn read(ctx: &Ctx, s: &mut SecureServiceState) -> Result<bool, Composi
         s.subnet_ids = list(subnets);
     }
     let Some(td) = svc.task_definition() else {
-        return Ok(true);
+        return Ok(Some(svc));
     };
     s.task_definition_arn = Value::Value(td.to_string());
     let out = match ctx
@@ -338,7 +342,7 @@ pub async fn read(ctx: &Ctx, s: &mut SecureServiceState) -> Result<bool, Composi
         .await
     {
         Ok(o) => o,
-        Err(e) if error_code(&e).as_deref() == Some("ClientException") => return Ok(true),
+        Err(e) if error_code(&e).as_deref() == Some("ClientException") => return Ok(Some(svc)),
         Err(e) => {
             return Err(CompositeError::aws(
                 format!("Reading task definition \"{td}\""),
@@ -394,14 +398,11 @@ pub async fn read(ctx: &Ctx, s: &mut SecureServiceState) -> Result<bool, Composi
             });
         }
     }
-    Ok(true)
+    Ok(Some(svc))
 }
 
 /// On import: the ids the service names (target group, security group) and the tags.
-pub async fn import_inputs(ctx: &Ctx, s: &mut SecureServiceState) -> Result<(), CompositeError> {
-    let Some(svc) = describe(ctx, s).await? else {
-        return Ok(());
-    };
+pub fn import_inputs(ctx: &Ctx, svc: &Service, s: &mut SecureServiceState) {
     s.target_group_arn = svc
         .load_balancers()
         .first()
@@ -427,7 +428,6 @@ pub async fn import_inputs(ctx: &Ctx, s: &mut SecureServiceState) -> Result<(), 
     } else {
         map(own)
     };
-    Ok(())
 }
 
 /// Roll out a new task definition revision, a new count or new subnets, and wait until stable;

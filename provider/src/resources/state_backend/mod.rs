@@ -21,7 +21,7 @@ use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, Timeouts, TimeoutsValue};
+use crate::composite::timeouts::{self, TimeoutsValue};
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::schema_builder::{block, Attr};
 use crate::tf_value::{entries, known, map};
@@ -282,9 +282,6 @@ impl Composite for StateBackend {
                 );
             }
         }
-        for (path, message) in TimeoutsValue::validate(&config.timeouts) {
-            diags.error("Invalid timeout", message, path);
-        }
     }
 
     fn plan_create(
@@ -330,8 +327,8 @@ impl Composite for StateBackend {
         replace
     }
 
-    fn timeouts(&self, state: &Self::State) -> Timeouts {
-        TimeoutsValue::resolve(&state.timeouts)
+    fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<TimeoutsValue> {
+        &state.timeouts
     }
 
     fn has_children(&self, state: &Self::State) -> bool {
