@@ -688,12 +688,14 @@ fn invalid_values_fail_plan_on_their_attributes() {
             extra: "  log_retention_days = 10\n  timeouts {\n    create = \"soon\"\n  }\n",
         },
     );
+    let cfg = cfg.replace(&infra.listener, "listener-1");
     let wd = h.workdir(&cfg).unwrap();
     wd.init().unwrap();
     let plan = wd.plan().unwrap();
     assert_eq!(plan.code, 1, "{plan}");
     let text = plan.all_output();
     for want in [
+        "\"listener-1\" is not the ARN of an ALB listener",
         "name \"content-\" must be 1 to 29 letters",
         "port must be between 1 and 65535, got 70000",
         "priority must be between 1 and 50000, got 0",

@@ -415,6 +415,16 @@ impl Composite for SecureService {
                 );
             }
         }
+        if let Some(l) = known(&config.listener_arn) {
+            // The execution role's log permission is scoped by the listener's region and account.
+            if ArnScope::of(l).is_none() || !l.contains(":listener/") {
+                diags.error(
+                    "Invalid listener_arn",
+                    format!("\"{l}\" is not the ARN of an ALB listener (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...)."),
+                    AttributePath::new("listener_arn"),
+                );
+            }
+        }
         if let Value::Value(p) = config.priority {
             if !(1..=50000).contains(&p) {
                 diags.error(
