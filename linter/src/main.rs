@@ -22,7 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     name = "blueprint-lint",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,9 +35,18 @@ struct Cli {
     opts: Opts,
 }
 
+/// The exit codes, for `--help`.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean: no finding at or above --min-severity
+  1  findings at or above --min-severity, or files that do not parse (the rest is still linted)
+  2  usage error; no Terraform file found (unless --allow-empty); I/O error: a file or
+     directory that cannot be read (reported, the rest is still linted), a missing path";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check a plan: the output of `terraform show -json PLANFILE` (format 0.x and 1.x).
+    #[command(after_help = EXIT_CODES)]
     Plan {
         /// The plan JSON file.
         plan: PathBuf,
@@ -79,6 +89,10 @@ struct Opts {
     /// Colour: auto (on a terminal), always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
+    /// Exit 0 when the paths hold no Terraform file (`.tf`, `.tf.json`, `.tfvars`,
+    /// `.tfvars.json`); without it that is a usage error (exit 2), usually a wrong directory.
+    #[arg(long)]
+    allow_empty: bool,
     /// List the rules and exit.
     #[arg(long)]
     list_rules: bool,
@@ -170,6 +184,19 @@ fn run(cli: Cli) -> Result<u8, String> {
     let mut report = LintReport::default();
     if !paths.is_empty() {
         report = lint_paths(&paths, &lint_opts).map_err(|e| e.to_string())?;
+        if report.files.is_empty() && report.errors.is_empty() && !opts.allow_empty {
+            let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            let excluded = if lint_opts.load.exclude.is_empty() {
+                ""
+            } else {
+                " (or all are excluded by the config's `exclude`)"
+            };
+            return Err(format!(
+                "no Terraform files (.tf, .tf.json, .tfvars, .tfvars.json) in {}{excluded}; \
+                 pass --allow-empty if that is expected",
+                report::visible::escape(&shown.join(", "))
+            ));
+        }
     }
     let mut plan_bytes = 0;
     for plan in &plans {
@@ -228,7 +255,11 @@ fn run(cli: Cli) -> Result<u8, String> {
             return Err(e.to_string());
         }
     }
-    Ok(if report.findings.is_empty() && report.errors.is_empty() {
+    // A file or directory that cannot be read is an I/O error (2), even though the rest was
+    // linted and reported; a file that does not parse fails like a finding (1).
+    Ok(if report.errors.iter().any(|e| e.is_io()) {
+        2
+    } else if report.findings.is_empty() && report.errors.is_empty() {
         0
     } else {
         1

@@ -377,6 +377,33 @@ pub struct LoadError {
     pub message: String,
 }
 
+/// How every I/O [`LoadError`]'s message starts.
+const CANNOT_READ: &str = "cannot read ";
+
+impl LoadError {
+    /// A file or directory (`what`) at `file` that could not be read: an I/O error, which makes
+    /// the CLI exit 2, unlike a file that does not parse.
+    pub fn io(file: String, what: &str, error: &dyn fmt::Display) -> LoadError {
+        LoadError {
+            location: SourceLocation {
+                file,
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+                start_byte: 0,
+                end_byte: 0,
+            },
+            message: format!("{CANNOT_READ}{what}: {error}"),
+        }
+    }
+
+    /// Whether this is an I/O error ([`LoadError::io`]), not a syntax error.
+    pub fn is_io(&self) -> bool {
+        self.message.starts_with(CANNOT_READ)
+    }
+}
+
 /// All resources of a configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Model {

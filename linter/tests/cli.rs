@@ -23,6 +23,10 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 #[test]
 fn exit_codes() {
     assert_eq!(
@@ -119,7 +123,20 @@ fn config_file_disables_and_overrides() {
     std::fs::write(&cfg, "[rules]\ndisable = [\"no-such-rule\"]\n").expect("write");
     assert_eq!(run(&["--config", &cfg_s, &bad]).status.code(), Some(2));
     std::fs::write(&cfg, "exclude = [\"**/bad/**\"]\n").expect("write");
-    assert_eq!(run(&["--config", &cfg_s, &bad]).status.code(), Some(0));
+    // Everything excluded: nothing is linted, which is a usage error unless allowed.
+    let o = run(&["--config", &cfg_s, &bad]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("excluded by the config"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        run(&["--config", &cfg_s, "--allow-empty", &bad])
+            .status
+            .code(),
+        Some(0)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -160,4 +177,144 @@ fn list_rules() {
     let o = run(&["--list-rules"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o).lines().count(), blueprint_lint::rule_ids().len());
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    for args in [&["--help"][..], &["plan", "--help"][..]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let out = stdout(&o);
+        let codes = out.split("Exit codes:").nth(1).unwrap_or_default();
+        for code in ["0  clean", "1  findings", "2  usage error"] {
+            assert!(codes.contains(code), "{args:?} lacks `{code}`:\n{out}");
+        }
+        assert!(codes.contains("cannot be read"), "{out}");
+    }
+}
+
+/// A binary file named `.tf`: the parse error's snippet shows its bytes escaped, never raw
+/// (a NUL, a bell or an escape sequence reaching the terminal).
+#[test]
+fn a_binary_tf_file_is_shown_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("blob.tf"),
+        b"\x7fELF\x02\x01\x01\x00\x00\x07\x07 = \x1b[2J\x1b[31m\xff\xfe\x00\n",
+    )
+    .expect("write");
+    let o = run(&["--color", "never", &dir.path().display().to_string()]);
+    assert_eq!(o.status.code(), Some(1), "a file that does not parse");
+    let out = stdout(&o);
+    let raw: Vec<u8> = o
+        .stdout
+        .iter()
+        .copied()
+        .filter(|b| (*b < 0x20 && *b != b'\n') || *b == 0x7f)
+        .collect();
+    assert!(raw.is_empty(), "raw control bytes {raw:?} in:\n{out}");
+    assert!(out.contains("error: parse error"), "{out}");
+    assert!(
+        out.contains(r"\u{7f}ELF\u{2}\u{1}\u{1}\u{0}\u{0}\u{7}\u{7}"),
+        "{out}"
+    );
+    assert!(out.contains(r"\u{1b}[2J\u{1b}[31m"), "{out}");
+    // The caret still points at the byte the parser stopped at, moved with the escapes.
+    let snippet = out
+        .lines()
+        .find(|l| l.contains("ELF"))
+        .expect("snippet line");
+    let caret = out
+        .lines()
+        .skip_while(|l| !l.contains("ELF"))
+        .nth(1)
+        .expect("caret line");
+    let at = caret.find('^').expect("caret");
+    assert!(snippet[at..].starts_with(r"\u{7f}"), "{snippet}\n{caret}");
+}
+
+#[test]
+fn a_directory_without_terraform_files_is_a_usage_error_unless_allowed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("README.md"), "# not Terraform\n").expect("write");
+    std::fs::create_dir(dir.path().join("docs")).expect("mkdir");
+    let path = dir.path().display().to_string();
+    let o = run(&[&path]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "no Terraform files (.tf, .tf.json, .tfvars, .tfvars.json) in {path}"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--allow-empty"), "{err}");
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let o = run(&["--allow-empty", "--format", "json", &path]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(j["findings"].as_array().map(Vec::len), Some(0));
+}
+
+/// A file and a subdirectory that cannot be read: both reported, the readable rest linted,
+/// exit 2 (I/O error). Root reads through `chmod 000`, so as root the linter runs as `nobody`
+/// (a copy of the binary in a directory `nobody` can reach).
+#[test]
+fn unreadable_file_and_subdirectory_are_reported_and_the_rest_is_linted() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod")
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    mode(dir.path(), 0o755);
+    let tree = dir.path().join("tree");
+    for sub in ["ok", "locked"] {
+        std::fs::create_dir_all(tree.join(sub)).expect("mkdir");
+    }
+    std::fs::copy(
+        fixture("sns-encrypted/bad/main.tf"),
+        tree.join("ok/main.tf"),
+    )
+    .expect("copy the fixture");
+    std::fs::write(tree.join("locked/main.tf"), "locals {}\n").expect("write");
+    std::fs::write(tree.join("secret.tf"), "locals {}\n").expect("write");
+    mode(&tree.join("locked"), 0o000);
+    mode(&tree.join("secret.tf"), 0o000);
+
+    let bin = dir.path().join("blueprint-lint");
+    std::fs::copy(env!("CARGO_BIN_EXE_blueprint-lint"), &bin).expect("copy the binary");
+    mode(&bin, 0o755);
+    let mut cmd = Command::new(&bin);
+    cmd.args(["--color", "never", &tree.display().to_string()])
+        .env("NO_COLOR", "1");
+    let root = std::fs::metadata(dir.path()).expect("stat").uid() == 0;
+    if root {
+        cmd.uid(65534).gid(65534); // nobody: chmod 000 applies
+    }
+    let o = cmd.output().expect("runs");
+    mode(&tree.join("locked"), 0o755); // so the temp dir can be removed
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(
+        out.contains("error: cannot read directory: Permission denied"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{}:1:1", tree.join("locked").display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: cannot read file: Permission denied"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{}:1:1", tree.join("secret.tf").display())),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[sns-encrypted]"),
+        "the rest is linted:\n{out}"
+    );
 }

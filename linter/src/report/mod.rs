@@ -2,14 +2,18 @@
 
 pub mod github;
 pub mod json;
+#[cfg(feature = "cli")]
 pub mod junit;
 pub mod sarif;
+pub mod visible;
+#[cfg(feature = "cli")]
 pub mod text;
 
 use std::str::FromStr;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// Human-readable, with source snippets.
     Text,
@@ -26,6 +30,15 @@ pub enum Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        <Format as clap::ValueEnum>::from_str(s, true)
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "junit" => Ok(Format::Junit),
+            "github" => Ok(Format::Github),
+            _ => Err(format!(
+                "unknown format `{s}` (expected text, json, sarif, junit or github)"
+            )),
+        }
     }
 }

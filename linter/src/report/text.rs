@@ -4,15 +4,19 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};
 
+use super::visible::{escape, escape_with_offsets};
 use crate::finding::{path_to_string, Severity};
 use crate::LintReport;
 
 /// Renders `report`; ANSI colours when `color`.
 pub fn render(report: &LintReport, color: bool) -> String {
+    // Snippets and messages show control characters escaped (a binary file named `.tf`);
+    // `ids` maps each file to its id and to where its byte offsets moved.
     let mut files = SimpleFiles::new();
     let mut ids = std::collections::BTreeMap::new();
     for (name, f) in &report.files {
-        ids.insert(name.clone(), files.add(name.clone(), f.source.clone()));
+        let (text, offsets) = escape_with_offsets(&f.source);
+        ids.insert(name.clone(), (files.add(escape(name), text), offsets));
     }
     let mut buf = if color {
         Buffer::ansi()
@@ -22,12 +26,12 @@ pub fn render(report: &LintReport, color: bool) -> String {
     let config = term::Config::default();
     let mut plain = String::new();
     for e in &report.errors {
-        let mut d = Diagnostic::error().with_message(e.message.clone());
-        if let Some(id) = ids.get(&e.location.file) {
-            let start = e.location.start_byte;
+        let mut d = Diagnostic::error().with_message(escape(&e.message));
+        if let Some((id, offsets)) = ids.get(&e.location.file) {
+            let start = offsets.offset(e.location.start_byte);
             d = d.with_labels(vec![Label::primary(*id, start..start)]);
         } else {
-            d = d.with_notes(vec![format!("at {}", e.location)]);
+            d = d.with_notes(vec![escape(&format!("at {}", e.location))]);
         }
         if term::emit(&mut buf, &config, &files, &d).is_err() {
             plain.push_str(&format!("error: {}: {}\n", e.location, e.message));
@@ -39,24 +43,23 @@ pub fn render(report: &LintReport, color: bool) -> String {
             Severity::Warning => Diagnostic::warning(),
             Severity::Info => Diagnostic::note(),
         };
-        let target = if f.attribute_path.is_empty() {
+        let target = escape(&if f.attribute_path.is_empty() {
             f.address.clone()
         } else {
             format!("{}.{}", f.address, path_to_string(&f.attribute_path))
-        };
+        });
         let mut d = base
             .with_code(f.rule_id.clone())
-            .with_message(f.message.clone())
-            .with_notes(vec![format!("fix: {}", f.fix)]);
+            .with_message(escape(&f.message))
+            .with_notes(vec![escape(&format!("fix: {}", f.fix))]);
         match f
             .location
             .as_ref()
             .and_then(|l| ids.get(&l.file).map(|id| (l, id)))
         {
-            Some((l, id)) => {
-                d = d.with_labels(vec![
-                    Label::primary(*id, l.start_byte..l.end_byte).with_message(target)
-                ]);
+            Some((l, (id, offsets))) => {
+                let span = offsets.offset(l.start_byte)..offsets.offset(l.end_byte);
+                d = d.with_labels(vec![Label::primary(*id, span).with_message(target)]);
             }
             None => {
                 d.notes.insert(0, format!("in {target}"));

@@ -1,3 +1,7 @@
+# LINT EXAMPLE: this configuration uses the `hashicorp/aws` provider, not Blueprint, so
+# `terraform init` needs the public registry and fails offline (and with the local mirror's
+# CLI config). Check it with `blueprint-lint`; Blueprint versions of the seeds do not exist yet.
+#
 # Seed 000: ML API (FastAPI in Docker) on one EC2 host, us-east-2.
 # The document opens SSH and the API port to the world; blueprint-lint reports both (warnings).
 

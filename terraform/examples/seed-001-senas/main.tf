@@ -1,3 +1,7 @@
+# LINT EXAMPLE: this configuration uses the `hashicorp/aws` provider, not Blueprint, so
+# `terraform init` needs the public registry and fails offline (and with the local mirror's
+# CLI config). Check it with `blueprint-lint`; Blueprint versions of the seeds do not exist yet.
+#
 # Seed 001 ("Aplicación Señas"): ECS Fargate services behind an ALB, Aurora Serverless v2,
 # DynamoDB, S3, SQS/SNS, Cognito, Terraform state in S3 with a DynamoDB lock table.
 # The sizing table's dev and prod columns are `local.sizing`; lint with `--profile prod

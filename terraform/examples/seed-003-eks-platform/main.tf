@@ -1,3 +1,7 @@
+# LINT EXAMPLE: this configuration uses the `hashicorp/aws` provider, not Blueprint, so
+# `terraform init` needs the public registry and fails offline (and with the local mirror's
+# CLI config). Check it with `blueprint-lint`; Blueprint versions of the seeds do not exist yet.
+#
 # Seed 003: EKS platform (Django, FastAPI and Go systems) with Kong, an ALB with SSL
 # termination and WAF, RDS PostgreSQL Multi-AZ with 2 replicas, ElastiCache Redis (3 nodes),
 # DocumentDB and S3. The document states no violation: nothing is reported.

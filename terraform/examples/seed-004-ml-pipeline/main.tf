@@ -1,3 +1,7 @@
+# LINT EXAMPLE: this configuration uses the `hashicorp/aws` provider, not Blueprint, so
+# `terraform init` needs the public registry and fails offline (and with the local mirror's
+# CLI config). Check it with `blueprint-lint`; Blueprint versions of the seeds do not exist yet.
+#
 # Seed 004: ML data pipeline. S3 raw/clean/model buckets, Lambda preprocessing and feature
 # engineering triggered by S3, EC2 training with PyCaret, SageMaker model registry, the API on
 # ECS Fargate behind API Gateway (VPC link to an internal ALB), CloudWatch and least-privilege

@@ -11,7 +11,6 @@ use hcl::edit::structure::Body;
 use rayon::prelude::*;
 
 use super::json_config::{self, JsonOrigin};
-use crate::finding::SourceLocation;
 use crate::model::LoadError;
 pub use crate::source::SourceFile;
 
@@ -136,18 +135,7 @@ pub fn read_file(path: &Path, display: String) -> Result<Arc<SourceFile>, LoadEr
             display,
             String::from_utf8_lossy(&bytes).into_owned(),
         ))),
-        Err(e) => Err(LoadError {
-            location: SourceLocation {
-                file: display,
-                line: 1,
-                col: 1,
-                end_line: 1,
-                end_col: 1,
-                start_byte: 0,
-                end_byte: 0,
-            },
-            message: format!("cannot read file: {e}"),
-        }),
+        Err(e) => Err(LoadError::io(display, "file", &e)),
     }
 }
 
@@ -276,6 +264,7 @@ fn scanned_module_sources(dir: &Path, text: &str) -> Vec<PathBuf> {
 /// decides the root modules.
 pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Error> {
     let mut found: Vec<(PathBuf, String, Kind)> = Vec::new();
+    let mut unreadable = Vec::new();
     for root in paths {
         let meta = std::fs::metadata(root)?;
         if meta.is_file() {
@@ -295,7 +284,18 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
                             .is_some_and(|n| n.starts_with('.') || n == "node_modules"))
             });
         for entry in walker {
-            let entry = entry.map_err(std::io::Error::other)?;
+            // An unreadable directory (or entry) is reported; the rest of the tree is linted.
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let at = e.path().unwrap_or(root.as_path()).display().to_string();
+                    match e.io_error() {
+                        Some(io) => unreadable.push(LoadError::io(at, "directory", io)),
+                        None => unreadable.push(LoadError::io(at, "entry", &e)),
+                    }
+                    continue;
+                }
+            };
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -322,7 +322,10 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
         .map(|(path, display, kind)| (path, kind, read_file(path, display.clone())))
         .collect();
 
-    let mut w = Walk::default();
+    let mut w = Walk {
+        errors: unreadable,
+        ..Walk::default()
+    };
     for (path, kind, file) in read {
         let dir = normalize(path.parent().unwrap_or(Path::new(".")));
         match (kind, file) {
