@@ -39,6 +39,24 @@ pub trait Scope {
     fn module_prefix(&self) -> &str;
     /// `path.module`.
     fn module_dir(&self) -> &str;
+    /// Calls `f` on the value of `var.NAME` without copying it, when the scope keeps values
+    /// (`var.rules[x][0]` on a large map then copies only the element); `None`: it does not,
+    /// and the evaluator uses [`Scope::variable`].
+    fn with_variable(
+        &self,
+        _name: &str,
+        _f: &mut dyn FnMut(&Value) -> EvalResult,
+    ) -> Option<EvalResult> {
+        None
+    }
+    /// [`Scope::with_variable`] for `local.NAME`.
+    fn with_local(
+        &self,
+        _name: &str,
+        _f: &mut dyn FnMut(&Value) -> EvalResult,
+    ) -> Option<EvalResult> {
+        None
+    }
 }
 
 /// A scope with nothing in it (for tfvars files).
@@ -300,6 +318,11 @@ impl<'s> Evaluator<'s> {
                 let Some(n) = attr(0) else {
                     return Ok(Value::Unknown);
                 };
+                let scope = self.scope;
+                if let Some(r) = scope.with_variable(&n, &mut |v| self.apply_ops_ref(v, &ops[1..]))
+                {
+                    return r;
+                }
                 let v = self.scope.variable(&n);
                 self.apply_ops(v, &ops[1..])
             }
@@ -307,6 +330,10 @@ impl<'s> Evaluator<'s> {
                 let Some(n) = attr(0) else {
                     return Ok(Value::Unknown);
                 };
+                let scope = self.scope;
+                if let Some(r) = scope.with_local(&n, &mut |v| self.apply_ops_ref(v, &ops[1..])) {
+                    return r;
+                }
                 let v = self.scope.local(&n);
                 self.apply_ops(v, &ops[1..])
             }
@@ -396,6 +423,34 @@ impl<'s> Evaluator<'s> {
             }
         }
         Ok(Value::Reference(Reference { address, attribute }))
+    }
+
+    /// [`Self::apply_ops`] on a borrowed value: attribute and index steps into maps and lists
+    /// are walked without copying what they skip; only the rest is cloned.
+    fn apply_ops_ref(&mut self, v: &Value, ops: &[Decorated<TraversalOperator>]) -> EvalResult {
+        let mut cur = v;
+        for (i, op) in ops.iter().enumerate() {
+            cur = match (op.value(), cur) {
+                (TraversalOperator::GetAttr(a), Value::Map(m)) => {
+                    m.get(a.as_str()).ok_or(EvalError)?
+                }
+                (TraversalOperator::Index(e), Value::Map(_) | Value::List(_)) => {
+                    let key = self.eval(e)?;
+                    match index_ref(cur, &key)? {
+                        Some(next) => next,
+                        None => return Ok(Value::Unknown),
+                    }
+                }
+                (TraversalOperator::LegacyIndex(n), Value::List(_)) => {
+                    match index_ref(cur, &Value::Number(*n.value() as f64))? {
+                        Some(next) => next,
+                        None => return Ok(Value::Unknown),
+                    }
+                }
+                _ => return self.apply_ops(cur.clone(), &ops[i..]),
+            };
+        }
+        Ok(cur.clone())
     }
 
     fn apply_ops(&mut self, mut v: Value, ops: &[Decorated<TraversalOperator>]) -> EvalResult {
@@ -570,6 +625,25 @@ pub fn iter_items(v: &Value) -> Option<Vec<(Value, Value)>> {
         ),
         Value::Null => Some(Vec::new()),
         _ => None,
+    }
+}
+
+/// [`index`] without taking `cur` apart: `Ok(None)` when the key is unknown.
+fn index_ref<'v>(cur: &'v Value, key: &Value) -> Result<Option<&'v Value>, EvalError> {
+    match (cur, key) {
+        (_, Value::Unknown | Value::Reference(_)) => Ok(None),
+        (Value::List(l), k) => {
+            let i = k.as_i64().ok_or(EvalError)?;
+            if i < 0 {
+                return Err(EvalError);
+            }
+            l.get(i as usize).map(Some).ok_or(EvalError)
+        }
+        (Value::Map(m), k) => {
+            let k = k.to_template_string().ok_or(EvalError)?;
+            m.get(&k).map(Some).ok_or(EvalError)
+        }
+        _ => Err(EvalError),
     }
 }
 

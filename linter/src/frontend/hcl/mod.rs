@@ -7,6 +7,7 @@ pub mod json_config;
 pub mod json_syntax;
 pub mod loader;
 pub mod module;
+pub mod parse_cache;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -105,22 +106,27 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
         .collect();
 
     let run = |roots: &[PathBuf]| -> Vec<RootResult> {
+        // Local modules shared by several roots are parsed once; each root evaluates them anew.
+        let cache = parse_cache::ParseCache::new(&walk, roots);
         roots
             .par_iter()
             .map(|root| {
-                let tree = loader::root_tree(&walk, root);
+                let tree = cache.root_tree(root);
                 let mut inputs = HashMap::new();
                 for vf in tree.tfvars.iter().chain(extra_vars.iter()) {
                     inputs.extend(tfvars_values(vf));
                 }
                 inputs.extend(cli_vars.clone());
                 let resources = evaluate_root(&tree, root, inputs);
-                RootResult {
+                let result = RootResult {
                     model: Model::new(resources),
                     visited: tree.dirs.keys().cloned().collect(),
                     extra_files: tree.extra_files.clone(),
                     errors: tree.errors.clone(),
-                }
+                };
+                drop(tree);
+                cache.done(root);
+                result
             })
             .collect()
     };

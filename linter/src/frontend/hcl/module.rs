@@ -4,13 +4,14 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, Body, Structure};
 use hcl::edit::Span;
 
-use super::eval::{iter_items, Evaluator, Scope};
+use super::eval::{iter_items, EvalResult, Evaluator, Scope};
 use super::loader::{local_source, ParsedFile, SourceFile, Tree};
 use crate::finding::PathStep;
 use crate::model::{Mode, Resource, Value};
@@ -104,7 +105,10 @@ pub struct Instance<'a> {
     inputs: HashMap<String, Value>,
     decls: Decls<'a>,
     depth: usize,
-    local_cache: RefCell<HashMap<String, Option<Value>>>,
+    /// Locals evaluated so far (`None` while one is being evaluated: a cycle).
+    local_cache: RefCell<HashMap<String, Option<Rc<Value>>>>,
+    /// Variable defaults evaluated so far.
+    default_cache: RefCell<HashMap<String, Rc<Value>>>,
     module_cache: RefCell<HashMap<String, Option<Value>>>,
 }
 
@@ -130,6 +134,7 @@ impl<'a> Instance<'a> {
             decls: collect(files),
             depth,
             local_cache: RefCell::new(HashMap::new()),
+            default_cache: RefCell::new(HashMap::new()),
             module_cache: RefCell::new(HashMap::new()),
         }
     }
@@ -337,30 +342,76 @@ impl<'a> Instance<'a> {
     }
 }
 
+impl Instance<'_> {
+    /// The default of variable `name`, evaluated once per instance (`None`: no default).
+    fn default_value(&self, name: &str) -> Option<Rc<Value>> {
+        if let Some(v) = self.default_cache.borrow().get(name) {
+            return Some(Rc::clone(v));
+        }
+        let Some(Some(default)) = self.decls.variables.get(name) else {
+            return None;
+        };
+        let v = Rc::new(Evaluator::new(self).eval_or_unknown(default));
+        self.default_cache
+            .borrow_mut()
+            .insert(name.to_string(), Rc::clone(&v));
+        Some(v)
+    }
+
+    /// Local `name`, evaluated once per instance (`None`: undeclared, or a cycle).
+    fn local_value(&self, name: &str) -> Option<Rc<Value>> {
+        if let Some(state) = self.local_cache.borrow().get(name) {
+            return state.clone(); // None: a cycle
+        }
+        let expr = self.decls.locals.get(name)?;
+        self.local_cache.borrow_mut().insert(name.to_string(), None);
+        let v = Rc::new(Evaluator::new(self).eval_or_unknown(expr));
+        self.local_cache
+            .borrow_mut()
+            .insert(name.to_string(), Some(Rc::clone(&v)));
+        Some(v)
+    }
+}
+
 impl Scope for Instance<'_> {
     fn variable(&self, name: &str) -> Value {
         if let Some(v) = self.inputs.get(name) {
             return v.clone();
         }
-        match self.decls.variables.get(name) {
-            Some(Some(default)) => Evaluator::new(self).eval_or_unknown(default),
-            _ => Value::Unknown,
-        }
+        self.default_value(name)
+            .map(|v| (*v).clone())
+            .unwrap_or(Value::Unknown)
     }
 
     fn local(&self, name: &str) -> Value {
-        if let Some(state) = self.local_cache.borrow().get(name) {
-            return state.clone().unwrap_or(Value::Unknown); // None: a cycle
+        self.local_value(name)
+            .map(|v| (*v).clone())
+            .unwrap_or(Value::Unknown)
+    }
+
+    fn with_variable(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(&Value) -> EvalResult,
+    ) -> Option<EvalResult> {
+        if let Some(v) = self.inputs.get(name) {
+            return Some(f(v));
         }
-        let Some(expr) = self.decls.locals.get(name) else {
-            return Value::Unknown;
-        };
-        self.local_cache.borrow_mut().insert(name.to_string(), None);
-        let v = Evaluator::new(self).eval_or_unknown(expr);
-        self.local_cache
-            .borrow_mut()
-            .insert(name.to_string(), Some(v.clone()));
-        v
+        Some(match self.default_value(name) {
+            Some(v) => f(&v),
+            None => f(&Value::Unknown),
+        })
+    }
+
+    fn with_local(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(&Value) -> EvalResult,
+    ) -> Option<EvalResult> {
+        Some(match self.local_value(name) {
+            Some(v) => f(&v),
+            None => f(&Value::Unknown),
+        })
     }
 
     fn module_output(&self, module: &str, output: Option<&str>) -> Value {
