@@ -70,6 +70,57 @@ pub enum ConfigError {
     },
 }
 
+/// The `exclude` patterns compiled once into one matcher (`globset`): `*` and `?` stay within
+/// a path component, `**` spans any number of them, and a pattern also excludes everything
+/// under the directory it names (`legacy` excludes `legacy/main.tf`). A leading `./` is
+/// ignored on both sides.
+#[derive(Debug, Clone)]
+pub struct Excludes {
+    set: globset::GlobSet,
+}
+
+/// An `exclude` pattern that is not a valid glob.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid exclude pattern `{pattern}`: {message}")]
+pub struct GlobError {
+    /// The pattern as written.
+    pub pattern: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Excludes {
+    /// Compiles `patterns`; the first invalid one is an error.
+    pub fn new(patterns: &[String]) -> Result<Excludes, GlobError> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let p = pattern.trim_start_matches("./");
+            let dir = format!("{}/**", p.trim_end_matches('/'));
+            for text in [p, dir.as_str()] {
+                let glob = globset::GlobBuilder::new(text)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| GlobError {
+                        pattern: pattern.clone(),
+                        message: e.kind().to_string(),
+                    })?;
+                builder.add(glob);
+            }
+        }
+        let set = builder.build().map_err(|e| GlobError {
+            pattern: patterns.join(", "),
+            message: e.to_string(),
+        })?;
+        Ok(Excludes { set })
+    }
+
+    /// Whether `path` (relative, `/`-separated) is excluded.
+    pub fn is_match(&self, path: &str) -> bool {
+        !self.set.is_empty() && self.set.is_match(path.trim_start_matches("./"))
+    }
+}
+
 impl Config {
     /// Parses a config from TOML text; unknown rule ids are an error.
     pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
@@ -92,6 +143,10 @@ impl Config {
                 });
             }
         }
+        Excludes::new(&cfg.exclude).map_err(|e| ConfigError::Invalid {
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
         Ok(cfg)
     }
 
@@ -141,5 +196,44 @@ mod tests {
         assert!(c.enabled("iam-no-wildcard"));
         assert!(Config::parse("[rules]\ndisable = [\"nope\"]\n", "t").is_err());
         assert!(Config::parse("bogus = 1\n", "t").is_err());
+        let bad = Config::parse("exclude = [\"a/[b\"]\n", "t").expect_err("invalid glob");
+        assert!(bad.to_string().contains("a/[b"), "{bad}");
+    }
+
+    fn excludes(patterns: &[&str]) -> Excludes {
+        let owned: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        Excludes::new(&owned).expect("valid globs")
+    }
+
+    #[test]
+    fn exclude_globs() {
+        let e = excludes(&["legacy/**"]);
+        assert!(e.is_match("legacy/a/b.tf"));
+        assert!(!e.is_match("src/legacy.tf"));
+        assert!(excludes(&["**/*.tf"]).is_match("a/b/c.tf"));
+        assert!(excludes(&["**/*.tf"]).is_match("main.tf"));
+        assert!(excludes(&["*.tf"]).is_match("main.tf"));
+        assert!(!excludes(&["*.tf"]).is_match("a/main.tf"));
+        assert!(excludes(&["legacy"]).is_match("legacy/main.tf"));
+        assert!(excludes(&["legacy/"]).is_match("legacy/main.tf"));
+        assert!(!excludes(&["legacy"]).is_match("legacy2/main.tf"));
+        assert!(excludes(&["./a/?.tf"]).is_match("./a/b.tf"));
+        assert!(!excludes(&["a/?.tf"]).is_match("a/bb.tf"));
+        assert!(!excludes(&["a?b"]).is_match("a/b"));
+        assert!(excludes(&["**/bad/**"]).is_match("x/y/bad/main.tf"));
+        assert!(!excludes(&[]).is_match("anything"));
+    }
+
+    /// The pattern that made the old backtracking matcher run for tens of seconds: globset
+    /// compiles it to an automaton, so the answer (no match, since no component is `zz`) comes
+    /// in linear time. A speed figure belongs in a bench; this checks the behaviour.
+    #[test]
+    fn pathological_exclude_glob() {
+        let e = excludes(&["**/**/**/**/**/**/**/zz"]);
+        let deep = format!("{}main.tf", "a/".repeat(40));
+        assert!(!e.is_match(&deep));
+        assert!(e.is_match(&format!("{}zz", "a/".repeat(40))));
+        let long = "a".repeat(10_000);
+        assert!(!e.is_match(&long));
     }
 }

@@ -129,12 +129,16 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, E
         .collect();
     let findings = opts.config.apply(findings);
     let today = opts.today.clone().unwrap_or_else(suppress::today);
-    let mut findings = suppress::apply(findings, &loaded.roots, &loaded.files, &today);
+    let applied = suppress::apply_checked(findings, &loaded.roots, &loaded.files, &today);
+    let mut findings = applied.findings;
     sort_findings(&mut findings);
+    let resources = loaded.resources();
+    let mut errors = loaded.errors;
+    errors.extend(applied.errors);
     Ok(LintReport {
         findings,
-        resources: loaded.resources(),
-        errors: loaded.errors,
+        resources,
+        errors,
         files: loaded.files,
         notices: Vec::new(),
     })
@@ -178,7 +182,9 @@ pub fn lint_plan(
     let today = opts.today.clone().unwrap_or_else(suppress::today);
     roots.insert(0, loaded.model);
     let mut findings = if config_dir.is_some() {
-        suppress::apply(findings, &roots[..1], &report.files, &today)
+        let applied = suppress::apply_checked(findings, &roots[..1], &report.files, &today);
+        report.errors.extend(applied.errors);
+        applied.findings
     } else {
         findings
     };

@@ -1,13 +1,17 @@
 //! Inline suppressions: `# blueprint:ignore=RULE_ID reason [exp:YYYY-MM-DD]` on the line of the
 //! finding, or on the line(s) above the attribute or the resource block. Several ids may be
 //! given separated by commas. An expired suppression no longer applies and is reported as
-//! `suppression-expired`; one that matches nothing is reported as `suppression-unused`.
+//! `suppression-expired`; one that matches nothing is reported as `suppression-unused`. An
+//! expiry that is not a real `YYYY-MM-DD` date (`[exp:31/12/2020]`, `[exp:2026-02-30]`) is a
+//! load error at its file and line, and the suppression does not apply.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use crate::finding::{Finding, Severity};
-use crate::model::Model;
+use crate::model::{LoadError, Model};
 use crate::source::SourceFile;
 
 const MARKER: &str = "blueprint:ignore=";
@@ -27,8 +31,48 @@ pub struct Suppression {
     pub rules: Vec<String>,
     /// Why.
     pub reason: String,
-    /// Expiry date, `YYYY-MM-DD`.
+    /// Expiry date as written (`YYYY-MM-DD` when valid, see [`Suppression::expiry`]).
     pub expires: Option<String>,
+}
+
+/// An expiry that is not a calendar date in `YYYY-MM-DD` form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("suppression expiry `{0}` is not a date: write it as YYYY-MM-DD (e.g. 2026-12-31)")]
+pub struct BadDate(pub String);
+
+/// Parses a `YYYY-MM-DD` date; anything else (another order, a day the month does not have) is
+/// an error.
+pub fn parse_date(text: &str) -> Result<NaiveDate, BadDate> {
+    let t = text.trim();
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(BadDate(text.to_string()));
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| BadDate(text.to_string()))
+}
+
+impl Suppression {
+    /// The expiry date: `Ok(None)` when there is none, an error when it is not a real date.
+    pub fn expiry(&self) -> Result<Option<NaiveDate>, BadDate> {
+        self.expires.as_deref().map(parse_date).transpose()
+    }
+}
+
+/// What applying suppressions gives: the findings left (with `suppression-expired` and
+/// `suppression-unused` ones added) and the suppressions whose date is invalid, as errors.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Findings after suppression.
+    pub findings: Vec<Finding>,
+    /// One error per suppression comment with an invalid expiry date.
+    pub errors: Vec<LoadError>,
 }
 
 fn is_comment_only(line: &str) -> bool {
@@ -87,17 +131,43 @@ pub fn parse(file: &str, source: &str) -> Vec<Suppression> {
 }
 
 /// Applies suppressions to `findings`; adds findings for expired and unused suppressions.
+/// Suppressions with an invalid date are dropped silently here: use [`apply_checked`] to get
+/// them as errors.
 pub fn apply(
     findings: Vec<Finding>,
     roots: &[Model],
     files: &BTreeMap<String, Arc<SourceFile>>,
     today: &str,
 ) -> Vec<Finding> {
-    let mut sups: Vec<(Suppression, bool)> = files
-        .values()
-        .flat_map(|f| parse(&f.display, &f.source))
-        .map(|s| (s, false))
-        .collect();
+    apply_checked(findings, roots, files, today).findings
+}
+
+/// Applies suppressions to `findings` as of `today` (`YYYY-MM-DD`; the system date when it is
+/// not one); adds findings for expired and unused suppressions and returns an error for each
+/// suppression whose expiry is not a real date (such a suppression suppresses nothing).
+pub fn apply_checked(
+    findings: Vec<Finding>,
+    roots: &[Model],
+    files: &BTreeMap<String, Arc<SourceFile>>,
+    today: &str,
+) -> Applied {
+    let today = parse_date(today).unwrap_or_else(|_| today_date());
+    let mut errors = Vec::new();
+    let mut sups: Vec<(Suppression, bool, bool)> = Vec::new();
+    for f in files.values() {
+        for s in parse(&f.display, &f.source) {
+            match s.expiry() {
+                Ok(date) => {
+                    let expired = date.is_some_and(|d| d < today);
+                    sups.push((s, false, expired));
+                }
+                Err(e) => errors.push(LoadError {
+                    location: marker_location(f, &s),
+                    message: e.to_string(),
+                }),
+            }
+        }
+    }
     let mut out = Vec::new();
     for f in findings {
         let Some(loc) = &f.location else {
@@ -111,7 +181,7 @@ pub fn apply(
             .find(|l| l.file == loc.file)
             .map(|l| l.line);
         let mut suppressed = false;
-        for (s, used) in sups.iter_mut() {
+        for (s, used, expired) in sups.iter_mut() {
             if s.file != loc.file || !s.rules.iter().any(|r| r == &f.rule_id) {
                 continue;
             }
@@ -123,8 +193,7 @@ pub fn apply(
                 continue;
             }
             *used = true;
-            let expired = s.expires.as_deref().is_some_and(|e| e < today);
-            if !expired {
+            if !*expired {
                 suppressed = true;
             }
         }
@@ -132,8 +201,7 @@ pub fn apply(
             out.push(f);
         }
     }
-    for (s, used) in sups {
-        let expired = s.expires.as_deref().is_some_and(|e| e < today);
+    for (s, used, expired) in sups {
         let (rule_id, message) = if expired {
             (
                 "suppression-expired",
@@ -151,10 +219,7 @@ pub fn apply(
         } else {
             continue;
         };
-        let location = files.get(&s.file).map(|f| {
-            let offset = line_offset(&f.source, s.line) + byte_col(&f.source, s.line, s.col);
-            f.location(offset..offset + MARKER.len())
-        });
+        let location = files.get(&s.file).map(|f| marker_location(f, &s));
         out.push(Finding {
             rule_id: rule_id.to_string(),
             severity: Severity::Warning,
@@ -166,7 +231,15 @@ pub fn apply(
             location,
         });
     }
-    out
+    Applied {
+        findings: out,
+        errors,
+    }
+}
+
+fn marker_location(f: &SourceFile, s: &Suppression) -> crate::finding::SourceLocation {
+    let offset = line_offset(&f.source, s.line) + byte_col(&f.source, s.line, s.col);
+    f.location(offset..offset + MARKER.len())
 }
 
 fn line_offset(src: &str, line: usize) -> usize {
@@ -190,26 +263,11 @@ fn byte_col(src: &str, line: usize, col: usize) -> usize {
 
 /// Today's UTC date as `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    civil_date((secs / 86_400) as i64)
+    today_date().format("%Y-%m-%d").to_string()
 }
 
-/// Days since 1970-01-01 to `YYYY-MM-DD` (Howard Hinnant's algorithm).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
+fn today_date() -> NaiveDate {
+    chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).date_naive()
 }
 
 #[cfg(test)]
@@ -232,7 +290,22 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(19_723), "2024-01-01");
+        assert_eq!(
+            parse_date("2024-02-29"),
+            Ok(NaiveDate::from_ymd_opt(2024, 2, 29).expect("leap day"))
+        );
+        for bad in [
+            "31/12/2020",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-5",
+            "20261231",
+            "tomorrow",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), Err(BadDate(bad.to_string())), "{bad}");
+        }
+        assert_eq!(today().len(), 10);
+        assert!(parse_date(&today()).is_ok());
     }
 }

@@ -10,6 +10,7 @@ pub struct AlbHttps;
 
 static META: RuleMeta = RuleMeta {
     id: "alb-https",
+    title: "Load balancers serve HTTPS",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -19,6 +20,14 @@ static META: RuleMeta = RuleMeta {
     fix: "Make the HTTP listener's default action a `redirect` with `protocol = \"HTTPS\"`, and set `ssl_policy = \"ELBSecurityPolicy-TLS13-1-2-2021-06\"` on the HTTPS listener.",
     checkov: &["CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20"],
     trivy: &["AVD-AWS-0054", "AVD-AWS-0047"],
+    checks: r##"`aws_lb_listener` / `aws_alb_listener` of application load balancers:
+
+- `protocol = "HTTP"` (the default) whose default actions do not include a `redirect` to `HTTPS`;
+- `protocol = "HTTPS"` without `ssl_policy` (the default ELBSecurityPolicy-2016-08 accepts TLS 1.0) or with a policy that accepts versions before TLS 1.2 (e.g. `ELBSecurityPolicy-TLS13-1-0-2021-06`).
+
+Listeners of network load balancers (`load_balancer_type = "network"`) are skipped."##,
+    notes: "",
+    reads: &["aws_alb_listener", "aws_lb_listener"],
     prod_only: false,
 };
 

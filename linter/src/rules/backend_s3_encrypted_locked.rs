@@ -9,6 +9,7 @@ pub struct BackendS3EncryptedLocked;
 
 static META: RuleMeta = RuleMeta {
     id: "backend-s3-encrypted-locked",
+    title: "The S3 state backend is encrypted and locked",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -18,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Add `encrypt = true` and `dynamodb_table = \"<locks table>\"` (or `use_lockfile = true` on Terraform 1.10+).",
     checkov: &[],
     trivy: &[],
+    checks: r##"A `terraform { backend "s3" { ... } }` block without `encrypt = true`, or without a lock: `dynamodb_table` or (Terraform 1.10+) `use_lockfile = true`. Seed 001 states both the encrypted state bucket and the lock table that "prevents concurrent modifications"."##,
+    notes: r##"Checkov, Trivy, tflint and KICS do not read backend blocks."##,
+    reads: &[],
     prod_only: false,
 };
 

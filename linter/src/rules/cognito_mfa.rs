@@ -9,6 +9,7 @@ pub struct CognitoMfa;
 
 static META: RuleMeta = RuleMeta {
     id: "cognito-mfa",
+    title: "Cognito user pools require MFA",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -18,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `mfa_configuration = \"ON\"` and configure `software_token_mfa_configuration`.",
     checkov: &[],
     trivy: &[],
+    checks: r##"With `--profile prod`: `aws_cognito_user_pool` whose `mfa_configuration` is not `ON` (the default is `OFF`; seed 001 allows `OPTIONAL` in dev only)."##,
+    notes: r##"Trivy and Checkov have no Terraform rule for Cognito MFA."##,
+    reads: &["aws_cognito_user_pool"],
     prod_only: true,
 };
 

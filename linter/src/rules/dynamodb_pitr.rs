@@ -8,6 +8,7 @@ pub struct DynamodbPitr;
 
 static META: RuleMeta = RuleMeta {
     id: "dynamodb-pitr",
+    title: "DynamoDB tables have point-in-time recovery",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -17,6 +18,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Add `point_in_time_recovery { enabled = true }`.",
     checkov: &["CKV_AWS_28"],
     trivy: &["AVD-AWS-0024"],
+    checks: r##"With `--profile prod`: `aws_dynamodb_table` without `point_in_time_recovery { enabled = true }`. A Terraform lock table (`hash_key = "LockID"`) is skipped."##,
+    notes: "",
+    reads: &["aws_dynamodb_table"],
     prod_only: true,
 };
 

@@ -13,6 +13,7 @@ pub struct EcsIngressOnlyFromAlb;
 
 static META: RuleMeta = RuleMeta {
     id: "ecs-ingress-only-from-alb",
+    title: "ECS services admit traffic only from a load balancer",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -22,6 +23,13 @@ static META: RuleMeta = RuleMeta {
     fix: "Replace the source with the ALB's security group (`referenced_security_group_id = aws_security_group.alb.id`).",
     checkov: &[],
     trivy: &[],
+    checks: r##"For every `aws_ecs_service`, the rule follows `network_configuration.security_groups` to the `aws_security_group`s it references, then collects every ingress rule of those groups (inline, `aws_security_group_rule`, `aws_vpc_security_group_ingress_rule`, matched through their `security_group_id` reference). Each source must be the security group of an application load balancer, i.e. a group referenced by an `aws_lb`/`aws_alb`'s `security_groups`.
+
+- A CIDR source is reported (even a VPC-internal one: the seed says ALB only).
+- A security-group source that is not an ALB's is reported, when the model has an ALB to compare with.
+- Self references, prefix lists, literal `sg-...` ids and unknown values are not reported."##,
+    notes: r##"None of Checkov, Trivy, tflint or KICS has this rule: it needs references followed across resources."##,
+    reads: &["aws_alb", "aws_ecs_service", "aws_lb", "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "blueprint_ml_host"],
     prod_only: false,
 };
 

@@ -8,6 +8,7 @@ pub struct EcsNoPublicIp;
 
 static META: RuleMeta = RuleMeta {
     id: "ecs-no-public-ip",
+    title: "ECS tasks get no public IP address",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -17,6 +18,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `assign_public_ip = false`, run the tasks in private subnets and reach the internet through a NAT gateway.",
     checkov: &["CKV_AWS_333"],
     trivy: &[],
+    checks: r##"`aws_ecs_service` with `network_configuration { assign_public_ip = true }`."##,
+    notes: "",
+    reads: &["aws_ecs_service"],
     prod_only: false,
 };
 

@@ -10,6 +10,7 @@ pub struct EcsPlaintextSecrets;
 
 static META: RuleMeta = RuleMeta {
     id: "ecs-plaintext-secrets",
+    title: "Containers take secrets from a secret store",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -17,8 +18,15 @@ static META: RuleMeta = RuleMeta {
     },
     description: "ECS task definitions do not put passwords, tokens or keys in a container's `environment`: they are readable by anyone who can describe the task definition.",
     fix: "Move the value to Secrets Manager or SSM Parameter Store and reference it from the container's `secrets` list (`valueFrom`).",
-    checkov: &["CKV_AWS_97"],
+    checkov: &[],
     trivy: &["AVD-AWS-0036"],
+    checks: r##"`aws_ecs_task_definition` whose `container_definitions` (a `jsonencode(...)` value, a heredoc or a `file()`-free string) has an `environment` entry whose name contains PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, ACCESS_KEY or CREDENTIAL with a non-empty known value. The same for the composites' environment maps:
+`container { environment }` of `blueprint_secure_service` and `environment` of
+`blueprint_ml_host` (use `container { secrets }` and `secret_environment`, which take Secrets
+Manager or SSM ARNs). Inside the provider this is an error at `terraform plan`, on the variable
+(e.g. `At container.environment["API_TOKEN"]`)."##,
+    notes: r##"Checkov has no check for secrets in an ECS container's `environment` (CKV_AWS_97, sometimes cited, is about EFS transit encryption in task definitions)."##,
+    reads: &["aws_ecs_task_definition", "blueprint_ml_host", "blueprint_secure_service"],
     prod_only: false,
 };
 

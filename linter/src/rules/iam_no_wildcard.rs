@@ -1,16 +1,18 @@
 //! `iam-no-wildcard`: IAM policies must not grant `*` or `service:*` actions, nor `*`
 //! resources where the actions allow scoping.
 
-use super::support::{block_statements, json_policy_statements, Statement};
+use super::iam_actions::without_resource_level;
+use super::support::{block_statements, json_policy_statements, refers_to, Statement};
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, PathStep, Severity};
-use crate::model::Mode;
+use crate::model::{Mode, Model, Resource, Value};
 
 /// The rule.
 pub struct IamNoWildcard;
 
 static META: RuleMeta = RuleMeta {
     id: "iam-no-wildcard",
+    title: "IAM policies grant no wildcard actions or resources",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -20,47 +22,61 @@ static META: RuleMeta = RuleMeta {
     fix: "List the exact actions the workload calls and the ARNs it touches (e.g. `aws_s3_bucket.media.arn`).",
     checkov: &["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_286", "CKV_AWS_355"],
     trivy: &["AVD-AWS-0057"],
+    checks: r##"Every `Allow` statement is checked wherever a policy can be written: `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` (`policy` as `jsonencode(...)`, a heredoc, `file()`/`templatefile()` of a JSON file, or any evaluated string), `aws_iam_role.inline_policy`, `data "aws_iam_policy_document"` statements, and the `task_role_policy_statements` of `blueprint_secure_service`.
+
+- An action `*` or `service:*` is reported at the action.
+- `NotAction` (`not_actions`) in an `Allow` is reported: it grants every action except the ones listed, on `*` almost everything.
+- A resource `*`, or a `NotResource` (`not_resources`, every resource but the ones listed), is reported when at least one of the statement's actions supports resource-level permissions. Which actions do not (e.g. `ecr:GetAuthorizationToken`, `sts:GetCallerIdentity`, `s3:ListAllMyBuckets`) comes from AWS's Service Authorization Reference, generated into `linter/data/iam_actions_without_resource_level.json` (source package, version and date in the file; `linter/scripts/gen_iam_actions.py` regenerates it). `s3:ListBucket`, `kms:DescribeKey` and `dynamodb:DescribeTable` take resource ARNs, so `*` is reported for them. A pattern such as `ec2:Describe*` counts as scopable: some of the actions it covers take ARNs.
+- A policy document used only as a resource-based policy of a single resource (`aws_kms_key` / `aws_kms_key_policy`, `aws_secretsmanager_secret` / `aws_secretsmanager_secret_policy`, `aws_ecr_repository_policy`), where `Resource = "*"` means that resource itself, is not reported for `*` resources.
+- A policy string that is not valid JSON is reported as a note at the attribute (with the line and column inside the policy text): it could not be checked.
+- `Deny` statements are not reported. Unknown actions (a variable without a value) are never reported."##,
+    notes: r##"Trivy's wildcard-IAM check (AVD-AWS-0057) is deprecated; Checkov's checks look at one resource type at a time and miss policies assembled through locals."##,
+    reads: &["aws_ecr_repository_policy", "aws_iam_group_policy", "aws_iam_policy", "aws_iam_policy_document", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user_policy", "aws_kms_key", "aws_kms_key_policy", "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy", "blueprint_secure_service"],
     prod_only: false,
 };
 
-/// Actions that do not support resource-level permissions: `Resource = "*"` is required.
-const UNSCOPABLE: &[&str] = &[
-    "ecr:GetAuthorizationToken",
-    "sts:GetCallerIdentity",
-    "cloudwatch:PutMetricData",
-    "cloudwatch:GetMetricData",
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "s3:ListAllMyBuckets",
-    "ecs:RegisterTaskDefinition",
-    "ecs:DeregisterTaskDefinition",
-    "ecs:CreateCluster",
-    "ec2:CreateNetworkInterface",
-    "ec2:DeleteNetworkInterface",
-    "kms:CreateKey",
-    "tag:GetResources",
-    "iam:CreateServiceLinkedRole",
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-    "ec2messages:GetMessages",
-    "ec2messages:AcknowledgeMessage",
-    "ec2messages:SendReply",
+/// Attributes holding the resource-based policy of one resource, where `Resource = "*"` in a
+/// statement means that resource.
+const RESOURCE_POLICIES: &[(&str, &str)] = &[
+    ("aws_kms_key", "policy"),
+    ("aws_kms_key_policy", "policy"),
+    ("aws_secretsmanager_secret", "policy"),
+    ("aws_secretsmanager_secret_policy", "policy"),
+    ("aws_ecr_repository_policy", "policy"),
 ];
 
 fn is_wildcard_action(a: &str) -> bool {
     a == "*" || a.ends_with(":*")
 }
 
-fn is_unscopable(a: &str) -> bool {
-    if UNSCOPABLE.iter().any(|u| u.eq_ignore_ascii_case(a)) {
-        return true;
+/// Where a policy document's rendered JSON is used: `Some(true)` when every use is the
+/// resource-based policy of a single resource, `Some(false)` when some use is not, `None` when
+/// it is not used (or the uses cannot be told apart).
+fn only_resource_policy(model: &Model, doc: &Resource) -> bool {
+    let json = doc.attributes.get("json");
+    let mut resource_uses = 0;
+    for r in &model.resources {
+        if r.address == doc.address {
+            continue;
+        }
+        let used_here = |v: &Value| {
+            refers_to(v, &doc.address)
+                || matches!((v, json), (Value::String(a), Value::String(b)) if a == b)
+        };
+        let as_resource_policy = RESOURCE_POLICIES
+            .iter()
+            .any(|(ty, attr)| r.resource_type == *ty && used_here(r.attributes.get(attr)));
+        if as_resource_policy {
+            resource_uses += 1;
+            continue;
+        }
+        if let Value::Map(m) = &r.attributes {
+            if m.values().any(used_here) {
+                return false;
+            }
+        }
     }
-    let verb = a.split(':').nth(1).unwrap_or(a);
-    verb.starts_with("Describe") || verb.starts_with("List")
+    resource_uses > 0
 }
 
 impl Rule for IamNoWildcard {
@@ -72,81 +88,131 @@ impl Rule for IamNoWildcard {
         let mut out = Vec::new();
         for r in &ctx.model.resources {
             let a = &r.attributes;
-            let stmts: Vec<Statement> = match (r.mode, r.resource_type.as_str()) {
-                (
-                    Mode::Managed,
-                    "aws_iam_policy"
-                    | "aws_iam_role_policy"
-                    | "aws_iam_user_policy"
-                    | "aws_iam_group_policy",
-                ) => json_policy_statements(a.get("policy"), &[PathStep::attr("policy")]),
-                (Mode::Managed, "aws_iam_role") => a
-                    .blocks("inline_policy")
-                    .into_iter()
-                    .flat_map(|(i, b)| {
-                        json_policy_statements(
-                            b.get("policy"),
-                            &[
-                                PathStep::attr("inline_policy"),
-                                PathStep::Index(i),
-                                PathStep::attr("policy"),
-                            ],
-                        )
-                    })
-                    .collect(),
-                (Mode::Data, "aws_iam_policy_document") => block_statements(a, "statement"),
-                (Mode::Managed, "blueprint_secure_service") => {
-                    block_statements(a, "task_role_policy_statements")
-                }
-                _ => continue,
-            };
-            for s in stmts.iter().filter(|s| s.allow) {
-                let mut wildcard = false;
-                for (j, act) in s.actions.iter().enumerate() {
-                    let Some(act) = act else { continue };
-                    if is_wildcard_action(act) {
-                        wildcard = true;
-                        let mut p = s.actions_path.clone();
-                        p.push(PathStep::Index(j));
-                        out.push(ctx.finding(
-                            &META,
-                            r,
-                            p,
-                            format!("action `{act}` grants every action of {}", service(act)),
-                        ));
+            let mut resource_policy = false;
+            let parsed: Vec<(Vec<PathStep>, Result<Vec<Statement>, _>)> =
+                match (r.mode, r.resource_type.as_str()) {
+                    (
+                        Mode::Managed,
+                        "aws_iam_policy"
+                        | "aws_iam_role_policy"
+                        | "aws_iam_user_policy"
+                        | "aws_iam_group_policy",
+                    ) => {
+                        let p = vec![PathStep::attr("policy")];
+                        vec![(p.clone(), json_policy_statements(a.get("policy"), &p))]
                     }
-                }
-                if wildcard {
-                    continue;
-                }
-                let scopable: Vec<&str> = s
-                    .actions
-                    .iter()
-                    .flatten()
-                    .map(String::as_str)
-                    .filter(|a| !is_unscopable(a))
-                    .collect();
-                if scopable.is_empty() {
-                    continue;
-                }
-                for (j, res) in s.resources.iter().enumerate() {
-                    if res.as_deref() == Some("*") {
-                        let mut p = s.resources_path.clone();
-                        p.push(PathStep::Index(j));
-                        out.push(ctx.finding(
-                            &META,
-                            r,
-                            p,
-                            format!(
-                                "resource `*` for `{}`, which can be scoped to specific ARNs",
-                                scopable.join("`, `")
-                            ),
-                        ));
+                    (Mode::Managed, "aws_iam_role") => a
+                        .blocks("inline_policy")
+                        .into_iter()
+                        .map(|(i, b)| {
+                            let p = crate::path!["inline_policy", i, "policy"];
+                            let s = json_policy_statements(b.get("policy"), &p);
+                            (p, s)
+                        })
+                        .collect(),
+                    (Mode::Data, "aws_iam_policy_document") => {
+                        resource_policy = only_resource_policy(ctx.model, r);
+                        vec![(Vec::new(), Ok(block_statements(a, "statement")))]
+                    }
+                    (Mode::Managed, "blueprint_secure_service") => vec![(
+                        Vec::new(),
+                        Ok(block_statements(a, "task_role_policy_statements")),
+                    )],
+                    _ => continue,
+                };
+            for (path, stmts) in parsed {
+                match stmts {
+                    Ok(stmts) => check_statements(ctx, r, &stmts, resource_policy, &mut out),
+                    Err(e) => {
+                        let mut f = ctx.finding(&META, r, path, e.to_string());
+                        f.severity = Severity::Info;
+                        out.push(f);
                     }
                 }
             }
         }
         out
+    }
+}
+
+fn indexed(path: &[PathStep], j: usize) -> Vec<PathStep> {
+    let mut p = path.to_vec();
+    p.push(PathStep::Index(j));
+    p
+}
+
+fn check_statements(
+    ctx: &Context<'_>,
+    r: &Resource,
+    stmts: &[Statement],
+    resource_policy: bool,
+    out: &mut Vec<Finding>,
+) {
+    for s in stmts.iter().filter(|s| s.allow) {
+        if let Some(not) = &s.not_actions {
+            let listed: Vec<&str> = not.items.iter().flatten().map(String::as_str).collect();
+            out.push(ctx.finding(
+                &META,
+                r,
+                not.path.clone(),
+                format!(
+                    "`NotAction` in an Allow grants every action except `{}`",
+                    listed.join("`, `")
+                ),
+            ));
+            continue;
+        }
+        let mut wildcard = false;
+        for (j, act) in s.actions.iter().enumerate() {
+            let Some(act) = act else { continue };
+            if is_wildcard_action(act) {
+                wildcard = true;
+                out.push(ctx.finding(
+                    &META,
+                    r,
+                    indexed(&s.actions_path, j),
+                    format!("action `{act}` grants every action of {}", service(act)),
+                ));
+            }
+        }
+        if wildcard {
+            continue;
+        }
+        let scopable: Vec<&str> = s
+            .actions
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|a| !without_resource_level(a))
+            .collect();
+        if scopable.is_empty() {
+            continue;
+        }
+        let actions = scopable.join("`, `");
+        if let Some(not) = &s.not_resources {
+            out.push(ctx.finding(
+                &META,
+                r,
+                not.path.clone(),
+                format!(
+                    "`NotResource` grants `{actions}` on every resource except the ones listed"
+                ),
+            ));
+            continue;
+        }
+        if resource_policy {
+            continue;
+        }
+        for (j, res) in s.resources.iter().enumerate() {
+            if res.as_deref() == Some("*") {
+                out.push(ctx.finding(
+                    &META,
+                    r,
+                    indexed(&s.resources_path, j),
+                    format!("resource `*` for `{actions}`, which can be scoped to specific ARNs"),
+                ));
+            }
+        }
     }
 }
 

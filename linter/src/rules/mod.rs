@@ -3,6 +3,8 @@
 use crate::finding::{Finding, PathStep, Profile, Severity};
 use crate::model::{Model, Resource};
 
+pub mod docs;
+pub mod iam_actions;
 pub mod support;
 
 mod alb_https;
@@ -37,23 +39,34 @@ pub struct SeedRef {
     pub quote: &'static str,
 }
 
-/// What a rule is: its id, severity, seed reference, description and equivalents elsewhere.
+/// What a rule is: the one source of its documentation (`docs/rules/<id>.md` is generated
+/// from it and from the rule's fixtures, `terraform/lint-fixtures/<id>/{bad,good}/`), and of
+/// the resource types the plan front-end must keep whole for it.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct RuleMeta {
     /// Kebab-case id, e.g. `iam-no-wildcard`.
     pub id: &'static str,
+    /// Short title, a statement of what good configuration does.
+    pub title: &'static str,
     /// Default severity.
     pub severity: Severity,
     /// The seed sentence enforced.
     pub seed: SeedRef,
     /// One-line description.
     pub description: &'static str,
-    /// How to fix a finding.
+    /// Remediation: how to fix a finding (also each finding's `fix`).
     pub fix: &'static str,
-    /// Equivalent Checkov check ids.
+    /// Checkov check ids that test the same thing.
     pub checkov: &'static [&'static str],
-    /// Equivalent Trivy (tfsec) ids.
+    /// Trivy (tfsec) ids that test the same thing.
     pub trivy: &'static [&'static str],
+    /// What exactly is checked and what is not (Markdown), the doc page's "What it checks".
+    pub checks: &'static str,
+    /// Remarks (Markdown, may be empty): how peers differ, what is left out and why.
+    pub notes: &'static str,
+    /// Resource and data source types whose attributes the rule reads, sorted. The plan
+    /// front-end keeps only `id` and `arn` of every other type.
+    pub reads: &'static [&'static str],
     /// Only checked with `--profile prod`.
     pub prod_only: bool,
 }
@@ -136,53 +149,18 @@ static RULES: &[&dyn Rule] = &[
     &cognito_mfa::CognitoMfa,
 ];
 
-/// Resource and data source types whose attributes some rule reads. Attributes of any other
-/// type are never read (such resources matter only as targets of references), so the plan
-/// front-end keeps just their `id` and `arn`. A test checks that every type named in a rule's
-/// source is listed.
-pub static CHECKED_TYPES: &[&str] = &[
-    "aws_alb",
-    "aws_alb_listener",
-    "aws_cognito_user_pool",
-    "aws_db_instance",
-    "aws_docdb_cluster",
-    "aws_dynamodb_table",
-    "aws_ebs_encryption_by_default",
-    "aws_ebs_volume",
-    "aws_ecs_service",
-    "aws_ecs_task_definition",
-    "aws_elasticache_replication_group",
-    "aws_flow_log",
-    "aws_iam_group_policy",
-    "aws_iam_policy",
-    "aws_iam_policy_document",
-    "aws_iam_role",
-    "aws_iam_role_policy",
-    "aws_iam_user_policy",
-    "aws_instance",
-    "aws_launch_template",
-    "aws_lb",
-    "aws_lb_listener",
-    "aws_rds_cluster",
-    "aws_rds_cluster_instance",
-    "aws_redshift_cluster",
-    "aws_s3_bucket",
-    "aws_s3_bucket_acl",
-    "aws_s3_bucket_public_access_block",
-    "aws_s3_bucket_versioning",
-    "aws_security_group",
-    "aws_security_group_rule",
-    "aws_sns_topic",
-    "aws_sqs_queue",
-    "aws_vpc",
-    "aws_vpc_security_group_ingress_rule",
-    "blueprint_ml_host",
-    "blueprint_secure_service",
-];
-
-/// Whether some rule reads the attributes of resources of type `ty`.
+/// Whether some rule reads the attributes of resources of type `ty` (the union of every
+/// rule's [`RuleMeta::reads`]).
 pub fn reads_type(ty: &str) -> bool {
-    CHECKED_TYPES.contains(&ty)
+    static READ: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    READ.get_or_init(|| {
+        RULES
+            .iter()
+            .flat_map(|r| r.meta().reads.iter().copied())
+            .collect()
+    })
+    .contains(ty)
 }
 
 /// Every rule, in a stable order.
@@ -197,30 +175,25 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 
 #[cfg(test)]
 mod tests {
-    use super::CHECKED_TYPES;
+    use super::{reads_type, registry};
 
-    /// Every `"aws_..."`/`"blueprint_..."` literal in a rule's source is a checked type, so a
-    /// plan never drops attributes a rule reads.
     #[test]
-    fn checked_types_cover_every_rule() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-        let mut missing = Vec::new();
-        for entry in std::fs::read_dir(&dir).expect("rules dir") {
-            let path = entry.expect("entry").path();
-            let text = std::fs::read_to_string(&path).expect("reads");
-            for part in text.split('"').skip(1).step_by(2) {
-                let is_type = (part.starts_with("aws_") || part.starts_with("blueprint_"))
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-                if is_type && !CHECKED_TYPES.contains(&part) {
-                    missing.push(format!("{}: {part}", path.display()));
-                }
+    fn reads_are_sorted_types() {
+        for r in registry() {
+            let m = r.meta();
+            let mut sorted = m.reads.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted, m.reads, "{}: keep `reads` sorted and unique", m.id);
+            for ty in m.reads {
+                assert!(
+                    ty.starts_with("aws_") || ty.starts_with("blueprint_"),
+                    "{}: {ty}",
+                    m.id
+                );
+                assert!(reads_type(ty));
             }
         }
-        assert!(missing.is_empty(), "add to CHECKED_TYPES: {missing:?}");
-        let mut sorted = CHECKED_TYPES.to_vec();
-        sorted.sort();
-        assert_eq!(sorted, CHECKED_TYPES, "keep CHECKED_TYPES sorted");
+        assert!(!reads_type("aws_route53_record"));
     }
 }

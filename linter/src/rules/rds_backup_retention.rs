@@ -12,6 +12,7 @@ const PROD_DAYS: i64 = 14;
 
 static META: RuleMeta = RuleMeta {
     id: "rds-backup-retention",
+    title: "Databases keep backups",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -21,6 +22,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `backup_retention_period = 14` (or more) for production databases.",
     checkov: &["CKV_AWS_133"],
     trivy: &["AVD-AWS-0077"],
+    checks: r##"With `--profile prod`: `aws_db_instance` and `aws_rds_cluster` with `backup_retention_period` below 14 days (the default is 1). Aurora member instances and replicas are skipped. Seed 001's sizing table gives 3 days for dev and 14 for prod."##,
+    notes: "",
+    reads: &["aws_db_instance", "aws_rds_cluster"],
     prod_only: true,
 };
 

@@ -8,6 +8,7 @@ pub struct RdsNotPublic;
 
 static META: RuleMeta = RuleMeta {
     id: "rds-not-public",
+    title: "Databases are not publicly accessible",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -18,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `publicly_accessible = false` and place the database in private (database) subnets.",
     checkov: &["CKV_AWS_17"],
     trivy: &["AVD-AWS-0180"],
+    checks: r##"`aws_db_instance` and `aws_rds_cluster_instance` with `publicly_accessible = true`."##,
+    notes: "",
+    reads: &["aws_db_instance", "aws_rds_cluster_instance"],
     prod_only: false,
 };
 

@@ -8,6 +8,7 @@ pub struct RdsStorageEncrypted;
 
 static META: RuleMeta = RuleMeta {
     id: "rds-storage-encrypted",
+    title: "RDS storage is encrypted",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -17,6 +18,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `storage_encrypted = true` (and `kms_key_id` for a customer-managed key). Existing databases must be restored from an encrypted snapshot.",
     checkov: &["CKV_AWS_16", "CKV_AWS_96"],
     trivy: &["AVD-AWS-0080", "AVD-AWS-0079"],
+    checks: r##"`aws_db_instance` and `aws_rds_cluster` without `storage_encrypted = true` (it defaults to false). Read replicas, Aurora member instances (encrypted through their cluster) and serverless v1 clusters (always encrypted) are skipped."##,
+    notes: r##"S3 and DynamoDB are not checked: AWS encrypts every S3 object (SSE-S3, since January 2023) and every DynamoDB table at rest without configuration, so a rule would only report noise."##,
+    reads: &["aws_db_instance", "aws_rds_cluster"],
     prod_only: false,
 };
 

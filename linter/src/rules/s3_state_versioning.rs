@@ -9,6 +9,7 @@ pub struct S3StateVersioning;
 
 static META: RuleMeta = RuleMeta {
     id: "s3-state-versioning",
+    title: "The state bucket is versioned",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -18,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Add `resource \"aws_s3_bucket_versioning\"` with `bucket = aws_s3_bucket.<state>.id` and `versioning_configuration { status = \"Enabled\" }`.",
     checkov: &["CKV_AWS_21"],
     trivy: &["AVD-AWS-0090"],
+    checks: r##"An `aws_s3_bucket` that holds Terraform state (its `bucket` is the one named in a `backend "s3"` block of the same tree, or contains `terraform-state` or `tfstate`) without an `aws_s3_bucket_versioning` (matched by reference or by name) whose status is `Enabled`, and without a legacy `versioning { enabled = true }` block. A versioning resource with `status = "Suspended"` is reported at the status."##,
+    notes: "",
+    reads: &["aws_s3_bucket", "aws_s3_bucket_versioning"],
     prod_only: false,
 };
 

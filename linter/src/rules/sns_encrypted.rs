@@ -1,5 +1,6 @@
 //! `sns-encrypted`: SNS topics use server-side encryption (off by default).
 
+use super::support::names_key;
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -8,6 +9,7 @@ pub struct SnsEncrypted;
 
 static META: RuleMeta = RuleMeta {
     id: "sns-encrypted",
+    title: "SNS topics are encrypted at rest",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -18,6 +20,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Set `kms_master_key_id = \"alias/aws/sns\"` or a customer-managed key.",
     checkov: &["CKV_AWS_26"],
     trivy: &["AVD-AWS-0095"],
+    checks: r##"`aws_sns_topic` without `kms_master_key_id`, or with it set to `""` (what a variable defaulting to an empty string gives: AWS reads it as no key): unlike SQS, SNS does not encrypt at rest by default. A key known only after apply is not reported."##,
+    notes: "",
+    reads: &["aws_sns_topic"],
     prod_only: false,
 };
 
@@ -29,7 +34,7 @@ impl Rule for SnsEncrypted {
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
         ctx.model
             .of_types(&["aws_sns_topic"])
-            .filter(|r| r.attributes.get("kms_master_key_id").is_null())
+            .filter(|r| names_key(r.attributes.get("kms_master_key_id")) == Some(false))
             .map(|r| {
                 ctx.finding(
                     &META,

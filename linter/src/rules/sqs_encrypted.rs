@@ -1,5 +1,6 @@
 //! `sqs-encrypted`: SQS queues keep server-side encryption on.
 
+use super::support::names_key;
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -8,6 +9,7 @@ pub struct SqsEncrypted;
 
 static META: RuleMeta = RuleMeta {
     id: "sqs-encrypted",
+    title: "SQS queues keep encryption at rest",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -17,6 +19,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Remove `sqs_managed_sse_enabled = false`, or set `kms_master_key_id`.",
     checkov: &["CKV_AWS_27"],
     trivy: &["AVD-AWS-0096"],
+    checks: r##"`aws_sqs_queue` with `sqs_managed_sse_enabled = false` and no `kms_master_key_id`, or a `kms_master_key_id` of `""` (no key to AWS). New queues get SSE-SQS by default, so only turning it off is reported."##,
+    notes: "",
+    reads: &["aws_sqs_queue"],
     prod_only: false,
 };
 
@@ -30,7 +35,7 @@ impl Rule for SqsEncrypted {
             .of_types(&["aws_sqs_queue"])
             .filter(|r| {
                 r.attributes.get("sqs_managed_sse_enabled").as_bool() == Some(false)
-                    && r.attributes.get("kms_master_key_id").is_null()
+                    && names_key(r.attributes.get("kms_master_key_id")) == Some(false)
             })
             .map(|r| {
                 ctx.finding(

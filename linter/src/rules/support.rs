@@ -391,6 +391,15 @@ pub fn cidr_contains(outer: &str, inner: &str) -> Option<bool> {
     Some(parse_cidr(outer)?.contains(&parse_cidr(inner)?))
 }
 
+/// A list of strings in a statement (`Action`, `NotResource`, ...), with where it is written.
+#[derive(Debug, Clone)]
+pub struct StringList {
+    /// The elements (`None`: unknown).
+    pub items: Vec<Option<String>>,
+    /// Path of the list in the resource.
+    pub path: Vec<PathStep>,
+}
+
 /// One IAM policy statement, normalized from JSON or from a policy document block.
 #[derive(Debug, Clone)]
 pub struct Statement {
@@ -406,6 +415,10 @@ pub struct Statement {
     pub actions_path: Vec<PathStep>,
     /// Path of the resources list.
     pub resources_path: Vec<PathStep>,
+    /// `NotAction` / `not_actions`, when present: every action but these.
+    pub not_actions: Option<StringList>,
+    /// `NotResource` / `not_resources`, when present: every resource but these.
+    pub not_resources: Option<StringList>,
 }
 
 fn strings(v: &Value) -> Vec<Option<String>> {
@@ -417,9 +430,29 @@ fn strings(v: &Value) -> Vec<Option<String>> {
     }
 }
 
+fn string_list(v: &Value, path: Vec<PathStep>) -> Option<StringList> {
+    match v {
+        Value::Null => None,
+        Value::List(l) if l.is_empty() => None,
+        v => Some(StringList {
+            items: strings(v),
+            path,
+        }),
+    }
+}
+
+/// A policy attribute that holds text which is not JSON: it cannot be checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy is not valid JSON ({0} of the policy text), so it was not checked")]
+pub struct PolicyNotJson(pub String);
+
 /// Statements of a JSON policy held in `v` (a JSON string or an already-decoded object).
-/// `path` is the attribute holding the policy.
-pub fn json_policy_statements(v: &Value, path: &[PathStep]) -> Vec<Statement> {
+/// `path` is the attribute holding the policy. Text that is not JSON is an error (with the
+/// line and column inside the policy text); anything else without statements gives none.
+pub fn json_policy_statements(
+    v: &Value,
+    path: &[PathStep],
+) -> Result<Vec<Statement>, PolicyNotJson> {
     let decoded;
     let doc = match v {
         Value::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
@@ -427,17 +460,17 @@ pub fn json_policy_statements(v: &Value, path: &[PathStep]) -> Vec<Statement> {
                 decoded = Value::from_json(&j);
                 &decoded
             }
-            Err(_) => return Vec::new(),
+            Err(e) => return Err(PolicyNotJson(e.to_string())),
         },
         Value::Map(_) => v,
-        _ => return Vec::new(),
+        _ => return Ok(Vec::new()),
     };
     let stmts = match doc.get("Statement") {
         Value::List(l) => l.iter().enumerate().collect::<Vec<_>>(),
         m @ Value::Map(_) => vec![(0, m)],
         _ => Vec::new(),
     };
-    stmts
+    Ok(stmts
         .into_iter()
         .map(|(i, s)| {
             let mut p = path.to_vec();
@@ -453,10 +486,12 @@ pub fn json_policy_statements(v: &Value, path: &[PathStep]) -> Vec<Statement> {
                 resources: strings(s.get("Resource")),
                 actions_path: sub("Action"),
                 resources_path: sub("Resource"),
+                not_actions: string_list(s.get("NotAction"), sub("NotAction")),
+                not_resources: string_list(s.get("NotResource"), sub("NotResource")),
                 path: p,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// Statements of an `aws_iam_policy_document` data source, or of a composite's
@@ -478,10 +513,90 @@ pub fn block_statements(attrs: &Value, attr: &str) -> Vec<Statement> {
                 resources: strings(s.get("resources")),
                 actions_path: sub("actions"),
                 resources_path: sub("resources"),
+                not_actions: string_list(s.get("not_actions"), sub("not_actions")),
+                not_resources: string_list(s.get("not_resources"), sub("not_resources")),
                 path: p,
             }
         })
         .collect()
+}
+
+/// Whether `v` (at any depth) holds a reference to the object at `address`.
+pub fn refers_to(v: &Value, address: &str) -> bool {
+    match v {
+        Value::Reference(r) => r.address == address,
+        Value::List(l) => l.iter().any(|e| refers_to(e, address)),
+        Value::Map(m) => m.values().any(|e| refers_to(e, address)),
+        _ => false,
+    }
+}
+
+/// Whether a customer-managed key attribute (`kms_master_key_id`, `kms_key_id`, ...) names a
+/// key: `Some(false)` when absent, `null` or `""` (an empty string means no key to AWS),
+/// `None` when unknown before apply.
+pub fn names_key(v: &Value) -> Option<bool> {
+    match v {
+        Value::Null => Some(false),
+        Value::String(s) => Some(!s.trim().is_empty()),
+        Value::Unknown => None,
+        _ => Some(true),
+    }
+}
+
+/// The launch template an instance or an Auto Scaling group takes its settings from.
+#[derive(Debug, Clone, Copy)]
+pub enum LaunchTemplate<'m> {
+    /// It names none.
+    None,
+    /// The `aws_launch_template` of the model it names.
+    Found(&'m Resource),
+    /// It names one that cannot be followed (an id or name from a variable, a data source, a
+    /// template outside the configuration): its settings are unknown.
+    Unknown,
+}
+
+/// The launch template named by `launch_template { id | name }` in `attrs` (an
+/// `aws_instance`, or an `aws_autoscaling_group`, also through
+/// `mixed_instances_policy.launch_template.launch_template_specification`).
+pub fn launch_template<'m>(model: &'m Model, attrs: &Value) -> LaunchTemplate<'m> {
+    let mut specs: Vec<&Value> = attrs
+        .blocks("launch_template")
+        .into_iter()
+        .map(|(_, b)| b)
+        .collect();
+    for (_, mixed) in attrs.blocks("mixed_instances_policy") {
+        for (_, lt) in mixed.blocks("launch_template") {
+            specs.extend(
+                lt.blocks("launch_template_specification")
+                    .into_iter()
+                    .map(|(_, b)| b),
+            );
+        }
+    }
+    let Some(spec) = specs.first() else {
+        return LaunchTemplate::None;
+    };
+    for key in ["launch_template_id", "id", "launch_template_name", "name"] {
+        match spec.get(key) {
+            Value::Null => continue,
+            Value::Reference(r) => {
+                return match model.resolve(r) {
+                    Some(t) if t.resource_type == "aws_launch_template" => {
+                        LaunchTemplate::Found(t)
+                    }
+                    _ => LaunchTemplate::Unknown,
+                }
+            }
+            Value::String(name) if key.ends_with("name") => {
+                return model
+                    .of_types(&["aws_launch_template"])
+                    .find(|t| t.attributes.get("name").as_str() == Some(name.as_str()))
+                    .map_or(LaunchTemplate::Unknown, LaunchTemplate::Found);
+            }
+            _ => return LaunchTemplate::Unknown,
+        }
+    }
+    LaunchTemplate::Unknown
 }
 
 /// The resource a reference attribute (e.g. `vpc_id = aws_vpc.main.id`) points to.

@@ -10,6 +10,7 @@ pub struct VpcFlowLogs;
 
 static META: RuleMeta = RuleMeta {
     id: "vpc-flow-logs",
+    title: "VPCs have flow logs",
     severity: Severity::Error,
     seed: SeedRef {
         file: "001_352796ef1f4e6934.txt",
@@ -19,6 +20,9 @@ static META: RuleMeta = RuleMeta {
     fix: "Add `resource \"aws_flow_log\"` with `vpc_id = aws_vpc.<name>.id`, `traffic_type = \"ALL\"` and a CloudWatch log group destination.",
     checkov: &["CKV2_AWS_11"],
     trivy: &["AVD-AWS-0178"],
+    checks: r##"With `--profile prod`: an `aws_vpc` that no `aws_flow_log` references through `vpc_id`. When a flow log's `vpc_id` is unknown, nothing is reported."##,
+    notes: "",
+    reads: &["aws_flow_log", "aws_vpc"],
     prod_only: true,
 };
 

@@ -20,6 +20,24 @@ use crate::model::{Reference, Value};
 /// overflow the stack (found with `linter/tests/fuzz_regressions.rs`).
 const MAX_DEPTH: usize = 128;
 
+/// Largest file `file()`/`templatefile()` read (Terraform itself reads any size; a policy or a
+/// user-data script is far smaller).
+const MAX_FILE: u64 = 4 << 20;
+
+/// References replaced by their `${address.attr}` text, at any depth.
+fn placeholder_references(v: Value) -> Value {
+    match v {
+        Value::Reference(r) => Value::String(format!("${{{r}}}")),
+        Value::List(l) => Value::List(l.into_iter().map(placeholder_references).collect()),
+        Value::Map(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (k, placeholder_references(v)))
+                .collect(),
+        ),
+        v => v,
+    }
+}
+
 /// An expression that cannot be evaluated (Terraform would report an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvalError;
@@ -39,6 +57,11 @@ pub trait Scope {
     fn module_prefix(&self) -> &str;
     /// `path.module`.
     fn module_dir(&self) -> &str;
+    /// `path.root` (and `path.cwd`: Terraform runs in the root module's directory). A scope
+    /// that does not know it answers with the module's directory, right for the root module.
+    fn root_dir(&self) -> &str {
+        self.module_dir()
+    }
     /// Calls `f` on the value of `var.NAME` without copying it, when the scope keeps values
     /// (`var.rules[x][0]` on a large map then copies only the element); `None`: it does not,
     /// and the evaluator uses [`Scope::variable`].
@@ -353,9 +376,8 @@ impl<'s> Evaluator<'s> {
                 }
             }
             "path" => match attr(0).as_deref() {
-                Some("module") | Some("root") | Some("cwd") => {
-                    Ok(Value::String(self.scope.module_dir().to_string()))
-                }
+                Some("module") => Ok(Value::String(self.scope.module_dir().to_string())),
+                Some("root") | Some("cwd") => Ok(Value::String(self.scope.root_dir().to_string())),
                 _ => Ok(Value::Unknown),
             },
             "terraform" => match attr(0).as_deref() {
@@ -514,6 +536,13 @@ impl<'s> Evaluator<'s> {
                     Err(_) => Value::Bool(false),
                 });
             }
+            "file" | "filebase64" | "fileexists" | "templatefile" => {
+                let mut args = Vec::with_capacity(f.args.len());
+                for a in f.args.iter() {
+                    args.push(self.eval(a)?);
+                }
+                return self.file_call(name, args);
+            }
             _ => {}
         }
         let mut args = Vec::with_capacity(f.args.len());
@@ -528,6 +557,70 @@ impl<'s> Evaluator<'s> {
             }
         }
         functions::call(name, args)
+    }
+
+    /// `file`, `filebase64`, `fileexists` and `templatefile`, reading the file the way
+    /// Terraform does: a relative path is relative to the root module's directory (where
+    /// Terraform runs), and `path.module` / `path.root` evaluate to directories the linter can
+    /// read from. A file that cannot be read (or is over [`MAX_FILE`]) is unknown.
+    fn file_call(&mut self, name: &str, args: Vec<Value>) -> EvalResult {
+        let path = match args.first() {
+            Some(Value::String(p)) => self.resolve_path(p),
+            Some(Value::Unknown | Value::Reference(_)) => return Ok(Value::Unknown),
+            _ => return Err(EvalError),
+        };
+        if name == "fileexists" {
+            return Ok(Value::Bool(path.is_file()));
+        }
+        let too_big = std::fs::metadata(&path).map_or(true, |m| m.len() > MAX_FILE);
+        if too_big {
+            return Ok(Value::Unknown);
+        }
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(Value::Unknown);
+        };
+        if name == "filebase64" {
+            use base64::Engine as _;
+            return Ok(Value::String(
+                base64::engine::general_purpose::STANDARD.encode(bytes),
+            ));
+        }
+        // Terraform requires UTF-8 for `file` and `templatefile`.
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Err(EvalError);
+        };
+        if name == "file" {
+            return Ok(Value::String(text));
+        }
+        let vars = match args.get(1) {
+            Some(Value::Map(m)) => m.clone(),
+            Some(Value::Null) | None => BTreeMap::new(),
+            Some(_) => return Ok(Value::Unknown),
+        };
+        let Ok(template) = hcl::edit::parser::parse_template(&text) else {
+            return Err(EvalError);
+        };
+        // The template sees only its variables. A reference stays readable as the
+        // `${address.attr}` placeholder, so a policy template that names a bucket's ARN is
+        // still JSON the rules can check.
+        let mut inner = Evaluator::new(&EmptyScope);
+        for (k, v) in vars {
+            inner.push(&k, placeholder_references(v));
+        }
+        inner.eval_template(&template)
+    }
+
+    fn resolve_path(&self, p: &str) -> std::path::PathBuf {
+        let path = std::path::Path::new(p);
+        let module = std::path::Path::new(self.scope.module_dir());
+        let root = std::path::Path::new(self.scope.root_dir());
+        let under =
+            |dir: &std::path::Path| dir != std::path::Path::new(".") && path.starts_with(dir);
+        if path.is_absolute() || under(module) || under(root) {
+            path.to_path_buf()
+        } else {
+            root.join(path)
+        }
     }
 
     fn eval_for(&mut self, f: &hcl::edit::expr::ForExpr) -> EvalResult {

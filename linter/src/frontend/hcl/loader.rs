@@ -76,40 +76,8 @@ pub fn normalize(p: &Path) -> PathBuf {
     out.iter().collect()
 }
 
-/// Matches `path` against a glob with `*` (within a component), `**` (any components) and `?`.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    fn rec(p: &[u8], s: &[u8]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some(b'*') if p.get(1) == Some(&b'*') => {
-                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
-                (0..=s.len()).any(|i| rec(rest, &s[i..]))
-            }
-            Some(b'*') => {
-                for i in 0..=s.len() {
-                    if rec(&p[1..], &s[i..]) {
-                        return true;
-                    }
-                    if s.get(i) == Some(&b'/') {
-                        break;
-                    }
-                }
-                false
-            }
-            Some(b'?') => !s.is_empty() && s[0] != b'/' && rec(&p[1..], &s[1..]),
-            Some(c) => s.first() == Some(c) && rec(&p[1..], &s[1..]),
-        }
-    }
-    let pattern = pattern.trim_start_matches("./");
-    let path = path.trim_start_matches("./");
-    rec(pattern.as_bytes(), path.as_bytes())
-        || path.starts_with(&format!("{}/", pattern.trim_end_matches('/')))
-}
-
-fn is_excluded(rel: &str, display: &str, exclude: &[String]) -> bool {
-    exclude
-        .iter()
-        .any(|pat| glob_match(pat, rel) || glob_match(pat, display))
+fn is_excluded(rel: &str, display: &str, exclude: &crate::config::Excludes) -> bool {
+    exclude.is_match(rel) || exclude.is_match(display)
 }
 
 enum Kind {
@@ -263,6 +231,8 @@ pub(crate) fn scanned_module_sources(dir: &Path, text: &str) -> Vec<PathBuf> {
 /// Walks `paths` and reads every Terraform file found (in parallel), without parsing, and
 /// decides the root modules.
 pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Error> {
+    let exclude = crate::config::Excludes::new(exclude)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut found: Vec<(PathBuf, String, Kind)> = Vec::new();
     let mut unreadable = Vec::new();
     for root in paths {
@@ -310,7 +280,7 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
                 .to_string_lossy()
                 .into_owned();
             let display = entry.path().display().to_string();
-            if is_excluded(&rel, &display, exclude) {
+            if is_excluded(&rel, &display, &exclude) {
                 continue;
             }
             found.push((entry.path().to_path_buf(), display, kind));
@@ -429,16 +399,6 @@ pub fn root_tree(walk: &Walk, root: &Path) -> Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("legacy/**", "legacy/a/b.tf"));
-        assert!(glob_match("**/*.tf", "a/b/c.tf"));
-        assert!(glob_match("*.tf", "main.tf"));
-        assert!(!glob_match("*.tf", "a/main.tf"));
-        assert!(glob_match("legacy", "legacy/main.tf"));
-        assert!(!glob_match("legacy", "legacy2/main.tf"));
-    }
 
     #[test]
     fn normalizes() {

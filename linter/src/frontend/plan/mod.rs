@@ -8,7 +8,7 @@
 //! - [`source_map`]: with the configuration directory, findings point at HCL lines.
 //!
 //! Resources of types no rule reads keep only their `id` and `arn` (see
-//! [`crate::rules::CHECKED_TYPES`]), which is most of a large plan's memory and time.
+//! [`crate::rules::RuleMeta::reads`]), which is most of a large plan's memory and time.
 //!
 //! What is checked: every resource instance the plan keeps (`resource_changes` other than a
 //! plain delete, `no-op` included), values from `after` with unknowns marked; instances only in
