@@ -3,8 +3,11 @@
 #
 # pre-commit runs this file from its clone of the Blueprint repository, with the repository being
 # checked as the working directory. The linter is built from the clone with the clone's
-# Cargo.lock the first time (a few minutes) and reused afterwards: pre-commit keeps one clone per
-# `rev`, so later runs only pay cargo's up-to-date check. Needs `cargo` (rustup) on PATH.
+# Cargo.lock the first time (a few minutes) and copied into the clone
+# (`.blueprint-lint-hook/`, with the commit it was built from). pre-commit keeps one clone per
+# `rev` and never changes it, so later runs exec that copy directly: no cargo, not even its
+# up-to-date check. Building needs `cargo` (rustup) on PATH; a team without Rust can use the
+# `blueprint-lint-python` hook (the wheel) instead.
 #
 #   BLUEPRINT_LINT_TARGET_DIR   where to build (default: `target/` inside the clone); share one
 #                               between clones to reuse compiled dependencies across revs.
@@ -13,18 +16,34 @@
 set -euo pipefail
 
 clone="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-target="${BLUEPRINT_LINT_TARGET_DIR:-$clone/target}"
-bin="$target/release/blueprint-lint"
+cache="$clone/.blueprint-lint-hook"
 
+# The clone's commit, read without running git (pre-commit's clones have a detached HEAD).
+rev=""
+if [ -f "$clone/.git/HEAD" ]; then
+  read -r rev <"$clone/.git/HEAD" || true
+fi
+if [ -n "$rev" ] && [ -x "$cache/blueprint-lint" ] && [ -f "$cache/rev" ] &&
+  [ "$(<"$cache/rev")" = "$rev" ]; then
+  exec "$cache/blueprint-lint" "$@"
+fi
+
+target="${BLUEPRINT_LINT_TARGET_DIR:-$clone/target}"
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "blueprint-lint hook: cargo not found on PATH (install the Rust toolchain with rustup)" >&2
+  echo "blueprint-lint hook: cargo not found on PATH (install the Rust toolchain with rustup," \
+    "or use the blueprint-lint-python hook, which installs a prebuilt wheel)" >&2
   exit 2
 fi
-if [ ! -x "$bin" ]; then
-  echo "blueprint-lint hook: building blueprint-lint from $clone (first run only)" >&2
-fi
-# A no-op when the binary is up to date.
+echo "blueprint-lint hook: building blueprint-lint from $clone (first run of this rev only)" >&2
 cargo build --quiet --release --locked -p blueprint-lint \
   --manifest-path "$clone/Cargo.toml" --target-dir "$target" >&2
-
+bin="$target/release/blueprint-lint"
+if [ -n "$rev" ]; then
+  # Copied, not linked: a target directory shared between revs holds the last rev's binary.
+  mkdir -p "$cache"
+  cp "$bin" "$cache/blueprint-lint.tmp"
+  mv "$cache/blueprint-lint.tmp" "$cache/blueprint-lint"
+  printf '%s\n' "$rev" >"$cache/rev"
+  exec "$cache/blueprint-lint" "$@"
+fi
 exec "$bin" "$@"

@@ -1,7 +1,9 @@
 //! The repository's `.pre-commit-hooks.yaml`, run by the real `pre-commit` the way a Terraform
 //! repository would use it: `repo:` pointing at a git clone of this repository (a snapshot of the
-//! working tree, uncommitted changes included), a wildcard IAM policy failing the commit, the fixed
-//! file passing.
+//! working tree, uncommitted changes included), a risky file failing the commit, the fixed file
+//! passing. Two hooks: `blueprint-lint` (builds from the clone once, then runs the built copy
+//! without cargo) and `blueprint-lint-python` (the wheel, built here with maturin, installed by
+//! pre-commit with no Rust toolchain on PATH).
 //!
 //! `pre-commit` comes from `BLUEPRINT_PRE_COMMIT`, else `<workspace>/.venv/bin/pre-commit`
 //! (`scripts/setup.sh` installs it from `scripts/requirements.txt`). It is required: without it
@@ -123,6 +125,37 @@ fn run_hook(pre_commit: &Path, repo: &Path, state: &Path) -> Output {
         .expect("pre-commit runs")
 }
 
+/// A PATH with no Rust toolchain on it (no `cargo`, no `rustc`): the system directories only.
+fn path_without_rust() -> String {
+    let path = "/usr/local/bin:/usr/bin:/bin";
+    let o = Command::new("sh")
+        .args(["-c", "command -v cargo || command -v rustc"])
+        .env("PATH", path)
+        .output()
+        .expect("sh runs");
+    assert!(
+        !o.status.success(),
+        "cargo or rustc is in {path}: {}",
+        text(&o)
+    );
+    path.to_string()
+}
+
+/// A consumer repository using hook `id` of the clone at `url`/`rev`, with `file` staged.
+fn consumer(url: &str, rev: &str, id: &str, file: (&str, &str)) -> tempfile::TempDir {
+    let consumer = tempfile::tempdir().expect("temp dir");
+    let repo = consumer.path();
+    git(repo, &["init", "-q"]);
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!("repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n      - id: {id}\n"),
+    )
+    .expect("write the config");
+    std::fs::write(repo.join(file.0), file.1).expect("write the Terraform file");
+    git(repo, &["add", "-A"]);
+    consumer
+}
+
 const BAD: &str = r#"resource "aws_iam_policy" "admin" {
   name = "admin"
   policy = jsonencode({
@@ -148,19 +181,9 @@ fn hook_from_a_clone_fails_on_a_wildcard_policy_and_passes_once_fixed() {
     let source = state.join("blueprint");
     let rev = snapshot(&source);
 
-    let consumer = tempfile::tempdir().expect("temp dir");
-    let repo = consumer.path();
-    git(repo, &["init", "-q"]);
     let url = format!("file://{}", source.display());
-    std::fs::write(
-        repo.join(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {url}\n    rev: {rev}\n    hooks:\n      - id: blueprint-lint\n"
-        ),
-    )
-    .expect("write the config");
-    std::fs::write(repo.join("iam.tf"), BAD).expect("write iam.tf");
-    git(repo, &["add", "-A"]);
+    let consumer = consumer(&url, &rev, "blueprint-lint", ("iam.tf", BAD));
+    let repo = consumer.path();
 
     let failed = run_hook(&pre_commit, repo, &state);
     let out = text(&failed);
@@ -175,6 +198,151 @@ fn hook_from_a_clone_fails_on_a_wildcard_policy_and_passes_once_fixed() {
     std::fs::write(repo.join("iam.tf"), GOOD).expect("fix iam.tf");
     git(repo, &["add", "-A"]);
     let passed = run_hook(&pre_commit, repo, &state);
+    let out = text(&passed);
+    assert_eq!(passed.status.code(), Some(0), "the hook must pass:\n{out}");
+    assert!(
+        out.contains("blueprint-lint....") && out.contains("Passed"),
+        "{out}"
+    );
+
+    // Built once for this rev: later runs use the clone's copy and never call cargo, so they
+    // work with no Rust toolchain on PATH.
+    std::fs::write(repo.join("iam.tf"), BAD).expect("break iam.tf again");
+    git(repo, &["add", "-A"]);
+    let again = Command::new(&pre_commit)
+        .current_dir(repo)
+        .args(["run", "--all-files", "--color", "never"])
+        .env("PRE_COMMIT_HOME", state.join("home"))
+        .env("BLUEPRINT_LINT_TARGET_DIR", state.join("target"))
+        .env("PATH", path_without_rust())
+        .output()
+        .expect("pre-commit runs");
+    let out = text(&again);
+    assert_eq!(again.status.code(), Some(1), "{out}");
+    assert!(out.contains("error[iam-no-wildcard]"), "{out}");
+    assert!(!out.contains("cargo not found"), "{out}");
+}
+
+fn maturin() -> PathBuf {
+    let path = match std::env::var_os("BLUEPRINT_MATURIN") {
+        Some(p) => PathBuf::from(p),
+        None => workspace().join(".venv/bin/maturin"),
+    };
+    assert!(
+        path.is_file(),
+        "maturin not found at {}: run `. scripts/setup.sh` (scripts/requirements.txt pins it), or \
+         `pip install maturin` and set BLUEPRINT_MATURIN to its path",
+        path.display()
+    );
+    path
+}
+
+const OPEN_SSH: &str = r#"resource "aws_security_group" "bastion" {
+  name = "bastion"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+#[test]
+fn python_hook_installs_the_wheel_without_rust_fails_on_open_ssh_and_passes_once_fixed() {
+    let pre_commit = pre_commit();
+    let maturin = maturin();
+    let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-python");
+    let source = state.join("blueprint");
+    let rev = snapshot(&source);
+
+    // The wheel, built from the snapshot (release, maturin `bindings = "bin"`).
+    let wheels = state.join("wheels");
+    if wheels.exists() {
+        std::fs::remove_dir_all(&wheels).expect("remove old wheels");
+    }
+    let built = Command::new(&maturin)
+        .args(["build", "--release", "--locked", "--quiet", "--out"])
+        .arg(&wheels)
+        .arg("-m")
+        .arg(source.join("linter/Cargo.toml"))
+        // The script hook's build directory (`hook_from_a_clone...`): dependencies built once.
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit/target"),
+        )
+        .output()
+        .expect("maturin runs");
+    assert!(built.status.success(), "maturin build: {}", text(&built));
+    let wheel = std::fs::read_dir(&wheels)
+        .expect("wheels directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .expect("a wheel was built");
+
+    // Installed from the local file into a fresh venv, with no index and no Rust on PATH.
+    let venv = tempfile::tempdir().expect("temp dir");
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv.path())
+        .env("PATH", path_without_rust())
+        .output()
+        .expect("python3 runs");
+    assert!(made.status.success(), "venv: {}", text(&made));
+    let pip = Command::new(venv.path().join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
+        .arg(&wheel)
+        .env("PATH", path_without_rust())
+        .output()
+        .expect("pip runs");
+    assert!(pip.status.success(), "pip install: {}", text(&pip));
+    let version = Command::new(venv.path().join("bin/blueprint-lint"))
+        .arg("--version")
+        .output()
+        .expect("the wheel's blueprint-lint runs");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("blueprint-lint {}", env!("CARGO_PKG_VERSION"))
+    );
+
+    // pre-commit installs the hook (`pip install .` of the clone's root pyproject.toml, which
+    // depends on the wheel, found through PIP_FIND_LINKS) with no Rust on PATH.
+    let url = format!("file://{}", source.display());
+    let consumer = consumer(&url, &rev, "blueprint-lint-python", ("sg.tf", OPEN_SSH));
+    let repo = consumer.path();
+    let home = tempfile::tempdir().expect("temp dir");
+    let run = || {
+        Command::new(&pre_commit)
+            .current_dir(repo)
+            .args(["run", "--all-files", "--color", "never"])
+            .env("PRE_COMMIT_HOME", home.path())
+            .env("PIP_FIND_LINKS", &wheels)
+            .env("PATH", path_without_rust())
+            .output()
+            .expect("pre-commit runs")
+    };
+    let failed = run();
+    let out = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "the hook must fail:\n{out}");
+    assert!(
+        out.contains("blueprint-lint....") && out.contains("Failed"),
+        "{out}"
+    );
+    assert!(out.contains("warning[sg-ssh-rdp-open]"), "{out}");
+    assert!(out.contains("./sg.tf:7:"), "{out}");
+
+    std::fs::write(
+        repo.join("sg.tf"),
+        OPEN_SSH.replace("0.0.0.0/0", "10.20.0.0/16"),
+    )
+    .expect("fix sg.tf");
+    git(repo, &["add", "-A"]);
+    let passed = run();
     let out = text(&passed);
     assert_eq!(passed.status.code(), Some(0), "the hook must pass:\n{out}");
     assert!(
