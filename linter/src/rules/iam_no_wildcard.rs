@@ -2,9 +2,11 @@
 //! resources where the actions allow scoping.
 
 use super::iam_actions::without_resource_level;
-use super::support::{block_statements, json_policy_statements, refers_to, Statement};
+use super::support::{block_statements, json_policy_statements, Statement};
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, PathStep, Severity};
+use std::collections::{HashMap, HashSet};
+
 use crate::model::{Mode, Model, Resource, Value};
 
 /// The rule.
@@ -49,34 +51,71 @@ fn is_wildcard_action(a: &str) -> bool {
     a == "*" || a.ends_with(":*")
 }
 
-/// Where a policy document's rendered JSON is used: `Some(true)` when every use is the
-/// resource-based policy of a single resource, `Some(false)` when some use is not, `None` when
-/// it is not used (or the uses cannot be told apart).
-fn only_resource_policy(model: &Model, doc: &Resource) -> bool {
-    let json = doc.attributes.get("json");
-    let mut resource_uses = 0;
+/// The policy documents whose rendered JSON is used, and used only, as the resource-based
+/// policy of single resources (through a reference to the document, or as its `json` string,
+/// as a plan records it). A document used nowhere, or anywhere else, is checked as an identity
+/// policy. One pass over the model's attributes.
+fn resource_policy_documents(model: &Model) -> HashSet<&str> {
+    let docs: Vec<&Resource> = model.data_of_type("aws_iam_policy_document").collect();
+    if docs.is_empty() {
+        return HashSet::new();
+    }
+    let by_json: HashMap<&str, &str> = docs
+        .iter()
+        .filter_map(|d| Some((d.attributes.get("json").as_str()?, d.address.as_str())))
+        .collect();
+    let addresses: HashSet<&str> = docs.iter().map(|d| d.address.as_str()).collect();
+    let is_doc = |a: &str| addresses.contains(a);
+    // Per document: used as a resource policy, used elsewhere.
+    let mut uses: HashMap<&str, (bool, bool)> = HashMap::new();
     for r in &model.resources {
-        if r.address == doc.address {
+        let Value::Map(attrs) = &r.attributes else {
             continue;
-        }
-        let used_here = |v: &Value| {
-            refers_to(v, &doc.address)
-                || matches!((v, json), (Value::String(a), Value::String(b)) if a == b)
         };
-        let as_resource_policy = RESOURCE_POLICIES
-            .iter()
-            .any(|(ty, attr)| r.resource_type == *ty && used_here(r.attributes.get(attr)));
-        if as_resource_policy {
-            resource_uses += 1;
-            continue;
-        }
-        if let Value::Map(m) = &r.attributes {
-            if m.values().any(used_here) {
-                return false;
+        for (name, v) in attrs {
+            let resource_policy = RESOURCE_POLICIES
+                .iter()
+                .any(|(ty, attr)| r.resource_type == *ty && name == attr);
+            let mut found = Vec::new();
+            collect_uses(v, &is_doc, &by_json, &mut found);
+            for doc in found {
+                if doc == r.address {
+                    continue;
+                }
+                let e = uses.entry(doc).or_default();
+                if resource_policy {
+                    e.0 = true;
+                } else {
+                    e.1 = true;
+                }
             }
         }
     }
-    resource_uses > 0
+    uses.into_iter()
+        .filter(|(_, (resource, other))| *resource && !*other)
+        .map(|(doc, _)| doc)
+        .collect()
+}
+
+fn collect_uses<'m>(
+    v: &'m Value,
+    is_doc: &dyn Fn(&str) -> bool,
+    by_json: &HashMap<&str, &'m str>,
+    out: &mut Vec<&'m str>,
+) {
+    match v {
+        Value::Reference(r) if is_doc(&r.address) => out.push(&r.address),
+        Value::String(s) => {
+            if let Some(doc) = by_json.get(s.as_str()) {
+                out.push(doc);
+            }
+        }
+        Value::List(l) => l.iter().for_each(|e| collect_uses(e, is_doc, by_json, out)),
+        Value::Map(m) => m
+            .values()
+            .for_each(|e| collect_uses(e, is_doc, by_json, out)),
+        _ => {}
+    }
 }
 
 impl Rule for IamNoWildcard {
@@ -86,6 +125,7 @@ impl Rule for IamNoWildcard {
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
+        let resource_policies = resource_policy_documents(ctx.model);
         for r in &ctx.model.resources {
             let a = &r.attributes;
             let mut resource_policy = false;
@@ -111,7 +151,7 @@ impl Rule for IamNoWildcard {
                         })
                         .collect(),
                     (Mode::Data, "aws_iam_policy_document") => {
-                        resource_policy = only_resource_policy(ctx.model, r);
+                        resource_policy = resource_policies.contains(r.address.as_str());
                         vec![(Vec::new(), Ok(block_statements(a, "statement")))]
                     }
                     (Mode::Managed, "blueprint_secure_service") => vec![(

@@ -521,16 +521,6 @@ pub fn block_statements(attrs: &Value, attr: &str) -> Vec<Statement> {
         .collect()
 }
 
-/// Whether `v` (at any depth) holds a reference to the object at `address`.
-pub fn refers_to(v: &Value, address: &str) -> bool {
-    match v {
-        Value::Reference(r) => r.address == address,
-        Value::List(l) => l.iter().any(|e| refers_to(e, address)),
-        Value::Map(m) => m.values().any(|e| refers_to(e, address)),
-        _ => false,
-    }
-}
-
 /// Whether a customer-managed key attribute (`kms_master_key_id`, `kms_key_id`, ...) names a
 /// key: `Some(false)` when absent, `null` or `""` (an empty string means no key to AWS),
 /// `None` when unknown before apply.
@@ -581,9 +571,7 @@ pub fn launch_template<'m>(model: &'m Model, attrs: &Value) -> LaunchTemplate<'m
             Value::Null => continue,
             Value::Reference(r) => {
                 return match model.resolve(r) {
-                    Some(t) if t.resource_type == "aws_launch_template" => {
-                        LaunchTemplate::Found(t)
-                    }
+                    Some(t) if t.resource_type == "aws_launch_template" => LaunchTemplate::Found(t),
                     _ => LaunchTemplate::Unknown,
                 }
             }
