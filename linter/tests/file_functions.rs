@@ -55,7 +55,7 @@ fn file_functions_read_beside_the_module() {
         ("boot.sh", "#!/bin/sh\necho hi\n"),
         (
             "boot.tftpl",
-            "%{ for n in names }start ${n} on ${port}\n%{ endfor }",
+            "#!/bin/sh\n%{ for n in names ~}\n  start ${n} on ${port}\n%{~ endfor }\n%{ if port > 1024 ~}\n  unprivileged\n%{ else }\n  root\n%{~ endif ~}\n\ndone ${ \"!\" ~}   \n",
         ),
         ("child/main.tf", CHILD),
         ("child/policy.json", "{\"Statement\": []}\n"),
@@ -66,7 +66,7 @@ fn file_functions_read_beside_the_module() {
     );
     assert_eq!(
         attr(&tmp, "aws_instance.a", "user_data"),
-        Value::String("start a on 8000\nstart b on 8000\n".into())
+        Value::String("#!/bin/sh\nstart a on 8000start b on 8000\nunprivileged\ndone !".into())
     );
     let tags = attr(&tmp, "aws_instance.a", "tags");
     assert_eq!(tags.get("has_boot"), &Value::Bool(true));

@@ -24,6 +24,42 @@ const MAX_DEPTH: usize = 128;
 /// user-data script is far smaller).
 const MAX_FILE: u64 = 4 << 20;
 
+/// The literal at `idx` of a template's `elements` with whitespace removed where a neighbouring
+/// marker says `~` (`${x ~}`, `%{~ endfor }`); `lead`/`trail`: the markers around the whole
+/// template (a directive's body) strip its first/last literal.
+fn stripped<'t>(
+    elements: &[&Element],
+    idx: usize,
+    text: &'t str,
+    lead: bool,
+    trail: bool,
+) -> &'t str {
+    let after_strip = match idx.checked_sub(1).map(|i| elements[i]) {
+        None => lead,
+        Some(Element::Interpolation(i)) => i.strip.strip_end(),
+        Some(Element::Directive(d)) => match d.as_ref() {
+            Directive::If(x) => x.endif_expr.strip.strip_end(),
+            Directive::For(x) => x.endfor_expr.strip.strip_end(),
+        },
+        Some(Element::Literal(_)) => false,
+    };
+    let before_strip = match elements.get(idx + 1) {
+        None => trail,
+        Some(Element::Interpolation(i)) => i.strip.strip_start(),
+        Some(Element::Directive(d)) => match d.as_ref() {
+            Directive::If(x) => x.if_expr.strip.strip_start(),
+            Directive::For(x) => x.for_expr.strip.strip_start(),
+        },
+        Some(Element::Literal(_)) => false,
+    };
+    let text = if after_strip { text.trim_start() } else { text };
+    if before_strip {
+        text.trim_end()
+    } else {
+        text
+    }
+}
+
 /// References replaced by their `${address.attr}` text, at any depth.
 fn placeholder_references(v: Value) -> Value {
     match v {
@@ -244,9 +280,12 @@ impl<'s> Evaluator<'s> {
         if let Some(Element::Interpolation(i)) = t.as_single_element() {
             return self.eval(&i.expr);
         }
-        for el in t.iter() {
+        let elements: Vec<&Element> = t.iter().collect();
+        for (idx, el) in elements.iter().enumerate() {
             match el {
-                Element::Literal(s) => out.push_str(s.value()),
+                Element::Literal(s) => {
+                    out.push_str(stripped(&elements, idx, s.value(), false, false))
+                }
                 Element::Interpolation(i) => {
                     let v = self.eval(&i.expr)?;
                     match v.to_template_string() {
@@ -258,13 +297,23 @@ impl<'s> Evaluator<'s> {
                 Element::Directive(d) => match d.as_ref() {
                     Directive::If(ifd) => {
                         let c = self.eval(&ifd.if_expr.cond_expr)?;
-                        let tmpl = match c.as_bool() {
-                            Some(true) => Some(&ifd.if_expr.template),
-                            Some(false) => ifd.else_expr.as_ref().map(|e| &e.template),
+                        let endif = ifd.endif_expr.strip.strip_start();
+                        let body = match c.as_bool() {
+                            Some(true) => Some((
+                                &ifd.if_expr.template,
+                                ifd.if_expr.strip.strip_end(),
+                                ifd.else_expr
+                                    .as_ref()
+                                    .map_or(endif, |e| e.strip.strip_start()),
+                            )),
+                            Some(false) => ifd
+                                .else_expr
+                                .as_ref()
+                                .map(|e| (&e.template, e.strip.strip_end(), endif)),
                             None => return Ok(Value::Unknown),
                         };
-                        if let Some(tmpl) = tmpl {
-                            match self.eval_template_str(tmpl)? {
+                        if let Some((tmpl, lead, trail)) = body {
+                            match self.eval_template_str(tmpl, lead, trail)? {
                                 Some(s) => out.push_str(&s),
                                 None => return Ok(Value::Unknown),
                             }
@@ -283,7 +332,11 @@ impl<'s> Evaluator<'s> {
                                 k,
                                 v,
                             );
-                            let r = self.eval_template_str(&ford.for_expr.template);
+                            let r = self.eval_template_str(
+                                &ford.for_expr.template,
+                                ford.for_expr.strip.strip_end(),
+                                ford.endfor_expr.strip.strip_start(),
+                            );
                             for _ in 0..bound {
                                 self.pop();
                             }
@@ -299,19 +352,28 @@ impl<'s> Evaluator<'s> {
         Ok(Value::String(out))
     }
 
-    fn eval_template_str(&mut self, t: &Template) -> Result<Option<String>, EvalError> {
-        // Always render as a string, even for a single interpolation.
+    /// Renders a directive's body: always a string, even for a single interpolation. `lead`
+    /// and `trail`: the directive's markers around the body strip whitespace (`~`).
+    fn eval_template_str(
+        &mut self,
+        t: &Template,
+        lead: bool,
+        trail: bool,
+    ) -> Result<Option<String>, EvalError> {
         let mut out = String::new();
-        for el in t.iter() {
+        let elements: Vec<&Element> = t.iter().collect();
+        for (idx, el) in elements.iter().enumerate() {
             match el {
-                Element::Literal(s) => out.push_str(s.value()),
+                Element::Literal(s) => {
+                    out.push_str(stripped(&elements, idx, s.value(), lead, trail))
+                }
                 Element::Interpolation(i) => match self.eval(&i.expr)?.to_template_string() {
                     Some(s) => out.push_str(&s),
                     None => return Ok(None),
                 },
                 Element::Directive(_) => {
                     let mut single = Template::default();
-                    single.push(el.clone());
+                    single.push((*el).clone());
                     match self.eval_template(&single)? {
                         Value::String(s) => out.push_str(&s),
                         _ => return Ok(None),
