@@ -161,11 +161,8 @@ fn fixture_files(dir: &Path) -> Result<String, DocsError> {
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(io(&f))?;
         let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy();
-        let lang = if rel.ends_with(".json") {
-            "json"
-        } else {
-            "hcl"
-        };
+        // `main.tf.json`, `policy.json`, `policy.json.tftpl`: JSON; `.tf`, `.tftpl`: HCL.
+        let lang = if rel.contains(".json") { "json" } else { "hcl" };
         out += &format!("`{rel}`:\n\n```{lang}\n{}\n```\n\n", text.trim_end());
     }
     Ok(out)
