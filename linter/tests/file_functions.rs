@@ -46,6 +46,10 @@ const CHILD: &str = r#"
 resource "aws_iam_policy" "p" {
   policy = file("${path.module}/policy.json")
 }
+
+resource "aws_iam_policy" "shared" {
+  policy = file("${path.root}/boot.sh")
+}
 "#;
 
 #[test]
@@ -78,10 +82,14 @@ fn file_functions_read_beside_the_module() {
     );
     // A file that cannot be read is unknown, never a guess.
     assert_eq!(tags.get("missing"), &Value::Unknown);
-    // path.module in a child module is the child's directory.
+    // path.module in a child module is the child's directory; path.root stays the root's.
     assert_eq!(
         attr(&tmp, "module.child.aws_iam_policy.p", "policy"),
         Value::String("{\"Statement\": []}\n".into())
+    );
+    assert_eq!(
+        attr(&tmp, "module.child.aws_iam_policy.shared", "policy"),
+        Value::String("#!/bin/sh\necho hi\n".into())
     );
 }
 

@@ -180,6 +180,7 @@ pub fn evaluate_root(
     let ctx = Ctx {
         tree,
         out: RefCell::new(Vec::new()),
+        root_display: dir.display().to_string(),
     };
     let inst = Instance::new(&ctx, dir, String::new(), Vec::new(), inputs, 0);
     inst.run();

@@ -41,6 +41,8 @@ pub struct Ctx<'a> {
     pub tree: &'a Tree,
     /// Resources emitted so far.
     pub out: RefCell<Vec<Resource>>,
+    /// The root module's directory as displayed (`path.root` in every module).
+    pub root_display: String,
 }
 
 struct Decls<'a> {
@@ -431,6 +433,10 @@ impl Scope for Instance<'_> {
 
     fn module_dir(&self) -> &str {
         &self.dir_display
+    }
+
+    fn root_dir(&self) -> &str {
+        &self.ctx.root_display
     }
 }
 
