@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod frontend;
+pub mod graph;
 pub mod model;
 pub mod report;
 pub mod rules;

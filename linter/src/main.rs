@@ -53,6 +53,25 @@ enum Command {
         #[command(flatten)]
         opts: Opts,
     },
+    /// Draw what the configuration builds: the internet, load balancers and listeners, compute
+    /// and data stores, with security-group and listener edges; edges and nodes with findings
+    /// carry the rule ids. PATH is a directory, a file or a plan JSON.
+    Graph {
+        /// Files, directories or a plan JSON (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// Output format: mermaid (renders on GitHub), dot or json.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: blueprint_lint::graph::GraphFormat,
+        /// Sizing profile of the rules whose findings are drawn.
+        #[arg(long, value_parser = parse_profile)]
+        profile: Option<Profile>,
+        /// Variable file (tfvars). Repeatable.
+        #[arg(long = "var-file")]
+        var_files: Vec<PathBuf>,
+        /// Variable value `NAME=VALUE`. Repeatable.
+        #[arg(long = "var", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +156,33 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, String> {
     let (plans, paths, opts) = match cli.command {
         Some(Command::Plan { plan, opts }) => (vec![plan], Vec::new(), opts),
+        Some(Command::Graph {
+            mut paths,
+            format,
+            profile,
+            var_files,
+            vars,
+        }) => {
+            if paths.is_empty() {
+                paths.push(PathBuf::from("."));
+            }
+            let load = LoadOptions {
+                var_files,
+                vars,
+                ..LoadOptions::default()
+            };
+            let (out, errors) =
+                blueprint_lint::graph::output(&paths, &load, profile.unwrap_or_default(), format)
+                    .map_err(|e| e.to_string())?;
+            for e in &errors {
+                eprintln!(
+                    "blueprint-lint: {}:{}:{}: {}",
+                    e.location.file, e.location.line, e.location.col, e.message
+                );
+            }
+            print!("{out}");
+            return Ok(u8::from(!errors.is_empty()));
+        }
         None => {
             let (plans, mut paths): (Vec<PathBuf>, Vec<PathBuf>) =
                 cli.paths.into_iter().partition(|p| is_plan_file(p));

@@ -116,6 +116,7 @@ rule_tests! {
     dynamodb_pitr => "dynamodb-pitr",
     vpc_flow_logs => "vpc-flow-logs",
     cognito_mfa => "cognito-mfa",
+    data_store_internet_reachable => "data-store-internet-reachable",
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod support;
 mod alb_https;
 mod backend_s3_encrypted_locked;
 mod cognito_mfa;
+mod data_store_internet_reachable;
 mod db_password_plaintext;
 mod dynamodb_pitr;
 mod ebs_encrypted;
@@ -147,6 +148,7 @@ static RULES: &[&dyn Rule] = &[
     &dynamodb_pitr::DynamodbPitr,
     &vpc_flow_logs::VpcFlowLogs,
     &cognito_mfa::CognitoMfa,
+    &data_store_internet_reachable::DataStoreInternetReachable,
 ];
 
 /// Whether some rule reads the attributes of resources of type `ty` (the union of every

@@ -1,0 +1,454 @@
+//! The model drawn as nodes and edges: resources the catalog knows, composites' parts,
+//! security-group rules (CIDR → group, group → group) between the nodes the groups are attached
+//! to, listeners → target groups → targets, and the findings of the rules on each edge.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::catalog::{info, Kind};
+use super::composites::{composite, part_id};
+use super::exposure::{exposure, group_of, is_internet, ports_of, ports_text};
+use super::members::{members, Member};
+use super::{Edge, Graph, Node};
+use crate::finding::{Finding, PathStep};
+use crate::model::{Mode, Model, Resource, Value};
+use crate::rules::support::{ingress_rules, SourceKind};
+
+/// Id of the internet node.
+pub const INTERNET: &str = "internet";
+
+struct Builder<'m> {
+    model: &'m Model,
+    graph: Graph,
+    index: HashMap<String, usize>,
+    edges: BTreeMap<(usize, usize), usize>,
+}
+
+impl<'m> Builder<'m> {
+    fn node(&mut self, node: Node) -> usize {
+        if let Some(&i) = self.index.get(&node.id) {
+            return i;
+        }
+        self.index.insert(node.id.clone(), self.graph.nodes.len());
+        self.graph.nodes.push(node);
+        self.graph.nodes.len() - 1
+    }
+
+    fn internet(&mut self) -> usize {
+        self.node(Node::new(INTERNET, Kind::Internet, "Internet", "Internet"))
+    }
+
+    fn cidr(&mut self, cidr: &str) -> usize {
+        self.node(Node::new(&format!("cidr {cidr}"), Kind::Cidr, "CIDR", cidr))
+    }
+
+    /// Adds (or merges into) the edge `from → to`, with `label` and where it comes from.
+    fn edge(&mut self, from: usize, to: usize, label: &str, via: Option<(&str, &[PathStep])>) {
+        let i = match self.edges.get(&(from, to)) {
+            Some(&i) => i,
+            None => {
+                self.edges.insert((from, to), self.graph.edges.len());
+                self.graph.edges.push(Edge {
+                    from: self.graph.nodes[from].id.clone(),
+                    to: self.graph.nodes[to].id.clone(),
+                    labels: Vec::new(),
+                    via: Vec::new(),
+                    rules: BTreeSet::new(),
+                });
+                self.graph.edges.len() - 1
+            }
+        };
+        let e = &mut self.graph.edges[i];
+        if !label.is_empty() && !e.labels.iter().any(|l| l == label) {
+            e.labels.push(label.to_string());
+        }
+        if let Some((address, path)) = via {
+            e.via.push((address.to_string(), path.to_vec()));
+        }
+    }
+
+    fn resolve(&self, v: &Value) -> Option<&'m Resource> {
+        self.model.resolve(v.as_reference()?)
+    }
+}
+
+/// Builds the graph of `model`, with `findings` (of the same model) on their edges and nodes.
+pub fn build(model: &Model, findings: &[Finding]) -> Graph {
+    let mut b = Builder {
+        model,
+        graph: Graph::default(),
+        index: HashMap::new(),
+        edges: BTreeMap::new(),
+    };
+    // Nodes: drawn resources and composites' parts.
+    for r in model.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        if let Some(c) = composite(&r.resource_type) {
+            for p in c.parts {
+                let mut n = Node::new(&part_id(&r.address, p), p.kind, p.service, &r.address);
+                n.address = Some(r.address.clone());
+                if c.parts.len() > 1 {
+                    n.cluster = Some(r.address.clone());
+                    n.name = format!("{}.{}", r.address, p.suffix);
+                }
+                b.node(n);
+            }
+            continue;
+        }
+        let Some(t) = info(&r.resource_type) else {
+            continue;
+        };
+        let mut n = Node::new(&r.address, t.kind, t.service, &r.address);
+        n.address = Some(r.address.clone());
+        match t.kind {
+            Kind::LoadBalancer => {
+                n.service = lb_service(r);
+                n.cluster = Some(r.address.clone());
+            }
+            Kind::Listener => {
+                n.cluster = b
+                    .resolve(r.attributes.get("load_balancer_arn"))
+                    .map(|lb| lb.address.clone());
+                n.service = listener_label(r);
+            }
+            _ => {}
+        }
+        b.node(n);
+    }
+    let members = members(model);
+    let mut of_group: BTreeMap<&str, Vec<&Member<'_>>> = BTreeMap::new();
+    for m in &members {
+        of_group.entry(m.group.as_str()).or_default().push(m);
+    }
+    // Security-group rules.
+    let ingress = ingress_rules(model);
+    for ing in &ingress {
+        let (Some(group), Some(ports)) = (group_of(ing), ports_of(ing)) else {
+            continue;
+        };
+        let label = ports_text(ports);
+        let targets = targets(&mut b, &of_group, &group, ports);
+        for src in &ing.sources {
+            let sources: Vec<usize> = match &src.kind {
+                SourceKind::Cidr(c) => match is_internet(model, ing.group.as_deref(), c) {
+                    Some(true) => vec![b.internet()],
+                    Some(false) => vec![b.cidr(c)],
+                    None => continue,
+                },
+                SourceKind::SecurityGroup(r) => match model.resolve(r) {
+                    Some(sg) => group_nodes(&mut b, &of_group, &sg.address),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            for &s in &sources {
+                for &t in &targets {
+                    if s != t {
+                        b.edge(s, t, &label, Some((&ing.resource.address, &src.path)));
+                    }
+                }
+            }
+        }
+    }
+    wire_load_balancers(&mut b);
+    wire_composites(&mut b, &of_group);
+    // Findings: on the edges they were written on, and on the nodes of their resources.
+    for f in findings {
+        for e in &mut b.graph.edges {
+            if e.via.iter().any(|(a, p)| {
+                *a == f.address
+                    && (f.attribute_path.starts_with(p)
+                        || p.starts_with(&f.attribute_path) && !f.attribute_path.is_empty())
+            }) {
+                e.rules.insert(f.rule_id.clone());
+            }
+        }
+        if let Some(&i) = b.index.get(&f.address) {
+            b.graph.nodes[i].rules.insert(f.rule_id.clone());
+        }
+    }
+    // The chains behind each data store reported as reachable: their edges carry the rule id.
+    let reach = exposure(model, &ingress, &members);
+    for f in findings
+        .iter()
+        .filter(|f| f.rule_id == "data-store-internet-reachable")
+    {
+        for m in members
+            .iter()
+            .filter(|m| m.resource.address == f.address && m.path == f.attribute_path)
+        {
+            if let Some(&i) = b.index.get(&m.node) {
+                b.graph.nodes[i].rules.insert(f.rule_id.clone());
+            }
+            for e in reach.get(&m.group).into_iter().flatten() {
+                for h in &e.chain {
+                    for edge in &mut b.graph.edges {
+                        if edge
+                            .via
+                            .iter()
+                            .any(|(a, p)| *a == h.address && *p == h.path)
+                        {
+                            edge.rules.insert(f.rule_id.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    super::reach::mark(&mut b.graph);
+    b.graph
+}
+
+/// The nodes a group stands for: what it is attached to, or the group itself.
+fn group_nodes(
+    b: &mut Builder<'_>,
+    of_group: &BTreeMap<&str, Vec<&Member<'_>>>,
+    group: &str,
+) -> Vec<usize> {
+    let attached: Vec<String> = of_group
+        .get(group)
+        .map(|ms| ms.iter().map(|m| m.node.clone()).collect())
+        .unwrap_or_default();
+    let found: Vec<usize> = attached
+        .iter()
+        .filter_map(|id| b.index.get(id).copied())
+        .collect();
+    if !found.is_empty() {
+        return dedup(found);
+    }
+    let name = b
+        .model
+        .get(group)
+        .and_then(|sg| sg.attributes.get("name").as_str().map(str::to_string))
+        .map(|n| format!("{group} ({n})"))
+        .unwrap_or_else(|| group.to_string());
+    let mut n = Node::new(group, Kind::SecurityGroup, "Security group", &name);
+    n.address = b.model.get(group).map(|r| r.address.clone());
+    vec![b.node(n)]
+}
+
+/// Where traffic admitted into `group` on `ports` lands: the attached nodes, with a load
+/// balancer replaced by its listeners on those ports.
+fn targets(
+    b: &mut Builder<'_>,
+    of_group: &BTreeMap<&str, Vec<&Member<'_>>>,
+    group: &str,
+    ports: (i64, i64),
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    for i in group_nodes(b, of_group, group) {
+        if b.graph.nodes[i].kind != Kind::LoadBalancer {
+            out.push(i);
+            continue;
+        }
+        let lb = b.graph.nodes[i].id.clone();
+        let listeners: Vec<usize> = b
+            .model
+            .resources
+            .iter()
+            .filter(|r| info(&r.resource_type).is_some_and(|t| t.kind == Kind::Listener))
+            .filter(|r| {
+                b.resolve(r.attributes.get("load_balancer_arn"))
+                    .is_some_and(|x| x.address == lb)
+            })
+            .filter(|r| {
+                r.attributes
+                    .get("port")
+                    .as_i64()
+                    .is_some_and(|p| ports.0 <= p && p <= ports.1)
+            })
+            .filter_map(|r| b.index.get(&r.address).copied())
+            .collect();
+        if listeners.is_empty() {
+            out.push(i);
+        } else {
+            out.extend(listeners);
+        }
+    }
+    dedup(out)
+}
+
+fn dedup(mut v: Vec<usize>) -> Vec<usize> {
+    let mut seen = BTreeSet::new();
+    v.retain(|i| seen.insert(*i));
+    v
+}
+
+fn lb_service(r: &Resource) -> String {
+    let internal = r.attributes.get("internal").as_bool() == Some(true);
+    let ty = match r.resource_type.as_str() {
+        "aws_elb" => "Classic LB",
+        _ => match r.attributes.get("load_balancer_type").as_str() {
+            Some("network") => "NLB",
+            Some("gateway") => "GWLB",
+            _ => "ALB",
+        },
+    };
+    format!("{ty}{}", if internal { " (internal)" } else { "" })
+}
+
+fn listener_label(r: &Resource) -> String {
+    let a = &r.attributes;
+    let proto = a.get("protocol").as_str().unwrap_or("");
+    match a.get("port").as_i64() {
+        Some(p) => format!("Listener {proto} {p}").replace("  ", " "),
+        None => "Listener".to_string(),
+    }
+}
+
+/// Listeners → target groups (default actions, listener rules, redirects) → targets.
+fn wire_load_balancers(b: &mut Builder<'_>) {
+    let model = b.model;
+    let mut forwards: Vec<(String, String, String, String)> = Vec::new(); // from, to, label, via
+    for r in model.resources.iter().filter(|r| r.mode == Mode::Managed) {
+        let ty = r.resource_type.as_str();
+        let listener = match ty {
+            "aws_lb_listener" | "aws_alb_listener" => Some(r.address.clone()),
+            "aws_lb_listener_rule" | "aws_alb_listener_rule" => b
+                .resolve(r.attributes.get("listener_arn"))
+                .map(|l| l.address.clone()),
+            _ => None,
+        };
+        if let Some(listener) = listener {
+            let key = if ty.ends_with("_rule") {
+                "action"
+            } else {
+                "default_action"
+            };
+            for (_, action) in r.attributes.blocks(key) {
+                let mut tgs: Vec<&Value> = vec![action.get("target_group_arn")];
+                for (_, fwd) in action.blocks("forward") {
+                    for (_, tg) in fwd.blocks("target_group") {
+                        tgs.push(tg.get("arn"));
+                    }
+                }
+                for tg in tgs.into_iter().filter_map(|v| b.resolve(v)) {
+                    forwards.push((
+                        listener.clone(),
+                        tg.address.clone(),
+                        "forward".into(),
+                        r.address.clone(),
+                    ));
+                }
+                for (_, redirect) in action.blocks("redirect") {
+                    let port = redirect.get("port").as_i64();
+                    let lb = model
+                        .get(&listener)
+                        .and_then(|l| b.resolve(l.attributes.get("load_balancer_arn")));
+                    let to = model.resources.iter().find(|o| {
+                        matches!(
+                            o.resource_type.as_str(),
+                            "aws_lb_listener" | "aws_alb_listener"
+                        ) && o.address != listener
+                            && port.is_some()
+                            && o.attributes.get("port").as_i64() == port
+                            && b.resolve(o.attributes.get("load_balancer_arn"))
+                                .map(|x| &x.address)
+                                == lb.map(|x| &x.address)
+                    });
+                    if let Some(to) = to {
+                        forwards.push((
+                            listener.clone(),
+                            to.address.clone(),
+                            "redirect".into(),
+                            r.address.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        match ty {
+            "aws_ecs_service" => {
+                for (_, lb) in r.attributes.blocks("load_balancer") {
+                    if let Some(tg) = b.resolve(lb.get("target_group_arn")) {
+                        let label = lb
+                            .get("container_port")
+                            .as_i64()
+                            .map(|p| p.to_string())
+                            .unwrap_or_default();
+                        forwards.push((
+                            tg.address.clone(),
+                            r.address.clone(),
+                            label,
+                            r.address.clone(),
+                        ));
+                    }
+                }
+            }
+            "aws_lb_target_group_attachment" | "aws_alb_target_group_attachment" => {
+                if let (Some(tg), Some(target)) = (
+                    b.resolve(r.attributes.get("target_group_arn")),
+                    b.resolve(r.attributes.get("target_id")),
+                ) {
+                    let label = r
+                        .attributes
+                        .get("port")
+                        .as_i64()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default();
+                    forwards.push((
+                        tg.address.clone(),
+                        target.address.clone(),
+                        label,
+                        r.address.clone(),
+                    ));
+                }
+            }
+            "aws_autoscaling_group" => {
+                for (_, v) in r.attributes.get("target_group_arns").elements() {
+                    if let Some(tg) = b.resolve(v) {
+                        forwards.push((
+                            tg.address.clone(),
+                            r.address.clone(),
+                            String::new(),
+                            r.address.clone(),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (from, to, label, via) in forwards {
+        let (Some(&f), Some(&t)) = (b.index.get(&from), b.index.get(&to)) else {
+            continue;
+        };
+        b.edge(f, t, &label, Some((&via, &[])));
+    }
+}
+
+/// Composites' own wiring: an ECS service behind a listener, admitted from the ALB's group.
+fn wire_composites(b: &mut Builder<'_>, of_group: &BTreeMap<&str, Vec<&Member<'_>>>) {
+    let model = b.model;
+    for r in model.of_types(&["blueprint_secure_service"]) {
+        let Some(&svc) = b.index.get(&r.address) else {
+            continue;
+        };
+        let port = r
+            .attributes
+            .blocks("container")
+            .first()
+            .and_then(|(_, c)| c.get("port").as_i64());
+        let label = port.map(|p| p.to_string()).unwrap_or_default();
+        if let Some(&l) = b
+            .resolve(r.attributes.get("listener_arn"))
+            .and_then(|l| b.index.get(&l.address))
+        {
+            b.edge(
+                l,
+                svc,
+                &label,
+                Some((&r.address, &[PathStep::attr("listener_arn")])),
+            );
+        }
+        if let Some(sg) = b.resolve(r.attributes.get("alb_security_group_id")) {
+            let address = sg.address.clone();
+            for s in group_nodes(b, of_group, &address) {
+                b.edge(
+                    s,
+                    svc,
+                    &label,
+                    Some((&r.address, &[PathStep::attr("alb_security_group_id")])),
+                );
+            }
+        }
+    }
+}

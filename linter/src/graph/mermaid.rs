@@ -1,0 +1,200 @@
+//! The graph as a Mermaid flowchart that GitHub renders (quoted labels, `classDef` colours,
+//! `linkStyle` for edges that break a rule, one `subgraph` per load balancer or composite).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::{Graph, Kind, Node, Reach};
+
+/// Text safe inside a quoted Mermaid label (quotes, angle brackets and `#` as entities).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn label(n: &Node) -> String {
+    let mut l = escape(&n.service);
+    if n.name != n.service {
+        l.push_str("<br/>");
+        l.push_str(&escape(&n.name));
+    }
+    if !n.rules.is_empty() {
+        let ids: Vec<&str> = n.rules.iter().map(String::as_str).collect();
+        let _ = write!(l, "<br/>⚠ {}", escape(&ids.join(", ")));
+    }
+    l
+}
+
+fn shape(n: &Node, id: &str) -> String {
+    let l = label(n);
+    match n.kind {
+        Kind::Internet => format!("{id}((\"{l}\"))"),
+        Kind::DataStore | Kind::ApiStore => format!("{id}[(\"{l}\")]"),
+        Kind::LoadBalancer => format!("{id}{{{{\"{l}\"}}}}"),
+        Kind::Listener | Kind::TargetGroup => format!("{id}([\"{l}\"])"),
+        Kind::Cidr | Kind::SecurityGroup => format!("{id}>\"{l}\"]"),
+        Kind::Compute => format!("{id}[\"{l}\"]"),
+    }
+}
+
+fn class(n: &Node) -> &'static str {
+    match (n.kind, n.reach) {
+        (Kind::Internet, _) => "internet",
+        (_, _) if !n.rules.is_empty() => "finding",
+        (Kind::DataStore | Kind::ApiStore, Reach::No) => "store",
+        (_, Reach::Direct) => "exposed",
+        (_, Reach::Transitive) => "reachable",
+        _ => "private",
+    }
+}
+
+/// A Mermaid `flowchart LR` of `graph`.
+pub fn render(graph: &Graph) -> String {
+    let mut s = String::from("flowchart LR\n");
+    s.push_str("  classDef internet fill:#fde0dc,stroke:#b71c1c,color:#000\n");
+    s.push_str("  classDef exposed fill:#ffe0b2,stroke:#e65100,color:#000\n");
+    s.push_str("  classDef reachable fill:#fff9c4,stroke:#f9a825,color:#000\n");
+    s.push_str("  classDef private fill:#e8f5e9,stroke:#2e7d32,color:#000\n");
+    s.push_str("  classDef store fill:#e3f2fd,stroke:#1565c0,color:#000\n");
+    s.push_str("  classDef finding fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000\n");
+    let ids: BTreeMap<&str, String> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), format!("n{i}")))
+        .collect();
+    // Stores no edge touches (DynamoDB, S3, SQS, SNS) go in one box laid out in rows, and the
+    // instances of one `count`/`for_each` block share a node.
+    let connected: BTreeSet<&str> = graph
+        .edges
+        .iter()
+        .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+        .collect();
+    let mut api: Vec<(&str, &str, Vec<&Node>)> = Vec::new();
+    let mut clusters: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for n in &graph.nodes {
+        if n.kind == Kind::ApiStore && n.cluster.is_none() && !connected.contains(n.id.as_str()) {
+            let base = n.name.split('[').next().unwrap_or(&n.name);
+            match api
+                .iter_mut()
+                .find(|(s, b, _)| *s == n.service && *b == base)
+            {
+                Some((_, _, members)) => members.push(n),
+                None => api.push((&n.service, base, vec![n])),
+            }
+            continue;
+        }
+        match &n.cluster {
+            Some(c) => {
+                if !clusters.contains_key(c.as_str()) {
+                    order.push(c);
+                }
+                clusters.entry(c).or_default().push(n);
+            }
+            None => {
+                let _ = writeln!(s, "  {}", shape(n, &ids[n.id.as_str()]));
+            }
+        }
+    }
+    for (ci, c) in order.iter().enumerate() {
+        let _ = writeln!(s, "  subgraph c{ci}[\"{}\"]", escape(c));
+        for n in &clusters[c] {
+            let _ = writeln!(s, "    {}", shape(n, &ids[n.id.as_str()]));
+        }
+        s.push_str("  end\n");
+    }
+    if !api.is_empty() {
+        s.push_str("  subgraph api[\"Stores reached through the AWS API\"]\n    direction TB\n");
+        for (service, base, members) in &api {
+            let id = &ids[members[0].id.as_str()];
+            if let [one] = members.as_slice() {
+                let _ = writeln!(s, "    {}", shape(one, id));
+                continue;
+            }
+            let keys: Vec<&str> = members
+                .iter()
+                .map(|m| {
+                    m.name[base.len()..]
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                })
+                .collect();
+            let mut l = format!(
+                "{} ×{}<br/>{}<br/>[{}]",
+                escape(service),
+                members.len(),
+                escape(base),
+                escape(&keys.join(", "))
+            );
+            let rules: BTreeSet<&str> = members
+                .iter()
+                .flat_map(|m| m.rules.iter().map(String::as_str))
+                .collect();
+            if !rules.is_empty() {
+                let _ = write!(
+                    l,
+                    "<br/>⚠ {}",
+                    escape(&rules.into_iter().collect::<Vec<_>>().join(", "))
+                );
+            }
+            let _ = writeln!(s, "    {id}[(\"{l}\")]");
+        }
+        s.push_str("  end\n");
+    }
+    let mut red = Vec::new();
+    for (i, e) in graph.edges.iter().enumerate() {
+        let (Some(f), Some(t)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) else {
+            continue;
+        };
+        let mut text = e.labels.join(", ");
+        if !e.rules.is_empty() {
+            let rules: Vec<&str> = e.rules.iter().map(String::as_str).collect();
+            if !text.is_empty() {
+                text.push_str("<br/>");
+            }
+            let _ = write!(text, "⚠ {}", rules.join(", "));
+            red.push(i);
+        }
+        if text.is_empty() {
+            let _ = writeln!(s, "  {f} --> {t}");
+        } else {
+            let _ = writeln!(
+                s,
+                "  {f} -->|\"{}\"| {t}",
+                escape(&text).replace("#lt;br/#gt;", "<br/>")
+            );
+        }
+    }
+    for i in red {
+        let _ = writeln!(
+            s,
+            "  linkStyle {i} stroke:#c62828,stroke-width:3px,color:#c62828"
+        );
+    }
+    let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &graph.nodes {
+        let id = ids[n.id.as_str()].as_str();
+        let drawn = api
+            .iter()
+            .all(|(_, _, ms)| ms.len() < 2 || ms[0].id == n.id || !ms.iter().any(|m| m.id == n.id));
+        if drawn {
+            by_class.entry(class(n)).or_default().push(id);
+        }
+    }
+    for (c, ns) in by_class {
+        let _ = writeln!(s, "  class {} {c}", ns.join(","));
+    }
+    s
+}
