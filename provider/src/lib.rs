@@ -33,14 +33,27 @@ pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// started); without it the plugin serves exactly as `tf-provider` does.
 pub async fn serve(front: Option<plugin_tls::Front>) -> anyhow::Result<()> {
     let blueprint = provider::BlueprintProvider::new();
-    stop_on_signals(blueprint.state().stop_token().clone());
+    let stop = blueprint.state().stop_token().clone();
+    stop_on_signals(stop.clone());
     let provider = tf_provider::serve(PROVIDER_NAME, blueprint);
     match front {
         None => provider.await,
-        Some(front) => tokio::select! {
-            served = provider => served,
-            fronted = front.run() => fronted.map_err(anyhow::Error::from),
-        },
+        Some(front) => {
+            let finished = tokio_util::sync::CancellationToken::new();
+            let fronted = front.run(stop, finished.clone());
+            tokio::pin!(provider);
+            tokio::pin!(fronted);
+            tokio::select! {
+                served = &mut provider => {
+                    // Shutdown was relayed: let the front deliver the last answers, then exit.
+                    finished.cancel();
+                    let _ = fronted.await;
+                    served
+                }
+                // Stopped and every connection closed (or the front failed): nothing in flight.
+                fronted = &mut fronted => fronted.map_err(anyhow::Error::from),
+            }
+        }
     }
 }
 

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         eprintln!("{err}");
         return ExitCode::FAILURE;
     }
+    blueprint_provider::plugin_env::keep_backtraces_out_of_diagnostics();
     blueprint_provider::logging::init();
     // Before any thread exists: it swaps an environment variable and captures stdout.
     let front = match blueprint_provider::plugin_tls::Front::prepare() {

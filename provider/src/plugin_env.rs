@@ -16,6 +16,21 @@ pub const PROTOCOL_VERSIONS_KEY: &str = "PLUGIN_PROTOCOL_VERSIONS";
 /// The only plugin protocol this provider speaks.
 pub const PROTOCOL_VERSION: u32 = 6;
 
+/// Environment variable that decides whether `std::backtrace::Backtrace::capture` captures
+/// (it takes precedence over `RUST_BACKTRACE`, which then only governs panics).
+pub const LIB_BACKTRACE_KEY: &str = "RUST_LIB_BACKTRACE";
+
+/// Keep Rust backtraces out of what Terraform shows users. `tf-provider`'s `Diagnostic::new`
+/// appends `Backtrace::capture()` to every diagnostic's detail, which captures whenever
+/// `RUST_BACKTRACE` is set, so a warning at plan came with forty lines of frames. Setting
+/// `RUST_LIB_BACKTRACE=0` turns library captures off while a panic still prints its backtrace
+/// (for a bug report) when `RUST_BACKTRACE` asks for one. Call before any thread is started
+/// and before any diagnostic is built (the standard library caches the decision).
+pub fn keep_backtraces_out_of_diagnostics() {
+    // Single-threaded here: no other thread reads the environment concurrently.
+    std::env::set_var(LIB_BACKTRACE_KEY, "0");
+}
+
 /// Why the plugin refuses to serve.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LaunchError {

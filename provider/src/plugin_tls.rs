@@ -12,20 +12,36 @@
 //! [`Front::prepare`] swaps `PLUGIN_CLIENT_CERT` for a certificate this process generates and
 //! captures stdout so that `tf-provider`'s handshake line (the inner address) is read here;
 //! [`Front::run`] prints the real handshake line with the front's address and certificate, then
-//! relays bytes between the two TLS sessions.
+//! relays HTTP/2 requests between the two TLS sessions, one inner connection per outer one.
+//!
+//! The relay understands HTTP/2 (not gRPC messages) for one reason: **StopProvider**.
+//! `tf-provider` answers it by shutting its gRPC server down (GOAWAY) while an
+//! ApplyResourceChange may still be running, and the process then exits under it: Terraform
+//! reports "Plugin did not respond", the partial state is lost and the children leak. The front
+//! answers StopProvider itself and cancels the provider's stop token instead, so every wait and
+//! retry ends early and every RPC in flight returns the state it has. The process ends when
+//! Terraform says so (GRPCController.Shutdown, relayed) or, after a stop, when Terraform's
+//! last connection closes.
 
+use std::convert::Infallible;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{Either, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+use tokio_util::sync::CancellationToken;
 
 /// Environment variable in which Terraform passes its client certificate (PEM).
 pub const CLIENT_CERT_KEY: &str = "PLUGIN_CLIENT_CERT";
@@ -272,8 +288,14 @@ impl Front {
         }))
     }
 
-    /// Wait for `tf-provider`'s handshake, announce the front, and relay connections forever.
-    pub async fn run(self) -> Result<(), FrontError> {
+    /// Wait for `tf-provider`'s handshake, announce the front, and relay connections until
+    /// `finished` is cancelled (the inner server ended) or, once `stop` is cancelled, until no
+    /// connection is left. StopProvider cancels `stop` and is answered here, not relayed.
+    pub async fn run(
+        self,
+        stop: CancellationToken,
+        finished: CancellationToken,
+    ) -> Result<(), FrontError> {
         let Front {
             terraform_cert,
             inner_client,
@@ -331,36 +353,160 @@ impl Front {
         .and_then(|_| real_stdout.flush())
         .map_err(|e| FrontError::Io("writing the handshake", e))?;
 
+        let open = Connections::default();
+        let mut served_any = false;
         loop {
-            let (tcp, _) = listener
-                .accept()
-                .await
-                .map_err(|e| FrontError::Io("accept", e))?;
-            let acceptor = acceptor.clone();
-            let connector = connector.clone();
-            let inner_addr = inner_addr.clone();
+            // After a stop, Terraform only finishes what is in flight and closes: when its
+            // last connection is gone, nothing else will come.
+            let stopped_and_idle = async {
+                stop.cancelled().await;
+                open.idle().await;
+            };
+            let tcp = tokio::select! {
+                accepted = listener.accept() => {
+                    accepted.map_err(|e| FrontError::Io("accept", e))?.0
+                }
+                _ = finished.cancelled() => break,
+                _ = stopped_and_idle, if served_any => {
+                    tracing::debug!("stopped and Terraform closed its connections: exiting");
+                    break;
+                }
+            };
+            served_any = true;
+            let relay = Relay {
+                acceptor: acceptor.clone(),
+                connector: connector.clone(),
+                inner_addr: inner_addr.clone(),
+                stop: stop.clone(),
+            };
+            let guard = open.enter();
             tokio::spawn(async move {
-                if let Err(err) = relay(tcp, acceptor, connector, &inner_addr).await {
+                if let Err(err) = relay.serve(tcp).await {
                     tracing::debug!("plugin connection ended: {err}");
                 }
+                drop(guard);
             });
+        }
+        // Let the last answers (Shutdown's, an interrupted apply's) reach Terraform before the
+        // process exits; Terraform closes its side right after.
+        let _ = tokio::time::timeout(Duration::from_secs(2), open.idle()).await;
+        Ok(())
+    }
+}
+
+/// The gRPC method that `tf-provider` would answer by shutting its server down.
+pub const STOP_PROVIDER_PATH: &str = "/tfplugin6.Provider/StopProvider";
+
+/// Counts the relayed connections, to know when Terraform has closed them all.
+#[derive(Clone)]
+struct Connections {
+    count: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self {
+            count: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }
 }
 
-async fn relay(
-    tcp: tokio::net::TcpStream,
+/// Held while a connection is open.
+struct ConnectionGuard(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Connections {
+    fn enter(&self) -> ConnectionGuard {
+        self.count.send_modify(|n| *n += 1);
+        ConnectionGuard(self.count.clone())
+    }
+
+    async fn idle(&self) {
+        let mut rx = self.count.subscribe();
+        // The sender lives in `self`, so this only returns once the count is zero.
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// What a relayed response carries: `tf-provider`'s body, or the front's own answer.
+type RelayBody = Either<
+    Incoming,
+    StreamBody<futures::stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, Infallible>>>>,
+>;
+
+/// One Terraform connection, relayed request by request to its own inner connection.
+struct Relay {
     acceptor: tokio_rustls::TlsAcceptor,
     connector: tokio_rustls::TlsConnector,
-    inner_addr: &str,
-) -> std::io::Result<()> {
-    let mut outer = acceptor.accept(tcp).await?;
-    let inner_tcp = tokio::net::TcpStream::connect(inner_addr).await?;
-    let name = ServerName::try_from("localhost")
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut inner = connector.connect(name, inner_tcp).await?;
-    tokio::io::copy_bidirectional(&mut outer, &mut inner).await?;
-    Ok(())
+    inner_addr: String,
+    stop: CancellationToken,
+}
+
+impl Relay {
+    async fn serve(self, tcp: tokio::net::TcpStream) -> Result<(), RelayError> {
+        let outer = self.acceptor.accept(tcp).await?;
+        let inner_tcp = tokio::net::TcpStream::connect(&self.inner_addr).await?;
+        let name = ServerName::try_from("localhost")
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let inner = self.connector.connect(name, inner_tcp).await?;
+        let (sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(inner))
+                .await?;
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!("inner plugin connection ended: {err}");
+            }
+        });
+        let stop = self.stop;
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let mut sender = sender.clone();
+            let stop = stop.clone();
+            async move {
+                if req.uri().path() == STOP_PROVIDER_PATH {
+                    tracing::warn!("StopProvider: cancelling AWS waits and retries");
+                    stop.cancel();
+                    return Ok::<_, hyper::Error>(stop_provider_response());
+                }
+                let response = sender.send_request(req).await?;
+                Ok(response.map(Either::Left))
+            }
+        });
+        hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(outer), service)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The gRPC answer to StopProvider: an empty `StopProvider.Response` (no error) and status OK.
+fn stop_provider_response() -> hyper::Response<RelayBody> {
+    // gRPC framing: not compressed, a 0-byte message (every field of the response is empty).
+    let message = Bytes::from_static(&[0, 0, 0, 0, 0]);
+    let mut trailers = http::HeaderMap::new();
+    trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+    let frames = vec![Ok(Frame::data(message)), Ok(Frame::trailers(trailers))];
+    let mut response = hyper::Response::new(Either::Right(StreamBody::new(futures::stream::iter(
+        frames,
+    ))));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    response
+}
+
+/// Why one relayed connection ended.
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Http(#[from] hyper::Error),
 }
 
 async fn bind_plugin_port() -> Result<tokio::net::TcpListener, FrontError> {

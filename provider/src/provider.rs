@@ -112,6 +112,13 @@ impl Provider for BlueprintProvider {
                 return Some(());
             }
         };
+        if let Some(creds) = &settings.credentials {
+            crate::logging::redact_secret(&creds.access_key);
+            crate::logging::redact_secret(&creds.secret_key);
+            if let Some(token) = &creds.token {
+                crate::logging::redact_secret(token);
+            }
+        }
         match AwsClients::connect(&settings).await {
             Ok(clients) => self.state.set_clients(clients),
             Err(err) => {

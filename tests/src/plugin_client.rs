@@ -165,12 +165,14 @@ impl PluginClient {
             .and_then(|n| n.parse().ok())
     }
 
-    /// Stop the plugin (StopProvider, then kill if it lingers).
+    /// Stop the plugin (StopProvider, then close the connection, then kill if it lingers).
     pub async fn shutdown(mut self) {
         let _ = self
             .client
             .stop_provider(crate::tfplugin6::stop_provider::Request {})
             .await;
+        // A stopped plugin exits once its client has closed the connection.
+        drop(self.client);
         if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
             .await
             .is_err()

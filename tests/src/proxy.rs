@@ -3,10 +3,12 @@
 //! Every request is forwarded to the upstream and recorded with the AWS action it carries
 //! (from `X-Amz-Target`, the query protocol's `Action=`, or S3's method and sub-resource).
 //! Rules fail chosen requests with a 500, a throttling error or a dropped connection, so
-//! tests can prove that a failure at any step leaves nothing behind.
+//! tests can prove that a failure at any step leaves nothing behind, or hold a request for a
+//! while before forwarding it, so that a test can interrupt an operation at a chosen step.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -26,6 +28,8 @@ pub enum Fault {
     Throttle,
     /// Close the connection without answering.
     DropConnection,
+    /// Not a failure: wait this long, then forward the request as usual.
+    Delay(Duration),
 }
 
 /// Which requests a rule matches.
@@ -64,6 +68,10 @@ impl FaultRule {
             fault,
             times: None,
         }
+    }
+    /// Hold the first request of `action` for `delay` before forwarding it (it then succeeds).
+    pub fn delay(action: &str, delay: Duration) -> Self {
+        Self::first(action, Fault::Delay(delay))
     }
     /// Fail the Nth request.
     pub fn nth(n: usize, fault: Fault) -> Self {
@@ -268,6 +276,7 @@ async fn handle(
     };
     match fault {
         Some(Fault::DropConnection) => return Err(Dropped),
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(f) => return Ok(fault_response(f, &service, json_protocol)),
         None => {}
     }
@@ -303,7 +312,9 @@ fn fault_response(fault: Fault, service: &str, json_protocol: bool) -> Response<
         (Fault::Throttle, true, _) => (StatusCode::BAD_REQUEST, "ThrottlingException"),
         (Fault::Throttle, false, "s3") => (StatusCode::SERVICE_UNAVAILABLE, "SlowDown"),
         (Fault::Throttle, false, _) => (StatusCode::BAD_REQUEST, "Throttling"),
-        (Fault::DropConnection, ..) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
+        (Fault::DropConnection | Fault::Delay(_), ..) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure")
+        }
     };
     let message = "injected by the Blueprint fault proxy";
     let (content_type, body) = if json_protocol {

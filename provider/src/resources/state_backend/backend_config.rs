@@ -3,8 +3,15 @@
 //! Terraform 1.0's S3 backend spells endpoint overrides `endpoint`, `dynamodb_endpoint`,
 //! `sts_endpoint`, `iam_endpoint` and path style `force_path_style` (the `endpoints {}` block and
 //! `use_path_style` came with 1.6 and would be rejected).
+//!
+//! Every value is written by hcl-rs's formatter, which escapes quotes, backslashes, control
+//! characters and the template markers `${` and `%{` (see [`quoted`] for the one case it gets
+//! wrong), so a bucket or key name can never become an interpolation, a directive or a second
+//! attribute. The block keeps `terraform fmt`'s layout (aligned `=`), which hcl-rs does not do.
 
 use std::collections::BTreeMap;
+
+use hcl::Expression;
 
 /// What goes into the backend block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,19 +32,87 @@ pub struct BackendSettings<'a> {
     pub force_path_style: bool,
 }
 
-impl BackendSettings<'_> {
-    /// `(key, value)` pairs in a stable order; values are already HCL literals.
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+/// One backend setting: a string or a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting<'a> {
+    Text(&'a str),
+    Flag(bool),
+}
+
+/// Stand-ins for `$` and `%` while hcl-rs writes a string (Unicode private use: never escaped).
+const DOLLAR: char = '\u{E000}';
+const PERCENT: char = '\u{E001}';
+
+/// `expr` as HCL, written by hcl-rs. Formatting into memory only fails on I/O, which a `Vec`
+/// cannot have; `null` would make Terraform reject the block rather than take a wrong value.
+fn write(expr: &Expression) -> String {
+    hcl::format::to_string(expr).unwrap_or_else(|_| "null".to_string())
+}
+
+/// `text` as a quoted HCL string that evaluates back to `text`.
+///
+/// hcl-rs 0.20 escapes quotes, backslashes and control characters correctly, but its marker
+/// escaping (`hcl_primitives::template::escape_markers`) reads `$` and `%` in pairs once it has
+/// met a first marker, so in `${a}%${b}` the second `${` stays an interpolation and in
+/// `${a}$${b}` the escape is lost. When `$` or `%` touch, they are hidden from it and the
+/// markers are escaped here (`${` as `$${`, `%{` as `%%{`).
+fn quoted(text: &str) -> String {
+    let touching = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| matches!(w, [b'$' | b'%', b'$' | b'%']));
+    if !touching {
+        return write(&Expression::String(text.to_string()));
+    }
+    if text.contains([DOLLAR, PERCENT]) {
+        return "null".to_string();
+    }
+    let hidden: String = text
+        .chars()
+        .map(|c| match c {
+            '$' => DOLLAR,
+            '%' => PERCENT,
+            c => c,
+        })
+        .collect();
+    write(&Expression::String(hidden))
+        .replace(&format!("{DOLLAR}{{"), "$${")
+        .replace(&format!("{PERCENT}{{"), "%%{")
+        .replace(DOLLAR, "$")
+        .replace(PERCENT, "%")
+}
+
+impl Setting<'_> {
+    /// The value as an HCL expression.
+    fn hcl(self) -> String {
+        match self {
+            Setting::Text(s) => quoted(s),
+            Setting::Flag(b) => write(&Expression::Bool(b)),
+        }
+    }
+
+    /// The value as `terraform init -backend-config=key=value` takes it: Terraform reads the
+    /// text after `=` literally for string settings and converts it for booleans.
+    fn raw(self) -> String {
+        match self {
+            Setting::Text(s) => s.to_string(),
+            Setting::Flag(b) => b.to_string(),
+        }
+    }
+}
+
+impl<'a> BackendSettings<'a> {
+    /// `(key, value)` pairs in a stable order.
+    fn pairs(&self) -> Vec<(&'static str, Setting<'a>)> {
         let mut out = vec![
-            ("bucket", q(self.bucket)),
-            ("key", q(self.key)),
-            ("region", q(self.region)),
-            ("dynamodb_table", q(self.dynamodb_table)),
-            ("encrypt", "true".to_string()),
+            ("bucket", Setting::Text(self.bucket)),
+            ("key", Setting::Text(self.key)),
+            ("region", Setting::Text(self.region)),
+            ("dynamodb_table", Setting::Text(self.dynamodb_table)),
+            ("encrypt", Setting::Flag(true)),
         ];
         if let Some(k) = self.kms_key_id {
-            out.push(("kms_key_id", q(k)));
+            out.push(("kms_key_id", Setting::Text(k)));
         }
         for (service, name) in [
             ("s3", "endpoint"),
@@ -46,11 +121,11 @@ impl BackendSettings<'_> {
             ("iam", "iam_endpoint"),
         ] {
             if let Some(url) = self.endpoints.get(service) {
-                out.push((name, q(url)));
+                out.push((name, Setting::Text(url)));
             }
         }
         if self.force_path_style {
-            out.push(("force_path_style", "true".to_string()));
+            out.push(("force_path_style", Setting::Flag(true)));
         }
         out
     }
@@ -61,24 +136,18 @@ impl BackendSettings<'_> {
         let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut out = String::from("terraform {\n  backend \"s3\" {\n");
         for (k, v) in pairs {
-            out.push_str(&format!("    {k:<width$} = {v}\n"));
+            out.push_str(&format!("    {k:<width$} = {}\n", v.hcl()));
         }
         out.push_str("  }\n}\n");
         out
     }
 
-    /// `key=value` strings for `terraform init -backend-config=...` (values unquoted).
+    /// `key=value` strings for `terraform init -backend-config=...` (values as they are: the
+    /// CLI does not parse them as HCL).
     pub fn render_args(&self) -> Vec<String> {
         self.pairs()
             .into_iter()
-            .map(|(k, v)| {
-                let v = v
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .map(str::to_string)
-                    .unwrap_or(v);
-                format!("{k}={v}")
-            })
+            .map(|(k, v)| format!("{k}={}", v.raw()))
             .collect()
     }
 }
@@ -119,5 +188,148 @@ mod tests {
             force_path_style: true,
         };
         insta::assert_snapshot!(s.render_block());
+    }
+
+    /// The attributes of `backend "s3"` in `block`, evaluated by hcl-rs as Terraform would.
+    fn parse_back(block: &str) -> BTreeMap<String, hcl::Value> {
+        use hcl::eval::{Context, Evaluate};
+        let body = hcl::parse(block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        let terraform = body
+            .blocks()
+            .find(|b| b.identifier() == "terraform")
+            .unwrap();
+        let backend = terraform
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "backend")
+            .unwrap();
+        assert_eq!(backend.labels().len(), 1);
+        assert_eq!(backend.labels()[0].as_str(), "s3");
+        assert_eq!(backend.body().blocks().count(), 0, "{block}");
+        backend
+            .body()
+            .attributes()
+            .map(|a| {
+                let value = a
+                    .expr()
+                    .evaluate(&Context::new())
+                    .unwrap_or_else(|e| panic!("{}: {e}\n{block}", a.key()));
+                (a.key().to_string(), value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hostile_names_come_back_unchanged() {
+        let endpoints = BTreeMap::from([(
+            "s3".to_string(),
+            "http://h/${path.cwd}%{ if true }x%{ endif }".to_string(),
+        )]);
+        let bucket = "b-${var.x}";
+        let key = "env/%{ for k in [1] }${k}%{ endfor }\nsecond = \"line\"\n\\path\t$${already}";
+        let table = "lock\"}\nresource \"x\" \"y\" {";
+        let kms = "k\r\u{1}µ ${";
+        let s = BackendSettings {
+            bucket,
+            key,
+            region: "us-east-1",
+            dynamodb_table: table,
+            kms_key_id: Some(kms),
+            endpoints: &endpoints,
+            force_path_style: true,
+        };
+        let block = s.render_block();
+        let back = parse_back(&block);
+        let text = |v: &str| hcl::Value::String(v.to_string());
+        let expected = BTreeMap::from([
+            ("bucket".to_string(), text(bucket)),
+            ("key".to_string(), text(key)),
+            ("region".to_string(), text("us-east-1")),
+            ("dynamodb_table".to_string(), text(table)),
+            ("encrypt".to_string(), hcl::Value::Bool(true)),
+            ("kms_key_id".to_string(), text(kms)),
+            ("endpoint".to_string(), text(&endpoints["s3"])),
+            ("force_path_style".to_string(), hcl::Value::Bool(true)),
+        ]);
+        assert_eq!(back, expected, "{block}");
+        // One line per attribute: no value spills onto a line of its own.
+        assert_eq!(block.lines().count(), 2 + expected.len() + 2, "{block}");
+    }
+
+    #[test]
+    fn markers_next_to_dollars_and_percents_stay_literal() {
+        // Each of these defeats hcl-rs's own marker escaping (pairs read after a first marker).
+        for text in [
+            "${a}%${b}",
+            "${a}$${b}",
+            "%{a}%%{b}",
+            "${a}$$${b}$",
+            "%$%{x}${y}%",
+            "$$$$",
+            "100%{",
+        ] {
+            let endpoints = BTreeMap::new();
+            let s = BackendSettings {
+                bucket: "b",
+                key: text,
+                region: "r",
+                dynamodb_table: "t",
+                kms_key_id: None,
+                endpoints: &endpoints,
+                force_path_style: false,
+            };
+            let block = s.render_block();
+            assert_eq!(
+                parse_back(&block)["key"],
+                hcl::Value::String(text.to_string()),
+                "{block}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_values_parse_back_too() {
+        let endpoints = BTreeMap::new();
+        let s = BackendSettings {
+            bucket: "senas-tfstate",
+            key: "prod/terraform.tfstate",
+            region: "us-east-2",
+            dynamodb_table: "senas-tfstate-lock",
+            kms_key_id: None,
+            endpoints: &endpoints,
+            force_path_style: false,
+        };
+        let back = parse_back(&s.render_block());
+        assert_eq!(back.len(), 5);
+        assert_eq!(
+            back["key"],
+            hcl::Value::String("prod/terraform.tfstate".into())
+        );
+        assert_eq!(back["encrypt"], hcl::Value::Bool(true));
+    }
+
+    #[test]
+    fn args_carry_values_as_they_are() {
+        let endpoints = BTreeMap::new();
+        let s = BackendSettings {
+            bucket: "b\"q\\",
+            key: "k ${x}",
+            region: "us-east-1",
+            dynamodb_table: "t",
+            kms_key_id: None,
+            endpoints: &endpoints,
+            force_path_style: true,
+        };
+        assert_eq!(
+            s.render_args(),
+            [
+                "bucket=b\"q\\",
+                "key=k ${x}",
+                "region=us-east-1",
+                "dynamodb_table=t",
+                "encrypt=true",
+                "force_path_style=true",
+            ]
+        );
     }
 }

@@ -1,0 +1,292 @@
+//! The plugin's plumbing under a real Terraform: what users see in diagnostics and logs, and
+//! what an interrupt (Ctrl-C) leaves behind.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use blueprint_e2e::plugin_client::PluginClient;
+use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
+use blueprint_e2e::terraform::TfWorkdir;
+use blueprint_e2e::Harness;
+
+const IMAGE: &str = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest";
+const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCgZ3mCzt7RfOSGbNVBh2f501SCPPqB/ETXFYOMK7aeruEdCGfgXRwltAxK5AVBm1lMJVqMeFtyReITEsDMDoysj/6yYvogUVAVav4SrwCj5VKskPRXv/U4Lmue5lk64g2BXk28f2C04FCh6Jxo03Nk/ZiaLu4rmgsW2QsSrHUFaWiQYFgvZhZKJ+dBo8CQFF94eWYMiGzEJXCVMV2LuMNUibvle9anVLa0kELFj3J3E1tHUN95+ZgBZYNi3THnGiIeNxmkgg9La3q0A7lvPfMm4M0u9wUjtUW2XaQ3foJqVGQaAs5QUKfR7CPmgFuQhSA0lkCVX9FcR+PTb4pbzMs5 blueprint-test";
+
+fn host(extra: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_ml_host" "api" {{
+  name  = "ml-api"
+  image = "{IMAGE}"
+{extra}
+}}
+"#
+    )
+}
+
+/// Signs of a Rust backtrace in text Terraform printed.
+fn backtrace_frames(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            let numbered_frame = t
+                .split_once(": ")
+                .is_some_and(|(n, rest)| n.parse::<u32>().is_ok() && rest.contains("::"));
+            numbered_frame
+                || t.starts_with("at /")
+                || t.contains("tf_provider::")
+                || t.contains("tokio::runtime")
+                || t.contains("std::backtrace")
+                || t.contains("stack backtrace")
+        })
+        .collect()
+}
+
+/// `RUST_BACKTRACE` (and the library switch) as a developer's shell may have them.
+fn with_backtraces(wd: &mut TfWorkdir) {
+    wd.set_env("RUST_BACKTRACE", "1");
+    wd.set_env("RUST_LIB_BACKTRACE", "1");
+}
+
+#[test]
+fn diagnostics_carry_no_rust_backtrace() {
+    let h = Harness::start_with_proxy().unwrap();
+
+    // A warning at plan (SSH open to the world) and an error at plan (a port out of range).
+    let mut wd = h
+        .workdir(&host("  ssh_cidr_blocks = [\"0.0.0.0/0\"]\n"))
+        .unwrap();
+    with_backtraces(&mut wd);
+    wd.init().unwrap();
+    let plan = wd.plan().unwrap();
+    let text = plan.all_output();
+    assert!(text.contains("Warning: "), "{plan}");
+    assert!(text.contains("sg-ssh-rdp-open"), "{plan}");
+    assert_eq!(backtrace_frames(&text), Vec::<&str>::new(), "{plan}");
+
+    h.rewrite(&wd, &host("  container_port = 70000\n")).unwrap();
+    let plan = wd.plan().unwrap();
+    let text = plan.all_output();
+    assert_eq!(plan.code, 1, "{plan}");
+    assert!(
+        text.contains("Error: ") && text.contains("container_port") && text.contains("65535"),
+        "{plan}"
+    );
+    assert_eq!(backtrace_frames(&text), Vec::<&str>::new(), "{plan}");
+
+    // An error at apply, made in a worker thread of the plugin: AWS refuses to make the bucket.
+    let mut wd = h
+        .workdir_with_provider(
+            "  max_retries = 1\n",
+            "resource \"blueprint_state_backend\" \"s\" {\n  bucket = \"plumbing-bt-state\"\n}\n",
+        )
+        .unwrap();
+    with_backtraces(&mut wd);
+    wd.init().unwrap();
+    h.proxy()
+        .add_rule(FaultRule::always("CreateBucket", Fault::ServerError));
+    let apply = wd.try_apply().unwrap();
+    assert_ne!(apply.code, 0, "{apply}");
+    let text = apply.all_output();
+    assert!(text.contains("Error: "), "{apply}");
+    assert_eq!(backtrace_frames(&text), Vec::<&str>::new(), "{apply}");
+    h.proxy().clear_rules();
+    wd.destroy().unwrap();
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn trace_logs_never_carry_credentials() {
+    const ACCESS_KEY_ID: &str = "AKIAPLUMBING0TEST042";
+    const SECRET_KEY: &str = "plumbing/Secret+Key/0123456789abcdefEXAMPLE";
+    let h = Harness::start().unwrap();
+    let mut wd = h
+        .workdir(
+            "resource \"blueprint_state_backend\" \"s\" {\n  bucket = \"plumbing-log-state\"\n}\n\ndata \"blueprint_caller_identity\" \"me\" {}\n",
+        )
+        .unwrap();
+    wd.set_env("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID);
+    wd.set_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    wd.set_env("TF_LOG", "trace");
+    wd.init().unwrap();
+    let mut logs = Vec::new();
+    for run in [wd.apply().unwrap(), wd.destroy().unwrap()] {
+        logs.push(run.all_output());
+    }
+    let all = logs.join("\n");
+    // The plugin did log at trace level, and the SDK's credentials lines were there, filtered.
+    assert!(
+        all.contains("terraform-provider-blueprint"),
+        "no plugin log"
+    );
+    assert!(
+        all.contains("** redacted **"),
+        "no credentials line reached the log, so this test proves nothing"
+    );
+    let leaks: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains(ACCESS_KEY_ID) || l.contains(SECRET_KEY))
+        .collect();
+    assert_eq!(leaks, Vec::<&str>::new());
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn stop_provider_leaves_the_plugin_serving() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let bin = blueprint_e2e::paths::provider_binary().unwrap();
+        let mut plugin = PluginClient::launch(&bin).await.unwrap();
+        plugin
+            .client
+            .stop_provider(blueprint_e2e::tfplugin6::stop_provider::Request {})
+            .await
+            .unwrap();
+        // Terraform keeps talking to a stopped provider (the RPCs in flight, then closing):
+        // the server must still answer on the same connection.
+        let schema = plugin
+            .client
+            .get_provider_schema(blueprint_e2e::tfplugin6::get_provider_schema::Request {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            schema.resource_schemas.contains_key("blueprint_ml_host"),
+            "{:?}",
+            schema.resource_schemas.keys()
+        );
+        plugin.shutdown().await;
+    });
+}
+
+/// The environment [`TfWorkdir`] gives the CLI, for a process this test starts itself.
+fn interruptible_apply(h: &Harness, wd: &TfWorkdir) -> Command {
+    let home = wd.path().join(".home");
+    let terraform = blueprint_e2e::paths::terraform().unwrap();
+    let mut cmd = Command::new(terraform);
+    cmd.args(["apply", "-auto-approve", "-input=false", "-no-color"])
+        .current_dir(wd.path())
+        .env_clear()
+        .env("HOME", &home)
+        .env(
+            "PATH",
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
+        )
+        .env("TF_CLI_CONFIG_FILE", &h.installed().cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
+        .envs(h.aws_env())
+        // Its own process group, which the plugin joins: Ctrl-C signals the whole group.
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Interrupt an apply of `blueprint_ml_host` while the proxy holds `action`; returns what
+/// Terraform printed. `whole_group`: SIGINT to Terraform's process group, plugin included, as
+/// Ctrl-C does; otherwise to Terraform alone (a CI runner's cancel), so that the plugin learns
+/// of it only through StopProvider.
+fn interrupt_during(h: &Harness, wd: &TfWorkdir, action: &str, whole_group: bool) -> String {
+    let proxy = h.proxy();
+    proxy.clear_rules();
+    proxy.reset();
+    proxy.add_rule(FaultRule::delay(action, Duration::from_secs(4)));
+    let child = interruptible_apply(h, wd).spawn().unwrap();
+    let pgid = child.id() as libc::pid_t;
+    let started = Instant::now();
+    let held = loop {
+        let seen = proxy
+            .requests()
+            .iter()
+            .any(|r| r.action == action && matches!(r.fault, Some(Fault::Delay(_))));
+        if seen {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let target = if whole_group { -pgid } else { pgid };
+    // SAFETY: signalling a process (group) this test created.
+    unsafe {
+        libc::kill(target, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(held, "{action} was never requested:\n{text}");
+    proxy.clear_rules();
+    text
+}
+
+#[test]
+fn ctrl_c_mid_create_keeps_what_exists_in_state() {
+    let h = Harness::start_with_proxy().unwrap();
+    let wd = h
+        .workdir(&host(&format!("  ssh_public_key = \"{PUBLIC_KEY}\"\n")))
+        .unwrap();
+    wd.init().unwrap();
+    // The create's mutating calls, in order, from one clean create.
+    h.proxy().reset();
+    wd.apply().unwrap();
+    let points = mutating_actions(&h.proxy().requests());
+    wd.destroy().unwrap();
+    assert!(points.len() >= 6, "{points:?}");
+    // Six points spread over the create, from its first call to its last.
+    let chosen: Vec<&String> = (0..6)
+        .map(|i| &points[i * (points.len() - 1) / 5])
+        .collect();
+    for (round, action) in chosen.into_iter().enumerate() {
+        let whole_group = round % 2 == 0;
+        let text = interrupt_during(&h, &wd, action, whole_group);
+        for broken in [
+            "Plugin did not respond",
+            "plugin exited",
+            "connection refused",
+            "error reading from server",
+            "Provider produced inconsistent result",
+            "invalid result object",
+        ] {
+            assert!(
+                !text.contains(broken),
+                "interrupted at {action}: {broken}\n{text}"
+            );
+        }
+        // Whatever exists in AWS is in the state, so that destroy can reach it.
+        let state = wd.show_json(None).unwrap().to_string();
+        let left = h.leftovers().unwrap();
+        for thing in &left {
+            let id = thing.rsplit(' ').next().unwrap_or(thing);
+            assert!(
+                state.contains(id),
+                "interrupted at {action}: {thing} exists but is not in state\n{text}\n{state}"
+            );
+        }
+        eprintln!(
+            "interrupted at {action} (SIGINT to {}): {} children left in AWS, all in state",
+            if whole_group {
+                "the process group"
+            } else {
+                "Terraform only"
+            },
+            left.len()
+        );
+        wd.destroy().unwrap();
+        assert_eq!(
+            h.leftovers().unwrap(),
+            Vec::<String>::new(),
+            "after an interrupt at {action} and destroy"
+        );
+    }
+}
