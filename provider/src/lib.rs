@@ -9,6 +9,7 @@ pub mod clients;
 pub mod composite;
 pub mod config;
 pub mod data_sources;
+pub mod declare;
 pub mod lint_bridge;
 pub mod logging;
 pub mod plugin_env;
@@ -17,6 +18,7 @@ pub mod provider;
 pub mod resources;
 pub mod schema_builder;
 pub mod tf_value;
+pub mod types;
 
 /// The provider's type name: resources are called `blueprint_*`.
 pub const PROVIDER_NAME: &str = "blueprint";

@@ -4,3 +4,4 @@
 pub mod iam_role;
 pub mod secret_ref;
 pub mod security_group;
+pub mod tags;

@@ -13,6 +13,7 @@
 //! - **delete**: children go in reverse order with retries; on failure the prior state stays;
 //! - every AWS wait and retry is bounded by the resource's `timeouts` and by the stop signal.
 
+pub mod plan;
 pub mod retry;
 pub mod timeouts;
 
@@ -27,6 +28,7 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::clients::AwsClients;
+use crate::declare::{value, Declaration};
 use crate::provider::ProviderState;
 pub use retry::{retry, Attempt, Deadline, RetryPolicy};
 
@@ -215,11 +217,19 @@ pub trait Composite: Send + Sync + 'static {
     /// The resource's state (inputs, computed values, child ids).
     type State: Serialize + DeserializeOwned + Clone + Default + Send + Sync + std::fmt::Debug;
 
-    /// The resource schema.
-    fn schema(&self) -> Schema;
+    /// The composite's declaration: attributes, blocks, children, import id, docs.
+    fn declaration(&self) -> &Declaration;
 
-    /// Check the configuration. Unknown values are skipped (they are checked again at plan).
-    fn validate(&self, config: &Self::State, diags: &mut Diagnostics);
+    /// The resource schema, derived from the declaration.
+    fn schema(&self) -> Schema {
+        crate::declare::schema::schema(self.declaration())
+    }
+
+    /// Checks across attributes that the declaration's per-attribute checks cannot express
+    /// (combinations). Unknown values are skipped (they are checked again at plan).
+    fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
+        let _ = (config, diags);
+    }
 
     /// Plan-time checks that only warn (the linter's rules): run once per plan, on the
     /// configuration, so a warning is neither repeated by validation nor lost.
@@ -248,8 +258,23 @@ pub trait Composite: Send + Sync + 'static {
     /// create, update, delete and read timeouts from it (defaults where unset).
     fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<timeouts::TimeoutsValue>;
 
-    /// Whether the state records any child (so a failed create must be kept in state).
-    fn has_children(&self, state: &Self::State) -> bool;
+    /// Whether the state records any child (so a failed create must be kept in state): any
+    /// declared child's id attribute is set, except a child the inputs say to retain.
+    fn has_children(&self, state: &Self::State) -> bool {
+        let Some(g) = value::to_generic(state) else {
+            return false;
+        };
+        self.declaration().children.iter().any(|c| {
+            let present =
+                value::field(&g, c.id_attr).is_some_and(|v| !v.is_nil() && !value::is_unknown(v));
+            let retained = c
+                .retained_when
+                .and_then(|a| value::field(&g, a))
+                .and_then(|v| v.as_bool())
+                == Some(true);
+            present && !retained
+        })
+    }
 
     /// Create every child, recording each into `rec` as soon as it exists.
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError>;
@@ -306,13 +331,44 @@ impl<C: Composite> CompositeResource<C> {
         timeouts::TimeoutsValue::resolve(self.composite.timeouts_block(state))
     }
 
-    /// The composite's own checks plus the `timeouts` block's.
+    /// The declared checks, the composite's own, and the `timeouts` block's.
     fn validate_config(&self, config: &C::State, diags: &mut Diagnostics) {
+        if let Some(g) = value::to_generic(config) {
+            for p in plan::check(self.composite.declaration(), &g) {
+                diags.error(p.summary, p.detail, plan::attribute_path(&p.path));
+            }
+        }
         self.composite.validate(config, diags);
         for (path, message) in
             timeouts::TimeoutsValue::validate(self.composite.timeouts_block(config))
         {
             diags.error("Invalid timeout", message, path);
+        }
+    }
+
+    /// After a failed create or update: what exists, read back from AWS, with nothing left
+    /// unknown (Terraform refuses unknown values after apply, and recording planned values
+    /// that were never applied would hide them from the next plan).
+    async fn what_exists(&self, ctx: &Ctx, state: C::State) -> C::State {
+        let read = match self.composite.read(ctx, state.clone()).await {
+            Ok(Some(s)) => s,
+            _ => state,
+        };
+        plan::fully_known(read)
+    }
+
+    /// After a successful create or update: a value the composite left unknown is read back
+    /// from AWS (Terraform refuses unknown values after apply).
+    async fn settled(&self, ctx: &Ctx, state: C::State) -> C::State {
+        let unknown = value::to_generic(&state).is_some_and(|g| value::has_unknown(&g));
+        if unknown {
+            tracing::warn!(
+                resource = self.composite.declaration().type_name,
+                "apply left values unknown; reading them back"
+            );
+            self.what_exists(ctx, state).await
+        } else {
+            state
         }
     }
 
@@ -369,7 +425,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
-        let mut planned = proposed;
+        let mut planned = plan::with_defaults(self.composite.declaration(), proposed, None);
         let clients = self.clients_if_configured();
         self.composite
             .plan_create(&mut planned, clients.as_deref(), diags);
@@ -387,11 +443,17 @@ impl<C: Composite> Resource for CompositeResource<C> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
-        let mut planned = proposed;
+        let declaration = self.composite.declaration();
+        let mut planned = plan::with_defaults(declaration, proposed, Some(&prior));
         let clients = self.clients_if_configured();
-        let replace = self
-            .composite
-            .plan_update(&prior, &mut planned, clients.as_deref(), diags);
+        let mut replace =
+            self.composite
+                .plan_update(&prior, &mut planned, clients.as_deref(), diags);
+        for path in plan::replacements(declaration, &prior, &planned) {
+            if !replace.contains(&path) {
+                replace.push(path);
+            }
+        }
         Some((planned, prior_private, replace))
     }
 
@@ -419,10 +481,12 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let result = self.composite.create(&ctx, &rec).await;
         let state = rec.snapshot();
         match result {
-            Ok(()) => Some((state, private)),
+            Ok(()) => Some((self.settled(&ctx, state).await, private)),
             Err(err) => {
                 err.report(diags);
-                // Partial state: Terraform keeps it (tainted) so destroy can clean up.
+                // Partial state: exactly what exists, so Terraform keeps it (tainted) and a
+                // later apply or destroy finishes the job.
+                let state = self.what_exists(&ctx, state).await;
                 self.composite
                     .has_children(&state)
                     .then_some((state, private))
@@ -444,8 +508,10 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let rec = Recorder::new(planned);
         if let Err(err) = self.composite.update(&ctx, &prior, &rec).await {
             err.report(diags);
+            let state = self.what_exists(&ctx, rec.snapshot()).await;
+            return Some((state, private));
         }
-        Some((rec.snapshot(), private))
+        Some((self.settled(&ctx, rec.snapshot()).await, private))
     }
 
     async fn destroy<'a>(

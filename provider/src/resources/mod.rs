@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use tf_provider::DynamicResource;
 
-use crate::composite::CompositeResource;
+use crate::composite::{Composite, CompositeResource};
+use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
 pub mod ml_host;
@@ -34,4 +35,71 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         )),
     );
     map
+}
+
+/// Every composite's declaration (docs, the linter's view, the end-to-end check).
+pub fn registry() -> Vec<&'static Declaration> {
+    vec![
+        state_backend::StateBackend.declaration(),
+        ml_host::MlHost.declaration(),
+        secure_service::SecureService.declaration(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    /// The doc pages are generated from the declarations: a page that differs from what its
+    /// declaration says fails here. `BLUEPRINT_UPDATE_DOCS=1 cargo test -p
+    /// terraform-provider-blueprint --lib docs_match` rewrites them.
+    #[test]
+    fn docs_match_the_declarations() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/resources");
+        let update = std::env::var_os("BLUEPRINT_UPDATE_DOCS").is_some();
+        let mut stale = Vec::new();
+        for d in super::registry() {
+            let file = dir.join(format!(
+                "{}.md",
+                d.type_name.trim_start_matches("blueprint_")
+            ));
+            let want = crate::declare::docs::page(d);
+            let have = std::fs::read_to_string(&file).unwrap_or_default();
+            if have != want {
+                if update {
+                    std::fs::write(&file, &want).unwrap();
+                } else {
+                    stale.push(file.display().to_string());
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale doc pages {stale:?}: run BLUEPRINT_UPDATE_DOCS=1 cargo test -p terraform-provider-blueprint --lib docs_match"
+        );
+    }
+
+    #[test]
+    fn every_child_id_attribute_is_a_computed_attribute() {
+        for d in super::registry() {
+            for c in &d.children {
+                let a = d.attr(c.id_attr);
+                assert!(
+                    a.is_some_and(|a| a.presence == crate::declare::Presence::Computed),
+                    "{}: child {} keeps its id in {}, which is not a computed attribute",
+                    d.type_name,
+                    c.name,
+                    c.id_attr
+                );
+                for dep in c.depends_on {
+                    assert!(
+                        d.children.iter().any(|o| o.name == *dep),
+                        "{}: child {} depends on unknown child {dep}",
+                        d.type_name,
+                        c.name
+                    );
+                }
+            }
+        }
+    }
 }

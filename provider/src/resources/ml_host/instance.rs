@@ -13,6 +13,7 @@ use tf_provider::value::Value;
 use super::{derive, list, map, network, user_data, MlHostState};
 use crate::clients::error_code;
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::types::sg_rule::parse_all;
 
 const WAIT: RetryPolicy = RetryPolicy {
     initial: Duration::from_millis(500),
@@ -319,15 +320,7 @@ pub async fn update(
         }
     }
     if planned.tags_all != prior.tags_all {
-        let mut ids = vec![id.clone()];
-        ids.extend(planned.security_group_id.as_ref_option().cloned());
-        let spec = network::tag_spec(planned, ResourceType::Instance, planned.name());
-        ec2.create_tags()
-            .set_resources(Some(ids))
-            .set_tags(Some(spec.tags().to_vec()))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Tagging {id}"), &e))?;
+        retag(ctx, &id, prior, planned).await?;
     }
     let mut s = rec.snapshot();
     read(ctx, &mut s).await?;
@@ -336,6 +329,52 @@ pub async fn update(
         r.public_ip = s.public_ip.clone();
         r.instance_type = s.instance_type.clone();
     });
+    Ok(())
+}
+
+/// Every child follows `tags_all`: the instance and its volumes, the security group, the
+/// Elastic IP, the key pair, the role and the instance profile.
+async fn retag(
+    ctx: &Ctx,
+    id: &str,
+    prior: &MlHostState,
+    planned: &MlHostState,
+) -> Result<(), CompositeError> {
+    let (old, want) = (prior.tags_all_map(), planned.tags_all_map());
+    let ec2 = ctx.clients.ec2();
+    let mut ids = vec![id.to_string()];
+    let described = ec2
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Reading {id}"), &e))?;
+    for i in described.reservations().iter().flat_map(|r| r.instances()) {
+        for m in i.block_device_mappings() {
+            if let Some(v) = m.ebs().and_then(|e| e.volume_id()) {
+                ids.push(v.to_string());
+            }
+        }
+    }
+    ids.extend(prior.security_group_id.as_ref_option().cloned());
+    ids.extend(prior.elastic_ip_allocation_id.as_ref_option().cloned());
+    if let Value::Value(key) = &prior.key_name {
+        if let Ok(out) = ec2.describe_key_pairs().key_names(key).send().await {
+            ids.extend(
+                out.key_pairs()
+                    .iter()
+                    .filter_map(|k| k.key_pair_id().map(str::to_string)),
+            );
+        }
+    }
+    crate::children::tags::ec2(ctx, &ids, &old, &want).await?;
+    if prior.role_arn.is_value() {
+        crate::children::tags::iam_role(ctx, &prior.role_name_for(), &old, &want).await?;
+    }
+    if prior.instance_profile_arn.is_value() {
+        crate::children::tags::iam_instance_profile(ctx, &prior.profile_name_for(), &old, &want)
+            .await?;
+    }
     Ok(())
 }
 
@@ -470,13 +509,13 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> 
     }
     read(ctx, &mut s).await?;
     network::read(ctx, &mut s).await?;
-    let rules = super::strings(&s.ingress_rules);
+    let rules = parse_all(&super::strings(&s.ingress_rules));
     let (ssh, app, groups) = network::split_rules(&rules, parsed.host_port);
     s.ssh_cidr_blocks = list(ssh);
     s.app_cidr_blocks = list(app);
     s.allow_app_from_security_group_ids = list(groups);
     s.restrict_egress =
-        Value::Value(super::strings(&s.egress_rules) == [super::HTTPS_EGRESS.to_string()]);
+        Value::Value(parse_all(&super::strings(&s.egress_rules)) == [super::https_egress()]);
     super::eip::find_for_instance(ctx, &mut s).await?;
     derive(&mut s, Some(&ctx.clients));
     super::iam::read(ctx, &mut s).await?;

@@ -7,6 +7,7 @@
 //! `ssh_cidr_blocks` and `app_cidr_blocks` are empty by default, and opening either to the whole
 //! internet gets a plan-time warning from the linter's own rules.
 
+mod declaration;
 mod eip;
 mod iam;
 mod instance;
@@ -17,15 +18,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, TimeoutsValue};
+use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
-use crate::schema_builder::{block, Attr};
 pub(crate) use crate::tf_value::{entries, known, list, map, strings, StringList, StringMap};
 
 /// Default instance type (seed 000).
@@ -37,9 +36,16 @@ pub const DEFAULT_ROOT_VOLUME_SIZE: i64 = 8;
 /// The one managed policy the host's role gets.
 pub const ECR_READ_ONLY: &str = "policy/AmazonEC2ContainerRegistryReadOnly";
 
-pub use crate::children::security_group::ALL_EGRESS;
-/// The only egress rule with `restrict_egress`.
-pub const HTTPS_EGRESS: &str = "tcp 443-443 0.0.0.0/0";
+pub use crate::children::security_group::all_egress;
+use crate::types::sg_rule::{canonical_set, parse_cidr, to_strings, SgRule, Source};
+
+/// The only egress rule with `restrict_egress`: HTTPS anywhere.
+pub fn https_egress() -> SgRule {
+    SgRule::tcp(
+        443,
+        Source::Cidr(ipnet::IpNet::V4(ipnet::Ipv4Net::default())),
+    )
+}
 
 /// The resource's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -155,34 +161,39 @@ impl MlHostState {
         entries(&self.tags_all)
     }
 
-    /// The ingress rules the inputs ask for, canonical and sorted.
-    fn desired_ingress(&self) -> Vec<String> {
-        let port = self.host_port();
-        let mut rules: Vec<String> = strings(&self.ssh_cidr_blocks)
+    /// The ingress rules the inputs ask for, canonical and sorted (unparsable inputs are
+    /// refused at plan by the declared checks, so they are simply left out here).
+    fn desired_ingress(&self) -> Vec<SgRule> {
+        let Ok(port) = u16::try_from(self.host_port()) else {
+            return Vec::new();
+        };
+        let cidrs = |l: &StringList| -> Vec<Source> {
+            strings(l)
+                .iter()
+                .filter_map(|c| parse_cidr(c).ok())
+                .map(Source::Cidr)
+                .collect()
+        };
+        let ssh = cidrs(&self.ssh_cidr_blocks)
             .into_iter()
-            .map(|c| format!("tcp 22-22 {c}"))
-            .chain(
-                strings(&self.app_cidr_blocks)
-                    .into_iter()
-                    .map(|c| format!("tcp {port}-{port} {c}")),
-            )
+            .map(|c| SgRule::tcp(22, c));
+        let app = cidrs(&self.app_cidr_blocks)
+            .into_iter()
             .chain(
                 strings(&self.allow_app_from_security_group_ids)
                     .into_iter()
-                    .map(|g| format!("tcp {port}-{port} {g}")),
+                    .map(Source::Group),
             )
-            .collect();
-        rules.sort();
-        rules.dedup();
-        rules
+            .map(|s| SgRule::tcp(port, s));
+        canonical_set(ssh.chain(app))
     }
 
     /// The egress rules `restrict_egress` asks for.
-    fn desired_egress(&self) -> Vec<String> {
+    fn desired_egress(&self) -> Vec<SgRule> {
         if self.restrict_egress.as_option() == Some(true) {
-            vec![HTTPS_EGRESS.to_string()]
+            vec![https_egress()]
         } else {
-            vec![ALL_EGRESS.to_string()]
+            vec![all_egress()]
         }
     }
 
@@ -203,40 +214,14 @@ impl MlHostState {
 
 /// Fill defaults and the values derived from inputs.
 fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
-    if s.container_port.is_null() {
-        s.container_port = Value::Value(DEFAULT_CONTAINER_PORT);
-    }
+    // Declared defaults are filled by the skeleton; host_port follows container_port.
     if s.host_port.is_null() && s.container_port.is_value() {
         s.host_port = s.container_port;
-    }
-    if s.instance_type.is_null() {
-        s.instance_type = Value::Value(DEFAULT_INSTANCE_TYPE.into());
-    }
-    for l in [
-        &mut s.ssh_cidr_blocks,
-        &mut s.app_cidr_blocks,
-        &mut s.allow_app_from_security_group_ids,
-    ] {
-        if l.is_null() {
-            *l = Value::Value(Vec::new());
-        }
-    }
-    if s.root_volume_size.is_null() {
-        s.root_volume_size = Value::Value(DEFAULT_ROOT_VOLUME_SIZE);
-    }
-    if s.associate_elastic_ip.is_null() {
-        s.associate_elastic_ip = Value::Value(true);
-    }
-    if s.retain_elastic_ip.is_null() {
-        s.retain_elastic_ip = Value::Value(false);
-    }
-    if s.restrict_egress.is_null() {
-        s.restrict_egress = Value::Value(false);
     }
     s.egress_rules = if s.restrict_egress.is_unknown() {
         Value::Unknown
     } else {
-        list(s.desired_egress())
+        list(to_strings(&s.desired_egress()))
     };
     if let Some(clients) = clients {
         if !s.tags.is_unknown() {
@@ -277,7 +262,7 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
             .is_some_and(|v| v.iter().all(|x| x.is_value()))
     });
     s.ingress_rules = if lists_known && s.host_port.is_value() {
-        list(s.desired_ingress())
+        list(to_strings(&s.desired_ingress()))
     } else {
         Value::Unknown
     };
@@ -293,34 +278,6 @@ fn derive(s: &mut MlHostState, clients: Option<&AwsClients>) {
     }
 }
 
-/// The attributes that replace the host when they change.
-const REPLACE_ON: &[&str] = &[
-    "name",
-    "image",
-    "container_port",
-    "host_port",
-    "environment",
-    "secret_environment",
-    "ami_id",
-    "vpc_id",
-    "subnet_id",
-    "ssh_public_key",
-    "root_volume_size",
-];
-
-fn changed(prior: &MlHostState, planned: &MlHostState, attr: &str) -> bool {
-    let p = serde_json::to_value(prior).ok();
-    let n = serde_json::to_value(planned).ok();
-    match (p, n) {
-        (Some(p), Some(n)) => {
-            let (a, b) = (&p[attr], &n[attr]);
-            // An optional+computed attribute left out of the configuration keeps its value.
-            !(b.is_null() && matches!(attr, "ami_id" | "vpc_id" | "subnet_id")) && a != b
-        }
-        _ => false,
-    }
-}
-
 /// The composite.
 pub struct MlHost;
 
@@ -328,149 +285,8 @@ pub struct MlHost;
 impl Composite for MlHost {
     type State = MlHostState;
 
-    fn schema(&self) -> Schema {
-        let strings_t = || AttributeType::List(Box::new(AttributeType::String));
-        Schema {
-            version: 1,
-            block: block(
-                "One EC2 host running a container image from ECR behind an Elastic IP (seed 000), with IMDSv2, an encrypted root volume, a least-privilege role and nothing open unless asked.",
-                [
-                    ("id", Attr::string("The instance id.").computed()),
-                    ("name", Attr::string("Name of the host; prefixes its role, profile, security group and key pair. Replaces the host.").required()),
-                    ("image", Attr::string("Container image, e.g. `ACCOUNT.dkr.ecr.REGION.amazonaws.com/ml-santiago-api:latest`. A change replaces the host (the boot script runs once).").required()),
-                    ("container_port", Attr::number("Port the container listens on (default 8000).").optional_computed()),
-                    ("host_port", Attr::number("Port published on the host (default: container_port).").optional_computed()),
-                    ("instance_type", Attr::string("Instance type (default t3.micro); changed in place with a stop and start.").optional_computed()),
-                    ("ami_id", Attr::string("AMI (default: the latest Amazon Linux 2023 for x86_64, found through the EC2 API). Replaces the host.").optional_computed()),
-                    ("vpc_id", Attr::string("VPC (default: the default VPC).").optional_computed()),
-                    ("subnet_id", Attr::string("Subnet (default: a default subnet). Replaces the host.").optional_computed()),
-                    ("ssh_public_key", Attr::string("OpenSSH public key imported as the host's key pair (default: no key pair).").optional()),
-                    ("ssh_cidr_blocks", Attr::of(strings_t(), "CIDRs allowed to SSH (default: none, and no SSH rule). `0.0.0.0/0` or `::/0` warns at plan time.").optional_computed()),
-                    ("app_cidr_blocks", Attr::of(strings_t(), "CIDRs allowed to reach host_port (default: none). `0.0.0.0/0` or `::/0` warns at plan time.").optional_computed()),
-                    ("allow_app_from_security_group_ids", Attr::of(strings_t(), "Security groups allowed to reach host_port (e.g. a load balancer's).").optional_computed()),
-                    ("environment", Attr::string_map("Container environment. Written into the boot script: never put secrets here.").optional()),
-                    ("secret_environment", Attr::string_map("Secret container environment: variable name to the ARN of a Secrets Manager secret or an SSM parameter. Read at boot with the instance role (granted exactly these ARNs); only the ARN is in the boot script.").optional()),
-                    ("root_volume_size", Attr::number("Root volume size in GiB (default 8), always encrypted.").optional_computed()),
-                    ("associate_elastic_ip", Attr::bool("Attach an Elastic IP (default true).").optional_computed()),
-                    ("retain_elastic_ip", Attr::bool("Keep the Elastic IP allocated after destroy, as seed 000 does (default false).").optional_computed()),
-                    ("tags", Attr::string_map("Tags of every child.").optional()),
-                    ("tags_all", Attr::string_map("Tags including the provider's default_tags.").computed()),
-                    ("instance_id", Attr::string("Instance id.").computed()),
-                    ("public_ip", Attr::string("Public IP (the Elastic IP when attached).").computed()),
-                    ("private_ip", Attr::string("Private IP.").computed()),
-                    ("security_group_id", Attr::string("Security group id.").computed()),
-                    ("role_name", Attr::string("IAM role name.").computed()),
-                    ("role_arn", Attr::string("IAM role ARN.").computed()),
-                    ("instance_profile_name", Attr::string("Instance profile name.").computed()),
-                    ("instance_profile_arn", Attr::string("Instance profile ARN.").computed()),
-                    ("key_name", Attr::string("Key pair name.").computed()),
-                    ("elastic_ip_allocation_id", Attr::string("Elastic IP allocation id.").computed()),
-                    ("endpoint", Attr::string("`http://IP:PORT` of the API.").computed()),
-                    ("user_data_sha256", Attr::string("SHA-256 of the rendered boot script.").computed()),
-                    ("restrict_egress", Attr::bool("Allow only HTTPS (443) out, which is all the host needs (ECR, S3, Secrets Manager, SSM, package mirrors), instead of AWS's default of all traffic (default false).").optional_computed()),
-                    ("ingress_rules", Attr::of(strings_t(), "Observed ingress rules (`tcp FROM-TO SOURCE`); a rule added out of band is removed by the next apply.").computed()),
-                    ("egress_rules", Attr::of(strings_t(), "Observed egress rules; repaired to what restrict_egress says.").computed()),
-                    ("role_policy_arns", Attr::of(strings_t(), "Observed managed policies of the role; repaired to ECR read-only.").computed()),
-                    ("elastic_ip_associated", Attr::bool("Observed Elastic IP association; repaired when associate_elastic_ip.").computed()),
-                ],
-                [("timeouts", timeouts::schema_block())],
-            ),
-        }
-    }
-
-    fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
-        if let Some(n) = known(&config.name) {
-            let ok = !n.is_empty()
-                && n.len() <= 48
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
-                diags.error(
-                    "Invalid name",
-                    format!("name \"{n}\" must be 1 to 48 letters, digits, '-' or '_' (it prefixes IAM and EC2 names)."),
-                    AttributePath::new("name"),
-                );
-            }
-        }
-        if let Some(i) = known(&config.image) {
-            let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
-            if i.is_empty() || !i.chars().all(allowed) {
-                diags.error(
-                    "Invalid image",
-                    format!("image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."),
-                    AttributePath::new("image"),
-                );
-            }
-        }
-        for (attr, v) in [
-            ("container_port", &config.container_port),
-            ("host_port", &config.host_port),
-        ] {
-            if let Value::Value(p) = v {
-                if !(1..=65535).contains(p) {
-                    diags.error(
-                        "Invalid port",
-                        format!("{attr} must be between 1 and 65535, got {p}."),
-                        AttributePath::new(attr),
-                    );
-                }
-            }
-        }
-        if let Value::Value(size) = config.root_volume_size {
-            if !(8..=16384).contains(&size) {
-                diags.error(
-                    "Invalid root_volume_size",
-                    format!("root_volume_size must be between 8 and 16384 GiB, got {size}."),
-                    AttributePath::new("root_volume_size"),
-                );
-            }
-        }
-        for attr in ["ssh_cidr_blocks", "app_cidr_blocks"] {
-            let v = if attr == "ssh_cidr_blocks" {
-                &config.ssh_cidr_blocks
-            } else {
-                &config.app_cidr_blocks
-            };
-            if let Value::Value(items) = v {
-                for (i, item) in items.iter().enumerate() {
-                    if let Value::Value(c) = item {
-                        if !crate::children::security_group::is_cidr(c) {
-                            diags.error(
-                                "Invalid CIDR block",
-                                format!("\"{c}\" is not an IPv4 or IPv6 CIDR block."),
-                                AttributePath::new(attr).index(i as i64),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        if let Value::Value(secrets) = &config.secret_environment {
-            for (name, arn) in secrets {
-                let path = AttributePath::new("secret_environment").key(name.clone());
-                let valid_name = name
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                if !valid_name {
-                    diags.error(
-                        "Invalid variable name",
-                        format!("\"{name}\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)."),
-                        path.clone(),
-                    );
-                }
-                if let Value::Value(arn) = arn {
-                    if !crate::children::secret_ref::is_secret_reference(arn) {
-                        diags.error(
-                            "Invalid secret reference",
-                            crate::children::secret_ref::not_a_reference(arn),
-                            path,
-                        );
-                    }
-                }
-            }
-        }
+    fn declaration(&self) -> &crate::declare::Declaration {
+        declaration::declaration()
     }
 
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
@@ -511,6 +327,10 @@ impl Composite for MlHost {
             } else {
                 Value::Unknown
             };
+        // Known once the key pair exists (a create that fails before must not claim it).
+        if !planned.ssh_public_key.is_null() {
+            planned.key_name = Value::Unknown;
+        }
     }
 
     fn plan_update(
@@ -520,25 +340,9 @@ impl Composite for MlHost {
         clients: Option<&AwsClients>,
         _diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
-        for (v, p) in [
-            (&mut planned.ami_id, &prior.ami_id),
-            (&mut planned.vpc_id, &prior.vpc_id),
-            (&mut planned.subnet_id, &prior.subnet_id),
-        ] {
-            if v.is_null() {
-                *v = p.clone();
-            }
-        }
         derive(planned, clients);
-        let mut replace: Vec<AttributePath> = REPLACE_ON
-            .iter()
-            .filter(|a| changed(prior, planned, a))
-            .map(|a| AttributePath::new(*a))
-            .collect();
-        if prior.instance_id.is_null() {
-            // The instance is gone (see read): build the host again.
-            replace.push(AttributePath::new("instance_id"));
-        }
+        let replace =
+            crate::composite::plan::replacements(declaration::declaration(), prior, planned);
         if !replace.is_empty() {
             for v in [
                 &mut planned.id,
@@ -576,21 +380,6 @@ impl Composite for MlHost {
 
     fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<TimeoutsValue> {
         &state.timeouts
-    }
-
-    fn has_children(&self, s: &Self::State) -> bool {
-        // A retained Elastic IP is not the resource's to delete, so it alone keeps nothing.
-        [
-            &s.role_arn,
-            &s.instance_profile_arn,
-            &s.security_group_id,
-            &s.instance_id,
-        ]
-        .iter()
-        .any(|v| v.is_value())
-            || (s.key_name.is_value() && s.ssh_public_key.is_value())
-            || (s.elastic_ip_allocation_id.is_value()
-                && s.retain_elastic_ip.as_option() != Some(true))
     }
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {

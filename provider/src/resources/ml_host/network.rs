@@ -4,8 +4,9 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use tf_provider::value::Value;
 
 use super::{list, MlHostState};
-use crate::children::security_group::{self, change_rules, converge, Direction, ALL_EGRESS};
+use crate::children::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::types::sg_rule::{parse_all, to_strings, SgRule, Source};
 
 /// EC2 tags for `resource` from the state's tags, with a Name.
 pub fn tag_spec(state: &MlHostState, resource: ResourceType, name: &str) -> TagSpecification {
@@ -116,21 +117,14 @@ pub async fn create_security_group(
     rec.record(|s| {
         s.security_group_id = Value::Value(sg.clone());
         s.ingress_rules = list(Vec::new());
-        s.egress_rules = list(vec![ALL_EGRESS.to_string()]);
+        s.egress_rules = list(to_strings(&[all_egress()]));
     });
     let rules = planned.desired_ingress();
     change_rules(ctx, &sg, Direction::Ingress, true, &rules).await?;
-    rec.record(|s| s.ingress_rules = list(rules));
+    rec.record(|s| s.ingress_rules = list(to_strings(&rules)));
     let egress = planned.desired_egress();
-    converge(
-        ctx,
-        &sg,
-        Direction::Egress,
-        &[ALL_EGRESS.to_string()],
-        &egress,
-    )
-    .await?;
-    rec.record(|s| s.egress_rules = list(egress));
+    converge(ctx, &sg, Direction::Egress, &[all_egress()], &egress).await?;
+    rec.record(|s| s.egress_rules = list(to_strings(&egress)));
     Ok(())
 }
 
@@ -164,8 +158,8 @@ pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeErr
     };
     match security_group::read(ctx, &sg).await? {
         Some(observed) => {
-            state.ingress_rules = list(observed.ingress);
-            state.egress_rules = list(observed.egress);
+            state.ingress_rules = list(to_strings(&observed.ingress));
+            state.egress_rules = list(to_strings(&observed.egress));
         }
         None => state.security_group_id = Value::Null,
     }
@@ -187,21 +181,21 @@ pub async fn reconcile(
         ctx,
         sg,
         Direction::Ingress,
-        &super::strings(&prior.ingress_rules),
+        &parse_all(&super::strings(&prior.ingress_rules)),
         &want,
     )
     .await?;
-    rec.record(|s| s.ingress_rules = list(want));
+    rec.record(|s| s.ingress_rules = list(to_strings(&want)));
     let want = planned.desired_egress();
     converge(
         ctx,
         sg,
         Direction::Egress,
-        &super::strings(&prior.egress_rules),
+        &parse_all(&super::strings(&prior.egress_rules)),
         &want,
     )
     .await?;
-    rec.record(|s| s.egress_rules = list(want));
+    rec.record(|s| s.egress_rules = list(to_strings(&want)));
     Ok(())
 }
 
@@ -231,23 +225,19 @@ pub async fn delete_key_pair(ctx: &Ctx, state: &MlHostState) -> Result<(), Compo
     )
 }
 
-/// Split canonical rules back into SSH CIDRs, app CIDRs and app source groups (for import).
-pub fn split_rules(rules: &[String], host_port: i64) -> (Vec<String>, Vec<String>, Vec<String>) {
+/// Split rules back into SSH CIDRs, app CIDRs and app source groups (for import).
+pub fn split_rules(rules: &[SgRule], host_port: i64) -> (Vec<String>, Vec<String>, Vec<String>) {
     let (mut ssh, mut app, mut groups) = (Vec::new(), Vec::new(), Vec::new());
-    let app_range = format!("{host_port}-{host_port}");
     for r in rules {
-        let parts: Vec<&str> = r.split_whitespace().collect();
-        if parts.len() != 3 || parts[0] != "tcp" {
+        if r.protocol != crate::types::sg_rule::Protocol::Tcp || r.from != r.to {
             continue;
         }
-        if parts[1] == "22-22" {
-            ssh.push(parts[2].to_string());
-        } else if parts[1] == app_range {
-            if parts[2].starts_with("sg-") {
-                groups.push(parts[2].to_string());
-            } else {
-                app.push(parts[2].to_string());
-            }
+        let port = i64::from(r.from);
+        match &r.source {
+            Source::Cidr(c) if port == 22 => ssh.push(c.to_string()),
+            Source::Cidr(c) if port == host_port => app.push(c.to_string()),
+            Source::Group(g) if port == host_port => groups.push(g.clone()),
+            _ => {}
         }
     }
     (ssh, app, groups)
@@ -259,14 +249,15 @@ mod tests {
 
     #[test]
     fn rules_split_back_into_inputs() {
-        let rules = vec![
-            "tcp 22-22 10.0.0.0/8".to_string(),
-            "tcp 8000-8000 ::/0".to_string(),
-            "tcp 8000-8000 sg-0123".to_string(),
-        ];
+        let rules = parse_all(&[
+            "tcp 22-22 10.0.0.0/8",
+            "tcp 8000-8000 ::/0",
+            "tcp 8000-8000 sg-0123abcd",
+            "all 0-65535 0.0.0.0/0",
+        ]);
         let (ssh, app, groups) = split_rules(&rules, 8000);
         assert_eq!(ssh, ["10.0.0.0/8"]);
         assert_eq!(app, ["::/0"]);
-        assert_eq!(groups, ["sg-0123"]);
+        assert_eq!(groups, ["sg-0123abcd"]);
     }
 }

@@ -7,27 +7,28 @@
 //! subnets, no public IP, waited on until stable) and the optional target-tracking autoscaling.
 //! There is no open shape: no public IP, no CIDR ingress, no wildcard IAM statement.
 
+mod declaration;
 mod network;
 pub mod policies;
 mod roles;
 mod routing;
 mod scaling;
 mod service;
+mod tagging;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{AttributeType, NestedBlock, Schema};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, TimeoutsValue};
+use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
-use crate::schema_builder::{block, Attr};
 use crate::tf_value::{entries, known, list, map, strings, StringList, StringMap};
+use crate::types::sg_rule::{to_strings, SgRule, Source};
 use policies::{ArnScope, Statement};
 
 /// Default health check path (seed 001).
@@ -204,10 +205,13 @@ impl SecureServiceState {
             })
             .unwrap_or_default()
     }
-    fn desired_ingress(&self) -> Vec<String> {
-        match known(&self.alb_security_group_id) {
-            Some(sg) => vec![crate::children::security_group::tcp_rule(self.port(), sg)],
-            None => Vec::new(),
+    fn desired_ingress(&self) -> Vec<SgRule> {
+        match (
+            known(&self.alb_security_group_id),
+            u16::try_from(self.port()),
+        ) {
+            (Some(sg), Ok(port)) => vec![SgRule::tcp(port, Source::Group(sg.to_string()))],
+            _ => Vec::new(),
         }
     }
     fn scope(&self) -> Option<ArnScope> {
@@ -298,7 +302,7 @@ fn derive(s: &mut SecureServiceState, clients: Option<&AwsClients>) {
             .as_ref_option()
             .is_some_and(|c| c.port.is_value())
     {
-        list(s.desired_ingress())
+        list(to_strings(&s.desired_ingress()))
     } else {
         Value::Unknown
     };
@@ -318,225 +322,28 @@ fn as_json(s: &SecureServiceState) -> serde_json::Value {
 /// The composite.
 pub struct SecureService;
 
-fn object(fields: &[(&str, AttributeType)]) -> AttributeType {
-    AttributeType::Object(
-        fields
-            .iter()
-            .map(|(k, t)| (k.to_string(), t.clone()))
-            .collect(),
-    )
-}
-
 #[async_trait]
 impl Composite for SecureService {
     type State = SecureServiceState;
 
-    fn schema(&self) -> Schema {
-        let strings_t = || AttributeType::List(Box::new(AttributeType::String));
-        let statement_t = object(&[("actions", strings_t()), ("resources", strings_t())]);
-        Schema {
-            version: 1,
-            block: block(
-                "An ECS Fargate service behind an existing ALB (seed 001): private subnets, no public IP, reachable only from the ALB's security group, exact IAM policies, logs, health check and optional target-tracking autoscaling.",
-                [
-                    ("id", Attr::string("`CLUSTER/SERVICE`; the import id.").computed()),
-                    ("name", Attr::string("Service name (1 to 29 letters, digits or '-'); prefixes its roles, security group, target group and log group. Replaces the service.").required()),
-                    ("cluster", Attr::string("ECS cluster name or ARN. Replaces the service.").required()),
-                    ("vpc_id", Attr::string("VPC of the ALB and the tasks. Replaces the service.").required()),
-                    ("subnet_ids", Attr::of(strings_t(), "Private subnets for the tasks (they never get a public IP).").required()),
-                    ("listener_arn", Attr::string("Listener of the shared ALB (HTTPS). Replaces the service.").required()),
-                    ("alb_security_group_id", Attr::string("The ALB's security group: the only source the service admits, on the container port.").required()),
-                    ("path_patterns", Attr::of(strings_t(), "Path patterns routed to the service, e.g. `[\"/content\", \"/content/*\"]`.").required()),
-                    ("priority", Attr::number("Listener rule priority (1 to 50000), unique on the listener.").required()),
-                    ("health_check_path", Attr::string("Target group health check path (default `/health`).").optional_computed()),
-                    ("desired_count", Attr::number("Number of tasks (default 1, or autoscaling.min).").optional_computed()),
-                    ("task_role_policy_statements", Attr::of(AttributeType::List(Box::new(statement_t)), "The task role's permissions: a list of `{ actions, resources }`. A `*` or `service:*` action, or a `*` resource where the actions can be scoped, fails the plan (seed 001: no wildcards).").optional()),
-                    ("log_retention_days", Attr::number("Log retention in days (default 30).").optional_computed()),
-                    ("tags", Attr::string_map("Tags of every child.").optional()),
-                    ("tags_all", Attr::string_map("Tags including the provider's default_tags.").computed()),
-                    ("service_arn", Attr::string("ECS service ARN.").computed()),
-                    ("task_definition_arn", Attr::string("Current task definition revision.").computed()),
-                    ("security_group_id", Attr::string("The service's security group.").computed()),
-                    ("target_group_arn", Attr::string("Target group (type ip).").computed()),
-                    ("listener_rule_arn", Attr::string("Listener rule.").computed()),
-                    ("task_role_arn", Attr::string("Task role ARN.").computed()),
-                    ("execution_role_arn", Attr::string("Execution role ARN.").computed()),
-                    ("log_group_name", Attr::string("Log group (`/ecs/NAME`).").computed()),
-                    ("ingress_rules", Attr::of(strings_t(), "Observed ingress rules of the service's security group; anything but the ALB's rule is removed by the next apply.").computed()),
-                    ("role_policies", Attr::string_map("Observed role policies (`ROLE/POLICY` to document); a change made out of band is reverted by the next apply.").computed()),
-                ],
-                [
-                    (
-                        "container",
-                        NestedBlock::Single(block(
-                            "The one container of the task.",
-                            [
-                                ("image", Attr::string("Image, e.g. `ACCOUNT.dkr.ecr.REGION.amazonaws.com/senas-content:1.4`. A change registers a new task definition revision and updates the service in place.").required()),
-                                ("port", Attr::number("Container port: the target group's port and the only port the ALB may reach. Replaces the service.").required()),
-                                ("cpu", Attr::number("Task CPU units (default 256).").optional_computed()),
-                                ("memory", Attr::number("Task memory in MiB (default 512).").optional_computed()),
-                                ("environment", Attr::string_map("Plain environment. Never secrets: use `secrets`.").optional()),
-                                ("secrets", Attr::string_map("Secret environment: variable name to the ARN of a Secrets Manager secret or SSM parameter. The execution role may read exactly these.").optional()),
-                            ],
-                            [],
-                        )),
-                    ),
-                    (
-                        "autoscaling",
-                        NestedBlock::Optional(block(
-                            "Target tracking on CPU and memory (seed 001: CPU 70 %, memory 80 %).",
-                            [
-                                ("min", Attr::number("Fewest tasks.").required()),
-                                ("max", Attr::number("Most tasks.").required()),
-                                ("cpu_target", Attr::number("Average CPU to track, percent (default 70).").optional_computed()),
-                                ("memory_target", Attr::number("Average memory to track, percent (default 80).").optional_computed()),
-                            ],
-                            [],
-                        )),
-                    ),
-                    ("timeouts", timeouts::schema_block()),
-                ],
-            ),
-        }
+    fn declaration(&self) -> &crate::declare::Declaration {
+        declaration::declaration()
     }
 
     fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
-        if let Some(n) = known(&config.name) {
-            let ok = !n.is_empty()
-                && n.len() <= MAX_NAME_LEN
-                && !n.starts_with('-')
-                && !n.ends_with('-')
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-            if !ok {
-                diags.error(
-                    "Invalid name",
-                    format!("name \"{n}\" must be 1 to {MAX_NAME_LEN} letters, digits or '-', not starting or ending with '-' (it names the target group, `NAME-tg`, limited to 32 characters)."),
-                    AttributePath::new("name"),
-                );
-            }
-        }
-        if let Some(l) = known(&config.listener_arn) {
-            // The execution role's log permission is scoped by the listener's region and account.
-            if ArnScope::of(l).is_none() || !l.contains(":listener/") {
-                diags.error(
-                    "Invalid listener_arn",
-                    format!("\"{l}\" is not the ARN of an ALB listener (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...)."),
-                    AttributePath::new("listener_arn"),
-                );
-            }
-        }
-        if let Value::Value(p) = config.priority {
-            if !(1..=50000).contains(&p) {
-                diags.error(
-                    "Invalid priority",
-                    format!("priority must be between 1 and 50000, got {p}."),
-                    AttributePath::new("priority"),
-                );
-            }
-        }
-        if let Value::Value(paths) = &config.path_patterns {
-            if paths.is_empty() || paths.len() > 5 {
-                diags.error(
-                    "Invalid path_patterns",
-                    format!("path_patterns needs 1 to 5 patterns, got {}.", paths.len()),
-                    AttributePath::new("path_patterns"),
-                );
-            }
-            for (i, p) in paths.iter().enumerate() {
-                if let Value::Value(p) = p {
-                    if !p.starts_with('/') {
-                        diags.error(
-                            "Invalid path pattern",
-                            format!("\"{p}\" must start with '/'."),
-                            AttributePath::new("path_patterns").index(i as i64),
-                        );
-                    }
-                }
-            }
-        }
-        if let Value::Value(subnets) = &config.subnet_ids {
-            if subnets.is_empty() {
-                diags.error(
-                    "No subnets",
-                    "subnet_ids needs at least one private subnet.",
-                    AttributePath::new("subnet_ids"),
-                );
-            }
-        }
-        if let Some(h) = known(&config.health_check_path) {
-            if !h.starts_with('/') {
-                diags.error(
-                    "Invalid health_check_path",
-                    format!("\"{h}\" must start with '/'."),
-                    AttributePath::new("health_check_path"),
-                );
-            }
-        }
-        if let Value::Value(d) = config.log_retention_days {
-            if !RETENTION_DAYS.contains(&d) {
-                diags.error(
-                    "Invalid log_retention_days",
-                    format!("{d} is not a retention CloudWatch Logs accepts ({RETENTION_DAYS:?})."),
-                    AttributePath::new("log_retention_days"),
-                );
-            }
-        }
-        if let Value::Value(d) = config.desired_count {
-            if d < 0 {
-                diags.error(
-                    "Invalid desired_count",
-                    format!("desired_count must be 0 or more, got {d}."),
-                    AttributePath::new("desired_count"),
-                );
-            }
-        }
         validate_container(config, diags);
         if let Value::Value(a) = &config.autoscaling {
-            let path = || AttributePath::new("autoscaling").index(0);
             if let (Value::Value(min), Value::Value(max)) = (a.min, a.max) {
-                if min < 0 || max < 1 || min > max {
+                if min > max {
                     diags.error(
                         "Invalid autoscaling range",
-                        format!("need 0 <= min <= max and max >= 1, got min {min}, max {max}."),
-                        path().attribute("min"),
+                        format!("min ({min}) must not exceed max ({max})."),
+                        AttributePath::new("autoscaling").index(0).attribute("min"),
                     );
                 }
             }
-            for (attr, v) in [
-                ("cpu_target", a.cpu_target),
-                ("memory_target", a.memory_target),
-            ] {
-                if let Value::Value(t) = v {
-                    if !(1..=100).contains(&t) {
-                        diags.error(
-                            "Invalid target",
-                            format!("{attr} is a percentage (1 to 100), got {t}."),
-                            path().attribute(attr),
-                        );
-                    }
-                }
-            }
         }
-        if let Value::Value(statements) = &config.task_role_policy_statements {
-            for (i, s) in statements.iter().enumerate() {
-                let Value::Value(s) = s else { continue };
-                for (attr, l) in [("actions", &s.actions), ("resources", &s.resources)] {
-                    if let Value::Value(items) = l {
-                        if items.is_empty() {
-                            diags.error(
-                                "Empty statement",
-                                format!(
-                                    "{attr} of a task role statement needs at least one element."
-                                ),
-                                AttributePath::new("task_role_policy_statements")
-                                    .index(i as i64)
-                                    .attribute(attr),
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        validate_statements(config, diags);
     }
 
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
@@ -611,21 +418,6 @@ impl Composite for SecureService {
         &state.timeouts
     }
 
-    fn has_children(&self, s: &Self::State) -> bool {
-        [
-            &s.service_arn,
-            &s.task_definition_arn,
-            &s.security_group_id,
-            &s.target_group_arn,
-            &s.listener_rule_arn,
-            &s.task_role_arn,
-            &s.execution_role_arn,
-        ]
-        .iter()
-        .any(|v| v.is_value())
-            || s.log_group_name.is_value()
-    }
-
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
         rec.record(|s| s.log_group_name = Value::Null);
@@ -674,6 +466,9 @@ impl Composite for SecureService {
         routing::reconcile(ctx, prior, &planned, rec).await?;
         service::update(ctx, prior, &planned, rec).await?;
         scaling::apply(ctx, Some(prior), &planned).await?;
+        if prior.tags_all != planned.tags_all {
+            tagging::retag(ctx, prior, &planned).await?;
+        }
         Ok(())
     }
 
@@ -731,46 +526,50 @@ fn validate_container(config: &SecureServiceState, diags: &mut Diagnostics) {
     let Value::Value(c) = &config.container else {
         return;
     };
-    let path = |attr: &'static str| AttributePath::new("container").attribute(attr);
-    if let Some(i) = known(&c.image) {
-        let allowed = |ch: char| ch.is_ascii_alphanumeric() || "._-/:@".contains(ch);
-        if i.is_empty() || !i.chars().all(allowed) {
-            diags.error(
-                "Invalid image",
-                format!("image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."),
-                path("image"),
-            );
-        }
-    }
-    if let Value::Value(p) = c.port {
-        if !(1..=65535).contains(&p) {
-            diags.error(
-                "Invalid port",
-                format!("port must be between 1 and 65535, got {p}."),
-                path("port"),
-            );
-        }
-    }
-    if let (Value::Value(cpu), Value::Value(memory)) = (c.cpu, c.memory) {
+    // Unset sizes take their declared defaults, so a lone `cpu` is checked too.
+    let cpu = match c.cpu {
+        Value::Null => Value::Value(DEFAULT_CPU),
+        v => v,
+    };
+    let memory = match c.memory {
+        Value::Null => Value::Value(DEFAULT_MEMORY),
+        v => v,
+    };
+    if let (Value::Value(cpu), Value::Value(memory)) = (cpu, memory) {
         if !service::fargate_size_ok(cpu, memory) {
             diags.error(
                 "Invalid Fargate size",
                 format!("cpu {cpu} with memory {memory} MiB is not a Fargate task size (e.g. 256/512, 512/1024, 1024/2048, 2048/4096, 4096/8192)."),
-                path("memory"),
+                AttributePath::new("container").attribute("memory"),
             );
         }
     }
-    if let Value::Value(secrets) = &c.secrets {
-        for (name, arn) in secrets {
-            let p = path("secrets").key(name.clone());
-            if let Value::Value(arn) = arn {
-                if !crate::children::secret_ref::is_secret_reference(arn) {
-                    diags.error(
-                        "Invalid secret reference",
-                        crate::children::secret_ref::not_a_reference(arn),
-                        p,
-                    );
-                }
+}
+
+/// Task-role statements: every action and resource exact (no wildcard, partial ones
+/// included), each refused entry reported on its own path.
+fn validate_statements(config: &SecureServiceState, diags: &mut Diagnostics) {
+    let Value::Value(statements) = &config.task_role_policy_statements else {
+        return;
+    };
+    for (i, st) in statements.iter().enumerate() {
+        let Value::Value(st) = st else { continue };
+        if st.actions.is_unknown() || st.resources.is_unknown() {
+            continue;
+        }
+        let (actions, resources) = (strings(&st.actions), strings(&st.resources));
+        if let Err(errors) = crate::types::iam::Statement::parse(&actions, &resources) {
+            for (field, index, err) in errors {
+                let mut path = AttributePath::new("task_role_policy_statements")
+                    .index(i as i64)
+                    .attribute(field.name());
+                let at = if matches!(err, crate::types::iam::StatementError::Empty(_)) {
+                    format!("task_role_policy_statements[{i}].{}", field.name())
+                } else {
+                    path = path.index(index as i64);
+                    format!("task_role_policy_statements[{i}].{}[{index}]", field.name())
+                };
+                diags.error("Invalid task role statement", format!("{at}: {err}."), path);
             }
         }
     }

@@ -8,6 +8,7 @@ use super::SecureServiceState;
 use crate::children::security_group::{self, change_rules, converge, Direction};
 use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::tf_value::{known, list, strings};
+use crate::types::sg_rule::{parse_all, to_strings, Source};
 
 fn tag_spec(state: &SecureServiceState, name: &str) -> TagSpecification {
     let mut spec = TagSpecification::builder().resource_type(ResourceType::SecurityGroup);
@@ -49,19 +50,19 @@ pub async fn create(
     });
     let rules = planned.desired_ingress();
     change_rules(ctx, &sg, Direction::Ingress, true, &rules).await?;
-    rec.record(|s| s.ingress_rules = list(rules));
+    rec.record(|s| s.ingress_rules = list(to_strings(&rules)));
     Ok(())
 }
 
 /// What the group looks like: `None` when it is gone.
 #[derive(Debug)]
-pub struct Observed(Option<Vec<String>>);
+pub struct Observed(Option<Vec<crate::types::sg_rule::SgRule>>);
 
 impl Observed {
     /// Put the observation into the state.
     pub fn apply(self, s: &mut SecureServiceState) {
         match self.0 {
-            Some(ingress) => s.ingress_rules = list(ingress),
+            Some(ingress) => s.ingress_rules = list(to_strings(&ingress)),
             None => s.security_group_id = Value::Null,
         }
     }
@@ -91,11 +92,11 @@ pub async fn reconcile(
         ctx,
         sg,
         Direction::Ingress,
-        &strings(&prior.ingress_rules),
+        &parse_all(&strings(&prior.ingress_rules)),
         &want,
     )
     .await?;
-    rec.record(|s| s.ingress_rules = list(want));
+    rec.record(|s| s.ingress_rules = list(to_strings(&want)));
     Ok(())
 }
 
@@ -109,11 +110,12 @@ pub async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeEr
 
 /// On import: the ALB's group is the source of the rule on the container port.
 pub fn import_inputs(s: &mut SecureServiceState) {
-    let range = format!("{0}-{0}", s.port());
-    let source = strings(&s.ingress_rules).into_iter().find_map(|r| {
-        let parts: Vec<&str> = r.split_whitespace().collect();
-        (parts.len() == 3 && parts[0] == "tcp" && parts[1] == range && parts[2].starts_with("sg-"))
-            .then(|| parts[2].to_string())
-    });
+    let port = s.port();
+    let source = parse_all(&strings(&s.ingress_rules))
+        .into_iter()
+        .find_map(|r| match r.source {
+            Source::Group(g) if r.admits_tcp(port as i32) && r.from == r.to => Some(g),
+            _ => None,
+        });
     s.alb_security_group_id = source.map(Value::Value).unwrap_or(Value::Null);
 }

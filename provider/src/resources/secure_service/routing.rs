@@ -276,7 +276,10 @@ pub async fn reconcile(
                 CompositeError::aws(format!("Changing the health check of \"{tg}\""), &e)
             })?;
     }
-    if prior.log_retention_days != planned.log_retention_days {
+    if prior.log_group_name.is_null() {
+        // Deleted out of band: the plan showed it coming back.
+        create_log_group(ctx, planned, rec).await?;
+    } else if prior.log_retention_days != planned.log_retention_days {
         put_retention(ctx, planned).await?;
     }
     let Value::Value(rule) = &prior.listener_rule_arn else {

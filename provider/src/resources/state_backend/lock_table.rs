@@ -143,6 +143,27 @@ pub async fn ensure(
     rec.record(|s| s.lock_table_arn = Value::Value(arn.clone()));
     set_pitr(ctx, planned).await?;
     let tags = planned.tags_all_map();
+    // Keys no longer in tags_all go (the table follows tags_all exactly).
+    let have = ddb
+        .list_tags_of_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Listing tags of \"{table}\""), &e))?;
+    let removed: Vec<String> = have
+        .tags()
+        .iter()
+        .map(|t| t.key().to_string())
+        .filter(|k| !tags.contains_key(k))
+        .collect();
+    if !removed.is_empty() {
+        ddb.untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{table}\""), &e))?;
+    }
     if !tags.is_empty() {
         let mut req = ddb.tag_resource().resource_arn(&arn);
         for (k, v) in tags {

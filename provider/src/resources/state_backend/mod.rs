@@ -9,6 +9,7 @@
 
 mod backend_config;
 mod bucket;
+mod declaration;
 mod lock_table;
 pub mod naming;
 
@@ -16,14 +17,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
-use crate::composite::timeouts::{self, TimeoutsValue};
+use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
-use crate::schema_builder::{block, Attr};
 use crate::tf_value::{entries, known, map};
 pub use backend_config::BackendSettings;
 
@@ -117,6 +116,7 @@ fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>) {
             state.lock_table = Value::Value(format!("{b}-lock"));
         }
     }
+    // Import builds a state without the skeleton's plan: fill the declared defaults here too.
     if state.state_key.is_null() {
         state.state_key = Value::Value(DEFAULT_STATE_KEY.to_string());
     }
@@ -202,86 +202,8 @@ pub struct StateBackend;
 impl Composite for StateBackend {
     type State = StateBackendState;
 
-    fn schema(&self) -> Schema {
-        let strings = AttributeType::List(Box::new(AttributeType::String));
-        Schema {
-            version: 1,
-            block: block(
-                "An S3 bucket and a DynamoDB lock table for Terraform state, always versioned, encrypted, private, TLS-only and locked.",
-                [
-                    ("id", Attr::string("The bucket name.").computed()),
-                    ("bucket", Attr::string("Name of the state bucket (S3 naming rules). Changing it replaces the resource.").required()),
-                    ("lock_table", Attr::string("Name of the lock table (default `BUCKET-lock`). Changing it replaces the resource.").optional_computed()),
-                    ("state_key", Attr::string("Object key written into `backend_config` (default `terraform.tfstate`).").optional_computed()),
-                    ("kms_key_arn", Attr::string("KMS key for SSE-KMS on the bucket and the table; default SSE-S3 (AES-256).").optional()),
-                    ("force_destroy", Attr::bool("Delete every object version and delete marker with the bucket (default false: a non-empty bucket is not deleted).").optional_computed()),
-                    ("noncurrent_version_expiration_days", Attr::number("Expire noncurrent state versions after this many days (default: keep them).").optional()),
-                    ("point_in_time_recovery", Attr::bool("Point-in-time recovery on the lock table (default true).").optional_computed()),
-                    ("tags", Attr::string_map("Tags of the bucket and the table.").optional()),
-                    ("tags_all", Attr::string_map("Tags including the provider's `default_tags`.").computed()),
-                    ("bucket_arn", Attr::string("ARN of the bucket.").computed()),
-                    ("lock_table_arn", Attr::string("ARN of the lock table.").computed()),
-                    ("region", Attr::string("Region of the bucket and the table.").computed()),
-                    ("backend_config", Attr::string("A `terraform { backend \"s3\" { ... } }` block for Terraform 1.0 and newer, with the provider's endpoint overrides.").computed()),
-                    ("backend_config_args", Attr::of(strings, "The same settings as `key=value` strings for `terraform init -backend-config=...`.").computed()),
-                    ("versioning", Attr::string("Observed bucket versioning (always repaired to `Enabled`).").computed()),
-                    ("sse_algorithm", Attr::string("Observed default encryption (`AES256` or `aws:kms`).").computed()),
-                    ("public_access_blocked", Attr::bool("Whether all four public-access-block settings are on (always repaired).").computed()),
-                    ("tls_only_policy", Attr::bool("Whether the bucket policy denies non-TLS requests (always repaired).").computed()),
-                ],
-                [("timeouts", timeouts::schema_block())],
-            ),
-        }
-    }
-
-    fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
-        if let Some(b) = known(&config.bucket) {
-            if let Some(problem) = naming::bucket_name_problem(b) {
-                diags.error(
-                    "Invalid S3 bucket name",
-                    format!("bucket \"{b}\" {problem}."),
-                    AttributePath::new("bucket"),
-                );
-            }
-        }
-        if let Some(t) = known(&config.lock_table) {
-            if let Some(problem) = naming::table_name_problem(t) {
-                diags.error(
-                    "Invalid DynamoDB table name",
-                    format!("lock_table \"{t}\" {problem}."),
-                    AttributePath::new("lock_table"),
-                );
-            }
-        }
-        if let Some(k) = known(&config.kms_key_arn) {
-            if !k.starts_with("arn:") || !k.contains(":kms:") {
-                diags.error(
-                    "Invalid KMS key ARN",
-                    format!("kms_key_arn \"{k}\" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."),
-                    AttributePath::new("kms_key_arn"),
-                );
-            }
-        }
-        if let Value::Value(days) = config.noncurrent_version_expiration_days {
-            if days < 1 {
-                diags.error(
-                    "Invalid noncurrent_version_expiration_days",
-                    format!("must be at least 1 day, got {days}."),
-                    AttributePath::new("noncurrent_version_expiration_days"),
-                );
-            }
-        }
-        if let Some(k) = known(&config.state_key) {
-            if k.is_empty() || k.starts_with('/') {
-                diags.error(
-                    "Invalid state_key",
-                    format!(
-                        "state_key \"{k}\" must be a non-empty object key not starting with '/'."
-                    ),
-                    AttributePath::new("state_key"),
-                );
-            }
-        }
+    fn declaration(&self) -> &crate::declare::Declaration {
+        declaration::declaration()
     }
 
     fn plan_create(
@@ -305,13 +227,8 @@ impl Composite for StateBackend {
     ) -> Vec<AttributePath> {
         derive(planned, clients);
         desire_secure_settings(planned, clients, diags);
-        let mut replace = Vec::new();
-        if planned.bucket != prior.bucket {
-            replace.push(AttributePath::new("bucket"));
-        }
-        if planned.lock_table != prior.lock_table {
-            replace.push(AttributePath::new("lock_table"));
-        }
+        let replace =
+            crate::composite::plan::replacements(declaration::declaration(), prior, planned);
         if !replace.is_empty() {
             planned.bucket_arn = Value::Unknown;
             planned.lock_table_arn = Value::Unknown;
@@ -329,10 +246,6 @@ impl Composite for StateBackend {
 
     fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<TimeoutsValue> {
         &state.timeouts
-    }
-
-    fn has_children(&self, state: &Self::State) -> bool {
-        state.bucket_arn.is_value() || state.lock_table_arn.is_value()
     }
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {

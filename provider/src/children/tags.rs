@@ -1,0 +1,128 @@
+//! Keeping every child's tags equal to the composite's `tags_all`: keys removed from the
+//! resource are removed from each child, changed and added ones are written.
+
+use std::collections::BTreeMap;
+
+use crate::composite::{CompositeError, Ctx};
+
+/// Keys that were in `prior` but are not in `want` (and are not `Name`, which the composite
+/// manages on EC2 children).
+pub fn removed_keys(
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Vec<String> {
+    prior
+        .keys()
+        .filter(|k| !want.contains_key(*k) && k.as_str() != "Name")
+        .cloned()
+        .collect()
+}
+
+/// Make the tags of EC2 resources `ids` (instances, volumes, security groups, Elastic IP
+/// allocations, key pairs by id) equal to `want`, removing what `prior` had beyond it.
+pub async fn ec2(
+    ctx: &Ctx,
+    ids: &[String],
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ec2 = ctx.clients.ec2();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        let mut call = ec2.delete_tags().set_resources(Some(ids.to_vec()));
+        for k in &removed {
+            call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).build());
+        }
+        call.send().await.map_err(|e| {
+            CompositeError::aws(format!("Removing tags {removed:?} from {ids:?}"), &e)
+        })?;
+    }
+    if !want.is_empty() {
+        let mut call = ec2.create_tags().set_resources(Some(ids.to_vec()));
+        for (k, v) in want {
+            call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).value(v).build());
+        }
+        call.send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging {ids:?}"), &e))?;
+    }
+    Ok(())
+}
+
+/// Make the tags of IAM role `role` equal to `want`.
+pub async fn iam_role(
+    ctx: &Ctx,
+    role: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let iam = ctx.clients.iam();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        iam.untag_role()
+            .role_name(role)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging role \"{role}\""), &e))?;
+    }
+    if !want.is_empty() {
+        iam.tag_role()
+            .role_name(role)
+            .set_tags(Some(super::iam_role::tags(want)?))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging role \"{role}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// Make the tags of IAM instance profile `profile` equal to `want`.
+pub async fn iam_instance_profile(
+    ctx: &Ctx,
+    profile: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let iam = ctx.clients.iam();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        iam.untag_instance_profile()
+            .instance_profile_name(profile)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| {
+                CompositeError::aws(format!("Untagging instance profile \"{profile}\""), &e)
+            })?;
+    }
+    if !want.is_empty() {
+        iam.tag_instance_profile()
+            .instance_profile_name(profile)
+            .set_tags(Some(super::iam_role::tags(want)?))
+            .send()
+            .await
+            .map_err(|e| {
+                CompositeError::aws(format!("Tagging instance profile \"{profile}\""), &e)
+            })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removed_keys_leave_name_to_the_composite() {
+        let prior: BTreeMap<String, String> = [("a", "1"), ("b", "2"), ("Name", "x")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let want: BTreeMap<String, String> = [("a".to_string(), "3".to_string())].into();
+        assert_eq!(removed_keys(&prior, &want), ["b"]);
+    }
+}

@@ -1,0 +1,164 @@
+//! Values in Terraform's own encoding (MessagePack, unknown as extension 0), so the skeleton
+//! can read and change any composite's state generically, and paths into them.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A value as Terraform encodes it.
+pub type Generic = rmpv::Value;
+
+/// Terraform's MessagePack extension type for unknown values.
+const UNKNOWN_EXT: i8 = 0;
+
+/// Encode a typed state as Terraform would.
+pub fn to_generic<T: Serialize>(state: &T) -> Option<Generic> {
+    let bytes = rmp_serde::to_vec_named(state).ok()?;
+    rmpv::decode::read_value(&mut bytes.as_slice()).ok()
+}
+
+/// Decode a generic value into a typed state.
+pub fn from_generic<T: DeserializeOwned>(value: &Generic) -> Option<T> {
+    let mut bytes = Vec::new();
+    rmpv::encode::write_value(&mut bytes, value).ok()?;
+    rmp_serde::from_slice(&bytes).ok()
+}
+
+/// Whether the value is unknown (to be known after apply).
+pub fn is_unknown(v: &Generic) -> bool {
+    matches!(v, rmpv::Value::Ext(UNKNOWN_EXT, _))
+}
+
+/// Whether the value, or anything inside it, is unknown.
+pub fn has_unknown(v: &Generic) -> bool {
+    match v {
+        rmpv::Value::Array(items) => items.iter().any(has_unknown),
+        rmpv::Value::Map(entries) => entries.iter().any(|(_, v)| has_unknown(v)),
+        other => is_unknown(other),
+    }
+}
+
+/// The unknown value.
+pub fn unknown() -> Generic {
+    rmpv::Value::Ext(UNKNOWN_EXT, vec![0])
+}
+
+/// The field `name` of an object value.
+pub fn field<'v>(v: &'v Generic, name: &str) -> Option<&'v Generic> {
+    match v {
+        rmpv::Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(name))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// The field `name` of an object value, to change.
+pub fn field_mut<'v>(v: &'v mut Generic, name: &str) -> Option<&'v mut Generic> {
+    match v {
+        rmpv::Value::Map(entries) => entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(name))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// Replace every unknown inside `v` by null: what a failed operation returns for what it
+/// did not get to make (Terraform refuses unknown values after apply).
+pub fn null_unknowns(v: &mut Generic) {
+    match v {
+        rmpv::Value::Array(items) => items.iter_mut().for_each(null_unknowns),
+        rmpv::Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| null_unknowns(v)),
+        other if is_unknown(other) => *other = rmpv::Value::Nil,
+        _ => {}
+    }
+}
+
+/// A step in a path to a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An attribute or object field.
+    Attr(String),
+    /// A list element.
+    Index(usize),
+    /// A map entry.
+    Key(String),
+}
+
+/// A path from the resource's root to a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Path(pub Vec<Step>);
+
+impl Path {
+    /// The path of a top-level attribute.
+    pub fn attr(name: &str) -> Self {
+        Path(vec![Step::Attr(name.to_string())])
+    }
+    /// This path, then `step`.
+    pub fn then(&self, step: Step) -> Self {
+        let mut p = self.clone();
+        p.0.push(step);
+        p
+    }
+}
+
+impl std::fmt::Display for Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            match s {
+                Step::Attr(a) if i == 0 => write!(f, "{a}")?,
+                Step::Attr(a) => write!(f, ".{a}")?,
+                Step::Index(n) => write!(f, "[{n}]")?,
+                Step::Key(k) => write!(f, "[\"{k}\"]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use tf_provider::value::Value;
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    struct S {
+        a: Value<String>,
+        b: Value<i64>,
+        c: Value<Vec<Value<String>>>,
+    }
+
+    #[test]
+    fn typed_states_round_trip_and_unknowns_become_null() {
+        let s = S {
+            a: Value::Value("x".into()),
+            b: Value::Unknown,
+            c: Value::Value(vec![Value::Unknown, Value::Value("y".into())]),
+        };
+        let mut g = to_generic(&s).unwrap();
+        assert!(is_unknown(field(&g, "b").unwrap()));
+        assert!(has_unknown(field(&g, "c").unwrap()));
+        assert_eq!(from_generic::<S>(&g).unwrap(), s);
+        null_unknowns(&mut g);
+        let back: S = from_generic(&g).unwrap();
+        assert_eq!(back.b, Value::Null);
+        assert_eq!(
+            back.c,
+            Value::Value(vec![Value::Null, Value::Value("y".into())])
+        );
+    }
+
+    #[test]
+    fn paths_print_like_terraform() {
+        let p = Path::attr("container")
+            .then(Step::Attr("secrets".into()))
+            .then(Step::Key("DB".into()));
+        assert_eq!(p.to_string(), "container.secrets[\"DB\"]");
+        assert_eq!(
+            Path::attr("subnet_ids").then(Step::Index(2)).to_string(),
+            "subnet_ids[2]"
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! `blueprint_secure_service`, declared.
+
+use std::sync::OnceLock;
+
+use super::RETENTION_DAYS;
+use crate::declare::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
+
+fn service_name(n: &str) -> Result<(), String> {
+    let ok = !n.is_empty()
+        && n.len() <= super::MAX_NAME_LEN
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("name \"{n}\" must be 1 to {} letters, digits or '-', not starting or ending with '-' (it names the target group, `NAME-tg`, limited to 32 characters).", super::MAX_NAME_LEN))
+    }
+}
+
+fn cluster(c: &str) -> Result<(), String> {
+    if c.starts_with("arn:") {
+        return crate::types::arn::Arn::parse_kind(
+            c,
+            "ecs",
+            "cluster/",
+            "an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)",
+        )
+        .map(|_| ())
+        .map_err(|e| format!("{e}."));
+    }
+    let ok = !c.is_empty()
+        && c.len() <= 255
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{c}\" is not an ECS cluster name (1 to 255 letters, digits, '-' or '_') or ARN."
+        ))
+    }
+}
+
+fn url_path(p: &str) -> Result<(), String> {
+    if p.starts_with('/') && p.len() <= 128 {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{p}\" must start with '/' (and be at most 128 characters)."
+        ))
+    }
+}
+
+fn image_reference(i: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
+    if !i.is_empty() && i.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."
+        ))
+    }
+}
+
+/// The most tasks one service may run (the Fargate per-service quota).
+pub const MAX_TASKS: i64 = 5000;
+
+/// The declaration.
+pub fn declaration() -> &'static Declaration {
+    static D: OnceLock<Declaration> = OnceLock::new();
+    D.get_or_init(|| Declaration {
+        type_name: "blueprint_secure_service",
+        version: 1,
+        description: "Seed 001's ECS Fargate service behind a shared Application Load Balancer: private subnets, no public IP, reachable only from the ALB's security group, exact IAM policies (no wildcards), logs, health check and optional target-tracking autoscaling (CPU 70 %, memory 80 %). The secure shape is the only shape: there is no public-IP switch, no CIDR ingress, and a wildcard IAM statement fails the plan.",
+        attrs: vec![
+            Attr::string("id", "`CLUSTER/SERVICE`; the import id.").computed(),
+            Attr::string("name", "Service name; prefixes its roles, security group, target group and log group.")
+                .required().replaces().check(Check::Custom { describe: "1 to 29 letters, digits, `-`", check: service_name }),
+            Attr::string("cluster", "ECS cluster name or ARN.")
+                .required().replaces().check(Check::Custom { describe: "cluster name or ARN", check: cluster }),
+            Attr::string("vpc_id", "VPC of the ALB and the tasks.")
+                .required().replaces().check(Check::Id("vpc-")),
+            Attr::strings("subnet_ids", "Private subnets for the tasks (they never get a public IP).")
+                .required().check(Check::Len(1, 16)).check(Check::each(Check::Id("subnet-"))),
+            Attr::string("listener_arn", "Listener of the shared ALB (HTTPS); its region and account scope the log permission.")
+                .required().replaces()
+                .check(Check::Arn { service: "elasticloadbalancing", prefix: "listener/", wanted: "the ARN of an ALB listener (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...)" }),
+            Attr::string("alb_security_group_id", "The ALB's security group: the only source the service admits, on the container port.")
+                .required().check(Check::GroupId),
+            Attr::strings("path_patterns", "Path patterns routed to the service, e.g. `[\"/content\", \"/content/*\"]`.")
+                .required().check(Check::Len(1, 5)).check(Check::each(Check::Custom { describe: "starts with `/`", check: url_path })),
+            Attr::number("priority", "Listener rule priority, unique on the listener.")
+                .required().check(Check::Range(1, 50000)),
+            Attr::string("health_check_path", "Target group health check path.")
+                .default(Default::String("/health")).check(Check::Custom { describe: "starts with `/`", check: url_path }),
+            Attr::number("desired_count", "Number of tasks (with autoscaling: `autoscaling.min`).")
+                .default(Default::Derived("`1`, or `autoscaling.min`")).check(Check::Range(0, MAX_TASKS)),
+            Attr::of("task_role_policy_statements", Type::List(Box::new(Type::Object(vec![("actions", Type::strings()), ("resources", Type::strings())]))),
+                "The task role's permissions: a list of `{ actions, resources }`. Any wildcard in an action (`s3:*`, `s3:Get*`), a `*` resource, or a wildcard in a resource's partition, region, account or name (`arn:aws:s3:::*`, `arn:aws:iam::*:role/*`) fails the plan (seed 001: no wildcards); `arn:aws:s3:::bucket/*` names objects inside one bucket and is accepted."),
+            Attr::number("log_retention_days", "Log retention in days.")
+                .default(Default::Number(30)).check(Check::OneOfNumbers(RETENTION_DAYS)),
+            Attr::string_map("tags", "Tags of every child.").check(Check::Tags),
+            Attr::string_map("tags_all", "Tags including the provider's `default_tags`; every child carries exactly these.").computed(),
+            Attr::string("service_arn", "ECS service ARN.").computed(),
+            Attr::string("task_definition_arn", "Current task definition revision.").computed(),
+            Attr::string("security_group_id", "The service's security group.").computed(),
+            Attr::string("target_group_arn", "Target group (type ip).").computed(),
+            Attr::string("listener_rule_arn", "Listener rule.").computed(),
+            Attr::string("task_role_arn", "Task role ARN.").computed(),
+            Attr::string("execution_role_arn", "Execution role ARN.").computed(),
+            Attr::string("log_group_name", "Log group (`/ecs/NAME`).").computed(),
+            Attr::of("ingress_rules", Type::strings(), "Observed ingress rules of the service's security group; anything but the ALB's rule is removed by the next apply.").computed(),
+            Attr::string_map("role_policies", "Observed role policies (`ROLE/POLICY` to document; `ROLE/attached:ARN` for a managed policy attached out of band); a change made out of band is reverted by the next apply.").computed(),
+        ],
+        blocks: vec![
+            Block {
+                name: "container",
+                description: "The one container of the task.",
+                nesting: Nesting::Single,
+                replaces: false,
+                attrs: vec![
+                    Attr::string("image", "Image, e.g. `ACCOUNT.dkr.ecr.REGION.amazonaws.com/senas-content:1.4`; a change registers a new task definition revision and updates the service in place.")
+                        .required().check(Check::Custom { describe: "image reference", check: image_reference }),
+                    Attr::number("port", "Container port: the target group's port and the only port the ALB may reach (changing it replaces the service).")
+                        .required().check(Check::Range(1, 65535)),
+                    Attr::number("cpu", "Task CPU units; with `memory`, a Fargate task size.")
+                        .default(Default::Number(256)).check(Check::OneOfNumbers(&[256, 512, 1024, 2048, 4096, 8192, 16384])),
+                    Attr::number("memory", "Task memory in MiB; with `cpu`, a Fargate task size.")
+                        .default(Default::Number(512)).check(Check::Range(512, 122880)),
+                    Attr::string_map("environment", "Plain environment. Never secrets (a token-like value fails the plan, `ecs-plaintext-secrets`): use `secrets`."),
+                    Attr::string_map("secrets", "Secret environment: variable name to the ARN of a Secrets Manager secret or SSM parameter. The execution role may read exactly these.")
+                        .check(Check::each(Check::SecretArn)),
+                ],
+            },
+            Block {
+                name: "autoscaling",
+                description: "Target tracking on CPU and memory (seed 001: CPU 70 %, memory 80 %).",
+                nesting: Nesting::Optional,
+                replaces: false,
+                attrs: vec![
+                    Attr::number("min", "Fewest tasks.").required().check(Check::Range(0, MAX_TASKS)),
+                    Attr::number("max", "Most tasks.").required().check(Check::Range(1, MAX_TASKS)),
+                    Attr::number("cpu_target", "Average CPU to track, percent.").default(Default::Number(70)).check(Check::Range(1, 100)),
+                    Attr::number("memory_target", "Average memory to track, percent.").default(Default::Number(80)).check(Check::Range(1, 100)),
+                ],
+            },
+        ],
+        children: vec![
+            Child::new("execution_role", "aws_iam_role", "execution_role_arn")
+                .how("`NAME-execution`, one inline policy: pull exactly the image's ECR repository (plus `ecr:GetAuthorizationToken`, which has no resource-level permissions), write exactly its log group, read exactly the listed secrets; no managed policy (`AmazonECSTaskExecutionRolePolicy` grants `*` resources)"),
+            Child::new("task_role", "aws_iam_role", "task_role_arn")
+                .how("`NAME-task`, one inline policy with exactly `task_role_policy_statements`"),
+            Child::new("security_group", "aws_security_group", "security_group_id")
+                .how("`NAME-service`: one ingress rule, the container port from `alb_security_group_id`"),
+            Child::new("log_group", "aws_cloudwatch_log_group", "log_group_name")
+                .how("`/ecs/NAME`, retention `log_retention_days`"),
+            Child::new("target_group", "aws_lb_target_group", "target_group_arn")
+                .how("`NAME-tg`, type `ip`, HTTP on the container port, health check on `health_check_path`"),
+            Child::new("listener_rule", "aws_lb_listener_rule", "listener_rule_arn")
+                .after(&["target_group"]).how("`path_patterns` at `priority`, forwarded to the target group"),
+            Child::new("task_definition", "aws_ecs_task_definition", "task_definition_arn")
+                .after(&["execution_role", "task_role", "log_group"]).how("Fargate, `awsvpc`, the container with its port, environment, secrets (`valueFrom`), `awslogs`"),
+            Child::new("service", "aws_ecs_service", "service_arn")
+                .after(&["security_group", "listener_rule", "task_definition"]).replace_when_gone()
+                .how("Fargate in `subnet_ids`, `assignPublicIp = DISABLED`, behind the target group, circuit breaker with rollback, waited on until stable"),
+            Child::new("autoscaling", "aws_appautoscaling_target", "service_arn")
+                .after(&["service"]).optional().how("scalable target `min`..`max` and target-tracking policies on CPU and memory"),
+        ],
+        import_id: "CLUSTER/SERVICE",
+        example: r#"resource "blueprint_secure_service" "content" {
+  name                  = "content"
+  cluster               = "senas"
+  vpc_id                = var.vpc_id
+  subnet_ids            = var.private_subnet_ids
+  listener_arn          = var.https_listener_arn
+  alb_security_group_id = var.alb_security_group_id
+  path_patterns         = ["/content", "/content/*"]
+  priority              = 10
+
+  container {
+    image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/senas-content:1.4.0"
+    port  = 3000
+    secrets = {
+      DB_PASSWORD = "arn:aws:secretsmanager:us-east-2:123456789012:secret:senas-aurora-AbCdEf"
+    }
+  }
+
+  autoscaling {
+    min = 1
+    max = 4
+  }
+
+  task_role_policy_statements = [
+    {
+      actions   = ["s3:GetObject"]
+      resources = ["arn:aws:s3:::senas-content-videos/*"]
+    },
+  ]
+}"#,
+        notes: include_str!("notes.md"),
+    })
+}
