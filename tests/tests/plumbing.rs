@@ -128,7 +128,12 @@ fn trace_logs_never_carry_credentials() {
         .lines()
         .filter(|l| l.contains(ACCESS_KEY_ID) || l.contains(SECRET_KEY))
         .collect();
-    assert_eq!(leaks, Vec::<&str>::new());
+    assert!(
+        leaks.is_empty(),
+        "{} log lines carry a credential, the first: {:.600}",
+        leaks.len(),
+        leaks[0]
+    );
     assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
@@ -243,11 +248,16 @@ fn ctrl_c_mid_create_keeps_what_exists_in_state() {
     let points = mutating_actions(&h.proxy().requests());
     wd.destroy().unwrap();
     assert!(points.len() >= 6, "{points:?}");
+    let launch = points
+        .iter()
+        .position(|p| p == "RunInstances")
+        .expect("the create launches an instance");
     // Six points spread over the create, from its first call to its last.
-    let chosen: Vec<&String> = (0..6)
-        .map(|i| &points[i * (points.len() - 1) / 5])
+    let chosen: Vec<(usize, &String)> = (0..6)
+        .map(|i| i * (points.len() - 1) / 5)
+        .map(|i| (i, &points[i]))
         .collect();
-    for (round, action) in chosen.into_iter().enumerate() {
+    for (round, (index, action)) in chosen.into_iter().enumerate() {
         let whole_group = round % 2 == 0;
         let text = interrupt_during(&h, &wd, action, whole_group);
         for broken in [
@@ -263,9 +273,21 @@ fn ctrl_c_mid_create_keeps_what_exists_in_state() {
                 "interrupted at {action}: {broken}\n{text}"
             );
         }
+        let left = h.leftovers().unwrap();
+        if index < launch {
+            // The stop reached the composite, whichever way it came (a signal or StopProvider
+            // alone): it gave up instead of going on to launch the instance.
+            assert!(
+                text.contains("Interrupted "),
+                "interrupted at {action}: the create did not see the stop\n{text}"
+            );
+            assert!(
+                !left.iter().any(|l| l.starts_with("ec2-instance ")),
+                "interrupted at {action}, before RunInstances, yet {left:?}\n{text}"
+            );
+        }
         // Whatever exists in AWS is in the state, so that destroy can reach it.
         let state = wd.show_json(None).unwrap().to_string();
-        let left = h.leftovers().unwrap();
         for thing in &left {
             let id = thing.rsplit(' ').next().unwrap_or(thing);
             assert!(
