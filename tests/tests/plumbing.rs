@@ -97,6 +97,34 @@ fn diagnostics_carry_no_rust_backtrace() {
 }
 
 #[test]
+fn timeouts_take_go_durations_and_refuse_absurd_ones_at_plan() {
+    let h = Harness::start().unwrap();
+    let backend = |create: &str, delete: &str| {
+        format!(
+            "resource \"blueprint_state_backend\" \"s\" {{\n  bucket = \"plumbing-timeouts\"\n  timeouts {{\n    create = \"{create}\"\n    delete = \"{delete}\"\n  }}\n}}\n"
+        )
+    };
+    let wd = h.workdir(&backend("1.5h", "500ms")).unwrap();
+    wd.init().unwrap();
+    let plan = wd.plan().unwrap();
+    assert_eq!(plan.code, 2, "Go durations must plan: {plan}");
+
+    // Used to pass validation, then panic the plugin at apply (`Instant + timeout` overflowed).
+    h.rewrite(&wd, &backend("5000000000000000h", "1h30m"))
+        .unwrap();
+    let plan = wd.plan().unwrap();
+    let text = plan.all_output();
+    assert_eq!(plan.code, 1, "{plan}");
+    assert!(text.contains("Invalid timeout"), "{plan}");
+    assert!(text.contains("5000000000000000h"), "{plan}");
+    assert!(
+        text.contains("create ="),
+        "the error points at timeouts.create: {plan}"
+    );
+    assert!(!text.contains("panicked"), "{plan}");
+}
+
+#[test]
 fn trace_logs_never_carry_credentials() {
     const ACCESS_KEY_ID: &str = "AKIAPLUMBING0TEST042";
     const SECRET_KEY: &str = "plumbing/Secret+Key/0123456789abcdefEXAMPLE";
