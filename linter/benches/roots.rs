@@ -60,7 +60,11 @@ fn shared_files() -> Vec<(&'static str, String)> {
         ("ingress_rules", "list(string)", "[]"),
         ("ingress_cidr_blocks", "list(string)", "[]"),
         ("ingress_with_cidr_blocks", "list(map(string))", "[]"),
-        ("ingress_with_source_security_group_id", "list(map(string))", "[]"),
+        (
+            "ingress_with_source_security_group_id",
+            "list(map(string))",
+            "[]",
+        ),
         ("egress_rules", "list(string)", "[]"),
         ("egress_cidr_blocks", "list(string)", "[\"0.0.0.0/0\"]"),
         ("tags", "map(string)", "{}"),

@@ -121,19 +121,34 @@ pub enum Error {
 
 /// Loads `paths`, runs the rules and applies the config and inline suppressions.
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, Error> {
-    let loaded = frontend::hcl::load(paths, &opts.load)?;
-    // Each root module is checked on its own: references resolve within their root only.
-    let findings: Vec<Finding> = loaded
-        .roots
-        .iter()
-        .flat_map(|m| check_model(m, opts.profile))
-        .collect();
+    // Each root module is checked on its own (references resolve within their root only) as
+    // soon as it is evaluated; of its model only the resources with findings are kept (the
+    // suppressions look their blocks up), so a large tree's models never all live at once.
+    let (checked, loaded) = frontend::hcl::load_with(paths, &opts.load, |m| {
+        let findings = check_model(&m, opts.profile);
+        let count = m.resources.len();
+        let keep: std::collections::HashSet<&str> =
+            findings.iter().map(|f| f.address.as_str()).collect();
+        let kept = m
+            .resources
+            .iter()
+            .filter(|r| keep.contains(r.address.as_str()))
+            .cloned()
+            .collect();
+        (findings, Model::new(kept), count)
+    })?;
+    let resources = checked.iter().map(|(_, _, n)| n).sum();
+    let mut findings = Vec::new();
+    let mut roots = Vec::with_capacity(checked.len());
+    for (f, m, _) in checked {
+        findings.extend(f);
+        roots.push(m);
+    }
     let findings = opts.config.apply(findings);
     let today = opts.today.clone().unwrap_or_else(suppress::today);
-    let applied = suppress::apply_checked(findings, &loaded.roots, &loaded.files, &today);
+    let applied = suppress::apply_checked(findings, &roots, &loaded.files, &today);
     let mut findings = applied.findings;
     sort_findings(&mut findings);
-    let resources = loaded.resources();
     let mut errors = loaded.errors;
     errors.extend(applied.errors);
     Ok(LintReport {

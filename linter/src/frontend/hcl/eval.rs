@@ -509,6 +509,49 @@ impl<'s> Evaluator<'s> {
         Ok(Value::Reference(Reference { address, attribute }))
     }
 
+    /// `keys(var.X)`, `length(var.X)` (or `local.X`) of a map or list read in place, without
+    /// copying a large map into the call; `None` for anything else (the call is made as usual).
+    fn keys_or_length_in_place(
+        &mut self,
+        name: &str,
+        f: &hcl::edit::expr::FuncCall,
+    ) -> Option<Value> {
+        if !matches!(name, "keys" | "length") || f.args.len() != 1 {
+            return None;
+        }
+        let Some(Expression::Traversal(t)) = f.args.iter().next() else {
+            return None;
+        };
+        let Expression::Variable(root) = &t.expr else {
+            return None;
+        };
+        let root = root.as_str();
+        if self.bindings.iter().any(|(b, _)| b == root) {
+            return None;
+        }
+        let [op] = t.operators.as_slice() else {
+            return None;
+        };
+        let TraversalOperator::GetAttr(attr) = op.value() else {
+            return None;
+        };
+        let mut compute = |v: &Value| match (name, v) {
+            ("keys", Value::Map(m)) => Ok(Value::List(
+                m.keys().map(|k| Value::String(k.clone())).collect(),
+            )),
+            ("length", Value::Map(m)) => Ok(Value::Number(m.len() as f64)),
+            ("length", Value::List(l)) => Ok(Value::Number(l.len() as f64)),
+            _ => Err(EvalError),
+        };
+        let scope = self.scope;
+        let result = match root {
+            "var" => scope.with_variable(attr.as_str(), &mut compute),
+            "local" => scope.with_local(attr.as_str(), &mut compute),
+            _ => None,
+        };
+        result.and_then(Result::ok)
+    }
+
     /// [`Self::apply_ops`] on a borrowed value: attribute and index steps into maps and lists
     /// are walked without copying what they skip; only the rest is cloned.
     fn apply_ops_ref(&mut self, v: &Value, ops: &[Decorated<TraversalOperator>]) -> EvalResult {
@@ -578,6 +621,9 @@ impl<'s> Evaluator<'s> {
         let name = f.name.name.as_str();
         if !f.name.namespace.is_empty() {
             return Ok(Value::Unknown);
+        }
+        if let Some(v) = self.keys_or_length_in_place(name, f) {
+            return Ok(v);
         }
         match name {
             "try" => {

@@ -71,6 +71,19 @@ pub enum LoadFailure {
 /// Loads and evaluates every root module under `paths`. Root modules are parsed and
 /// evaluated in parallel, one at a time per thread, so syntax trees never pile up.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure> {
+    let (roots, mut loaded) = load_with(paths, opts, |m| m)?;
+    loaded.roots = roots;
+    Ok(loaded)
+}
+
+/// [`load`], handing each root module's model to `per_root` as soon as it is evaluated (on the
+/// thread that evaluated it) and keeping only what `per_root` returns, in root order: a large
+/// tree's models never all live at once. The [`Loaded`] returned has no `roots`.
+pub fn load_with<T: Send>(
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+    per_root: impl Fn(Model) -> T + Sync,
+) -> Result<(Vec<T>, Loaded), LoadFailure> {
     let walk = loader::walk(paths, &opts.exclude).map_err(|source| LoadFailure::Io {
         path: paths
             .iter()
@@ -105,7 +118,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
         .map(|(k, v)| (k.clone(), cli_var_value(v)))
         .collect();
 
-    let run = |roots: &[PathBuf]| -> Vec<RootResult> {
+    let defaults = module::Defaults::default();
+    let run = |roots: &[PathBuf]| -> Vec<RootResult<T>> {
         // Local modules shared by several roots are parsed once; each root evaluates them anew.
         let cache = parse_cache::ParseCache::new(&walk, roots);
         roots
@@ -117,9 +131,9 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
                     inputs.extend(tfvars_values(vf));
                 }
                 inputs.extend(cli_vars.clone());
-                let resources = evaluate_root(&tree, root, inputs);
+                let resources = evaluate_root_with(&tree, root, inputs, &defaults);
                 let result = RootResult {
-                    model: Model::new(resources),
+                    out: per_root(Model::new(resources)),
                     visited: tree.dirs.keys().cloned().collect(),
                     extra_files: tree.extra_files.clone(),
                     errors: tree.errors.clone(),
@@ -155,17 +169,20 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadFailure
                 errors.push(e);
             }
         }
-        roots.push(r.model);
+        roots.push(r.out);
     }
-    Ok(Loaded {
+    Ok((
         roots,
-        errors,
-        files,
-    })
+        Loaded {
+            roots: Vec::new(),
+            errors,
+            files,
+        },
+    ))
 }
 
-struct RootResult {
-    model: Model,
+struct RootResult<T> {
+    out: T,
     visited: Vec<PathBuf>,
     extra_files: Vec<Arc<SourceFile>>,
     errors: Vec<LoadError>,
@@ -177,10 +194,21 @@ pub fn evaluate_root(
     dir: &std::path::Path,
     inputs: HashMap<String, Value>,
 ) -> Vec<Resource> {
+    evaluate_root_with(tree, dir, inputs, &module::Defaults::default())
+}
+
+/// [`evaluate_root`] with variable defaults shared with other roots of the same run.
+pub fn evaluate_root_with(
+    tree: &Tree,
+    dir: &std::path::Path,
+    inputs: HashMap<String, Value>,
+    defaults: &module::Defaults,
+) -> Vec<Resource> {
     let ctx = Ctx {
         tree,
         out: RefCell::new(Vec::new()),
         root_display: dir.display().to_string(),
+        defaults,
     };
     let inst = Instance::new(&ctx, dir, String::new(), Vec::new(), inputs, 0);
     inst.run();

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, Body, Structure};
@@ -43,6 +43,25 @@ pub struct Ctx<'a> {
     pub out: RefCell<Vec<Resource>>,
     /// The root module's directory as displayed (`path.root` in every module).
     pub root_display: String,
+    /// Variable defaults evaluated so far, shared by every root of the run.
+    pub defaults: &'a Defaults,
+}
+
+/// Variable defaults by module directory and variable name: a default references nothing, so
+/// every instance of a module, in every root module, gets the same value.
+#[derive(Debug, Default)]
+pub struct Defaults(Mutex<HashMap<(PathBuf, String), Arc<Value>>>);
+
+impl Defaults {
+    fn get(&self, dir: &Path, name: &str) -> Option<Arc<Value>> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(&(dir.to_path_buf(), name.to_string())).cloned()
+    }
+
+    fn put(&self, dir: &Path, name: &str, v: Arc<Value>) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.insert((dir.to_path_buf(), name.to_string()), v);
+    }
 }
 
 struct Decls<'a> {
@@ -110,7 +129,7 @@ pub struct Instance<'a> {
     /// Locals evaluated so far (`None` while one is being evaluated: a cycle).
     local_cache: RefCell<HashMap<String, Option<Rc<Value>>>>,
     /// Variable defaults evaluated so far.
-    default_cache: RefCell<HashMap<String, Rc<Value>>>,
+    default_cache: RefCell<HashMap<String, Arc<Value>>>,
     module_cache: RefCell<HashMap<String, Option<Value>>>,
 }
 
@@ -346,17 +365,24 @@ impl<'a> Instance<'a> {
 
 impl Instance<'_> {
     /// The default of variable `name`, evaluated once per instance (`None`: no default).
-    fn default_value(&self, name: &str) -> Option<Rc<Value>> {
+    fn default_value(&self, name: &str) -> Option<Arc<Value>> {
         if let Some(v) = self.default_cache.borrow().get(name) {
-            return Some(Rc::clone(v));
+            return Some(Arc::clone(v));
         }
         let Some(Some(default)) = self.decls.variables.get(name) else {
             return None;
         };
-        let v = Rc::new(Evaluator::new(self).eval_or_unknown(default));
+        let v = match self.ctx.defaults.get(&self.dir, name) {
+            Some(v) => v,
+            None => {
+                let v = Arc::new(Evaluator::new(self).eval_or_unknown(default));
+                self.ctx.defaults.put(&self.dir, name, Arc::clone(&v));
+                v
+            }
+        };
         self.default_cache
             .borrow_mut()
-            .insert(name.to_string(), Rc::clone(&v));
+            .insert(name.to_string(), Arc::clone(&v));
         Some(v)
     }
 

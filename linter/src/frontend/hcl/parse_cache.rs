@@ -35,10 +35,24 @@ pub struct ParseCache<'w> {
 impl<'w> ParseCache<'w> {
     /// A cache over `walk` for evaluating `roots`.
     pub fn new(walk: &'w Walk, roots: &[PathBuf]) -> ParseCache<'w> {
+        // Each directory's files scanned once for the local modules they call.
+        let calls: HashMap<&Path, Vec<PathBuf>> = walk
+            .dirs
+            .iter()
+            .map(|(dir, files)| {
+                let mut targets: Vec<PathBuf> = files
+                    .iter()
+                    .flat_map(|f| loader::scanned_module_sources(dir, &f.source))
+                    .collect();
+                targets.sort();
+                targets.dedup();
+                (dir.as_path(), targets)
+            })
+            .collect();
         let mut needs = HashMap::new();
         let mut counts: HashMap<PathBuf, usize> = HashMap::new();
         for root in roots {
-            let dirs = closure(walk, root);
+            let dirs = closure(&calls, root);
             for d in &dirs {
                 *counts.entry(d.clone()).or_default() += 1;
             }
@@ -125,20 +139,67 @@ impl<'w> ParseCache<'w> {
 
 /// The walked directories `root` calls, transitively, per the textual scan of module sources
 /// (the parse decides what is evaluated; this only decides how long a parse is kept).
-fn closure(walk: &Walk, root: &Path) -> Vec<PathBuf> {
+fn closure(calls: &HashMap<&Path, Vec<PathBuf>>, root: &Path) -> Vec<PathBuf> {
     let mut seen = BTreeSet::new();
     let mut queue = vec![root.to_path_buf()];
     while let Some(dir) = queue.pop() {
         if !seen.insert(dir.clone()) {
             continue;
         }
-        for f in walk.dirs.get(&dir).into_iter().flatten() {
-            for target in loader::scanned_module_sources(&dir, &f.source) {
-                if !seen.contains(&target) {
-                    queue.push(target);
-                }
+        for target in calls.get(dir.as_path()).into_iter().flatten() {
+            if !seen.contains(target) {
+                queue.push(target.clone());
             }
         }
     }
     seen.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two roots calling one local module share its parse, which is dropped once both are done.
+    #[test]
+    fn roots_share_a_module_parse_until_the_last_is_done() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path();
+        for (dir, text) in [
+            (
+                "shared/main.tf",
+                "variable \"n\" {}\nresource \"aws_sqs_queue\" \"q\" {\n  name = var.n\n}\n",
+            ),
+            (
+                "a/main.tf",
+                "module \"m\" {\n  source = \"../shared\"\n  n = \"a\"\n}\n",
+            ),
+            (
+                "b/main.tf",
+                "module \"m\" {\n  source = \"../shared\"\n  n = \"b\"\n}\n",
+            ),
+        ] {
+            let path = base.join(dir);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        let walk = loader::walk(&[base.to_path_buf()], &[]).expect("walk");
+        assert_eq!(walk.roots.len(), 2, "{:?}", walk.roots);
+        let cache = ParseCache::new(&walk, &walk.roots);
+        let shared = loader::normalize(&base.join("shared"));
+        let a = cache.root_tree(&walk.roots[0]);
+        let b = cache.root_tree(&walk.roots[1]);
+        let (fa, fb) = (&a.dirs[&shared][0], &b.dirs[&shared][0]);
+        assert!(Arc::ptr_eq(fa, fb), "the shared module was parsed twice");
+        let slots = || {
+            cache
+                .slots
+                .lock()
+                .map(|s| s.contains_key(&shared))
+                .unwrap_or(false)
+        };
+        cache.done(&walk.roots[0]);
+        assert!(slots(), "dropped while a root still needs it");
+        cache.done(&walk.roots[1]);
+        assert!(!slots(), "kept after the last root");
+    }
 }
