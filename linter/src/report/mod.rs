@@ -5,9 +5,9 @@ pub mod json;
 #[cfg(feature = "cli")]
 pub mod junit;
 pub mod sarif;
-pub mod visible;
 #[cfg(feature = "cli")]
 pub mod text;
+pub mod visible;
 
 use std::str::FromStr;
 

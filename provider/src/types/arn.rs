@@ -104,7 +104,11 @@ impl Arn {
         resource_prefix: &str,
         wanted: &str,
     ) -> Result<Arn, ArnError> {
-        let arn: Arn = s.parse()?;
+        let kind = || ArnError::Kind {
+            given: s.to_string(),
+            wanted: wanted.to_string(),
+        };
+        let arn: Arn = s.parse().map_err(|_| kind())?;
         if arn.service != service || !arn.resource.starts_with(resource_prefix) {
             return Err(ArnError::Kind {
                 given: s.to_string(),
