@@ -204,11 +204,13 @@ pub fn evaluate_root_with(
     inputs: HashMap<String, Value>,
     defaults: &module::Defaults,
 ) -> Vec<Resource> {
+    let decls = module::DeclMap::new(tree);
     let ctx = Ctx {
         tree,
         out: RefCell::new(Vec::new()),
         root_display: dir.display().to_string(),
         defaults,
+        decls: &decls,
     };
     let inst = Instance::new(&ctx, dir, String::new(), Vec::new(), inputs, 0);
     inst.run();

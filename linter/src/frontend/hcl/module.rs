@@ -45,6 +45,23 @@ pub struct Ctx<'a> {
     pub root_display: String,
     /// Variable defaults evaluated so far, shared by every root of the run.
     pub defaults: &'a Defaults,
+    /// Each module directory's declarations, collected once for all its instances.
+    pub decls: &'a DeclMap<'a>,
+}
+
+/// The declarations of every module directory of a root's tree, by directory.
+pub struct DeclMap<'a>(HashMap<&'a Path, Rc<Decls<'a>>>);
+
+impl<'a> DeclMap<'a> {
+    /// The declarations of every directory of `tree`.
+    pub fn new(tree: &'a Tree) -> DeclMap<'a> {
+        DeclMap(
+            tree.dirs
+                .iter()
+                .map(|(dir, files)| (dir.as_path(), Rc::new(collect(files))))
+                .collect(),
+        )
+    }
 }
 
 /// Variable defaults by module directory and variable name: a default references nothing, so
@@ -124,7 +141,7 @@ pub struct Instance<'a> {
     prefix: String,
     module_path: Vec<String>,
     inputs: HashMap<String, Value>,
-    decls: Decls<'a>,
+    decls: Rc<Decls<'a>>,
     depth: usize,
     /// Locals evaluated so far (`None` while one is being evaluated: a cycle).
     local_cache: RefCell<HashMap<String, Option<Rc<Value>>>>,
@@ -143,8 +160,12 @@ impl<'a> Instance<'a> {
         inputs: HashMap<String, Value>,
         depth: usize,
     ) -> Instance<'a> {
-        let files: &'a [Arc<ParsedFile>] =
-            ctx.tree.dirs.get(dir).map(|v| v.as_slice()).unwrap_or(&[]);
+        let decls = ctx
+            .decls
+            .0
+            .get(dir)
+            .cloned()
+            .unwrap_or_else(|| Rc::new(collect(&[])));
         Instance {
             ctx,
             dir: dir.to_path_buf(),
@@ -152,7 +173,7 @@ impl<'a> Instance<'a> {
             prefix,
             module_path,
             inputs,
-            decls: collect(files),
+            decls,
             depth,
             local_cache: RefCell::new(HashMap::new()),
             default_cache: RefCell::new(HashMap::new()),
