@@ -280,3 +280,34 @@ fn architecture_page(seed: &str, mermaid: &str) -> String {
          ```mermaid\n{mermaid}```\n"
     )
 }
+
+#[test]
+fn api_gateways_and_events_are_edges() {
+    let g = graph_of("terraform/examples/seed-004-ml-pipeline");
+    assert_eq!(
+        edge(&g, "internet", "aws_apigatewayv2_api.api").labels,
+        ["HTTPS 443"]
+    );
+    assert_eq!(
+        edge(&g, "aws_apigatewayv2_api.api", "aws_lb_listener.api").labels,
+        ["VPC link"]
+    );
+    // The internal ALB is reached through the API's VPC link, not from the internet directly.
+    assert_eq!(
+        g.node("aws_lb_listener.api").map(|n| n.reach),
+        Some(Reach::Transitive)
+    );
+    assert_eq!(
+        g.node("aws_ecs_service.api").map(|n| n.reach),
+        Some(Reach::Transitive)
+    );
+    assert_eq!(
+        edge(
+            &g,
+            "aws_s3_bucket.data[\"raw\"]",
+            "aws_lambda_function.etl[\"preprocess\"]"
+        )
+        .labels,
+        ["event"]
+    );
+}

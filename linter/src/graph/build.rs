@@ -99,7 +99,7 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
         let mut n = Node::new(&r.address, t.kind, t.service, &r.address);
         n.address = Some(r.address.clone());
         match t.kind {
-            Kind::LoadBalancer => {
+            Kind::LoadBalancer if matches!(t.ty, "aws_lb" | "aws_alb" | "aws_elb") => {
                 n.service = lb_service(r);
                 n.cluster = Some(r.address.clone());
             }
@@ -392,6 +392,80 @@ fn wire_load_balancers(b: &mut Builder<'_>) {
                     ));
                 }
             }
+            // API gateways have a public endpoint; integrations lead to listeners (VPC links),
+            // functions or any other drawn resource.
+            "aws_apigatewayv2_api" | "aws_api_gateway_rest_api" => {
+                let private = r
+                    .attributes
+                    .blocks("endpoint_configuration")
+                    .iter()
+                    .any(|(_, e)| {
+                        e.get("types")
+                            .elements()
+                            .iter()
+                            .any(|(_, t)| t.as_str() == Some("PRIVATE"))
+                    });
+                if !private {
+                    forwards.push((
+                        INTERNET.to_string(),
+                        r.address.clone(),
+                        "HTTPS 443".into(),
+                        r.address.clone(),
+                    ));
+                }
+            }
+            "aws_apigatewayv2_integration" => {
+                if let (Some(api), Some(target)) = (
+                    b.resolve(r.attributes.get("api_id")),
+                    b.resolve(r.attributes.get("integration_uri")),
+                ) {
+                    let label = match r.attributes.get("connection_type").as_str() {
+                        Some("VPC_LINK") => "VPC link",
+                        _ => "integration",
+                    };
+                    forwards.push((
+                        api.address.clone(),
+                        target.address.clone(),
+                        label.into(),
+                        r.address.clone(),
+                    ));
+                }
+            }
+            // Events: a bucket notifies functions, queues and topics; a queue or stream feeds a
+            // function.
+            "aws_s3_bucket_notification" => {
+                if let Some(bucket) = b.resolve(r.attributes.get("bucket")) {
+                    for (block, arn) in [
+                        ("lambda_function", "lambda_function_arn"),
+                        ("queue", "queue_arn"),
+                        ("topic", "topic_arn"),
+                    ] {
+                        for (_, n) in r.attributes.blocks(block) {
+                            if let Some(target) = b.resolve(n.get(arn)) {
+                                forwards.push((
+                                    bucket.address.clone(),
+                                    target.address.clone(),
+                                    "event".into(),
+                                    r.address.clone(),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            "aws_lambda_event_source_mapping" => {
+                if let (Some(source), Some(function)) = (
+                    b.resolve(r.attributes.get("event_source_arn")),
+                    b.resolve(r.attributes.get("function_name")),
+                ) {
+                    forwards.push((
+                        source.address.clone(),
+                        function.address.clone(),
+                        "event".into(),
+                        r.address.clone(),
+                    ));
+                }
+            }
             "aws_autoscaling_group" => {
                 for (_, v) in r.attributes.get("target_group_arns").elements() {
                     if let Some(tg) = b.resolve(v) {
@@ -408,6 +482,9 @@ fn wire_load_balancers(b: &mut Builder<'_>) {
         }
     }
     for (from, to, label, via) in forwards {
+        if from == INTERNET && b.index.contains_key(&to) {
+            b.internet();
+        }
         let (Some(&f), Some(&t)) = (b.index.get(&from), b.index.get(&to)) else {
             continue;
         };

@@ -11,7 +11,7 @@ pub enum Kind {
     Internet,
     /// A private CIDR (a VPN, a peered network, the VPC itself).
     Cidr,
-    /// A load balancer.
+    /// A load balancer (or an API gateway, which forwards the same way).
     LoadBalancer,
     /// A load balancer listener.
     Listener,
@@ -47,6 +47,12 @@ pub static TYPES: &[TypeInfo] = &[
     t("aws_lb", Kind::LoadBalancer, "Load balancer"),
     t("aws_alb", Kind::LoadBalancer, "Load balancer"),
     t("aws_elb", Kind::LoadBalancer, "Classic load balancer"),
+    t("aws_apigatewayv2_api", Kind::LoadBalancer, "API Gateway"),
+    t(
+        "aws_api_gateway_rest_api",
+        Kind::LoadBalancer,
+        "API Gateway (REST)",
+    ),
     t("aws_lb_listener", Kind::Listener, "Listener"),
     t("aws_alb_listener", Kind::Listener, "Listener"),
     t("aws_lb_target_group", Kind::TargetGroup, "Target group"),
@@ -100,6 +106,9 @@ pub static WIRING_TYPES: &[&str] = &[
     "aws_launch_template",
     "aws_launch_configuration",
     "aws_vpc",
+    "aws_apigatewayv2_integration",
+    "aws_s3_bucket_notification",
+    "aws_lambda_event_source_mapping",
 ];
 
 /// The drawn type `ty`, if the graph draws it.
