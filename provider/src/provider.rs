@@ -13,6 +13,27 @@ use crate::clients::AwsClients;
 use crate::config::{provider_schema, ConfigIssue, ProviderConfigValue};
 use crate::data_sources::caller_identity::CallerIdentityDataSource;
 
+/// The version of the Terraform CLI that configured this provider process (ConfigureProvider
+/// carries it). One process serves one Terraform run, so a process-wide value is exact.
+static RUNNING_TERRAFORM: RwLock<Option<String>> = RwLock::new(None);
+
+/// The running Terraform's version (`1.11.4`), once the provider is configured.
+pub fn running_terraform_version() -> Option<String> {
+    let guard = match RUNNING_TERRAFORM.read() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    guard.clone()
+}
+
+fn set_running_terraform_version(version: &str) {
+    let mut guard = match RUNNING_TERRAFORM.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    *guard = (!version.is_empty()).then(|| version.to_string());
+}
+
 /// What the provider shares with its resources: the configured clients and the stop signal.
 #[derive(Debug, Default)]
 pub struct ProviderState {
@@ -105,6 +126,7 @@ impl Provider for BlueprintProvider {
         config: Self::Config<'a>,
     ) -> Option<()> {
         tracing::debug!(terraform_version, ?config, "configuring the provider");
+        set_running_terraform_version(&terraform_version);
         let settings = match config.into_settings() {
             Ok(s) => s,
             Err(issues) => {

@@ -1,8 +1,10 @@
-//! Render the `backend "s3"` block that Terraform 1.0 accepts, and its `-backend-config` form.
+//! Render the `backend "s3"` block for a given Terraform version, and its `-backend-config` form.
 //!
-//! Terraform 1.0's S3 backend spells endpoint overrides `endpoint`, `dynamodb_endpoint`,
-//! `sts_endpoint`, `iam_endpoint` and path style `force_path_style` (the `endpoints {}` block and
-//! `use_path_style` came with 1.6 and would be rejected).
+//! The settings follow [`super::syntax`]'s version table: Terraform before 1.6 spells endpoint
+//! overrides `endpoint`, `dynamodb_endpoint`, `sts_endpoint`, `iam_endpoint` and path style
+//! `force_path_style`; 1.6 and newer take an `endpoints = { s3 = ..., dynamodb = ... }` object
+//! and `use_path_style` (and warn about the old names); 1.10 adds `use_lockfile`. Each version
+//! rejects the other's names, so the block is rendered for exactly one.
 //!
 //! Every value is written by hcl-rs's formatter, which escapes quotes, backslashes, control
 //! characters and the template markers `${` and `%{` (see [`quoted`] for the one case it gets
@@ -13,6 +15,8 @@ use std::collections::BTreeMap;
 
 use hcl::Expression;
 
+use super::syntax::{Locking, TfVersion};
+
 /// What goes into the backend block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendSettings<'a> {
@@ -22,8 +26,12 @@ pub struct BackendSettings<'a> {
     pub key: &'a str,
     /// Region.
     pub region: &'a str,
-    /// Lock table.
-    pub dynamodb_table: &'a str,
+    /// Lock table (rendered only when `locking` uses it).
+    pub dynamodb_table: Option<&'a str>,
+    /// How the state is locked.
+    pub locking: Locking,
+    /// The Terraform version the block is for.
+    pub version: TfVersion,
     /// KMS key for SSE-KMS, if any.
     pub kms_key_id: Option<&'a str>,
     /// The provider's endpoint overrides, by service name.
@@ -32,11 +40,12 @@ pub struct BackendSettings<'a> {
     pub force_path_style: bool,
 }
 
-/// One backend setting: a string or a flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One backend setting: a string, a flag or an object of strings (`endpoints`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Setting<'a> {
     Text(&'a str),
     Flag(bool),
+    Object(Vec<(&'static str, &'a str)>),
 }
 
 /// Stand-ins for `$` and `%` while hcl-rs writes a string (Unicode private use: never escaped).
@@ -83,49 +92,89 @@ fn quoted(text: &str) -> String {
 }
 
 impl Setting<'_> {
-    /// The value as an HCL expression.
-    fn hcl(self) -> String {
+    /// The value as an HCL expression; an object's lines are indented by `indent` spaces.
+    fn hcl(&self, indent: usize) -> String {
         match self {
             Setting::Text(s) => quoted(s),
-            Setting::Flag(b) => write(&Expression::Bool(b)),
+            Setting::Flag(b) => write(&Expression::Bool(*b)),
+            Setting::Object(fields) => {
+                let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+                let mut out = String::from("{\n");
+                for (k, v) in fields {
+                    out.push_str(&format!("{:indent$}  {k:<width$} = {}\n", "", quoted(v)));
+                }
+                out.push_str(&format!("{:indent$}}}", ""));
+                out
+            }
         }
     }
 
     /// The value as `terraform init -backend-config=key=value` takes it: Terraform reads the
-    /// text after `=` literally for string settings and converts it for booleans.
-    fn raw(self) -> String {
+    /// text after `=` literally for string settings, converts it for booleans and parses it as
+    /// an HCL expression for objects.
+    fn raw(&self) -> String {
         match self {
             Setting::Text(s) => s.to_string(),
             Setting::Flag(b) => b.to_string(),
+            Setting::Object(fields) => {
+                let inner: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", quoted(v)))
+                    .collect();
+                format!("{{{}}}", inner.join(","))
+            }
         }
     }
 }
 
 impl<'a> BackendSettings<'a> {
-    /// `(key, value)` pairs in a stable order.
+    /// `(key, value)` pairs in a stable order, in the syntax of `self.version`.
     fn pairs(&self) -> Vec<(&'static str, Setting<'a>)> {
         let mut out = vec![
             ("bucket", Setting::Text(self.bucket)),
             ("key", Setting::Text(self.key)),
             ("region", Setting::Text(self.region)),
-            ("dynamodb_table", Setting::Text(self.dynamodb_table)),
-            ("encrypt", Setting::Flag(true)),
         ];
+        if self.locking.uses_lockfile() && self.version.has_lockfile() {
+            out.push(("use_lockfile", Setting::Flag(true)));
+        }
+        if let (true, Some(table)) = (self.locking.uses_table(), self.dynamodb_table) {
+            out.push(("dynamodb_table", Setting::Text(table)));
+        }
+        out.push(("encrypt", Setting::Flag(true)));
         if let Some(k) = self.kms_key_id {
             out.push(("kms_key_id", Setting::Text(k)));
         }
-        for (service, name) in [
+        let services = [
             ("s3", "endpoint"),
             ("dynamodb", "dynamodb_endpoint"),
             ("sts", "sts_endpoint"),
             ("iam", "iam_endpoint"),
-        ] {
-            if let Some(url) = self.endpoints.get(service) {
-                out.push((name, Setting::Text(url)));
+        ];
+        if self.version.has_endpoints_block() {
+            let fields: Vec<(&'static str, &'a str)> = services
+                .iter()
+                .filter_map(|(service, _)| {
+                    self.endpoints
+                        .get(*service)
+                        .map(|url| (*service, url.as_str()))
+                })
+                .collect();
+            if self.force_path_style {
+                out.push(("use_path_style", Setting::Flag(true)));
             }
-        }
-        if self.force_path_style {
-            out.push(("force_path_style", Setting::Flag(true)));
+            if !fields.is_empty() {
+                out.push(("endpoints", Setting::Object(fields)));
+            }
+        } else {
+            for (service, name) in services {
+                if let Some(url) = self.endpoints.get(service) {
+                    out.push((name, Setting::Text(url)));
+                }
+            }
+            if self.force_path_style {
+                out.push(("force_path_style", Setting::Flag(true)));
+            }
         }
         out
     }
@@ -136,7 +185,7 @@ impl<'a> BackendSettings<'a> {
         let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut out = String::from("terraform {\n  backend \"s3\" {\n");
         for (k, v) in pairs {
-            out.push_str(&format!("    {k:<width$} = {}\n", v.hcl()));
+            out.push_str(&format!("    {k:<width$} = {}\n", v.hcl(4)));
         }
         out.push_str("  }\n}\n");
         out
@@ -163,7 +212,9 @@ mod tests {
             bucket: "senas-tfstate",
             key: "prod/terraform.tfstate",
             region: "us-east-2",
-            dynamodb_table: "senas-tfstate-lock",
+            dynamodb_table: Some("senas-tfstate-lock"),
+            locking: Locking::Dynamodb,
+            version: TfVersion::OLDEST,
             kms_key_id: None,
             endpoints: &endpoints,
             force_path_style: false,
@@ -182,7 +233,9 @@ mod tests {
             bucket: "b-state",
             key: "terraform.tfstate",
             region: "us-east-1",
-            dynamodb_table: "b-state-lock",
+            dynamodb_table: Some("b-state-lock"),
+            locking: Locking::Dynamodb,
+            version: TfVersion::OLDEST,
             kms_key_id: Some("arn:aws:kms:us-east-1:123456789012:key/abc"),
             endpoints: &endpoints,
             force_path_style: true,
@@ -233,7 +286,9 @@ mod tests {
             bucket,
             key,
             region: "us-east-1",
-            dynamodb_table: table,
+            dynamodb_table: Some(table),
+            locking: Locking::Dynamodb,
+            version: TfVersion::OLDEST,
             kms_key_id: Some(kms),
             endpoints: &endpoints,
             force_path_style: true,
@@ -273,7 +328,9 @@ mod tests {
                 bucket: "b",
                 key: text,
                 region: "r",
-                dynamodb_table: "t",
+                dynamodb_table: Some("t"),
+                locking: Locking::Dynamodb,
+                version: TfVersion::OLDEST,
                 kms_key_id: None,
                 endpoints: &endpoints,
                 force_path_style: false,
@@ -294,7 +351,9 @@ mod tests {
             bucket: "senas-tfstate",
             key: "prod/terraform.tfstate",
             region: "us-east-2",
-            dynamodb_table: "senas-tfstate-lock",
+            dynamodb_table: Some("senas-tfstate-lock"),
+            locking: Locking::Dynamodb,
+            version: TfVersion::OLDEST,
             kms_key_id: None,
             endpoints: &endpoints,
             force_path_style: false,
@@ -315,7 +374,9 @@ mod tests {
             bucket: "b\"q\\",
             key: "k ${x}",
             region: "us-east-1",
-            dynamodb_table: "t",
+            dynamodb_table: Some("t"),
+            locking: Locking::Dynamodb,
+            version: TfVersion::OLDEST,
             kms_key_id: None,
             endpoints: &endpoints,
             force_path_style: true,
@@ -330,6 +391,93 @@ mod tests {
                 "encrypt=true",
                 "force_path_style=true",
             ]
+        );
+    }
+
+    /// Every version boundary × every locking mode, with all four endpoint overrides and path
+    /// style (the moto setup), as a block and as arguments.
+    #[test]
+    fn block_per_version_and_locking() {
+        let endpoints: BTreeMap<String, String> = ["s3", "dynamodb", "sts", "iam"]
+            .iter()
+            .map(|s| (s.to_string(), "http://127.0.0.1:5000".to_string()))
+            .collect();
+        let mut rendered = String::new();
+        for version in ["1.0", "1.5.7", "1.6", "1.10", "1.11.4"] {
+            let v = TfVersion::parse(version).unwrap();
+            for locking in [Locking::Dynamodb, Locking::Lockfile, Locking::Both] {
+                if !v.has_lockfile() && locking != Locking::Dynamodb {
+                    continue;
+                }
+                let s = BackendSettings {
+                    bucket: "b-state",
+                    key: "terraform.tfstate",
+                    region: "us-east-1",
+                    dynamodb_table: locking.uses_table().then_some("b-state-lock"),
+                    locking,
+                    version: v,
+                    kms_key_id: None,
+                    endpoints: &endpoints,
+                    force_path_style: true,
+                };
+                let block = s.render_block();
+                let back = parse_back(&block);
+                assert_eq!(back.contains_key("dynamodb_table"), locking.uses_table());
+                assert_eq!(back.contains_key("use_lockfile"), locking.uses_lockfile());
+                assert_eq!(back.contains_key("endpoints"), v.has_endpoints_block());
+                assert_eq!(back.contains_key("endpoint"), !v.has_endpoints_block());
+                rendered.push_str(&format!(
+                    "# Terraform {version}, locking = {}\n{block}{}\n\n",
+                    locking.as_str(),
+                    s.render_args().join("\n")
+                ));
+            }
+        }
+        insta::assert_snapshot!(rendered);
+    }
+
+    #[test]
+    fn endpoint_object_values_parse_back() {
+        let endpoints = BTreeMap::from([
+            ("s3".to_string(), "http://h/${x}\"q".to_string()),
+            ("ec2".to_string(), "http://ignored".to_string()),
+        ]);
+        let s = BackendSettings {
+            bucket: "b",
+            key: "k",
+            region: "r",
+            dynamodb_table: None,
+            locking: Locking::Lockfile,
+            version: TfVersion::new(1, 11, 4),
+            kms_key_id: None,
+            endpoints: &endpoints,
+            force_path_style: false,
+        };
+        let block = s.render_block();
+        let back = parse_back(&block);
+        let mut object = hcl::Map::new();
+        object.insert(
+            "s3".to_string(),
+            hcl::Value::String(endpoints["s3"].clone()),
+        );
+        assert_eq!(back["endpoints"], hcl::Value::Object(object), "{block}");
+        assert!(!back.contains_key("use_path_style"), "{block}");
+        // The argument form is an HCL object expression too.
+        let arg = s
+            .render_args()
+            .into_iter()
+            .find_map(|a| a.strip_prefix("endpoints=").map(str::to_string))
+            .unwrap();
+        let expr: hcl::Expression = arg.parse().unwrap_or_else(|e| panic!("{e}: {arg}"));
+        use hcl::eval::{Context, Evaluate};
+        let mut object = hcl::Map::new();
+        object.insert(
+            "s3".to_string(),
+            hcl::Value::String(endpoints["s3"].clone()),
+        );
+        assert_eq!(
+            expr.evaluate(&Context::new()).unwrap(),
+            hcl::Value::Object(object)
         );
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use super::naming;
+use super::syntax::{Locking, TfVersion};
 use crate::declare::{Attr, Check, Child, Declaration, Default, Type};
 
 fn bucket_name(b: &str) -> Result<(), String> {
@@ -19,6 +20,10 @@ fn table_name(t: &str) -> Result<(), String> {
     }
 }
 
+fn terraform_version(v: &str) -> Result<(), String> {
+    TfVersion::parse(v).map(|_| ())
+}
+
 fn state_key(k: &str) -> Result<(), String> {
     if k.is_empty() || k.starts_with('/') || k.len() > 1024 {
         Err(format!(
@@ -30,24 +35,58 @@ fn state_key(k: &str) -> Result<(), String> {
 }
 
 const NOTES: &str = r#"
-`backend_config` renders a block that Terraform 1.0 and newer accept:
+`backend_config` renders the block in the syntax of `terraform_version` (Terraform 1.11 here,
+`locking` left at its default):
 
 ```hcl
 terraform {
   backend "s3" {
-    bucket         = "senas-tfstate-prod"
-    key            = "terraform.tfstate"
-    region         = "us-east-2"
-    dynamodb_table = "senas-tfstate-prod-lock"
-    encrypt        = true
+    bucket       = "senas-tfstate-prod"
+    key          = "terraform.tfstate"
+    region       = "us-east-2"
+    use_lockfile = true
+    encrypt      = true
   }
 }
 ```
 
-With endpoint overrides in the provider block it adds `endpoint`, `dynamodb_endpoint`,
-`sts_endpoint`, `iam_endpoint` and `force_path_style` (Terraform 1.0's names; 1.6 renamed them).
 `backend_config_args` holds the same settings as `key=value` strings for
-`terraform init -backend-config=...`.
+`terraform init -backend-config=...` (the `endpoints` object as an HCL object expression, which
+is how the CLI reads a non-string setting).
+
+## Terraform versions and locking
+
+Each Terraform version rejects or warns about the other versions' names, so the block is
+written for one version:
+
+| `terraform_version` | endpoint overrides (from the provider block) | path style | `locking` offered (default first) |
+| --- | --- | --- | --- |
+| 1.0 – 1.5 | `endpoint`, `dynamodb_endpoint`, `sts_endpoint`, `iam_endpoint` | `force_path_style` | `dynamodb` |
+| 1.6 – 1.9 | `endpoints = { s3, dynamodb, sts, iam }` | `use_path_style` | `dynamodb` |
+| 1.10 and newer | same | same | `lockfile`, `dynamodb`, `both` |
+
+- `lockfile` renders `use_lockfile = true`: Terraform locks with a `.tflock` object next to the
+  state, written with S3 conditional writes. No table is created (`lock_table` and
+  `lock_table_arn` are null), and nothing renders `dynamodb_table`, which Terraform 1.11
+  deprecates.
+- `dynamodb` renders `dynamodb_table` and creates the table (Terraform 1.11 warns that the
+  setting is deprecated, but honours it).
+- `both` renders both and keeps the table: the way to move a team from the table to lock files
+  while some members still run Terraform older than 1.10.
+
+**Defaults.** A new resource is written for the Terraform that creates it (the provider protocol
+tells the provider its version), and on 1.10 or newer it locks with the lock file: a team on
+today's Terraform gets no table it does not need and no deprecation warning. Both values are
+then kept: an existing resource never changes because someone ran a newer Terraform; set
+`terraform_version` to move the block to a newer syntax. A state written before these
+attributes existed keeps Terraform 1.0 syntax and the table.
+
+**Changing `locking`** is done in place: moving to `dynamodb` or `both` creates the table,
+moving to `lockfile` deletes it (after the users of the backend have re-run `terraform init`
+with the new block, since a Terraform still configured with `dynamodb_table` fails to lock once
+the table is gone). Only renaming an existing table (`lock_table`) replaces the resource.
+`lockfile` or `both` with a `terraform_version` below 1.10 fails the plan on `locking`;
+`lock_table` with `locking = "lockfile"` fails it on `lock_table`.
 
 ## Always on (not optional)
 
@@ -74,7 +113,8 @@ so any drift becomes an update that re-applies every setting.
   apply re-creates the missing part (or destroy deletes the remaining one).
 - **Delete**: checks first that the bucket may go (empty or `force_destroy`), then the table, then
   the bucket. On error the resource stays in state.
-- **Import**: `BUCKET,TABLE`, or just `BUCKET` for the default table name.
+- **Import**: `BUCKET,TABLE`, or just `BUCKET` for the default table name; a bucket without
+  that table imports with `locking = "lockfile"` (Terraform 1.10 or newer).
 
 Example: [`terraform/examples/state-backend`](../../terraform/examples/state-backend/main.tf).
 "#;
@@ -90,8 +130,16 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("id", "The bucket name.").computed(),
             Attr::string("bucket", "Name of the state bucket.")
                 .required().replaces().check(Check::Custom { describe: "S3 bucket naming rules", check: bucket_name }),
-            Attr::string("lock_table", "Name of the lock table.")
-                .default(Default::Derived("`BUCKET-lock`")).replaces()
+            Attr::string("terraform_version", "The Terraform version the backend block is written for (`MAJOR.MINOR[.PATCH]`): it picks the settings' names and which `locking` modes exist. Kept once chosen, so upgrading Terraform changes nothing until you set it.")
+                .optional_computed()
+                .default(Default::Derived("the running Terraform's version (the provider protocol tells it), else `\"1.0\"`"))
+                .check(Check::Custom { describe: "`MAJOR.MINOR[.PATCH]`, 1.0 or newer", check: terraform_version }),
+            Attr::string("locking", "How Terraform locks the state: `lockfile` (a `.tflock` object in the bucket, `use_lockfile`), `dynamodb` (the lock table) or `both` (the migration path). `lockfile` and `both` need `terraform_version` 1.10 or newer. Changing it creates or deletes the table in place.")
+                .optional_computed()
+                .default(Default::Derived("`\"lockfile\"` when `terraform_version` is 1.10 or newer, else `\"dynamodb\"`"))
+                .check(Check::OneOf(Locking::NAMES)),
+            Attr::string("lock_table", "Name of the lock table (only when `locking` uses DynamoDB; null otherwise).")
+                .default(Default::Derived("`BUCKET-lock` when `locking` uses DynamoDB")).replaces()
                 .check(Check::Custom { describe: "DynamoDB table naming rules", check: table_name }),
             Attr::string("state_key", "Object key written into `backend_config`.")
                 .default(Default::String("terraform.tfstate"))
@@ -109,7 +157,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("bucket_arn", "ARN of the bucket.").computed(),
             Attr::string("lock_table_arn", "ARN of the lock table.").computed(),
             Attr::string("region", "Region of the bucket and the table.").computed(),
-            Attr::string("backend_config", "A `terraform { backend \"s3\" { ... } }` block for Terraform 1.0 and newer, with the provider's endpoint overrides.").computed(),
+            Attr::string("backend_config", "A `terraform { backend \"s3\" { ... } }` block in `terraform_version`'s syntax, with the provider's endpoint overrides.").computed(),
             Attr::of("backend_config_args", Type::strings(), "The same settings as `key=value` strings for `terraform init -backend-config=...`.").computed(),
             Attr::string("versioning", "Observed bucket versioning (always repaired to `Enabled`).").computed(),
             Attr::string("sse_algorithm", "Observed default encryption (`AES256` or `aws:kms`).").computed(),
@@ -121,7 +169,8 @@ pub fn declaration() -> &'static Declaration {
             Child::new("bucket", "aws_s3_bucket", "bucket_arn")
                 .how("versioned, encrypted, public access blocked, TLS-only policy, optional noncurrent-version expiry"),
             Child::new("lock_table", "aws_dynamodb_table", "lock_table_arn")
-                .how("hash key `LockID`, on demand, encrypted, point-in-time recovery"),
+                .optional()
+                .how("hash key `LockID`, on demand, encrypted, point-in-time recovery; only with `locking` = `dynamodb` or `both`"),
         ],
         import_id: "BUCKET[,TABLE]",
         example: r#"resource "blueprint_state_backend" "this" {

@@ -12,6 +12,7 @@ mod bucket;
 mod declaration;
 mod lock_table;
 pub mod naming;
+pub mod syntax;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,7 @@ use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::tf_value::{entries, known, map};
 pub use backend_config::BackendSettings;
+use syntax::{Locking, TfVersion};
 
 /// Versioning status the resource keeps.
 pub const VERSIONING_ENABLED: &str = "Enabled";
@@ -39,7 +41,11 @@ pub struct StateBackendState {
     pub id: Value<String>,
     /// Bucket name (input).
     pub bucket: Value<String>,
-    /// Lock table name (input, default `BUCKET-lock`).
+    /// The Terraform version the backend block is for.
+    pub terraform_version: Value<String>,
+    /// `lockfile`, `dynamodb` or `both`.
+    pub locking: Value<String>,
+    /// Lock table name (input, default `BUCKET-lock`; null without DynamoDB locking).
     pub lock_table: Value<String>,
     /// Object key written into the rendered backend block.
     pub state_key: Value<String>,
@@ -90,6 +96,21 @@ impl StateBackendState {
         }
     }
 
+    /// The locking mode; a state written before `locking` existed (null) used the table.
+    fn locking_mode(&self) -> Option<Locking> {
+        match &self.locking {
+            Value::Value(l) => Locking::parse(l),
+            Value::Null => Some(Locking::Dynamodb),
+            _ => None,
+        }
+    }
+
+    /// Whether this resource has a lock table (unknown locking counts as yes: never skip a
+    /// table that may exist).
+    fn uses_table(&self) -> bool {
+        self.locking_mode().is_none_or(Locking::uses_table)
+    }
+
     fn desired_sse(&self) -> &'static str {
         if self.kms_key_arn.is_value() {
             "aws:kms"
@@ -107,15 +128,67 @@ impl StateBackendState {
     }
 }
 
-/// Fill the values derived from inputs and provider settings (defaults, tags, backend block,
-/// the always-on settings' desired values). Shared by plan, import and read.
-fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>) {
-    if let Value::Value(b) = &state.bucket {
-        state.id = Value::Value(b.clone());
-        if state.lock_table.is_null() {
-            state.lock_table = Value::Value(format!("{b}-lock"));
+/// The version a new resource's `terraform_version` defaults to: the running Terraform's, when
+/// the provider protocol said it, else the oldest supported.
+fn default_terraform_version() -> String {
+    crate::provider::running_terraform_version()
+        .filter(|v| TfVersion::parse(v).is_ok())
+        .unwrap_or_else(|| "1.0".to_string())
+}
+
+/// Fill `terraform_version`, `locking` and `lock_table` when unset, and refuse a locking mode the
+/// version does not have (on `locking`).
+fn derive_locking(state: &mut StateBackendState, diags: &mut Diagnostics) {
+    if state.terraform_version.is_null() {
+        state.terraform_version = Value::Value(default_terraform_version());
+    }
+    let version = match &state.terraform_version {
+        Value::Value(v) => TfVersion::parse(v).ok(),
+        _ => None,
+    };
+    if state.locking.is_null() {
+        state.locking = match version {
+            Some(v) => Value::Value(v.default_locking().as_str().to_string()),
+            None => Value::Unknown,
+        };
+    }
+    if let (Some(v), Some(mode)) = (version, state.locking_mode()) {
+        if mode.uses_lockfile() && !v.has_lockfile() {
+            diags.error(
+                "Locking mode not available",
+                format!(
+                    "locking = \"{}\" needs Terraform 1.10 or newer (S3 lock files, \
+                     `use_lockfile`), but terraform_version is \"{}\". Use \"dynamodb\", or \
+                     set terraform_version to the 1.10+ version that will use this backend.",
+                    mode.as_str(),
+                    known(&state.terraform_version).unwrap_or_default()
+                ),
+                AttributePath::new("locking"),
+            );
         }
     }
+    match state.locking_mode() {
+        Some(mode) if !mode.uses_table() => state.lock_table = Value::Null,
+        Some(_) => {
+            if let (true, Value::Value(b)) = (state.lock_table.is_null(), &state.bucket) {
+                state.lock_table = Value::Value(format!("{b}-lock"));
+            }
+        }
+        None => {
+            if state.lock_table.is_null() {
+                state.lock_table = Value::Unknown;
+            }
+        }
+    }
+}
+
+/// Fill the values derived from inputs and provider settings (defaults, tags, backend block,
+/// the always-on settings' desired values). Shared by plan, import and read.
+fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>, diags: &mut Diagnostics) {
+    if let Value::Value(b) = &state.bucket {
+        state.id = Value::Value(b.clone());
+    }
+    derive_locking(state, diags);
     // Import builds a state without the skeleton's plan: fill the declared defaults here too.
     if state.state_key.is_null() {
         state.state_key = Value::Value(DEFAULT_STATE_KEY.to_string());
@@ -140,18 +213,20 @@ fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>) {
         return;
     };
     state.region = Value::Value(clients.region());
+    let version = known(&state.terraform_version).and_then(|v| TfVersion::parse(v).ok());
     let inputs_known = state.bucket.is_value()
-        && state.lock_table.is_value()
+        && !state.lock_table.is_unknown()
         && state.state_key.is_value()
         && !state.kms_key_arn.is_unknown();
-    if inputs_known {
+    if let (true, Some(version), Some(locking)) = (inputs_known, version, state.locking_mode()) {
         let region = clients.region();
-        let table = state.table_name();
         let settings = BackendSettings {
             bucket: state.bucket_name(),
             key: known(&state.state_key).unwrap_or(DEFAULT_STATE_KEY),
             region: &region,
-            dynamodb_table: &table,
+            dynamodb_table: known(&state.lock_table),
+            locking,
+            version,
             kms_key_id: known(&state.kms_key_arn),
             endpoints: clients.endpoints(),
             force_path_style: clients.s3_use_path_style(),
@@ -212,10 +287,31 @@ impl Composite for StateBackend {
         clients: Option<&AwsClients>,
         diags: &mut Diagnostics,
     ) {
-        derive(planned, clients);
+        derive(planned, clients, diags);
         desire_secure_settings(planned, clients, diags);
         planned.bucket_arn = Value::Unknown;
-        planned.lock_table_arn = Value::Unknown;
+        planned.lock_table_arn = if planned.lock_table.is_null() {
+            Value::Null
+        } else {
+            Value::Unknown
+        };
+    }
+
+    fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
+        // A table name with lock-file-only locking would be silently ignored: refuse it.
+        if let (Some(mode), Value::Value(_)) = (config.locking_mode(), &config.lock_table) {
+            if config.locking.is_value() && !mode.uses_table() {
+                diags.error(
+                    "lock_table without a lock table",
+                    format!(
+                        "locking = \"{}\" creates no DynamoDB table; remove lock_table or use \
+                         locking = \"both\".",
+                        mode.as_str()
+                    ),
+                    AttributePath::new("lock_table"),
+                );
+            }
+        }
     }
 
     fn plan_update(
@@ -225,16 +321,39 @@ impl Composite for StateBackend {
         clients: Option<&AwsClients>,
         diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
-        derive(planned, clients);
+        // A state from before `terraform_version` and `locking` existed keeps what it had:
+        // Terraform 1.0 syntax and the table (nothing changes until the user asks).
+        if prior.terraform_version.is_null() && planned.terraform_version.is_null() {
+            planned.terraform_version = Value::Value("1.0".to_string());
+        }
+        if prior.locking.is_null() && planned.locking.is_null() {
+            planned.locking = Value::Value(Locking::Dynamodb.as_str().to_string());
+        }
+        // Terraform proposes the prior table name for an unset lock_table: with locking no
+        // longer using the table, derive drops it.
+        derive(planned, clients, diags);
         desire_secure_settings(planned, clients, diags);
-        let replace =
+        let mut replace =
             crate::composite::plan::replacements(declaration::declaration(), prior, planned);
+        // The table coming or going with `locking` is created or deleted in place; only a
+        // rename of an existing table replaces.
+        if prior.lock_table.is_null() || planned.lock_table.is_null() {
+            replace.retain(|p| *p != AttributePath::new("lock_table"));
+        }
+        let no_table = planned.lock_table.is_null();
         if !replace.is_empty() {
             planned.bucket_arn = Value::Unknown;
-            planned.lock_table_arn = Value::Unknown;
+            planned.lock_table_arn = if no_table {
+                Value::Null
+            } else {
+                Value::Unknown
+            };
         } else {
-            // A part that vanished out of band is re-created by the update.
-            if prior.lock_table_arn.is_null() {
+            // A part that vanished out of band (or a table `locking` now asks for) is created
+            // by the update; a table `locking` no longer uses is deleted.
+            if no_table {
+                planned.lock_table_arn = Value::Null;
+            } else if prior.lock_table_arn.is_null() || prior.lock_table != planned.lock_table {
                 planned.lock_table_arn = Value::Unknown;
             }
             if prior.bucket_arn.is_null() {
@@ -250,6 +369,9 @@ impl Composite for StateBackend {
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
+        if !planned.uses_table() {
+            return bucket::create(ctx, &planned, rec).await;
+        }
         ctx.all(vec![
             Box::pin(bucket::create(ctx, &planned, rec)),
             Box::pin(lock_table::create(ctx, &planned, rec)),
@@ -264,7 +386,11 @@ impl Composite for StateBackend {
     ) -> Result<Option<Self::State>, CompositeError> {
         let mut state = state;
         let bucket_exists = bucket::read(ctx, &mut state).await?;
-        lock_table::read(ctx, &mut state).await?;
+        if state.uses_table() {
+            lock_table::read(ctx, &mut state).await?;
+        } else {
+            state.lock_table_arn = Value::Null;
+        }
         if !bucket_exists {
             // A table left by a failed create keeps the resource in state (see the skeleton).
             state.bucket_arn = Value::Null;
@@ -286,18 +412,29 @@ impl Composite for StateBackend {
                 bucket::configure(ctx, &planned, rec).await
             }
         };
-        ctx.all(vec![
-            Box::pin(bucket_part),
-            Box::pin(lock_table::ensure(ctx, &planned, rec)),
-        ])
-        .await
+        let table_part = async {
+            if planned.uses_table() {
+                lock_table::ensure(ctx, &planned, rec).await
+            } else if prior.uses_table() && prior.lock_table_arn.is_value() {
+                // `locking` moved to lock files only: the table goes.
+                lock_table::delete(ctx, prior).await?;
+                rec.record(|s| s.lock_table_arn = Value::Null);
+                Ok(())
+            } else {
+                Ok(())
+            }
+        };
+        ctx.all(vec![Box::pin(bucket_part), Box::pin(table_part)])
+            .await
     }
 
     async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
         // The table goes first: it is cheap to re-create, while a bucket that refuses to go
         // (not empty) must leave a working pair behind.
         bucket::ensure_deletable(ctx, state).await?;
-        lock_table::delete(ctx, state).await?;
+        if state.uses_table() {
+            lock_table::delete(ctx, state).await?;
+        }
         bucket::delete(ctx, state).await
     }
 
@@ -311,12 +448,16 @@ impl Composite for StateBackend {
                 format!("expected BUCKET or BUCKET,TABLE, got \"{id}\""),
             ));
         }
+        let explicit_table = table.is_some();
         let mut state = StateBackendState {
             bucket: Value::Value(bucket.clone()),
             lock_table: Value::Value(table.unwrap_or_else(|| format!("{bucket}-lock"))),
+            locking: Value::Value(Locking::Dynamodb.as_str().to_string()),
             ..Default::default()
         };
-        derive(&mut state, Some(&ctx.clients));
+        // Import has no plan to report on: a problem surfaces as the import error below.
+        let mut scratch = Diagnostics::default();
+        derive(&mut state, Some(&ctx.clients), &mut scratch);
         if !bucket::read(ctx, &mut state).await? {
             return Err(CompositeError::new(
                 "Cannot import",
@@ -325,12 +466,135 @@ impl Composite for StateBackend {
         }
         lock_table::read(ctx, &mut state).await?;
         if state.lock_table_arn.is_null() {
-            return Err(CompositeError::new(
-                "Cannot import",
-                format!("lock table \"{}\" does not exist", state.table_name()),
-            ));
+            let lockfile_ok = known(&state.terraform_version)
+                .and_then(|v| TfVersion::parse(v).ok())
+                .is_some_and(TfVersion::has_lockfile);
+            if explicit_table || !lockfile_ok {
+                return Err(CompositeError::new(
+                    "Cannot import",
+                    format!(
+                        "lock table \"{}\" does not exist (a bucket alone imports with \
+                         locking = \"lockfile\", which needs Terraform 1.10 or newer)",
+                        state.table_name()
+                    ),
+                ));
+            }
+            // A bucket without its table: lock-file locking.
+            state.locking = Value::Value(Locking::Lockfile.as_str().to_string());
+            state.lock_table = Value::Null;
         }
-        derive(&mut state, Some(&ctx.clients));
+        derive(&mut state, Some(&ctx.clients), &mut scratch);
         Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(version: &str, locking: Option<&str>, table: Option<&str>) -> StateBackendState {
+        StateBackendState {
+            bucket: Value::Value("b".into()),
+            terraform_version: Value::Value(version.into()),
+            locking: locking.map_or(Value::Null, |l| Value::Value(l.into())),
+            lock_table: table.map_or(Value::Null, |t| Value::Value(t.into())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn locking_defaults_to_the_lock_file_from_1_10_and_drops_the_table() {
+        let mut diags = Diagnostics::default();
+        let mut s = planned("1.11.4", None, None);
+        derive_locking(&mut s, &mut diags);
+        assert_eq!(s.locking, Value::Value("lockfile".into()));
+        assert_eq!(s.lock_table, Value::Null);
+        // The prior table name Terraform proposes for an unset lock_table goes too.
+        let mut s = planned("1.10", Some("lockfile"), Some("b-lock"));
+        derive_locking(&mut s, &mut diags);
+        assert_eq!(s.lock_table, Value::Null);
+        let mut s = planned("1.9.8", None, None);
+        derive_locking(&mut s, &mut diags);
+        assert_eq!(s.locking, Value::Value("dynamodb".into()));
+        assert_eq!(s.lock_table, Value::Value("b-lock".into()));
+        let mut s = planned("1.11", Some("both"), None);
+        derive_locking(&mut s, &mut diags);
+        assert_eq!(s.lock_table, Value::Value("b-lock".into()));
+        assert!(diags.errors.is_empty(), "{:?}", diags.errors);
+    }
+
+    #[test]
+    fn lock_file_modes_below_1_10_fail_on_locking() {
+        for mode in ["lockfile", "both"] {
+            let mut diags = Diagnostics::default();
+            let mut s = planned("1.9.8", Some(mode), None);
+            derive_locking(&mut s, &mut diags);
+            assert_eq!(diags.errors.len(), 1, "{mode}");
+            assert_eq!(diags.errors[0].attribute, AttributePath::new("locking"));
+            assert!(
+                diags.errors[0].detail.contains("1.10"),
+                "{:?}",
+                diags.errors
+            );
+        }
+        let mut diags = Diagnostics::default();
+        derive_locking(&mut planned("1.0", Some("dynamodb"), None), &mut diags);
+        assert!(diags.errors.is_empty());
+    }
+
+    #[test]
+    fn a_table_name_with_lock_files_only_is_refused() {
+        let mut diags = Diagnostics::default();
+        StateBackend.validate(&planned("1.11", Some("lockfile"), Some("t")), &mut diags);
+        assert_eq!(diags.errors.len(), 1);
+        assert_eq!(diags.errors[0].attribute, AttributePath::new("lock_table"));
+        let mut diags = Diagnostics::default();
+        StateBackend.validate(&planned("1.11", Some("both"), Some("t")), &mut diags);
+        assert!(diags.errors.is_empty());
+    }
+
+    #[test]
+    fn states_from_before_locking_keep_the_table() {
+        let old = StateBackendState {
+            bucket: Value::Value("b".into()),
+            lock_table: Value::Value("b-lock".into()),
+            ..Default::default()
+        };
+        assert!(old.uses_table());
+        let mut planned = old.clone();
+        let mut diags = Diagnostics::default();
+        let replace = StateBackend.plan_update(&old, &mut planned, None, &mut diags);
+        assert!(replace.is_empty(), "{replace:?}");
+        assert_eq!(planned.terraform_version, Value::Value("1.0".into()));
+        assert_eq!(planned.locking, Value::Value("dynamodb".into()));
+        assert_eq!(planned.lock_table, Value::Value("b-lock".into()));
+    }
+
+    #[test]
+    fn switching_to_lock_files_deletes_the_table_in_place() {
+        let prior = StateBackendState {
+            lock_table_arn: Value::Value("arn:aws:dynamodb:us-east-1:1:table/b-lock".into()),
+            bucket_arn: Value::Value("arn:aws:s3:::b".into()),
+            ..planned("1.11", Some("dynamodb"), Some("b-lock"))
+        };
+        let mut next = StateBackendState {
+            locking: Value::Value("lockfile".into()),
+            ..prior.clone()
+        };
+        let mut diags = Diagnostics::default();
+        let replace = StateBackend.plan_update(&prior, &mut next, None, &mut diags);
+        assert!(replace.is_empty(), "{replace:?}");
+        assert_eq!(next.lock_table, Value::Null);
+        assert_eq!(next.lock_table_arn, Value::Null);
+        // And back: the table is created in place.
+        let mut back = StateBackendState {
+            locking: Value::Value("both".into()),
+            ..next.clone()
+        };
+        let replace = StateBackend.plan_update(&next, &mut back, None, &mut diags);
+        assert!(replace.is_empty(), "{replace:?}");
+        assert_eq!(back.lock_table, Value::Value("b-lock".into()));
+        assert!(back.lock_table_arn.is_unknown());
+        assert!(diags.errors.is_empty(), "{:?}", diags.errors);
     }
 }
