@@ -1,5 +1,9 @@
 //! Ask AWS directly (through the SDK, not Terraform) what exists.
 
+mod children;
+
+pub use children::Tags;
+
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 

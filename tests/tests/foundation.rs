@@ -6,6 +6,8 @@ use blueprint_e2e::moto::MotoServer;
 use blueprint_e2e::paths;
 use blueprint_e2e::plugin_client::{decode_value, dynamic_value, path_text, PluginClient};
 use blueprint_e2e::proxy::{Fault, FaultRule};
+use blueprint_e2e::tf_versions;
+use blueprint_e2e::tf_versions::for_each_terraform;
 use blueprint_e2e::tfplugin6::{
     configure_provider, diagnostic::Severity, get_provider_schema, read_data_source,
     validate_provider_config, Diagnostic,
@@ -47,13 +49,34 @@ fn plugin_run_from_a_shell_explains_itself_and_fails() {
 
 #[test]
 fn terraform_is_the_pinned_1_0_3() {
-    let tf = paths::terraform().unwrap();
-    let out = std::process::Command::new(tf)
+    let tf = tf_versions::pinned().unwrap();
+    let out = std::process::Command::new(&tf.path)
         .arg("version")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("Terraform v1.0.3"), "{text}");
+    assert_eq!(tf.version, "1.0.3");
+}
+
+#[test]
+fn every_terraform_on_the_machine_is_listed_once_the_pinned_one_first() {
+    let all = tf_versions::terraforms().unwrap();
+    assert_eq!(all[0].version, "1.0.3", "{all:?}");
+    let mut versions: Vec<&str> = all.iter().map(|t| t.version.as_str()).collect();
+    versions.sort();
+    versions.dedup();
+    assert_eq!(versions.len(), all.len(), "a version listed twice: {all:?}");
+    // Unless the list is given (BLUEPRINT_TERRAFORMS), a newer Terraform at the usual place
+    // must be among them, not silently skipped.
+    let system = std::path::Path::new("/usr/local/bin/terraform");
+    if std::env::var_os("BLUEPRINT_TERRAFORMS").is_none() && system.is_file() {
+        let v = tf_versions::version_of(system).unwrap();
+        assert!(
+            all.iter().any(|t| t.version == v),
+            "/usr/local/bin/terraform ({v}) is missing from {all:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -287,64 +310,70 @@ output "arn" {
 
 #[test]
 fn terraform_init_schema_apply_plan_destroy_offline() {
-    let h = Harness::start().unwrap();
-    let wd = h.workdir(CALLER_CONFIG).unwrap();
-    let init = wd.init().unwrap();
-    assert!(
-        init.stdout
-            .contains("Installing blueprint-iac/blueprint v0.1.0"),
-        "{init}"
-    );
-    let lock = std::fs::read_to_string(wd.path().join(".terraform.lock.hcl")).unwrap();
-    assert!(
-        lock.contains("provider \"registry.terraform.io/blueprint-iac/blueprint\""),
-        "{lock}"
-    );
-    assert!(
-        lock.contains("\"h1:"),
-        "lock file must carry a hash: {lock}"
-    );
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(CALLER_CONFIG).unwrap();
+        let init = wd.init().unwrap();
+        assert!(
+            init.stdout
+                .contains("Installing blueprint-iac/blueprint v0.1.0"),
+            "{init}"
+        );
+        let lock = std::fs::read_to_string(wd.path().join(".terraform.lock.hcl")).unwrap();
+        assert!(
+            lock.contains("provider \"registry.terraform.io/blueprint-iac/blueprint\""),
+            "{lock}"
+        );
+        assert!(
+            lock.contains("\"h1:"),
+            "lock file must carry a hash: {lock}"
+        );
 
-    let schema = wd
-        .run(&["providers", "schema", "-json"])
-        .unwrap()
-        .ok()
-        .unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&schema.stdout).unwrap();
-    let provider = &schema["provider_schemas"]["registry.terraform.io/blueprint-iac/blueprint"];
-    assert_eq!(
-        provider["provider"]["block"]["attributes"]["secret_key"]["sensitive"],
-        true
-    );
-    assert!(provider["data_source_schemas"]["blueprint_caller_identity"].is_object());
+        let schema = wd
+            .run(&["providers", "schema", "-json"])
+            .unwrap()
+            .ok()
+            .unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&schema.stdout).unwrap();
+        let provider = &schema["provider_schemas"]["registry.terraform.io/blueprint-iac/blueprint"];
+        assert_eq!(
+            provider["provider"]["block"]["attributes"]["secret_key"]["sensitive"],
+            true
+        );
+        assert!(provider["data_source_schemas"]["blueprint_caller_identity"].is_object());
 
-    wd.apply().unwrap();
-    let outputs = wd.outputs().unwrap();
-    assert_eq!(outputs["account_id"]["value"], "123456789012");
-    assert!(
-        wd.plan_is_empty().unwrap(),
-        "the plan right after apply must be empty"
-    );
-    wd.destroy().unwrap();
-    let left = h.leftovers().unwrap();
-    assert!(left.is_empty(), "{left:?}");
+        wd.apply().unwrap();
+        let outputs = wd.outputs().unwrap();
+        assert_eq!(outputs["account_id"]["value"], "123456789012");
+        assert!(
+            wd.plan_is_empty().unwrap(),
+            "the plan right after apply must be empty"
+        );
+        wd.destroy().unwrap();
+        let left = h.leftovers().unwrap();
+        assert!(left.is_empty(), "{left:?}");
+        Ok(())
+    });
 }
 
 #[test]
 fn terraform_shows_a_bad_provider_value_on_its_attribute() {
-    let h = Harness::start().unwrap();
-    let wd = h
-        .workdir_with_provider("  max_retries = -3\n", CALLER_CONFIG)
-        .unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 1, "{plan}");
-    let text = plan.all_output();
-    assert!(text.contains("Invalid max_retries"), "{text}");
-    assert!(
-        text.contains("max_retries = -3"),
-        "Terraform must point at the line: {text}"
-    );
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h
+            .workdir_with_provider("  max_retries = -3\n", CALLER_CONFIG)
+            .unwrap();
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 1, "{plan}");
+        let text = plan.all_output();
+        assert!(text.contains("Invalid max_retries"), "{text}");
+        assert!(
+            text.contains("max_retries = -3"),
+            "Terraform must point at the line: {text}"
+        );
+        Ok(())
+    });
 }
 
 #[test]
@@ -401,37 +430,39 @@ fn moto_is_stopped_even_when_a_test_panics() {
 
 #[test]
 fn caller_identity_example_applies_with_its_dynamic_endpoints_block() {
-    // The example's `endpoints` block is `dynamic` over a variable, so Terraform validates the
-    // provider block while the block is still unknown: the plugin must accept that.
-    let h = Harness::start().unwrap();
-    let example = paths::workspace_root().join("terraform/examples/caller-identity/main.tf");
-    let wd =
-        blueprint_e2e::terraform::TfWorkdir::new(&h.installed().cli_config, &h.aws_env()).unwrap();
-    wd.write("main.tf", &std::fs::read_to_string(example).unwrap())
+    for_each_terraform(|tf| {
+        // The example's `endpoints` block is `dynamic` over a variable, so Terraform validates the
+        // provider block while the block is still unknown: the plugin must accept that.
+        let h = Harness::start()?.on(tf);
+        let example = paths::workspace_root().join("terraform/examples/caller-identity/main.tf");
+        let wd = h.empty_workdir().unwrap();
+        wd.write("main.tf", &std::fs::read_to_string(example).unwrap())
+            .unwrap();
+        wd.init().unwrap();
+        let var = format!("aws_endpoint={}", h.endpoint());
+        wd.run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &var,
+        ])
+        .unwrap()
+        .ok()
         .unwrap();
-    wd.init().unwrap();
-    let var = format!("aws_endpoint={}", h.endpoint());
-    wd.run(&[
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-var",
-        &var,
-    ])
-    .unwrap()
-    .ok()
-    .unwrap();
-    assert_eq!(wd.outputs().unwrap()["account_id"]["value"], "123456789012");
-    wd.run(&[
-        "destroy",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-var",
-        &var,
-    ])
-    .unwrap()
-    .ok()
-    .unwrap();
+        assert_eq!(wd.outputs().unwrap()["account_id"]["value"], "123456789012");
+        wd.run(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &var,
+        ])
+        .unwrap()
+        .ok()
+        .unwrap();
+        Ok(())
+    });
 }

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use blueprint_e2e::paths::{target_profile_dir, workspace_root};
 use blueprint_e2e::terraform::TfWorkdir;
+use blueprint_e2e::tf_versions::for_each_terraform;
 use blueprint_e2e::Harness;
 
 fn lint_bin() -> PathBuf {
@@ -108,31 +109,41 @@ fn copy_module(wd: &TfWorkdir, name: &str) {
 /// examples), and the plan is read in full.
 #[test]
 fn real_plans_of_the_blueprint_examples_match_the_hcl() {
-    let h = Harness::start().unwrap();
-    for (example, min_resources) in [("caller-identity", 0), ("state-backend", 1), ("ml-api", 1)] {
-        let src = workspace_root().join("terraform/examples").join(example);
-        let wd = h.workdir("").unwrap();
-        let main = std::fs::read_to_string(src.join("main.tf"))
-            .unwrap()
-            .replace("../../modules/", "./modules/");
-        wd.write("main.tf", &main).unwrap();
-        copy_module(&wd, "ml-api");
-        wd.init().unwrap();
-        let endpoint = format!("aws_endpoint={}", h.endpoint());
-        let (plan, json) = real_plan(&wd, &["-var", &endpoint]);
-        // Terraform 1.0 writes format 0.2.
-        assert_eq!(json["format_version"], "0.2", "{example}");
-        assert_eq!(json["terraform_version"], "1.0.3", "{example}");
-        let changes = json["resource_changes"].as_array().map_or(0, Vec::len);
-        assert!(changes >= min_resources, "{example}: {json}");
-        let dir = wd.path().display().to_string();
-        let p = plan.display().to_string();
-        let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
-        let bare = lint(&["plan", &p]);
-        let from_hcl = lint(&[&dir]);
-        assert_eq!(from_plan, from_hcl, "{example}");
-        assert_eq!(bare, from_hcl, "{example}");
-    }
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        for (example, min_resources) in
+            [("caller-identity", 0), ("state-backend", 1), ("ml-api", 1)]
+        {
+            let src = workspace_root().join("terraform/examples").join(example);
+            let wd = h.workdir("").unwrap();
+            let main = std::fs::read_to_string(src.join("main.tf"))
+                .unwrap()
+                .replace("../../modules/", "./modules/");
+            wd.write("main.tf", &main).unwrap();
+            copy_module(&wd, "ml-api");
+            wd.init().unwrap();
+            let endpoint = format!("aws_endpoint={}", h.endpoint());
+            let (plan, json) = real_plan(&wd, &["-var", &endpoint]);
+            // Terraform 1.0 writes format 0.2; 1.1 and newer 1.x.
+            let format = json["format_version"].as_str().unwrap_or_default();
+            if tf.version.starts_with("1.0.") {
+                assert_eq!(format, "0.2", "{example}");
+            } else {
+                assert!(format.starts_with("1."), "{example}: format {format}");
+            }
+            assert_eq!(json["terraform_version"], tf.version.as_str(), "{example}");
+            let changes = json["resource_changes"].as_array().map_or(0, Vec::len);
+            assert!(changes >= min_resources, "{example}: {json}");
+            let dir = wd.path().display().to_string();
+            let p = plan.display().to_string();
+            let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
+            let bare = lint(&["plan", &p]);
+            let from_hcl = lint(&[&dir]);
+            assert_eq!(from_plan, from_hcl, "{example}");
+            assert_eq!(bare, from_hcl, "{example}");
+        }
+        Ok(())
+    });
 }
 
 fn host(name: &str, extra: &str) -> String {
@@ -173,16 +184,17 @@ fn diagnostics(json_lines: &str) -> Vec<(String, Option<String>)> {
 /// sides change together (a copy in the provider would fail this test).
 #[test]
 fn terraform_plan_warnings_are_the_linters_findings() {
-    let h = Harness::start().unwrap();
-    let wd = h
-        .workdir(&format!(
-            "{}{}{}",
-            host(
-                "drawn",
-                "  ssh_cidr_blocks = [\"0.0.0.0/0\"]\n  app_cidr_blocks = [\"0.0.0.0/0\"]\n"
-            ),
-            host("from_var", "  ssh_cidr_blocks = var.admin_cidrs\n"),
-            r#"
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h
+            .workdir(&format!(
+                "{}{}{}",
+                host(
+                    "drawn",
+                    "  ssh_cidr_blocks = [\"0.0.0.0/0\"]\n  app_cidr_blocks = [\"0.0.0.0/0\"]\n"
+                ),
+                host("from_var", "  ssh_cidr_blocks = var.admin_cidrs\n"),
+                r#"
 variable "admin_cidrs" {
   type    = list(string)
   default = ["10.0.0.0/8"]
@@ -195,57 +207,59 @@ module "api" {
   allowed_cidr_blocks = ["::/0"]
 }
 "#
-        ))
-        .unwrap();
-    copy_module(&wd, "ml-api");
-    // The variable's value comes from a tfvars file the plan sees.
-    wd.write("terraform.tfvars", "admin_cidrs = [\"0.0.0.0/0\"]\n")
-        .unwrap();
-    wd.init().unwrap();
-    let plan_run = wd
-        .run(&["plan", "-json", "-input=false", "-detailed-exitcode"])
-        .unwrap();
-    assert_eq!(plan_run.code, 2, "{plan_run}");
-    let said = diagnostics(&plan_run.stdout);
-    let (plan, _) = real_plan(&wd, &[]);
-    let dir = wd.path().display().to_string();
-    let p = plan.display().to_string();
-    let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
-    let from_hcl = lint(&[&dir]);
-    // The provider's diagnostics: "<message> (<rule id>)", one per finding, on its resource.
-    let summaries: Vec<String> = said.iter().map(|d| d.0.clone()).collect();
-    let mut expected: Vec<String> = from_plan
-        .iter()
-        .map(|(rule, _, _, msg)| format!("{msg} ({rule})"))
-        .collect();
-    expected.sort();
-    assert_eq!(summaries, expected, "{plan_run}");
-    for (summary, address) in &said {
-        if let Some(a) = address {
-            assert!(
-                from_plan
-                    .iter()
-                    .any(|f| &f.1 == a && summary == &format!("{} ({})", f.3, f.0)),
-                "{summary} on {a}: {from_plan:?}"
-            );
+            ))
+            .unwrap();
+        copy_module(&wd, "ml-api");
+        // The variable's value comes from a tfvars file the plan sees.
+        wd.write("terraform.tfvars", "admin_cidrs = [\"0.0.0.0/0\"]\n")
+            .unwrap();
+        wd.init().unwrap();
+        let plan_run = wd
+            .run(&["plan", "-json", "-input=false", "-detailed-exitcode"])
+            .unwrap();
+        assert_eq!(plan_run.code, 2, "{plan_run}");
+        let said = diagnostics(&plan_run.stdout);
+        let (plan, _) = real_plan(&wd, &[]);
+        let dir = wd.path().display().to_string();
+        let p = plan.display().to_string();
+        let from_plan = lint(&["plan", &p, "--config-dir", &dir]);
+        let from_hcl = lint(&[&dir]);
+        // The provider's diagnostics: "<message> (<rule id>)", one per finding, on its resource.
+        let summaries: Vec<String> = said.iter().map(|d| d.0.clone()).collect();
+        let mut expected: Vec<String> = from_plan
+            .iter()
+            .map(|(rule, _, _, msg)| format!("{msg} ({rule})"))
+            .collect();
+        expected.sort();
+        assert_eq!(summaries, expected, "{plan_run}");
+        for (summary, address) in &said {
+            if let Some(a) = address {
+                assert!(
+                    from_plan
+                        .iter()
+                        .any(|f| &f.1 == a && summary == &format!("{} ({})", f.3, f.0)),
+                    "{summary} on {a}: {from_plan:?}"
+                );
+            }
         }
-    }
-    let rules: BTreeSet<&str> = from_plan.iter().map(|f| f.0.as_str()).collect();
-    assert_eq!(
-        rules,
-        BTreeSet::from(["sg-app-port-open", "sg-ssh-rdp-open"]),
-        "{from_plan:?}"
-    );
-    let addresses: BTreeSet<&str> = from_plan.iter().map(|f| f.1.as_str()).collect();
-    assert_eq!(
-        addresses,
-        BTreeSet::from([
-            "blueprint_ml_host.drawn",
-            "blueprint_ml_host.from_var",
-            "module.api.blueprint_ml_host.this",
-        ]),
-        "{from_plan:?}"
-    );
-    // The HCL front-end reads the same tfvars, and finds the same.
-    assert_eq!(from_hcl, from_plan);
+        let rules: BTreeSet<&str> = from_plan.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            rules,
+            BTreeSet::from(["sg-app-port-open", "sg-ssh-rdp-open"]),
+            "{from_plan:?}"
+        );
+        let addresses: BTreeSet<&str> = from_plan.iter().map(|f| f.1.as_str()).collect();
+        assert_eq!(
+            addresses,
+            BTreeSet::from([
+                "blueprint_ml_host.drawn",
+                "blueprint_ml_host.from_var",
+                "module.api.blueprint_ml_host.this",
+            ]),
+            "{from_plan:?}"
+        );
+        // The HCL front-end reads the same tfvars, and finds the same.
+        assert_eq!(from_hcl, from_plan);
+        Ok(())
+    });
 }

@@ -1,10 +1,12 @@
-//! `blueprint_secure_service` end to end: real Terraform 1.0.3 against moto. The shared ALB,
-//! its listener, the VPC and the cluster are made through the SDK first, as the "existing"
-//! infrastructure the service plugs into.
+//! `blueprint_secure_service` end to end: real Terraform against moto. The shared ALB, its
+//! listener, the VPC and the cluster are made through the SDK first ([`platform`]), as the
+//! "existing" infrastructure the service plugs into.
 
 use blueprint_e2e::aws::AwsProbe;
 use blueprint_e2e::fault_sweep::{self, Sweep};
 use blueprint_e2e::moto::MotoOptions;
+use blueprint_e2e::platform::{self, Platform as Infra};
+use blueprint_e2e::tf_versions::{self, for_each_terraform, TerraformBin};
 use blueprint_e2e::Harness;
 
 const ACCOUNT: &str = "123456789012";
@@ -14,138 +16,11 @@ fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
 }
 
-/// An ACM certificate for the ALB's HTTPS listener. The tests have no ACM SDK client, so this
-/// is the one JSON call by hand (moto checks that a listener's certificate exists in ACM).
-fn request_certificate(endpoint: &str) -> String {
-    use std::io::{Read, Write};
-    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let body = r#"{"DomainName":"senas.example.org"}"#;
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
-         X-Amz-Target: CertificateManager.RequestCertificate\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/acm/aws4_request, SignedHeaders=host, Signature=0\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let json = &response[response.find("\r\n\r\n").unwrap() + 4..];
-    let v: serde_json::Value =
-        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {response}"));
-    v["CertificateArn"].as_str().unwrap().to_string()
-}
-
-/// What seed 001's services plug into.
-struct Infra {
-    vpc: String,
-    subnets: Vec<String>,
-    alb_sg: String,
-    listener: String,
-    cluster: String,
-}
-
-async fn existing(probe: &AwsProbe) -> Infra {
-    let ec2 = probe.ec2();
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.20.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc()
-        .unwrap()
-        .vpc_id()
-        .unwrap()
-        .to_string();
-    let mut subnets = Vec::new();
-    for (cidr, az) in [
-        ("10.20.1.0/24", "us-east-1a"),
-        ("10.20.2.0/24", "us-east-1b"),
-    ] {
-        let s = ec2
-            .create_subnet()
-            .vpc_id(&vpc)
-            .cidr_block(cidr)
-            .availability_zone(az)
-            .send()
-            .await
-            .unwrap();
-        subnets.push(s.subnet().unwrap().subnet_id().unwrap().to_string());
-    }
-    let alb_sg = ec2
-        .create_security_group()
-        .group_name("senas-alb")
-        .description("the shared ALB")
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .unwrap()
-        .group_id()
-        .unwrap()
-        .to_string();
-    let elb = probe.elbv2();
-    let lb = elb
-        .create_load_balancer()
-        .name("senas-alb")
-        .set_subnets(Some(subnets.clone()))
-        .security_groups(&alb_sg)
-        .send()
-        .await
-        .unwrap()
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .unwrap()
-        .to_string();
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum,
-    };
-    let listener = elb
-        .create_listener()
-        .load_balancer_arn(&lb)
-        .protocol(ProtocolEnum::Https)
-        .port(443)
-        .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
-        .certificates(
-            Certificate::builder()
-                .certificate_arn(request_certificate(probe.endpoint()))
-                .build(),
-        )
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::FixedResponse)
-                .fixed_response_config(
-                    FixedResponseActionConfig::builder()
-                        .status_code("404")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .listeners()[0]
-        .listener_arn()
-        .unwrap()
-        .to_string();
-    probe
-        .ecs()
-        .create_cluster()
-        .cluster_name("senas")
-        .send()
-        .await
-        .unwrap();
-    Infra {
-        vpc,
-        subnets,
-        alb_sg,
-        listener,
-        cluster: "senas".to_string(),
-    }
-}
-
 fn start(proxy: bool) -> (Harness, Infra) {
+    start_on(tf_versions::pinned().unwrap(), proxy)
+}
+
+fn start_on(tf: &'static TerraformBin, proxy: bool) -> (Harness, Infra) {
     let h = Harness::start_with(
         MotoOptions {
             ecs_service_running: 1,
@@ -153,8 +28,9 @@ fn start(proxy: bool) -> (Harness, Infra) {
         },
         proxy,
     )
-    .unwrap();
-    let infra = rt().block_on(existing(&h.probe()));
+    .unwrap()
+    .on(tf);
+    let infra = platform::make_blocking(&h.probe()).unwrap();
     (h, infra)
 }
 
@@ -333,309 +209,313 @@ fn as_strings(v: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn seed_001_services_apply_import_update_drift_destroy() {
-    let (h, infra) = start(false);
-    let wd = h.workdir(&seed_001(&infra, "1.0.0")).unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert!(
-        !plan.all_output().contains("Warning:"),
-        "the secure shape warns about nothing: {plan}"
-    );
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-    let applied = wd.state_resources().unwrap();
-    assert_eq!(applied.len(), 3);
-
-    let probe = h.probe();
-    for (_, v) in &applied {
-        let name = v["name"].as_str().unwrap().to_string();
-        let port = v["container"]["port"].as_i64().unwrap();
-        assert_eq!(v["id"], format!("senas/{name}"));
-        assert_eq!(
-            v["ingress_rules"],
-            serde_json::json!([format!("tcp {port}-{port} {}", infra.alb_sg)])
+    for_each_terraform(|tf| {
+        let (h, infra) = start_on(tf, false);
+        let wd = h.workdir(&seed_001(&infra, "1.0.0")).unwrap();
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert!(
+            !plan.all_output().contains("Warning:"),
+            "the secure shape warns about nothing: {plan}"
         );
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        let applied = wd.state_resources().unwrap();
+        assert_eq!(applied.len(), 3);
+
+        let probe = h.probe();
+        for (_, v) in &applied {
+            let name = v["name"].as_str().unwrap().to_string();
+            let port = v["container"]["port"].as_i64().unwrap();
+            assert_eq!(v["id"], format!("senas/{name}"));
+            assert_eq!(
+                v["ingress_rules"],
+                serde_json::json!([format!("tcp {port}-{port} {}", infra.alb_sg)])
+            );
+            rt().block_on(async {
+                // The service security group admits only the ALB's group, on the container port.
+                let sg = v["security_group_id"].as_str().unwrap();
+                let out = probe
+                    .ec2()
+                    .describe_security_groups()
+                    .group_ids(sg)
+                    .send()
+                    .await
+                    .unwrap();
+                let perms = out.security_groups()[0].ip_permissions();
+                assert_eq!(perms.len(), 1, "{perms:?}");
+                assert_eq!(perms[0].from_port(), Some(port as i32));
+                assert_eq!(perms[0].to_port(), Some(port as i32));
+                assert!(perms[0].ip_ranges().is_empty() && perms[0].ipv6_ranges().is_empty());
+                let groups: Vec<&str> = perms[0]
+                    .user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id())
+                    .collect();
+                assert_eq!(groups, [infra.alb_sg.as_str()]);
+
+                // The tasks get no public IP, in the given private subnets, behind the target group.
+                let svc = probe
+                    .ecs()
+                    .describe_services()
+                    .cluster("senas")
+                    .services(&name)
+                    .send()
+                    .await
+                    .unwrap();
+                let svc = &svc.services()[0];
+                let net = svc
+                    .network_configuration()
+                    .unwrap()
+                    .awsvpc_configuration()
+                    .unwrap();
+                assert_eq!(
+                    net.assign_public_ip(),
+                    Some(&aws_sdk_ecs::types::AssignPublicIp::Disabled)
+                );
+                let mut subnets = net.subnets().to_vec();
+                subnets.sort();
+                let mut want = infra.subnets.clone();
+                want.sort();
+                assert_eq!(subnets, want);
+                assert_eq!(
+                    svc.load_balancers()[0].target_group_arn(),
+                    v["target_group_arn"].as_str()
+                );
+
+                // The target group is of type ip with the health check.
+                let tg = probe
+                    .elbv2()
+                    .describe_target_groups()
+                    .target_group_arns(v["target_group_arn"].as_str().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                let tg = &tg.target_groups()[0];
+                assert_eq!(
+                    tg.target_type(),
+                    Some(&aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+                );
+                assert_eq!(tg.health_check_path(), v["health_check_path"].as_str());
+
+                // No role policy has a wildcard action, nor a `*` resource but the one action that
+                // cannot be scoped (ecr:GetAuthorizationToken).
+                for role in [format!("{name}-execution"), format!("{name}-task")] {
+                    for st in role_statements(&probe, &role).await {
+                        let actions = as_strings(&st["Action"]);
+                        for a in &actions {
+                            assert!(a != "*" && !a.ends_with(":*"), "{role}: {st}");
+                        }
+                        if as_strings(&st["Resource"]).iter().any(|r| r == "*") {
+                            assert_eq!(actions, ["ecr:GetAuthorizationToken"], "{role}: {st}");
+                        }
+                    }
+                    let attached = probe
+                        .iam()
+                        .list_attached_role_policies()
+                        .role_name(&role)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(attached.attached_policies().is_empty(), "{role}");
+                }
+            });
+        }
+        // The users service reads exactly its one secret.
         rt().block_on(async {
-            // The service security group admits only the ALB's group, on the container port.
-            let sg = v["security_group_id"].as_str().unwrap();
-            let out = probe
-                .ec2()
-                .describe_security_groups()
-                .group_ids(sg)
+            let sts = role_statements(&probe, "users-execution").await;
+            let secrets: Vec<&serde_json::Value> = sts
+                .iter()
+                .filter(|s| as_strings(&s["Action"]) == ["secretsmanager:GetSecretValue"])
+                .collect();
+            assert_eq!(secrets.len(), 1);
+            assert_eq!(as_strings(&secrets[0]["Resource"]), [DB_SECRET]);
+            let rules = probe
+                .elbv2()
+                .describe_rules()
+                .listener_arn(&infra.listener)
                 .send()
                 .await
                 .unwrap();
-            let perms = out.security_groups()[0].ip_permissions();
-            assert_eq!(perms.len(), 1, "{perms:?}");
-            assert_eq!(perms[0].from_port(), Some(port as i32));
-            assert_eq!(perms[0].to_port(), Some(port as i32));
-            assert!(perms[0].ip_ranges().is_empty() && perms[0].ipv6_ranges().is_empty());
-            let groups: Vec<&str> = perms[0]
-                .user_id_group_pairs()
+            let mut paths: Vec<String> = rules
+                .rules()
                 .iter()
-                .filter_map(|g| g.group_id())
+                .filter(|r| !r.is_default().unwrap_or(false))
+                .flat_map(|r| {
+                    r.conditions()[0]
+                        .path_pattern_config()
+                        .unwrap()
+                        .values()
+                        .to_vec()
+                })
                 .collect();
-            assert_eq!(groups, [infra.alb_sg.as_str()]);
+            paths.sort();
+            assert_eq!(
+                paths,
+                [
+                    "/content",
+                    "/content/*",
+                    "/ml",
+                    "/ml/*",
+                    "/users",
+                    "/users/*"
+                ]
+            );
+        });
 
-            // The tasks get no public IP, in the given private subnets, behind the target group.
+        // Import into a fresh state equals what apply produced.
+        wd.forget_state().unwrap();
+        for name in ["content", "users", "ml"] {
+            wd.import(
+                &format!("blueprint_secure_service.{name}"),
+                &format!("senas/{name}"),
+            )
+            .unwrap();
+        }
+        let imported = wd.state_resources().unwrap();
+        assert_eq!(imported, applied);
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+
+        // A new image: a new task definition revision, the service updated in place.
+        let content = &applied
+            .iter()
+            .find(|(a, _)| a.ends_with(".content"))
+            .unwrap()
+            .1;
+        let old_td = content["task_definition_arn"].as_str().unwrap().to_string();
+        h.rewrite(&wd, &seed_001(&infra, "1.1.0")).unwrap();
+        let plan = wd.plan().unwrap();
+        assert!(plan.stdout.contains("1 to change, 0 to destroy"), "{plan}");
+        assert!(plan.stdout.contains("update in-place"), "{plan}");
+        assert!(!plan.stdout.contains("must be replaced"), "{plan}");
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        let after = wd.state_resources().unwrap();
+        let content = &after
+            .iter()
+            .find(|(a, _)| a.ends_with(".content"))
+            .unwrap()
+            .1;
+        let new_td = content["task_definition_arn"].as_str().unwrap().to_string();
+        assert_ne!(new_td, old_td);
+        assert!(new_td.ends_with(":2"), "{new_td}");
+        rt().block_on(async {
             let svc = probe
                 .ecs()
                 .describe_services()
                 .cluster("senas")
-                .services(&name)
+                .services("content")
                 .send()
                 .await
                 .unwrap();
-            let svc = &svc.services()[0];
-            let net = svc
-                .network_configuration()
+            assert_eq!(svc.services()[0].task_definition(), Some(new_td.as_str()));
+            let td = probe
+                .ecs()
+                .describe_task_definition()
+                .task_definition(&new_td)
+                .send()
+                .await
+                .unwrap();
+            assert!(td.task_definition().unwrap().container_definitions()[0]
+                .image()
                 .unwrap()
-                .awsvpc_configuration()
-                .unwrap();
-            assert_eq!(
-                net.assign_public_ip(),
-                Some(&aws_sdk_ecs::types::AssignPublicIp::Disabled)
-            );
-            let mut subnets = net.subnets().to_vec();
-            subnets.sort();
-            let mut want = infra.subnets.clone();
-            want.sort();
-            assert_eq!(subnets, want);
-            assert_eq!(
-                svc.load_balancers()[0].target_group_arn(),
-                v["target_group_arn"].as_str()
-            );
-
-            // The target group is of type ip with the health check.
-            let tg = probe
-                .elbv2()
-                .describe_target_groups()
-                .target_group_arns(v["target_group_arn"].as_str().unwrap())
+                .ends_with(":1.1.0"));
+            let old = probe
+                .ecs()
+                .describe_task_definition()
+                .task_definition(&old_td)
                 .send()
                 .await
                 .unwrap();
-            let tg = &tg.target_groups()[0];
             assert_eq!(
-                tg.target_type(),
-                Some(&aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+                old.task_definition().unwrap().status(),
+                Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
             );
-            assert_eq!(tg.health_check_path(), v["health_check_path"].as_str());
-
-            // No role policy has a wildcard action, nor a `*` resource but the one action that
-            // cannot be scoped (ecr:GetAuthorizationToken).
-            for role in [format!("{name}-execution"), format!("{name}-task")] {
-                for st in role_statements(&probe, &role).await {
-                    let actions = as_strings(&st["Action"]);
-                    for a in &actions {
-                        assert!(a != "*" && !a.ends_with(":*"), "{role}: {st}");
-                    }
-                    if as_strings(&st["Resource"]).iter().any(|r| r == "*") {
-                        assert_eq!(actions, ["ecr:GetAuthorizationToken"], "{role}: {st}");
-                    }
-                }
-                let attached = probe
-                    .iam()
-                    .list_attached_role_policies()
-                    .role_name(&role)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(attached.attached_policies().is_empty(), "{role}");
-            }
         });
-    }
-    // The users service reads exactly its one secret.
-    rt().block_on(async {
-        let sts = role_statements(&probe, "users-execution").await;
-        let secrets: Vec<&serde_json::Value> = sts
-            .iter()
-            .filter(|s| as_strings(&s["Action"]) == ["secretsmanager:GetSecretValue"])
-            .collect();
-        assert_eq!(secrets.len(), 1);
-        assert_eq!(as_strings(&secrets[0]["Resource"]), [DB_SECRET]);
-        let rules = probe
-            .elbv2()
-            .describe_rules()
-            .listener_arn(&infra.listener)
-            .send()
-            .await
-            .unwrap();
-        let mut paths: Vec<String> = rules
-            .rules()
-            .iter()
-            .filter(|r| !r.is_default().unwrap_or(false))
-            .flat_map(|r| {
-                r.conditions()[0]
-                    .path_pattern_config()
-                    .unwrap()
-                    .values()
-                    .to_vec()
-            })
-            .collect();
-        paths.sort();
-        assert_eq!(
-            paths,
-            [
-                "/content",
-                "/content/*",
-                "/ml",
-                "/ml/*",
-                "/users",
-                "/users/*"
-            ]
-        );
-    });
 
-    // Import into a fresh state equals what apply produced.
-    wd.forget_state().unwrap();
-    for name in ["content", "users", "ml"] {
-        wd.import(
-            &format!("blueprint_secure_service.{name}"),
-            &format!("senas/{name}"),
-        )
-        .unwrap();
-    }
-    let imported = wd.state_resources().unwrap();
-    assert_eq!(imported, applied);
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        // Drift: SSH opened on the service group, a managed policy attached to a role, the rule's
+        // priority changed. The plan shows each; apply repairs each.
+        let users = &after.iter().find(|(a, _)| a.ends_with(".users")).unwrap().1;
+        let sg = users["security_group_id"].as_str().unwrap().to_string();
+        let rule = users["listener_rule_arn"].as_str().unwrap().to_string();
+        rt().block_on(async {
+            probe.open_to_world(&sg, 22).await.unwrap();
+            probe
+                .iam()
+                .attach_role_policy()
+                .role_name("users-task")
+                .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+                .send()
+                .await
+                .unwrap();
+            probe
+                .elbv2()
+                .set_rule_priorities()
+                .rule_priorities(
+                    aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
+                        .rule_arn(&rule)
+                        .priority(99)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        });
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 2, "{plan}");
+        assert!(plan.stdout.contains("\"tcp 22-22 0.0.0.0/0\""), "{plan}");
+        assert!(plan.stdout.contains("AdministratorAccess"), "{plan}");
+        assert!(plan.stdout.contains("99 -> 20"), "{plan}");
+        assert!(!plan.stdout.contains("must be replaced"), "{plan}");
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        rt().block_on(async {
+            let out = probe
+                .ec2()
+                .describe_security_groups()
+                .group_ids(&sg)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(out.security_groups()[0].ip_permissions().len(), 1);
+            let attached = probe
+                .iam()
+                .list_attached_role_policies()
+                .role_name("users-task")
+                .send()
+                .await
+                .unwrap();
+            assert!(attached.attached_policies().is_empty());
+        });
 
-    // A new image: a new task definition revision, the service updated in place.
-    let content = &applied
-        .iter()
-        .find(|(a, _)| a.ends_with(".content"))
-        .unwrap()
-        .1;
-    let old_td = content["task_definition_arn"].as_str().unwrap().to_string();
-    h.rewrite(&wd, &seed_001(&infra, "1.1.0")).unwrap();
-    let plan = wd.plan().unwrap();
-    assert!(plan.stdout.contains("1 to change, 0 to destroy"), "{plan}");
-    assert!(plan.stdout.contains("update in-place"), "{plan}");
-    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-    let after = wd.state_resources().unwrap();
-    let content = &after
-        .iter()
-        .find(|(a, _)| a.ends_with(".content"))
-        .unwrap()
-        .1;
-    let new_td = content["task_definition_arn"].as_str().unwrap().to_string();
-    assert_ne!(new_td, old_td);
-    assert!(new_td.ends_with(":2"), "{new_td}");
-    rt().block_on(async {
-        let svc = probe
-            .ecs()
-            .describe_services()
-            .cluster("senas")
-            .services("content")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(svc.services()[0].task_definition(), Some(new_td.as_str()));
-        let td = probe
-            .ecs()
-            .describe_task_definition()
-            .task_definition(&new_td)
-            .send()
-            .await
-            .unwrap();
-        assert!(td.task_definition().unwrap().container_definitions()[0]
-            .image()
-            .unwrap()
-            .ends_with(":1.1.0"));
-        let old = probe
-            .ecs()
-            .describe_task_definition()
-            .task_definition(&old_td)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            old.task_definition().unwrap().status(),
-            Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
-        );
-    });
+        // A service deleted out of band: the plan builds it again.
+        rt().block_on(async {
+            let ecs = probe.ecs();
+            ecs.delete_service()
+                .cluster("senas")
+                .service("ml")
+                .force(true)
+                .send()
+                .await
+                .unwrap();
+        });
+        let plan = wd.plan().unwrap();
+        assert!(plan.stdout.contains("must be replaced"), "{plan}");
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
 
-    // Drift: SSH opened on the service group, a managed policy attached to a role, the rule's
-    // priority changed. The plan shows each; apply repairs each.
-    let users = &after.iter().find(|(a, _)| a.ends_with(".users")).unwrap().1;
-    let sg = users["security_group_id"].as_str().unwrap().to_string();
-    let rule = users["listener_rule_arn"].as_str().unwrap().to_string();
-    rt().block_on(async {
-        probe.open_to_world(&sg, 22).await.unwrap();
-        probe
-            .iam()
-            .attach_role_policy()
-            .role_name("users-task")
-            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
-            .send()
-            .await
-            .unwrap();
-        probe
-            .elbv2()
-            .set_rule_priorities()
-            .rule_priorities(
-                aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
-                    .rule_arn(&rule)
-                    .priority(99)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        wd.destroy().unwrap();
+        let left = h.leftovers().unwrap();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        Ok(())
     });
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("\"tcp 22-22 0.0.0.0/0\""), "{plan}");
-    assert!(plan.stdout.contains("AdministratorAccess"), "{plan}");
-    assert!(plan.stdout.contains("99 -> 20"), "{plan}");
-    assert!(!plan.stdout.contains("must be replaced"), "{plan}");
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-    rt().block_on(async {
-        let out = probe
-            .ec2()
-            .describe_security_groups()
-            .group_ids(&sg)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.security_groups()[0].ip_permissions().len(), 1);
-        let attached = probe
-            .iam()
-            .list_attached_role_policies()
-            .role_name("users-task")
-            .send()
-            .await
-            .unwrap();
-        assert!(attached.attached_policies().is_empty());
-    });
-
-    // A service deleted out of band: the plan builds it again.
-    rt().block_on(async {
-        let ecs = probe.ecs();
-        ecs.delete_service()
-            .cluster("senas")
-            .service("ml")
-            .force(true)
-            .send()
-            .await
-            .unwrap();
-    });
-    let plan = wd.plan().unwrap();
-    assert!(plan.stdout.contains("must be replaced"), "{plan}");
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-
-    wd.destroy().unwrap();
-    let left = h.leftovers().unwrap();
-    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[test]
 fn a_wildcard_task_role_statement_fails_plan_on_its_path() {
-    let (h, infra) = start(false);
-    let extra = r#"
+    for_each_terraform(|tf| {
+        let (h, infra) = start_on(tf, false);
+        let extra = r#"
   task_role_policy_statements = [
     {
       actions   = ["s3:GetObject"]
@@ -647,63 +527,77 @@ fn a_wildcard_task_role_statement_fails_plan_on_its_path() {
     },
   ]
 "#;
-    let cfg = service(
-        &infra,
-        &Svc {
-            name: "content",
-            port: 3000,
-            priority: 10,
-            image_tag: "1.0.0",
-            extra,
-        },
-    );
-    let wd = h.workdir(&cfg).unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 1, "{plan}");
-    let text = plan.all_output();
-    assert!(
-        text.contains("Error: action `s3:*` grants every action of `s3`"),
-        "{text}"
-    );
-    assert!(text.contains("(iam-no-wildcard)"), "{text}");
-    // The detail names the exact element; Terraform 1.0 can only underline the resource.
-    assert!(
-        text.contains("At task_role_policy_statements[1].actions[0]:"),
-        "{text}"
-    );
-    assert!(h.leftovers().unwrap().is_empty());
+        let cfg = service(
+            &infra,
+            &Svc {
+                name: "content",
+                port: 3000,
+                priority: 10,
+                image_tag: "1.0.0",
+                extra,
+            },
+        );
+        let wd = h.workdir(&cfg).unwrap();
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 1, "{plan}");
+        let text = plan.all_output();
+        assert!(
+            text.contains("Error: action `s3:*` grants every action of `s3`"),
+            "{text}"
+        );
+        assert!(text.contains("(iam-no-wildcard)"), "{text}");
+        // The detail names the exact element; Terraform 1.0 can only underline the resource.
+        assert!(
+            text.contains("At task_role_policy_statements[1].actions[0]:"),
+            "{text}"
+        );
+        assert!(h.leftovers().unwrap().is_empty());
+        Ok(())
+    });
 }
 
 #[test]
 fn invalid_values_fail_plan_on_their_attributes() {
-    let (h, infra) = start(false);
-    let cfg = service(
-        &infra,
-        &Svc {
-            name: "content-",
-            port: 70000,
-            priority: 0,
-            image_tag: "1.0.0",
-            extra: "  log_retention_days = 10\n  timeouts {\n    create = \"soon\"\n  }\n",
-        },
-    );
-    let cfg = cfg.replace(&infra.listener, "listener-1");
-    let wd = h.workdir(&cfg).unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 1, "{plan}");
-    let text = plan.all_output();
-    for want in [
-        "\"listener-1\" is not the ARN of an ALB listener",
-        "name \"content-\" must be 1 to 29 letters",
-        "port must be between 1 and 65535, got 70000",
-        "priority must be between 1 and 50000, got 0",
-        "10 is not a retention CloudWatch Logs accepts",
-        "\"soon\" is not a duration",
-    ] {
-        assert!(text.contains(want), "missing {want:?} in {text}");
-    }
+    for_each_terraform(|tf| {
+        let (h, infra) = start_on(tf, false);
+        let cfg = service(
+            &infra,
+            &Svc {
+                name: "content-",
+                port: 70000,
+                priority: 0,
+                image_tag: "1.0.0",
+                extra: concat!(
+                    "  log_retention_days = 10\n  timeouts {\n    create = \"soon\"\n  }\n",
+                    "  desired_count = 3000000\n",
+                    "  task_role_policy_statements = [{ actions = [\"s3:Get*\"], resources = [\"arn:aws:s3:::*\"] }]\n",
+                ),
+            },
+        );
+        let cfg = cfg.replace(&infra.listener, "listener-1");
+        let wd = h.workdir(&cfg).unwrap();
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 1, "{plan}");
+        let text = plan.all_output();
+        for want in [
+            "\"listener-1\" is not the ARN of an ALB listener",
+            "name \"content-\" must be 1 to 29 letters",
+            "container.port: must be between 1 and 65535, got 70000",
+            "priority: must be between 1 and 50000, got 0",
+            "log_retention_days: 10 is not one of 1, 3, 5",
+            "desired_count: must be between 0 and 5000, got 3000000",
+            "task_role_policy_statements[0].actions[0]: \"s3:Get*\" is a wildcard action",
+            "task_role_policy_statements[0].resources[0]: \"arn:aws:s3:::*\" has a wildcard",
+            "\"soon\" is not a duration",
+        ] {
+            // Terraform wraps diagnostics at 80 columns.
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.contains(want), "missing {want:?} in {text}");
+        }
+        Ok(())
+    });
 }
 
 #[test]
@@ -735,74 +629,76 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
 
 #[test]
 fn senas_example_applies_through_its_module_and_destroys_cleanly() {
-    let (h, infra) = start(false);
-    let root = blueprint_e2e::paths::workspace_root().join("terraform");
-    let wd =
-        blueprint_e2e::terraform::TfWorkdir::new(&h.installed().cli_config, &h.aws_env()).unwrap();
-    let example = std::fs::read_to_string(root.join("examples/senas/main.tf")).unwrap();
-    wd.write(
-        "main.tf",
-        &example.replace("../../modules/fargate-service", "./modules/fargate-service"),
-    )
-    .unwrap();
-    let module_dir = wd.path().join("modules/fargate-service");
-    std::fs::create_dir_all(&module_dir).unwrap();
-    std::fs::copy(
-        root.join("modules/fargate-service/main.tf"),
-        module_dir.join("main.tf"),
-    )
-    .unwrap();
-    let vars = serde_json::json!({
-        "aws_endpoint": h.endpoint(),
-        "region": "us-east-1",
-        "account_id": ACCOUNT,
-        "platform": {
-            "cluster": infra.cluster,
-            "vpc_id": infra.vpc,
-            "private_subnet_ids": infra.subnets,
-            "listener_arn": infra.listener,
-            "alb_security_group_id": infra.alb_sg,
-        },
-    });
-    wd.write("terraform.tfvars.json", &vars.to_string())
+    for_each_terraform(|tf| {
+        let (h, infra) = start_on(tf, false);
+        let root = blueprint_e2e::paths::workspace_root().join("terraform");
+        let wd = h.empty_workdir().unwrap();
+        let example = std::fs::read_to_string(root.join("examples/senas/main.tf")).unwrap();
+        wd.write(
+            "main.tf",
+            &example.replace("../../modules/fargate-service", "./modules/fargate-service"),
+        )
         .unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert!(plan.stdout.contains("3 to add"), "{plan}");
-    assert!(!plan.all_output().contains("Warning:"), "{plan}");
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-    let outputs = wd.outputs().unwrap();
-    for name in ["content", "users", "ml"] {
-        let arn = outputs["services"]["value"][name].as_str().unwrap();
-        assert!(arn.ends_with(&format!("/{name}")), "{arn}");
-    }
-    wd.destroy().unwrap();
-    let probe = h.probe();
-    rt().block_on(async {
-        let svc = probe
-            .ecs()
-            .describe_services()
-            .cluster("senas")
-            .services("content")
-            .services("users")
-            .services("ml")
-            .send()
-            .await
+        let module_dir = wd.path().join("modules/fargate-service");
+        std::fs::create_dir_all(&module_dir).unwrap();
+        std::fs::copy(
+            root.join("modules/fargate-service/main.tf"),
+            module_dir.join("main.tf"),
+        )
+        .unwrap();
+        let vars = serde_json::json!({
+            "aws_endpoint": h.endpoint(),
+            "region": "us-east-1",
+            "account_id": ACCOUNT,
+            "platform": {
+                "cluster": infra.cluster,
+                "vpc_id": infra.vpc,
+                "private_subnet_ids": infra.subnets,
+                "listener_arn": infra.listener,
+                "alb_security_group_id": infra.alb_sg,
+            },
+        });
+        wd.write("terraform.tfvars.json", &vars.to_string())
             .unwrap();
-        assert!(svc
-            .services()
-            .iter()
-            .all(|s| s.status() == Some("INACTIVE")));
-        let roles = probe.iam().list_roles().send().await.unwrap();
-        let ours: Vec<&str> = roles
-            .roles()
-            .iter()
-            .map(|r| r.role_name())
-            .filter(|n| n.ends_with("-execution") || n.ends_with("-task"))
-            .collect();
-        assert!(ours.is_empty(), "{ours:?}");
-        let groups = probe.elbv2().describe_target_groups().send().await.unwrap();
-        assert!(groups.target_groups().is_empty());
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert!(plan.stdout.contains("3 to add"), "{plan}");
+        assert!(!plan.all_output().contains("Warning:"), "{plan}");
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        let outputs = wd.outputs().unwrap();
+        for name in ["content", "users", "ml"] {
+            let arn = outputs["services"]["value"][name].as_str().unwrap();
+            assert!(arn.ends_with(&format!("/{name}")), "{arn}");
+        }
+        wd.destroy().unwrap();
+        let probe = h.probe();
+        rt().block_on(async {
+            let svc = probe
+                .ecs()
+                .describe_services()
+                .cluster("senas")
+                .services("content")
+                .services("users")
+                .services("ml")
+                .send()
+                .await
+                .unwrap();
+            assert!(svc
+                .services()
+                .iter()
+                .all(|s| s.status() == Some("INACTIVE")));
+            let roles = probe.iam().list_roles().send().await.unwrap();
+            let ours: Vec<&str> = roles
+                .roles()
+                .iter()
+                .map(|r| r.role_name())
+                .filter(|n| n.ends_with("-execution") || n.ends_with("-task"))
+                .collect();
+            assert!(ours.is_empty(), "{ours:?}");
+            let groups = probe.elbv2().describe_target_groups().send().await.unwrap();
+            assert!(groups.target_groups().is_empty());
+        });
+        Ok(())
     });
 }

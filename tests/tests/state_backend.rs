@@ -1,16 +1,18 @@
-//! `blueprint_state_backend` end to end: real Terraform 1.0.3 against moto.
+//! `blueprint_state_backend` end to end: real Terraform (every version on the machine) against moto.
 
 use std::collections::BTreeSet;
 
 use blueprint_e2e::fault_sweep::{self, Sweep};
-use blueprint_e2e::terraform::TfWorkdir;
+use blueprint_e2e::tf_versions::for_each_terraform;
 use blueprint_e2e::Harness;
 
 fn config(bucket: &str, extra: &str) -> String {
     format!(
         r#"
 resource "blueprint_state_backend" "state" {{
-  bucket = "{bucket}"
+  bucket  = "{bucket}"
+  # The table on every Terraform version (lock files are covered by backend_init.rs).
+  locking = "dynamodb"
   tags = {{
     team = "senas"
   }}
@@ -34,158 +36,163 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn apply_plan_import_drift_destroy() {
-    let h = Harness::start().unwrap();
-    let wd = h.workdir(&config("senas-tfstate", "")).unwrap();
-    wd.init().unwrap();
-    let first = wd.plan().unwrap();
-    assert!(
-        first
-            .all_output()
-            .contains("TLS-only bucket policy not applied"),
-        "{first}"
-    );
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-    let applied = wd.state_resources().unwrap();
-    let values = &applied[0].1;
-    assert_eq!(values["lock_table"], "senas-tfstate-lock");
-    assert_eq!(values["versioning"], "Enabled");
-    assert_eq!(values["sse_algorithm"], "AES256");
-    assert_eq!(values["public_access_blocked"], true);
-    // moto is reached over plain HTTP, where a deny-non-TLS policy would lock everyone out: the
-    // provider leaves it out and says so at plan time (it is applied against AWS).
-    assert_eq!(values["tls_only_policy"], false);
-    assert_eq!(values["point_in_time_recovery"], true);
-    assert_eq!(values["bucket_arn"], "arn:aws:s3:::senas-tfstate");
-
-    // Through the SDK: the settings are really there.
-    let probe = h.probe();
-    rt().block_on(async {
-        let s3 = probe.s3();
-        let v = s3
-            .get_bucket_versioning()
-            .bucket("senas-tfstate")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
-        let pab = s3
-            .get_public_access_block()
-            .bucket("senas-tfstate")
-            .send()
-            .await
-            .unwrap();
-        let c = pab.public_access_block_configuration().unwrap();
-        assert_eq!(
-            (
-                c.block_public_acls(),
-                c.ignore_public_acls(),
-                c.block_public_policy(),
-                c.restrict_public_buckets()
-            ),
-            (Some(true), Some(true), Some(true), Some(true))
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&config("senas-tfstate", "")).unwrap();
+        wd.init().unwrap();
+        let first = wd.plan().unwrap();
+        assert!(
+            first
+                .all_output()
+                .contains("TLS-only bucket policy not applied"),
+            "{first}"
         );
-        let t = probe
-            .dynamodb()
-            .describe_table()
-            .table_name("senas-tfstate-lock")
-            .send()
-            .await
-            .unwrap();
-        let t = t.table().unwrap();
-        assert_eq!(t.key_schema()[0].attribute_name(), "LockID");
-        assert_eq!(
-            t.billing_mode_summary()
-                .and_then(|b| b.billing_mode())
-                .map(|m| m.as_str()),
-            Some("PAY_PER_REQUEST")
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        let applied = wd.state_resources().unwrap();
+        let values = &applied[0].1;
+        assert_eq!(values["lock_table"], "senas-tfstate-lock");
+        assert_eq!(values["versioning"], "Enabled");
+        assert_eq!(values["sse_algorithm"], "AES256");
+        assert_eq!(values["public_access_blocked"], true);
+        // moto is reached over plain HTTP, where a deny-non-TLS policy would lock everyone out: the
+        // provider leaves it out and says so at plan time (it is applied against AWS).
+        assert_eq!(values["tls_only_policy"], false);
+        assert_eq!(values["point_in_time_recovery"], true);
+        assert_eq!(values["bucket_arn"], "arn:aws:s3:::senas-tfstate");
+
+        // Through the SDK: the settings are really there.
+        let probe = h.probe();
+        rt().block_on(async {
+            let s3 = probe.s3();
+            let v = s3
+                .get_bucket_versioning()
+                .bucket("senas-tfstate")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
+            let pab = s3
+                .get_public_access_block()
+                .bucket("senas-tfstate")
+                .send()
+                .await
+                .unwrap();
+            let c = pab.public_access_block_configuration().unwrap();
+            assert_eq!(
+                (
+                    c.block_public_acls(),
+                    c.ignore_public_acls(),
+                    c.block_public_policy(),
+                    c.restrict_public_buckets()
+                ),
+                (Some(true), Some(true), Some(true), Some(true))
+            );
+            let t = probe
+                .dynamodb()
+                .describe_table()
+                .table_name("senas-tfstate-lock")
+                .send()
+                .await
+                .unwrap();
+            let t = t.table().unwrap();
+            assert_eq!(t.key_schema()[0].attribute_name(), "LockID");
+            assert_eq!(
+                t.billing_mode_summary()
+                    .and_then(|b| b.billing_mode())
+                    .map(|m| m.as_str()),
+                Some("PAY_PER_REQUEST")
+            );
+        });
+
+        // Import into a fresh state equals what apply produced.
+        wd.forget_state().unwrap();
+        wd.import(
+            "blueprint_state_backend.state",
+            "senas-tfstate,senas-tfstate-lock",
+        )
+        .unwrap();
+        let imported = wd.state_resources().unwrap();
+        assert_eq!(imported, applied);
+        // The fresh state has no outputs yet: only they may differ, no resource may.
+        let after_import = wd.plan().unwrap();
+        assert!(
+            after_import.code == 0 || !after_import.stdout.contains("Plan:"),
+            "{after_import}"
         );
-    });
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
 
-    // Import into a fresh state equals what apply produced.
-    wd.forget_state().unwrap();
-    wd.import(
-        "blueprint_state_backend.state",
-        "senas-tfstate,senas-tfstate-lock",
-    )
-    .unwrap();
-    let imported = wd.state_resources().unwrap();
-    assert_eq!(imported, applied);
-    // The fresh state has no outputs yet: only they may differ, no resource may.
-    let after_import = wd.plan().unwrap();
-    assert!(
-        after_import.code == 0 || !after_import.stdout.contains("Plan:"),
-        "{after_import}"
-    );
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        // Drift: suspend versioning and delete the public access block out of band.
+        rt().block_on(async {
+            let s3 = probe.s3();
+            s3.put_bucket_versioning()
+                .bucket("senas-tfstate")
+                .versioning_configuration(
+                    aws_sdk_s3::types::VersioningConfiguration::builder()
+                        .status(aws_sdk_s3::types::BucketVersioningStatus::Suspended)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            s3.delete_public_access_block()
+                .bucket("senas-tfstate")
+                .send()
+                .await
+                .unwrap();
+        });
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 2, "{plan}");
+        assert!(plan.stdout.contains("update in-place"), "{plan}");
+        assert!(
+            plan.stdout.contains("\"Suspended\" -> \"Enabled\""),
+            "{plan}"
+        );
+        assert!(plan.stdout.contains("public_access_blocked"), "{plan}");
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap());
+        rt().block_on(async {
+            let v = probe
+                .s3()
+                .get_bucket_versioning()
+                .bucket("senas-tfstate")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
+        });
 
-    // Drift: suspend versioning and delete the public access block out of band.
-    rt().block_on(async {
-        let s3 = probe.s3();
-        s3.put_bucket_versioning()
-            .bucket("senas-tfstate")
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Suspended)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        s3.delete_public_access_block()
-            .bucket("senas-tfstate")
-            .send()
-            .await
-            .unwrap();
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
     });
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 2, "{plan}");
-    assert!(plan.stdout.contains("update in-place"), "{plan}");
-    assert!(
-        plan.stdout.contains("\"Suspended\" -> \"Enabled\""),
-        "{plan}"
-    );
-    assert!(plan.stdout.contains("public_access_blocked"), "{plan}");
-    wd.apply().unwrap();
-    assert!(wd.plan_is_empty().unwrap());
-    rt().block_on(async {
-        let v = probe
-            .s3()
-            .get_bucket_versioning()
-            .bucket("senas-tfstate")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(v.status().map(|s| s.as_str()), Some("Enabled"));
-    });
-
-    wd.destroy().unwrap();
-    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
 fn rendered_backend_config_is_used_by_a_second_working_dir() {
-    let h = Harness::start().unwrap();
-    let wd = h
-        .workdir(&config("senas-backend", "  force_destroy = true\n"))
-        .unwrap();
-    wd.init().unwrap();
-    wd.apply().unwrap();
-    let backend = wd.outputs().unwrap()["backend_config"]["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(backend.contains("force_path_style"), "{backend}");
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h
+            .workdir(&config("senas-backend", "  force_destroy = true\n"))
+            .unwrap();
+        wd.init().unwrap();
+        wd.apply().unwrap();
+        let backend = wd.outputs().unwrap()["backend_config"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // `force_path_style` before Terraform 1.6, `use_path_style` from 1.6 (the running version).
+        assert!(backend.contains("_path_style = true"), "{backend}");
 
-    // A second configuration keeps its state in the bucket, locked by the table.
-    let user = TfWorkdir::new(&h.installed().cli_config, &h.aws_env()).unwrap();
-    user.write("backend.tf", &backend).unwrap();
-    user.write("main.tf", "output \"hello\" {\n  value = \"world\"\n}\n")
-        .unwrap();
-    user.init().unwrap();
-    user.apply().unwrap();
-    rt().block_on(async {
+        // A second configuration keeps its state in the bucket, locked by the table.
+        let user = h.empty_workdir().unwrap();
+        user.write("backend.tf", &backend).unwrap();
+        user.write("main.tf", "output \"hello\" {\n  value = \"world\"\n}\n")
+            .unwrap();
+        user.init().unwrap();
+        user.apply().unwrap();
+        rt().block_on(async {
         let probe = h.probe();
         let obj = probe
             .s3()
@@ -227,96 +234,108 @@ fn rendered_backend_config_is_used_by_a_second_working_dir() {
             .await
             .unwrap();
     });
-    let locked = user
-        .run(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-lock-timeout=2s",
-        ])
-        .unwrap();
-    assert_ne!(locked.code, 0, "{locked}");
-    assert!(
-        locked
-            .all_output()
-            .contains("Error acquiring the state lock"),
-        "{locked}"
-    );
+        let locked = user
+            .run(&[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-lock-timeout=2s",
+            ])
+            .unwrap();
+        assert_ne!(locked.code, 0, "{locked}");
+        assert!(
+            locked
+                .all_output()
+                .contains("Error acquiring the state lock"),
+            "{locked}"
+        );
 
-    wd.destroy().unwrap();
-    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
+    });
 }
 
 #[test]
 fn non_empty_bucket_is_kept_without_force_destroy() {
-    let h = Harness::start().unwrap();
-    let wd = h.workdir(&config("senas-keep", "")).unwrap();
-    wd.init().unwrap();
-    wd.apply().unwrap();
-    rt().block_on(async {
-        h.probe()
-            .s3()
-            .put_object()
-            .bucket("senas-keep")
-            .key("terraform.tfstate")
-            .body(b"{}".to_vec().into())
-            .send()
-            .await
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&config("senas-keep", "")).unwrap();
+        wd.init().unwrap();
+        wd.apply().unwrap();
+        rt().block_on(async {
+            h.probe()
+                .s3()
+                .put_object()
+                .bucket("senas-keep")
+                .key("terraform.tfstate")
+                .body(b"{}".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        });
+        let refused = wd.try_destroy().unwrap();
+        assert_ne!(refused.code, 0, "{refused}");
+        assert!(
+            refused
+                .all_output()
+                .contains("Bucket \"senas-keep\" is not empty"),
+            "{refused}"
+        );
+        assert!(
+            wd.state_resources().unwrap().len() == 1,
+            "the resource stays in state after a refused destroy"
+        );
+        // Both parts are still there: nothing half-deleted.
+        let left = h.leftovers().unwrap();
+        assert_eq!(left.len(), 2, "{left:?}");
+        // Opting in deletes every version.
+        h.rewrite(&wd, &config("senas-keep", "  force_destroy = true\n"))
             .unwrap();
+        wd.apply().unwrap();
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
     });
-    let refused = wd.try_destroy().unwrap();
-    assert_ne!(refused.code, 0, "{refused}");
-    assert!(
-        refused
-            .all_output()
-            .contains("Bucket \"senas-keep\" is not empty"),
-        "{refused}"
-    );
-    assert!(
-        wd.state_resources().unwrap().len() == 1,
-        "the resource stays in state after a refused destroy"
-    );
-    // Both parts are still there: nothing half-deleted.
-    let left = h.leftovers().unwrap();
-    assert_eq!(left.len(), 2, "{left:?}");
-    // Opting in deletes every version.
-    h.rewrite(&wd, &config("senas-keep", "  force_destroy = true\n"))
-        .unwrap();
-    wd.apply().unwrap();
-    wd.destroy().unwrap();
-    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
 
 #[test]
 fn invalid_bucket_name_fails_plan_on_the_attribute() {
-    let h = Harness::start().unwrap();
-    let wd = h.workdir(&config("Senas_TFState", "")).unwrap();
-    wd.init().unwrap();
-    let plan = wd.plan().unwrap();
-    assert_eq!(plan.code, 1, "{plan}");
-    let text = plan.all_output();
-    assert!(text.contains("Invalid S3 bucket name"), "{text}");
-    assert!(text.contains("bucket = \"Senas_TFState\""), "{text}");
-    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&config("Senas_TFState", "")).unwrap();
+        wd.init().unwrap();
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 1, "{plan}");
+        let text = plan.all_output();
+        assert!(text.contains("Invalid bucket"), "{text}");
+        assert!(text.contains("bucket: bucket \"Senas_TFState\""), "{text}");
+        assert!(text.contains("bucket = \"Senas_TFState\""), "{text}");
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
+    });
 }
 
 #[test]
 fn renaming_the_bucket_plans_a_replacement() {
-    let h = Harness::start().unwrap();
-    let wd = h
-        .workdir(&config("senas-one", "  force_destroy = true\n"))
-        .unwrap();
-    wd.init().unwrap();
-    wd.apply().unwrap();
-    h.rewrite(&wd, &config("senas-two", "  force_destroy = true\n"))
-        .unwrap();
-    let plan = wd.plan().unwrap();
-    assert!(plan.stdout.contains("must be replaced"), "{plan}");
-    assert!(plan.stdout.contains("# forces replacement"), "{plan}");
-    wd.apply().unwrap();
-    wd.destroy().unwrap();
-    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h
+            .workdir(&config("senas-one", "  force_destroy = true\n"))
+            .unwrap();
+        wd.init().unwrap();
+        wd.apply().unwrap();
+        h.rewrite(&wd, &config("senas-two", "  force_destroy = true\n"))
+            .unwrap();
+        let plan = wd.plan().unwrap();
+        assert!(plan.stdout.contains("must be replaced"), "{plan}");
+        assert!(plan.stdout.contains("# forces replacement"), "{plan}");
+        wd.apply().unwrap();
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
+    });
 }
 
 #[test]

@@ -1,0 +1,704 @@
+//! A composite's children seen one by one, by their plain Terraform type (`kind`) and id:
+//! delete one out of band, ask whether it exists, read its tags.
+//!
+//! Ids are the ones terraform-provider-aws uses for the kind: a security group, instance, key
+//! pair name, allocation id, bucket, table or log group name; a role or profile name (a role ARN
+//! is accepted too); the ARN of a target group, listener rule, task definition or ECS service
+//! (`CLUSTER/SERVICE` too); `NAMESPACE/RESOURCE_ID/DIMENSION` for a scalable target and
+//! `NAMESPACE/RESOURCE_ID/DIMENSION/POLICY` for a scaling policy.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, bail, Context, Result};
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+
+use super::AwsProbe;
+
+/// Tags of one AWS object, by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// `Ok(None)` when `r` failed with one of the `missing` error codes, the value when it worked,
+/// the error otherwise.
+fn found<T, E>(r: Result<T, E>, missing: &[&str]) -> Result<Option<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code().is_some_and(|c| missing.contains(&c)) => Ok(None),
+        Err(e) => {
+            let code = e.code().unwrap_or("no code").to_string();
+            let message = e.message().unwrap_or_default().to_string();
+            Err(anyhow::Error::new(e).context(format!("{code}: {message}")))
+        }
+    }
+}
+
+/// `Ok(())` also when the object is already gone.
+fn done<T, E>(r: Result<T, E>, missing: &[&str]) -> Result<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    found(r, missing).map(|_| ())
+}
+
+fn role_name(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// `(cluster, service)` from a service ARN or `CLUSTER/SERVICE`.
+fn ecs_service(id: &str) -> Result<(String, String)> {
+    let path = match id.split_once(":service/") {
+        Some((_, p)) => p,
+        None => id,
+    };
+    match path.split_once('/') {
+        Some((c, s)) if !c.is_empty() && !s.is_empty() && !s.contains('/') => {
+            Ok((c.to_string(), s.to_string()))
+        }
+        _ => bail!("{id:?} is neither an ECS service ARN nor CLUSTER/SERVICE"),
+    }
+}
+
+/// `(namespace, resource id, dimension)` of `NAMESPACE/RESOURCE_ID/DIMENSION`.
+fn scalable_target(id: &str) -> Result<(String, String, String)> {
+    let bad = || anyhow!("{id:?} is not NAMESPACE/RESOURCE_ID/DIMENSION");
+    let (ns, rest) = id.split_once('/').ok_or_else(bad)?;
+    let (resource, dimension) = rest.rsplit_once('/').ok_or_else(bad)?;
+    Ok((ns.to_string(), resource.to_string(), dimension.to_string()))
+}
+
+fn tag_pairs<'a>(pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Tags {
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k.unwrap_or_default().to_string(),
+                v.unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+const EC2_SG_MISSING: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.Malformed"];
+const EC2_KEY_MISSING: &[&str] = &["InvalidKeyPair.NotFound"];
+const EC2_INSTANCE_MISSING: &[&str] = &["InvalidInstanceID.NotFound"];
+const EC2_EIP_MISSING: &[&str] = &["InvalidAllocationID.NotFound", "InvalidAddress.NotFound"];
+const IAM_MISSING: &[&str] = &["NoSuchEntity"];
+const S3_MISSING: &[&str] = &["NoSuchBucket", "NotFound"];
+const DDB_MISSING: &[&str] = &["ResourceNotFoundException"];
+const LOGS_MISSING: &[&str] = &["ResourceNotFoundException"];
+const ELB_TG_MISSING: &[&str] = &["TargetGroupNotFound"];
+const ELB_RULE_MISSING: &[&str] = &["RuleNotFound"];
+const ECS_MISSING: &[&str] = &[
+    "ServiceNotFoundException",
+    "ClientException",
+    "ClusterNotFoundException",
+];
+const AAS_MISSING: &[&str] = &["ObjectNotFoundException"];
+
+impl AwsProbe {
+    /// Delete the child `id` of type `kind` out of band, as someone with the console would,
+    /// doing first what AWS requires before the deletion (emptying a bucket of every version,
+    /// removing a role from its profiles and its policies, disassociating an address, deleting
+    /// the listener rules that forward to a target group). Waits until an instance is
+    /// terminated. An object already gone is an error: the test expected it to exist.
+    pub async fn delete_child(&self, kind: &str, id: &str) -> Result<()> {
+        if !self.child_exists(kind, id).await? {
+            bail!("{kind} {id} does not exist: nothing to delete");
+        }
+        self.delete_existing(kind, id)
+            .await
+            .with_context(|| format!("deleting {kind} {id} out of band"))
+    }
+
+    async fn delete_existing(&self, kind: &str, id: &str) -> Result<()> {
+        match kind {
+            "aws_security_group" => {
+                let r = self.ec2().delete_security_group().group_id(id).send().await;
+                done(r, EC2_SG_MISSING)
+            }
+            "aws_key_pair" => {
+                let r = self.ec2().delete_key_pair().key_name(id).send().await;
+                done(r, EC2_KEY_MISSING)
+            }
+            "aws_instance" => self.terminate(id).await,
+            "aws_eip" => {
+                let ec2 = self.ec2();
+                let out = ec2.describe_addresses().allocation_ids(id).send().await?;
+                for a in out.addresses() {
+                    if let Some(assoc) = a.association_id() {
+                        ec2.disassociate_address()
+                            .association_id(assoc)
+                            .send()
+                            .await?;
+                    }
+                }
+                let r = ec2.release_address().allocation_id(id).send().await;
+                done(r, EC2_EIP_MISSING)
+            }
+            "aws_iam_role" => self.delete_role(role_name(id)).await,
+            "aws_iam_instance_profile" => {
+                let iam = self.iam();
+                let p = iam.get_instance_profile().instance_profile_name(id).send();
+                if let Some(p) = found(p.await, IAM_MISSING)? {
+                    for role in p.instance_profile().map(|p| p.roles()).unwrap_or_default() {
+                        iam.remove_role_from_instance_profile()
+                            .instance_profile_name(id)
+                            .role_name(role.role_name())
+                            .send()
+                            .await?;
+                    }
+                }
+                let r = iam
+                    .delete_instance_profile()
+                    .instance_profile_name(id)
+                    .send()
+                    .await;
+                done(r, IAM_MISSING)
+            }
+            "aws_s3_bucket" => self.delete_bucket(id).await,
+            "aws_dynamodb_table" => {
+                let r = self.dynamodb().delete_table().table_name(id).send().await;
+                done(r, DDB_MISSING)
+            }
+            "aws_cloudwatch_log_group" => {
+                let r = self
+                    .logs()
+                    .delete_log_group()
+                    .log_group_name(id)
+                    .send()
+                    .await;
+                done(r, LOGS_MISSING)
+            }
+            "aws_lb_target_group" => self.delete_target_group(id).await,
+            "aws_lb_listener_rule" => {
+                let r = self.elbv2().delete_rule().rule_arn(id).send().await;
+                done(r, ELB_RULE_MISSING)
+            }
+            "aws_ecs_task_definition" => {
+                let ecs = self.ecs();
+                ecs.deregister_task_definition()
+                    .task_definition(id)
+                    .send()
+                    .await?;
+                ecs.delete_task_definitions()
+                    .task_definitions(id)
+                    .send()
+                    .await?;
+                Ok(())
+            }
+            "aws_ecs_service" => {
+                let (cluster, service) = ecs_service(id)?;
+                let r = self
+                    .ecs()
+                    .delete_service()
+                    .cluster(cluster)
+                    .service(service)
+                    .force(true)
+                    .send()
+                    .await;
+                done(r, ECS_MISSING)
+            }
+            "aws_appautoscaling_target" => {
+                let (ns, resource, dimension) = scalable_target(id)?;
+                let r = self
+                    .autoscaling()
+                    .deregister_scalable_target()
+                    .service_namespace(ns.as_str().into())
+                    .resource_id(resource)
+                    .scalable_dimension(dimension.as_str().into())
+                    .send()
+                    .await;
+                done(r, AAS_MISSING)
+            }
+            "aws_appautoscaling_policy" => {
+                let (target, policy) = id
+                    .rsplit_once('/')
+                    .ok_or_else(|| anyhow!("{id:?} is not TARGET_ID/POLICY"))?;
+                let (ns, resource, dimension) = scalable_target(target)?;
+                let r = self
+                    .autoscaling()
+                    .delete_scaling_policy()
+                    .policy_name(policy)
+                    .service_namespace(ns.as_str().into())
+                    .resource_id(resource)
+                    .scalable_dimension(dimension.as_str().into())
+                    .send()
+                    .await;
+                done(r, AAS_MISSING)
+            }
+            other => {
+                bail!("the probe cannot delete a {other} (add it to tests/src/aws/children.rs)")
+            }
+        }
+    }
+
+    async fn terminate(&self, id: &str) -> Result<()> {
+        let ec2 = self.ec2();
+        ec2.terminate_instances().instance_ids(id).send().await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while self.child_exists("aws_instance", id).await? {
+            if std::time::Instant::now() > deadline {
+                bail!("instance {id} not terminated after 120 s");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Ok(())
+    }
+
+    async fn delete_role(&self, name: &str) -> Result<()> {
+        let iam = self.iam();
+        let profiles = iam
+            .list_instance_profiles_for_role()
+            .role_name(name)
+            .send()
+            .await?;
+        for p in profiles.instance_profiles() {
+            iam.remove_role_from_instance_profile()
+                .instance_profile_name(p.instance_profile_name())
+                .role_name(name)
+                .send()
+                .await?;
+        }
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .send()
+            .await?;
+        for p in attached.attached_policies() {
+            if let Some(arn) = p.policy_arn() {
+                iam.detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await?;
+            }
+        }
+        let inline = iam.list_role_policies().role_name(name).send().await?;
+        for p in inline.policy_names() {
+            iam.delete_role_policy()
+                .role_name(name)
+                .policy_name(p)
+                .send()
+                .await?;
+        }
+        done(iam.delete_role().role_name(name).send().await, IAM_MISSING)
+    }
+
+    async fn delete_bucket(&self, bucket: &str) -> Result<()> {
+        let s3 = self.s3();
+        loop {
+            let page = s3.list_object_versions().bucket(bucket).send().await?;
+            let mut ids = Vec::new();
+            for v in page.versions() {
+                ids.push((v.key(), v.version_id()));
+            }
+            for m in page.delete_markers() {
+                ids.push((m.key(), m.version_id()));
+            }
+            if ids.is_empty() {
+                break;
+            }
+            for (key, version) in ids {
+                let Some(key) = key else { continue };
+                s3.delete_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .send()
+                    .await?;
+            }
+        }
+        done(s3.delete_bucket().bucket(bucket).send().await, S3_MISSING)
+    }
+
+    async fn delete_target_group(&self, arn: &str) -> Result<()> {
+        let elb = self.elbv2();
+        for lb in elb.describe_load_balancers().send().await?.load_balancers() {
+            let Some(lb) = lb.load_balancer_arn() else {
+                continue;
+            };
+            let listeners = elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .send()
+                .await?;
+            for l in listeners.listeners() {
+                let Some(l) = l.listener_arn() else { continue };
+                for r in elb.describe_rules().listener_arn(l).send().await?.rules() {
+                    let forwards = r.actions().iter().any(|a| {
+                        a.target_group_arn() == Some(arn)
+                            || a.forward_config().is_some_and(|f| {
+                                f.target_groups()
+                                    .iter()
+                                    .any(|t| t.target_group_arn() == Some(arn))
+                            })
+                    });
+                    if forwards && !r.is_default().unwrap_or(false) {
+                        if let Some(rule) = r.rule_arn() {
+                            elb.delete_rule().rule_arn(rule).send().await?;
+                        }
+                    }
+                }
+            }
+        }
+        done(
+            elb.delete_target_group().target_group_arn(arn).send().await,
+            ELB_TG_MISSING,
+        )
+    }
+
+    /// Whether the child `id` of type `kind` exists (an instance that is terminated or shutting
+    /// down, an inactive ECS service or task definition count as gone).
+    pub async fn child_exists(&self, kind: &str, id: &str) -> Result<bool> {
+        Ok(match kind {
+            "aws_security_group" => {
+                let r = self.ec2().describe_security_groups().group_ids(id).send();
+                found(r.await, EC2_SG_MISSING)?.is_some_and(|o| !o.security_groups().is_empty())
+            }
+            "aws_key_pair" => {
+                let r = self.ec2().describe_key_pairs().key_names(id).send();
+                found(r.await, EC2_KEY_MISSING)?.is_some_and(|o| !o.key_pairs().is_empty())
+            }
+            "aws_instance" => {
+                let r = self.ec2().describe_instances().instance_ids(id).send();
+                found(r.await, EC2_INSTANCE_MISSING)?.is_some_and(|o| {
+                    o.reservations()
+                        .iter()
+                        .flat_map(|r| r.instances())
+                        .any(|i| {
+                            !matches!(
+                                i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+                                Some("terminated") | Some("shutting-down")
+                            )
+                        })
+                })
+            }
+            "aws_eip" => {
+                let r = self.ec2().describe_addresses().allocation_ids(id).send();
+                found(r.await, EC2_EIP_MISSING)?.is_some_and(|o| !o.addresses().is_empty())
+            }
+            "aws_iam_role" => {
+                let r = self.iam().get_role().role_name(role_name(id)).send();
+                found(r.await, IAM_MISSING)?.is_some()
+            }
+            "aws_iam_instance_profile" => {
+                let r = self
+                    .iam()
+                    .get_instance_profile()
+                    .instance_profile_name(id)
+                    .send();
+                found(r.await, IAM_MISSING)?.is_some()
+            }
+            "aws_s3_bucket" => {
+                let r = self.s3().head_bucket().bucket(id).send();
+                found(r.await, S3_MISSING)?.is_some()
+            }
+            "aws_dynamodb_table" => {
+                let r = self.dynamodb().describe_table().table_name(id).send();
+                found(r.await, DDB_MISSING)?.is_some()
+            }
+            "aws_cloudwatch_log_group" => {
+                let r = self
+                    .logs()
+                    .describe_log_groups()
+                    .log_group_name_prefix(id)
+                    .send()
+                    .await?;
+                r.log_groups()
+                    .iter()
+                    .any(|g| g.log_group_name() == Some(id))
+            }
+            "aws_lb_target_group" => {
+                let r = self
+                    .elbv2()
+                    .describe_target_groups()
+                    .target_group_arns(id)
+                    .send();
+                found(r.await, ELB_TG_MISSING)?.is_some_and(|o| !o.target_groups().is_empty())
+            }
+            "aws_lb_listener_rule" => {
+                let r = self.elbv2().describe_rules().rule_arns(id).send();
+                found(r.await, ELB_RULE_MISSING)?.is_some_and(|o| !o.rules().is_empty())
+            }
+            "aws_ecs_task_definition" => {
+                let r = self
+                    .ecs()
+                    .describe_task_definition()
+                    .task_definition(id)
+                    .send();
+                found(r.await, ECS_MISSING)?.is_some_and(|o| {
+                    o.task_definition().and_then(|t| t.status())
+                        == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+                })
+            }
+            "aws_ecs_service" => {
+                let (cluster, service) = ecs_service(id)?;
+                let r = self
+                    .ecs()
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(service)
+                    .send();
+                found(r.await, ECS_MISSING)?.is_some_and(|o| {
+                    o.services()
+                        .iter()
+                        .any(|s| s.status() == Some("ACTIVE") || s.status() == Some("DRAINING"))
+                })
+            }
+            "aws_appautoscaling_target" => {
+                let (ns, resource, dimension) = scalable_target(id)?;
+                let r = self
+                    .autoscaling()
+                    .describe_scalable_targets()
+                    .service_namespace(ns.as_str().into())
+                    .resource_ids(&resource)
+                    .scalable_dimension(dimension.as_str().into())
+                    .send()
+                    .await?;
+                r.scalable_targets()
+                    .iter()
+                    .any(|t| t.resource_id() == resource)
+            }
+            "aws_appautoscaling_policy" => {
+                let (target, policy) = id
+                    .rsplit_once('/')
+                    .ok_or_else(|| anyhow!("{id:?} is not TARGET_ID/POLICY"))?;
+                let (ns, resource, dimension) = scalable_target(target)?;
+                let r = self
+                    .autoscaling()
+                    .describe_scaling_policies()
+                    .service_namespace(ns.as_str().into())
+                    .resource_id(resource)
+                    .scalable_dimension(dimension.as_str().into())
+                    .policy_names(policy)
+                    .send()
+                    .await?;
+                r.scaling_policies()
+                    .iter()
+                    .any(|p| p.policy_name() == policy)
+            }
+            other => {
+                bail!("the probe cannot look up a {other} (add it to tests/src/aws/children.rs)")
+            }
+        })
+    }
+
+    /// The tags AWS holds on the child `id` of type `kind`, labelled `kind id`; an instance adds
+    /// its EBS volumes (`aws_ebs_volume vol-…`). Empty for kinds that carry no tags here (scaling
+    /// policies, and scalable targets, whose tags moto does not implement).
+    pub async fn child_tags(&self, kind: &str, id: &str) -> Result<Vec<(String, Tags)>> {
+        let label = format!("{kind} {id}");
+        let tags = match kind {
+            "aws_appautoscaling_target" | "aws_appautoscaling_policy" => return Ok(Vec::new()),
+            "aws_security_group" => {
+                let o = self
+                    .ec2()
+                    .describe_security_groups()
+                    .group_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.security_groups()
+                        .iter()
+                        .flat_map(|g| g.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_key_pair" => {
+                let o = self.ec2().describe_key_pairs().key_names(id).send().await?;
+                tag_pairs(
+                    o.key_pairs()
+                        .iter()
+                        .flat_map(|k| k.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_eip" => {
+                let o = self
+                    .ec2()
+                    .describe_addresses()
+                    .allocation_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.addresses()
+                        .iter()
+                        .flat_map(|a| a.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_instance" => return self.instance_tags(id).await,
+            "aws_iam_role" => {
+                let o = self
+                    .iam()
+                    .list_role_tags()
+                    .role_name(role_name(id))
+                    .send()
+                    .await?;
+                o.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            "aws_iam_instance_profile" => {
+                let o = self
+                    .iam()
+                    .get_instance_profile()
+                    .instance_profile_name(id)
+                    .send()
+                    .await?;
+                o.instance_profile()
+                    .map(|p| p.tags())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            "aws_s3_bucket" => {
+                let r = self.s3().get_bucket_tagging().bucket(id).send().await;
+                found(r, &["NoSuchTagSet"])?
+                    .map(|o| {
+                        o.tag_set()
+                            .iter()
+                            .map(|t| (t.key().to_string(), t.value().to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            "aws_dynamodb_table" => {
+                let ddb = self.dynamodb();
+                let d = ddb.describe_table().table_name(id).send().await?;
+                let arn = d
+                    .table()
+                    .and_then(|t| t.table_arn())
+                    .ok_or_else(|| anyhow!("table {id} has no ARN"))?;
+                let o = ddb.list_tags_of_resource().resource_arn(arn).send().await?;
+                o.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            "aws_cloudwatch_log_group" => {
+                #[allow(deprecated)]
+                let o = self
+                    .logs()
+                    .list_tags_log_group()
+                    .log_group_name(id)
+                    .send()
+                    .await?;
+                o.tags().cloned().unwrap_or_default().into_iter().collect()
+            }
+            "aws_lb_target_group" | "aws_lb_listener_rule" => {
+                let o = self
+                    .elbv2()
+                    .describe_tags()
+                    .resource_arns(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.tag_descriptions()
+                        .iter()
+                        .flat_map(|d| d.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_ecs_task_definition" => {
+                let o = self
+                    .ecs()
+                    .describe_task_definition()
+                    .task_definition(id)
+                    .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+                    .send()
+                    .await?;
+                tag_pairs(o.tags().iter().map(|t| (t.key(), t.value())))
+            }
+            "aws_ecs_service" => {
+                let (cluster, service) = ecs_service(id)?;
+                let o = self
+                    .ecs()
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(service)
+                    .include(aws_sdk_ecs::types::ServiceField::Tags)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.services()
+                        .iter()
+                        .flat_map(|s| s.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            other => bail!(
+                "the probe cannot read the tags of a {other} (add it to tests/src/aws/children.rs)"
+            ),
+        };
+        Ok(vec![(label, tags)])
+    }
+
+    async fn instance_tags(&self, id: &str) -> Result<Vec<(String, Tags)>> {
+        let ec2 = self.ec2();
+        let o = ec2.describe_instances().instance_ids(id).send().await?;
+        let mut out = Vec::new();
+        let mut volumes = Vec::new();
+        for i in o.reservations().iter().flat_map(|r| r.instances()) {
+            out.push((
+                format!("aws_instance {id}"),
+                tag_pairs(i.tags().iter().map(|t| (t.key(), t.value()))),
+            ));
+            volumes.extend(
+                i.block_device_mappings()
+                    .iter()
+                    .filter_map(|b| b.ebs().and_then(|e| e.volume_id()))
+                    .map(str::to_string),
+            );
+        }
+        if !volumes.is_empty() {
+            let v = ec2
+                .describe_volumes()
+                .set_volume_ids(Some(volumes))
+                .send()
+                .await?;
+            for vol in v.volumes() {
+                out.push((
+                    format!("aws_ebs_volume {}", vol.volume_id().unwrap_or_default()),
+                    tag_pairs(vol.tags().iter().map(|t| (t.key(), t.value()))),
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_parse_as_terraform_provider_aws_writes_them() {
+        assert_eq!(
+            ecs_service("arn:aws:ecs:us-east-1:123456789012:service/senas/content").unwrap(),
+            ("senas".to_string(), "content".to_string())
+        );
+        assert_eq!(
+            ecs_service("senas/content").unwrap(),
+            ("senas".to_string(), "content".to_string())
+        );
+        assert!(ecs_service("content").is_err());
+        assert_eq!(
+            scalable_target("ecs/service/senas/content/ecs:service:DesiredCount").unwrap(),
+            (
+                "ecs".to_string(),
+                "service/senas/content".to_string(),
+                "ecs:service:DesiredCount".to_string()
+            )
+        );
+        assert_eq!(
+            role_name("arn:aws:iam::123456789012:role/content-task"),
+            "content-task"
+        );
+        assert_eq!(role_name("ml-api-role"), "ml-api-role");
+    }
+}
