@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
 
+use super::ownership::{not_ours, owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::{delete_retrying, done_unless_gone, CompositeError, Ctx};
 
@@ -42,18 +43,44 @@ pub async fn create(
     description: &str,
     tag_map: &BTreeMap<String, String>,
 ) -> Result<String, CompositeError> {
-    let out = ctx
-        .clients
-        .iam()
+    let iam = ctx.clients.iam();
+    let sent = iam
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust_policy(service))
         .description(description)
         .set_tags(Some(tags(tag_map)?))
         .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Creating IAM role \"{name}\""), &e))?;
-    Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+        .await;
+    match sent {
+        Ok(out) => Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default()),
+        // Made by an earlier, interrupted create of the same resource: adopt it.
+        Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => {
+            let Some(owner) = tag_map.get(OWNER_TAG) else {
+                return Err(CompositeError::aws(
+                    format!("Creating IAM role \"{name}\""),
+                    &e,
+                ));
+            };
+            let out = iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| CompositeError::aws(format!("Reading IAM role \"{name}\""), &e))?;
+            let role = out.role();
+            let ours =
+                role.is_some_and(|r| owned(r.tags().iter().map(|t| (t.key(), t.value())), owner));
+            match role {
+                Some(r) if ours => Ok(r.arn().to_string()),
+                _ => Err(not_ours(&format!("IAM role \"{name}\""), owner)),
+            }
+        }
+        Err(e) => Err(CompositeError::aws(
+            format!("Creating IAM role \"{name}\""),
+            &e,
+        )),
+    }
 }
 
 /// Put (create or replace) inline policy `policy` of `role`.

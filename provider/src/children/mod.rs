@@ -2,6 +2,7 @@
 //! with their policies. A composite composes these; it does not copy them.
 
 pub mod iam_role;
+pub mod ownership;
 pub mod secret_ref;
 pub mod security_group;
 pub mod tags;

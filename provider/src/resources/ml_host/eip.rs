@@ -46,17 +46,44 @@ pub async fn create(
         .resource_type(ResourceType::ElasticIp)
         .set_tags(Some(tags))
         .build();
-    let out = ctx
-        .clients
-        .ec2()
-        .allocate_address()
-        .domain(DomainType::Vpc)
-        .tag_specifications(spec)
+    let ec2 = ctx.clients.ec2();
+    // An address allocated by an earlier, interrupted create of this resource is adopted.
+    let left = ec2
+        .describe_addresses()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{}", crate::children::ownership::OWNER_TAG))
+                .values(planned.owner())
+                .build(),
+        )
         .send()
         .await
-        .map_err(|e| CompositeError::aws("Allocating an Elastic IP", &e))?;
-    let allocation = out.allocation_id().unwrap_or_default().to_string();
-    let ip = out.public_ip().map(str::to_string);
+        .map_err(|e| {
+            CompositeError::aws("Looking for an Elastic IP left by an earlier create", &e)
+        })?;
+    let (allocation, ip) = match left
+        .addresses()
+        .iter()
+        .find(|a| a.allocation_id().is_some())
+    {
+        Some(a) => (
+            a.allocation_id().unwrap_or_default().to_string(),
+            a.public_ip().map(str::to_string),
+        ),
+        None => {
+            let out = ec2
+                .allocate_address()
+                .domain(DomainType::Vpc)
+                .tag_specifications(spec)
+                .send()
+                .await
+                .map_err(|e| CompositeError::aws("Allocating an Elastic IP", &e))?;
+            (
+                out.allocation_id().unwrap_or_default().to_string(),
+                out.public_ip().map(str::to_string),
+            )
+        }
+    };
     rec.record(|s| {
         s.elastic_ip_allocation_id = Value::Value(allocation.clone());
         s.elastic_ip_associated = Value::Value(false);

@@ -5,11 +5,12 @@ use tf_provider::value::Value;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
 use crate::children::iam_role;
+use crate::children::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 
 fn tags(state: &MlHostState) -> Result<Vec<Tag>, CompositeError> {
-    iam_role::tags(&state.tags_all_map())
+    iam_role::tags(&state.child_tags())
 }
 
 fn ecr_policy(ctx: &Ctx) -> String {
@@ -67,7 +68,7 @@ pub async fn create(
         &role,
         "ec2.amazonaws.com",
         "blueprint_ml_host: pull images from ECR",
-        &planned.tags_all_map(),
+        &planned.child_tags(),
     )
     .await?;
     rec.record(|s| s.role_arn = Value::Value(arn));
@@ -87,18 +88,49 @@ pub async fn create(
             .map_err(|e| CompositeError::aws(format!("Granting \"{role}\" its secrets"), &e))?;
     }
     let profile = planned.profile_name_for();
-    let out = iam
+    let sent = iam
         .create_instance_profile()
         .instance_profile_name(&profile)
         .set_tags(Some(tags(planned)?))
         .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Creating instance profile \"{profile}\""), &e))?;
-    let arn = out
-        .instance_profile()
-        .map(|p| p.arn().to_string())
-        .unwrap_or_default();
+        .await;
+    let (arn, has_role) = match sent {
+        Ok(out) => (
+            out.instance_profile()
+                .map(|p| p.arn().to_string())
+                .unwrap_or_default(),
+            false,
+        ),
+        // Made by an earlier, interrupted create of this resource: adopt it.
+        Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => {
+            let out = iam
+                .get_instance_profile()
+                .instance_profile_name(&profile)
+                .send()
+                .await
+                .map_err(|e| {
+                    CompositeError::aws(format!("Reading instance profile \"{profile}\""), &e)
+                })?;
+            let owner = planned.owner();
+            match out.instance_profile() {
+                Some(p) if owned(p.tags().iter().map(|t| (t.key(), t.value())), &owner) => (
+                    p.arn().to_string(),
+                    p.roles().iter().any(|r| r.role_name() == role),
+                ),
+                _ => return Err(not_ours(&format!("instance profile \"{profile}\""), &owner)),
+            }
+        }
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Creating instance profile \"{profile}\""),
+                &e,
+            ))
+        }
+    };
     rec.record(|s| s.instance_profile_arn = Value::Value(arn));
+    if has_role {
+        return Ok(());
+    }
     iam.add_role_to_instance_profile()
         .instance_profile_name(&profile)
         .role_name(&role)
@@ -108,40 +140,68 @@ pub async fn create(
     Ok(())
 }
 
-/// Refresh role ARN, attached policies and profile ARN.
+/// Refresh the role (ARN, attached policies) and the profile this state records: a role or
+/// profile that merely has the resource's name is not its child until it is in the state
+/// (a create may have failed on it because it is someone else's).
 pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeError> {
+    read_children(ctx, state, false).await
+}
+
+/// On import: find the role and profile by the resource's names.
+pub async fn discover(ctx: &Ctx, state: &mut MlHostState) -> Result<(), CompositeError> {
+    read_children(ctx, state, true).await
+}
+
+async fn read_children(
+    ctx: &Ctx,
+    state: &mut MlHostState,
+    discover: bool,
+) -> Result<(), CompositeError> {
     if !state.name.is_value() {
         return Ok(());
     }
     let iam = ctx.clients.iam();
     let role = state.role_name_for();
-    match iam.get_role().role_name(&role).send().await {
-        Ok(out) => {
-            state.role_arn = out
-                .role()
-                .map(|r| Value::Value(r.arn().to_string()))
-                .unwrap_or(Value::Null);
-            let attached = iam
-                .list_attached_role_policies()
-                .role_name(&role)
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Listing policies of \"{role}\""), &e))?;
-            let mut arns: Vec<String> = attached
-                .attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string))
-                .collect();
-            arns.sort();
-            state.role_policy_arns = list(arns);
+    let (read_role, read_profile) = (
+        discover || state.role_arn.is_value(),
+        discover || state.instance_profile_arn.is_value(),
+    );
+    if !read_role {
+        // Nothing recorded: nothing to refresh.
+    } else {
+        match iam.get_role().role_name(&role).send().await {
+            Ok(out) => {
+                state.role_arn = out
+                    .role()
+                    .map(|r| Value::Value(r.arn().to_string()))
+                    .unwrap_or(Value::Null);
+                let attached = iam
+                    .list_attached_role_policies()
+                    .role_name(&role)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CompositeError::aws(format!("Listing policies of \"{role}\""), &e)
+                    })?;
+                let mut arns: Vec<String> = attached
+                    .attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect();
+                arns.sort();
+                state.role_policy_arns = list(arns);
+            }
+            Err(e) if missing(error_code(&e)) => {
+                state.role_arn = Value::Null;
+                state.role_policy_arns = list(Vec::new());
+            }
+            Err(e) => return Err(CompositeError::aws(format!("Reading role \"{role}\""), &e)),
         }
-        Err(e) if missing(error_code(&e)) => {
-            state.role_arn = Value::Null;
-            state.role_policy_arns = list(Vec::new());
-        }
-        Err(e) => return Err(CompositeError::aws(format!("Reading role \"{role}\""), &e)),
     }
     let profile = state.profile_name_for();
+    if !read_profile {
+        return Ok(());
+    }
     match iam
         .get_instance_profile()
         .instance_profile_name(&profile)
@@ -200,7 +260,10 @@ pub async fn reconcile(
 
 /// Profile then role, tolerating what is already gone.
 pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError> {
-    if !state.name.is_value() {
+    // Only what the state records is this resource's to delete.
+    if !state.name.is_value()
+        || !(state.role_arn.is_value() || state.instance_profile_arn.is_value())
+    {
         return Ok(());
     }
     let iam = ctx.clients.iam();
@@ -236,13 +299,18 @@ pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError
             format!("Removing \"{role}\" from \"{profile}\""),
         )?;
     }
-    done_unless_gone(
-        iam.delete_instance_profile()
-            .instance_profile_name(&profile)
-            .send()
-            .await,
-        "NoSuchEntity",
-        format!("Deleting profile \"{profile}\""),
-    )?;
+    if state.instance_profile_arn.is_value() {
+        done_unless_gone(
+            iam.delete_instance_profile()
+                .instance_profile_name(&profile)
+                .send()
+                .await,
+            "NoSuchEntity",
+            format!("Deleting profile \"{profile}\""),
+        )?;
+    }
+    if !state.role_arn.is_value() {
+        return Ok(());
+    }
     iam_role::delete(ctx, &role).await
 }

@@ -68,6 +68,15 @@ pub async fn create(
     let region = ctx.clients.region();
     let script = planned.render_user_data(&region);
     let encoded = base64::engine::general_purpose::STANDARD.encode(script.as_bytes());
+    if let Some(id) = owned_instance(ctx, planned).await? {
+        // Launched by an earlier, interrupted create of this resource: adopt it.
+        rec.record(|s| {
+            s.id = Value::Value(id.clone());
+            s.instance_id = Value::Value(id.clone());
+            s.user_data_sha256 = Value::Value(user_data::sha256_hex(&script));
+        });
+        return settle(ctx, &id, rec).await;
+    }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -165,7 +174,12 @@ pub async fn create(
         s.instance_id = Value::Value(id.clone());
         s.user_data_sha256 = Value::Value(user_data::sha256_hex(&script));
     });
-    wait_for(ctx, &id, InstanceStateName::Running).await?;
+    settle(ctx, &id, rec).await
+}
+
+/// Wait until instance `id` runs and record its addresses and type.
+async fn settle(ctx: &Ctx, id: &str, rec: &Recorder<MlHostState>) -> Result<(), CompositeError> {
+    wait_for(ctx, id, InstanceStateName::Running).await?;
     let mut s = rec.snapshot();
     read(ctx, &mut s).await?;
     rec.record(|r| {
@@ -174,6 +188,42 @@ pub async fn create(
         r.instance_type = s.instance_type.clone();
     });
     Ok(())
+}
+
+/// An instance of this resource that is not terminated (left by an interrupted create).
+async fn owned_instance(
+    ctx: &Ctx,
+    planned: &MlHostState,
+) -> Result<Option<String>, CompositeError> {
+    let out = ctx
+        .clients
+        .ec2()
+        .describe_instances()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{}", crate::children::ownership::OWNER_TAG))
+                .values(planned.owner())
+                .build(),
+        )
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("instance-state-name")
+                .values("pending")
+                .values("running")
+                .values("stopping")
+                .values("stopped")
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            CompositeError::aws("Looking for an instance left by an earlier create", &e)
+        })?;
+    Ok(out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find_map(|i| i.instance_id().map(str::to_string)))
 }
 
 async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), CompositeError> {
@@ -518,7 +568,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> 
         Value::Value(parse_all(&super::strings(&s.egress_rules)) == [super::https_egress()]);
     super::eip::find_for_instance(ctx, &mut s).await?;
     derive(&mut s, Some(&ctx.clients));
-    super::iam::read(ctx, &mut s).await?;
+    super::iam::discover(ctx, &mut s).await?;
     super::eip::read(ctx, &mut s).await?;
     if s.ssh_public_key.is_null() {
         s.key_name = Value::Null;

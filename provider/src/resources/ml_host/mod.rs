@@ -160,6 +160,14 @@ impl MlHostState {
     fn tags_all_map(&self) -> BTreeMap<String, String> {
         entries(&self.tags_all)
     }
+    /// Who owns the children: this resource.
+    fn owner(&self) -> String {
+        crate::children::ownership::owner("blueprint_ml_host", self.name())
+    }
+    /// The tags every child is created with: `tags_all` and the owner tag.
+    fn child_tags(&self) -> BTreeMap<String, String> {
+        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+    }
 
     /// The ingress rules the inputs ask for, canonical and sorted (unparsable inputs are
     /// refused at plan by the declared checks, so they are simply left out here).

@@ -4,14 +4,15 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use tf_provider::value::Value;
 
 use super::{list, MlHostState};
-use crate::children::security_group::{self, all_egress, change_rules, converge, Direction};
+use crate::children::ownership::{not_ours, owned};
+use crate::children::security_group::{self, all_egress, converge, Direction};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
-use crate::types::sg_rule::{parse_all, to_strings, SgRule, Source};
+use crate::types::sg_rule::{from_permissions, parse_all, to_strings, SgRule, Source};
 
 /// EC2 tags for `resource` from the state's tags, with a Name.
 pub fn tag_spec(state: &MlHostState, resource: ResourceType, name: &str) -> TagSpecification {
     let mut spec = TagSpecification::builder().resource_type(resource);
-    let mut tags = state.tags_all_map();
+    let mut tags = state.child_tags();
     tags.entry("Name".to_string())
         .or_insert_with(|| name.to_string());
     for (k, v) in tags {
@@ -102,28 +103,68 @@ pub async fn create_security_group(
         s.subnet_id = Value::Value(subnet.clone());
     });
     let name = planned.sg_name_for();
-    let out = ctx
-        .clients
-        .ec2()
+    let ec2 = ctx.clients.ec2();
+    let sent = ec2
         .create_security_group()
         .group_name(&name)
         .description(format!("blueprint_ml_host {}", planned.name()))
         .vpc_id(&vpc)
         .tag_specifications(tag_spec(planned, ResourceType::SecurityGroup, &name))
         .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Creating security group \"{name}\""), &e))?;
-    let sg = out.group_id().unwrap_or_default().to_string();
+        .await;
+    let (sg, have_ingress, have_egress) = match sent {
+        Ok(out) => (
+            out.group_id().unwrap_or_default().to_string(),
+            Vec::new(),
+            vec![all_egress()],
+        ),
+        // Made by an earlier, interrupted create of this resource: adopt it, rules as they are.
+        Err(e) if crate::clients::error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            let out = ec2
+                .describe_security_groups()
+                .filters(filter("group-name", &name))
+                .filters(filter("vpc-id", &vpc))
+                .send()
+                .await
+                .map_err(|e| {
+                    CompositeError::aws(format!("Reading security group \"{name}\""), &e)
+                })?;
+            let owner = planned.owner();
+            match out.security_groups().first() {
+                Some(g)
+                    if owned(
+                        g.tags()
+                            .iter()
+                            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+                        &owner,
+                    ) =>
+                {
+                    (
+                        g.group_id().unwrap_or_default().to_string(),
+                        from_permissions(g.ip_permissions()),
+                        from_permissions(g.ip_permissions_egress()),
+                    )
+                }
+                _ => return Err(not_ours(&format!("security group \"{name}\""), &owner)),
+            }
+        }
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Creating security group \"{name}\""),
+                &e,
+            ))
+        }
+    };
     rec.record(|s| {
         s.security_group_id = Value::Value(sg.clone());
-        s.ingress_rules = list(Vec::new());
-        s.egress_rules = list(to_strings(&[all_egress()]));
+        s.ingress_rules = list(to_strings(&have_ingress));
+        s.egress_rules = list(to_strings(&have_egress));
     });
     let rules = planned.desired_ingress();
-    change_rules(ctx, &sg, Direction::Ingress, true, &rules).await?;
+    converge(ctx, &sg, Direction::Ingress, &have_ingress, &rules).await?;
     rec.record(|s| s.ingress_rules = list(to_strings(&rules)));
     let egress = planned.desired_egress();
-    converge(ctx, &sg, Direction::Egress, &[all_egress()], &egress).await?;
+    converge(ctx, &sg, Direction::Egress, &have_egress, &egress).await?;
     rec.record(|s| s.egress_rules = list(to_strings(&egress)));
     Ok(())
 }
@@ -138,15 +179,44 @@ pub async fn import_key_pair(
         return Ok(());
     };
     let name = planned.key_name_for();
-    ctx.clients
-        .ec2()
+    let ec2 = ctx.clients.ec2();
+    let sent = ec2
         .import_key_pair()
         .key_name(&name)
         .public_key_material(aws_smithy_types::Blob::new(key.trim().as_bytes()))
         .tag_specifications(tag_spec(planned, ResourceType::KeyPair, &name))
         .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Importing key pair \"{name}\""), &e))?;
+        .await;
+    match sent {
+        Ok(_) => {}
+        // Imported by an earlier, interrupted create of this resource: adopt it.
+        Err(e) if crate::clients::error_code(&e).as_deref() == Some("InvalidKeyPair.Duplicate") => {
+            let out = ec2
+                .describe_key_pairs()
+                .key_names(&name)
+                .send()
+                .await
+                .map_err(|e| CompositeError::aws(format!("Reading key pair \"{name}\""), &e))?;
+            let owner = planned.owner();
+            let ours = out.key_pairs().first().is_some_and(|k| {
+                owned(
+                    k.tags()
+                        .iter()
+                        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+                    &owner,
+                )
+            });
+            if !ours {
+                return Err(not_ours(&format!("key pair \"{name}\""), &owner));
+            }
+        }
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Importing key pair \"{name}\""),
+                &e,
+            ))
+        }
+    }
     rec.record(|s| s.key_name = Value::Value(name));
     Ok(())
 }
