@@ -1,4 +1,6 @@
 terraform {
+  required_version = ">= 1.10"
+
   backend "s3" {
     bucket       = "aplicacion-senas-terraform-state"
     key          = "dev/terraform.tfstate"
