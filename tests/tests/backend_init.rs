@@ -215,3 +215,74 @@ fn backend_config_args_init_push_and_lock() {
         Ok(())
     });
 }
+
+fn switching_config(tf: &TerraformBin, locking: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_state_backend" "state" {{
+  bucket            = "{BUCKET}"
+  terraform_version = "{version}"
+  locking           = "{locking}"
+  force_destroy     = true
+}}
+"#,
+        version = tf.version
+    )
+}
+
+/// The DynamoDB tables in moto.
+fn tables(h: &Harness) -> Result<Vec<String>> {
+    let probe = h.probe();
+    rt().block_on(async {
+        let out = probe.dynamodb().list_tables().send().await?;
+        anyhow::Ok(out.table_names().to_vec())
+    })
+}
+
+/// Changing `locking` deletes or creates the table in place (Terraform 1.10+, where the lock
+/// file exists; on older versions a plan error is expected instead).
+#[test]
+fn changing_locking_creates_or_deletes_the_table_in_place() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&switching_config(tf, "dynamodb"))?;
+        wd.init()?;
+        if !has_lockfile(&tf.version)? {
+            h.rewrite(&wd, &switching_config(tf, "lockfile"))?;
+            let plan = wd.plan()?;
+            assert_ne!(plan.code, 0, "{plan}");
+            assert!(plan.all_output().contains("needs Terraform 1.10"), "{plan}");
+            return Ok(());
+        }
+        wd.apply()?;
+        assert_eq!(tables(&h)?, vec![format!("{BUCKET}-lock")]);
+        let bucket_arn = wd
+            .state_values("blueprint_state_backend.state")?
+            .context("in state")?["bucket_arn"]
+            .clone();
+
+        for (locking, table) in [("lockfile", false), ("both", true), ("dynamodb", true)] {
+            h.rewrite(&wd, &switching_config(tf, locking))?;
+            let plan = wd.plan()?;
+            let text = plan.all_output();
+            assert!(text.contains("updated in-place"), "{locking}: {plan}");
+            assert!(!text.contains("must be replaced"), "{locking}: {plan}");
+            wd.apply()?;
+            assert!(wd.plan_is_empty()?, "{locking}: {}", wd.plan()?);
+            let values = wd
+                .state_values("blueprint_state_backend.state")?
+                .context("in state")?;
+            assert_eq!(values["bucket_arn"], bucket_arn, "{locking}: same bucket");
+            assert_eq!(values["lock_table_arn"].is_null(), !table, "{values}");
+            let want: Vec<String> = if table {
+                vec![format!("{BUCKET}-lock")]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(tables(&h)?, want, "{locking}");
+        }
+        wd.destroy()?;
+        assert_eq!(h.leftovers()?, Vec::<String>::new());
+        Ok(())
+    });
+}

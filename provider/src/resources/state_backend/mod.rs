@@ -336,9 +336,13 @@ impl Composite for StateBackend {
         let mut replace =
             crate::composite::plan::replacements(declaration::declaration(), prior, planned);
         // The table coming or going with `locking` is created or deleted in place; only a
-        // rename of an existing table replaces.
-        if prior.lock_table.is_null() || planned.lock_table.is_null() {
-            replace.retain(|p| *p != AttributePath::new("lock_table"));
+        // rename of an existing table replaces (so `lock_table` is not declared `replaces`).
+        if let (Value::Value(before), Value::Value(after)) =
+            (&prior.lock_table, &planned.lock_table)
+        {
+            if before != after {
+                replace.push(AttributePath::new("lock_table"));
+            }
         }
         let no_table = planned.lock_table.is_null();
         if !replace.is_empty() {
@@ -596,5 +600,24 @@ mod tests {
         assert_eq!(back.lock_table, Value::Value("b-lock".into()));
         assert!(back.lock_table_arn.is_unknown());
         assert!(diags.errors.is_empty(), "{:?}", diags.errors);
+    }
+
+    #[test]
+    fn renaming_an_existing_table_replaces() {
+        let prior = planned("1.0", Some("dynamodb"), Some("b-lock"));
+        let mut next = StateBackendState {
+            lock_table: Value::Value("other-lock".into()),
+            ..prior.clone()
+        };
+        let mut diags = Diagnostics::default();
+        let replace = StateBackend.plan_update(&prior, &mut next, None, &mut diags);
+        assert_eq!(replace, vec![AttributePath::new("lock_table")]);
+        // The skeleton adds the declared replacements: lock_table is not one of them.
+        assert!(crate::composite::plan::replacements(
+            declaration::declaration(),
+            &prior,
+            &planned("1.11", Some("lockfile"), None)
+        )
+        .is_empty());
     }
 }
