@@ -1,5 +1,9 @@
-# Seed 001's "TERRAFORM STATE MANAGEMENT": one state bucket and lock table per environment,
+# Seed 001's "TERRAFORM STATE MANAGEMENT": one state bucket (and lock) per environment,
 # versioned, encrypted, private and locked, with old state versions expiring after 90 days.
+#
+# The backend block is written for the Terraform that applies this (1.10 and newer: an S3 lock
+# file, no DynamoDB table; older: the lock table). When the stacks using the backend run another
+# version, say so with `terraform_version` (see docs/resources/state_backend.md).
 #
 #   terraform init && terraform apply
 #   terraform output -raw backend_config > ../your-stack/backend.tf
@@ -54,6 +58,8 @@ resource "blueprint_state_backend" "this" {
   noncurrent_version_expiration_days = 90
   point_in_time_recovery             = var.environment == "prod"
   force_destroy                      = var.environment != "prod"
+  # terraform_version = "1.5"  # stacks on Terraform 1.5: 1.0-era names, DynamoDB lock table
+  # locking           = "both" # 1.10+: lock file and table, while some users are still older
 
   timeouts {
     create = "10m"
