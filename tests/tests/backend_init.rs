@@ -286,3 +286,31 @@ fn changing_locking_creates_or_deletes_the_table_in_place() {
         Ok(())
     });
 }
+
+/// Unset, `terraform_version` is the version of the Terraform that plans the resource (the
+/// provider learns it from ConfigureProvider), and `locking` follows it.
+#[test]
+fn terraform_version_defaults_to_the_running_terraform() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&format!(
+            "resource \"blueprint_state_backend\" \"state\" {{\n  bucket        = \"{BUCKET}\"\n  force_destroy = true\n}}\n"
+        ))?;
+        wd.init()?;
+        wd.apply()?;
+        let values = wd
+            .state_values("blueprint_state_backend.state")?
+            .context("in state")?;
+        assert_eq!(values["terraform_version"], tf.version.as_str(), "{values}");
+        let lockfile = has_lockfile(&tf.version)?;
+        assert_eq!(
+            values["locking"],
+            if lockfile { "lockfile" } else { "dynamodb" },
+            "{values}"
+        );
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        wd.destroy()?;
+        assert_eq!(h.leftovers()?, Vec::<String>::new());
+        Ok(())
+    });
+}
