@@ -295,6 +295,18 @@ fn show(v: &Generic) -> String {
     }
 }
 
+/// A container image reference: `REGISTRY/REPOSITORY:TAG` or `@sha256:DIGEST`.
+pub fn image_reference(i: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
+    if !i.is_empty() && i.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."
+        ))
+    }
+}
+
 /// Instance types look like `FAMILY.SIZE` (`t3.micro`, `m7g.2xlarge`, `u-6tb1.metal`).
 pub fn instance_type(s: &str) -> Result<(), String> {
     let ok = s.split_once('.').is_some_and(|(family, size)| {

@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use crate::declare::checks::image_reference;
 use crate::declare::checks::{instance_type, ssh_public_key};
 use crate::declare::{Attr, Check, Child, Declaration, Default, Type};
 
@@ -14,17 +15,6 @@ fn host_name(n: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("name \"{n}\" must be 1 to 48 letters, digits, '-' or '_' (it prefixes IAM and EC2 names)."))
-    }
-}
-
-fn image_reference(i: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
-    if !i.is_empty() && i.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!(
-            "image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."
-        ))
     }
 }
 

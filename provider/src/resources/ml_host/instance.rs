@@ -488,7 +488,8 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> 
         .tags()
         .iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        .filter(|(k, v)| k != "Name" && defaults.get(k) != Some(v))
+        // Name and the provider's own markers (blueprint:owner) are not the user's tags.
+        .filter(|(k, v)| k != "Name" && !k.starts_with("blueprint:") && defaults.get(k) != Some(v))
         .collect();
     let mut s = MlHostState {
         name: Value::Value(parsed.name.clone()),

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 
 use super::RETENTION_DAYS;
+use crate::declare::checks::image_reference;
 use crate::declare::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
 
 fn service_name(n: &str) -> Result<(), String> {
@@ -48,17 +49,6 @@ fn url_path(p: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "\"{p}\" must start with '/' (and be at most 128 characters)."
-        ))
-    }
-}
-
-fn image_reference(i: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
-    if !i.is_empty() && i.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!(
-            "image \"{i}\" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)."
         ))
     }
 }
