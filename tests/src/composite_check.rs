@@ -124,6 +124,9 @@ pub struct CaseEnv {
 pub struct Case {
     /// The resource type, e.g. `blueprint_ml_host`.
     pub type_name: &'static str,
+    /// What tells this configuration apart from the type's other cases (`""` for the first),
+    /// shown after the type in messages.
+    pub variant: &'static str,
     /// Its children (see [`crate::composite_case::children`]).
     pub children: Vec<ChildRef>,
     /// moto's options (an ECS service needs running tasks to become stable).
@@ -148,6 +151,15 @@ impl Case {
     /// The address of the case's resource.
     pub fn address(&self) -> String {
         format!("{}.this", self.type_name)
+    }
+
+    /// The type, and the variant when there is one, for messages.
+    pub fn label(&self) -> String {
+        if self.variant.is_empty() {
+            self.type_name.to_string()
+        } else {
+            format!("{} ({})", self.type_name, self.variant)
+        }
     }
 }
 
@@ -200,7 +212,7 @@ impl Run<'_> {
         };
         eprintln!(
             "--- {} on Terraform {}: {label}: {}",
-            self.case.type_name,
+            self.case.label(),
             self.tf.version,
             if error.is_some() { "FAILED" } else { "ok" }
         );
@@ -225,7 +237,7 @@ impl Run<'_> {
         let head = |step: Step, child: Option<&str>| {
             format!(
                 "{} on Terraform {}, step `{}`{}",
-                self.case.type_name,
+                self.case.label(),
                 self.tf.version,
                 step.describe(),
                 child.map(|c| format!(", child `{c}`")).unwrap_or_default()
@@ -627,7 +639,8 @@ pub fn run_case(case: &Case, tf: &'static TerraformBin) -> Result<()> {
             0,
             format!(
                 "{} on Terraform {}: the check itself stopped: {e:#}",
-                case.type_name, tf.version
+                case.label(),
+                tf.version
             ),
         );
     }
