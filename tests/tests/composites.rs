@@ -118,17 +118,6 @@ const NOT_RECREATED: &str = "issue 15, children declared as a table: read sees a
 
 const ML_HOST_EXPECTED: &[Expected] = &[
     fails(
-        Step::ImportVerify,
-        None,
-        "import reads the ownership tag into tags and tags_all (`tags.blueprint:owner`: \
-         applied null / imported \"blueprint_ml_host/NAME\")",
-    ),
-    fails(
-        Step::PlanEmptyAfterImport,
-        None,
-        "after import the plan removes `blueprint:owner` from tags and tags_all",
-    ),
-    fails(
         Step::DisappearsPlan,
         Some("security_group"),
         "the security group deleted out of band: read nulls security_group_id and the plan \
