@@ -3,6 +3,5 @@
 
 pub mod iam_role;
 pub mod ownership;
-pub mod secret_ref;
 pub mod security_group;
 pub mod tags;

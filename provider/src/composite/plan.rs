@@ -8,7 +8,7 @@ use tf_provider::AttributePath;
 
 use crate::declare::checks::Problem;
 use crate::declare::value::{self, Generic, Path, Step};
-use crate::declare::{Declaration, Default, Presence, Type};
+use crate::declare::{Declaration, Default, Presence};
 
 /// Every declared check's problems with a configuration.
 pub fn check(d: &Declaration, config: &Generic) -> Vec<Problem> {
@@ -64,7 +64,7 @@ fn fill_defaults(attrs: &[crate::declare::Attr], obj: &mut Generic, prior: Optio
         if !(v.is_nil() || value::is_unknown(v)) {
             continue;
         }
-        if let Some(dv) = a.default.as_ref().and_then(|d| default_value(d, &a.ty)) {
+        if let Some(dv) = a.default.as_ref().and_then(default_value) {
             *v = dv;
         } else if a.keep_prior {
             if let Some(p) = prior_v.filter(|p| !p.is_nil()) {
@@ -93,13 +93,14 @@ pub fn attribute_path(p: &Path) -> AttributePath {
     out
 }
 
-fn default_value(d: &Default, ty: &Type) -> Option<Generic> {
-    Some(match (d, ty) {
-        (Default::String(s), _) => Generic::from(*s),
-        (Default::Number(n), _) => Generic::from(*n),
-        (Default::Bool(b), _) => Generic::from(*b),
-        (Default::EmptyList, _) => Generic::Array(Vec::new()),
-        (Default::Derived(_), _) => return None,
+/// The value of a static default (`None` for one the composite derives).
+fn default_value(d: &Default) -> Option<Generic> {
+    Some(match d {
+        Default::String(s) => Generic::from(*s),
+        Default::Number(n) => Generic::from(*n),
+        Default::Bool(b) => Generic::from(*b),
+        Default::EmptyList => Generic::Array(Vec::new()),
+        Default::Derived(_) => return None,
     })
 }
 

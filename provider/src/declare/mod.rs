@@ -323,10 +323,3 @@ impl Declaration {
         self.attrs.iter().find(|a| a.name == name)
     }
 }
-
-/// What a registry entry tells others (docs, tests) about a composite.
-#[derive(Debug, Clone)]
-pub struct Registered {
-    /// The declaration.
-    pub declaration: Declaration,
-}

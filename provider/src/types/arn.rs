@@ -148,16 +148,12 @@ impl Arn {
             None => Ok(self),
         }
     }
+}
 
-    /// Whether this is a Secrets Manager secret or an SSM parameter.
-    pub fn is_ssm_parameter(&self) -> bool {
-        self.service == "ssm"
-    }
-
-    /// The part of the resource after `prefix` (e.g. `cluster/` → the cluster name).
-    pub fn resource_after(&self, prefix: &str) -> Option<&str> {
-        self.resource.strip_prefix(prefix)
-    }
+/// Whether `s` is the ARN of an SSM parameter (else, among secret references, a Secrets
+/// Manager secret).
+pub fn is_ssm_parameter(s: &str) -> bool {
+    s.parse::<Arn>().is_ok_and(|a| a.service == "ssm")
 }
 
 /// Parse a reference to one secret: the exact ARN of a Secrets Manager secret or an SSM

@@ -30,7 +30,7 @@ pub fn secrets_policy(state: &MlHostState) -> Option<String> {
     }
     let (ssm, sm): (Vec<String>, Vec<String>) = arns
         .into_iter()
-        .partition(|a| a.split(':').nth(2) == Some("ssm"));
+        .partition(|a| crate::types::arn::is_ssm_parameter(a));
     let mut statements = Vec::new();
     if !sm.is_empty() {
         statements.push(serde_json::json!({

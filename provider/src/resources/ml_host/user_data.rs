@@ -57,12 +57,13 @@ pub fn render(c: &Container<'_>) -> String {
         ));
     }
     for (name, arn) in c.secrets {
-        let region = arn
-            .split(':')
-            .nth(3)
+        let parsed = arn.parse::<crate::types::arn::Arn>().ok();
+        let region = parsed
+            .as_ref()
+            .map(|a| a.region.as_str())
             .filter(|r| !r.is_empty())
             .unwrap_or(c.region);
-        let fetch = if arn.split(':').nth(2) == Some("ssm") {
+        let fetch = if parsed.as_ref().is_some_and(|a| a.service == "ssm") {
             format!(
                 "aws ssm get-parameter --region {} --name {} --with-decryption --query Parameter.Value --output text",
                 shell_quote(region),

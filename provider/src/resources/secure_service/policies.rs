@@ -31,14 +31,14 @@ pub struct ArnScope {
 impl ArnScope {
     /// The scope of `arn` (e.g. the listener's), if it is an ARN with region and account.
     pub fn of(arn: &str) -> Option<Self> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[3].is_empty() || parts[4].is_empty() {
+        let arn: crate::types::arn::Arn = arn.parse().ok()?;
+        if arn.region.is_empty() || arn.account.is_empty() {
             return None;
         }
         Some(Self {
-            partition: parts[1].to_string(),
-            region: parts[3].to_string(),
-            account: parts[4].to_string(),
+            partition: arn.partition,
+            region: arn.region,
+            account: arn.account,
         })
     }
 }
@@ -98,7 +98,7 @@ pub fn execution_policy(
     }));
     let (ssm, sm): (Vec<&String>, Vec<&String>) = secrets
         .values()
-        .partition(|a| a.split(':').nth(2) == Some("ssm"));
+        .partition(|a| crate::types::arn::is_ssm_parameter(a));
     fn dedup(mut v: Vec<&String>) -> Vec<&String> {
         v.sort();
         v.dedup();
