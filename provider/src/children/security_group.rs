@@ -33,7 +33,10 @@ pub async fn change_rules(
     if rules.is_empty() {
         return Ok(());
     }
-    let perms: Vec<IpPermission> = rules.iter().map(SgRule::permission).collect();
+    let perms: Vec<IpPermission> = rules
+        .iter()
+        .map(crate::types::sg_rule::permission)
+        .collect();
     let ec2 = ctx.clients.ec2();
     let perms = Some(perms);
     let sent = match (direction, open) {

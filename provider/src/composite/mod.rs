@@ -13,6 +13,7 @@
 //! - **delete**: children go in reverse order with retries; on failure the prior state stays;
 //! - every AWS wait and retry is bounded by the resource's `timeouts` and by the stop signal.
 
+pub mod engine;
 pub mod plan;
 pub mod retry;
 pub mod timeouts;
@@ -215,7 +216,14 @@ impl<S: Clone> Recorder<S> {
 #[async_trait]
 pub trait Composite: Send + Sync + 'static {
     /// The resource's state (inputs, computed values, child ids).
-    type State: Serialize + DeserializeOwned + Clone + Default + Send + Sync + std::fmt::Debug;
+    type State: Serialize
+        + DeserializeOwned
+        + Clone
+        + Default
+        + Send
+        + Sync
+        + std::fmt::Debug
+        + 'static;
 
     /// The composite's declaration: attributes, blocks, children, import id, docs.
     fn declaration(&self) -> &Declaration;
@@ -276,28 +284,57 @@ pub trait Composite: Send + Sync + 'static {
         })
     }
 
-    /// Create every child, recording each into `rec` as soon as it exists.
-    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError>;
+    /// Each declared child's operations. A composite that gives them gets create, read,
+    /// update, delete and the children's part of the plan from [`engine::Table`]; one that
+    /// gives none implements those itself.
+    fn children(&self) -> Vec<Box<dyn engine::ChildOps<Self::State>>> {
+        Vec::new()
+    }
+
+    /// The children table: the declaration's rows with [`Composite::children`].
+    fn table(&self) -> Result<engine::Table<'_, Self::State>, CompositeError> {
+        engine::Table::new(self.declaration(), self.children()).map_err(|e| {
+            CompositeError::new(
+                "Internal error in the provider",
+                format!("{e}. Please report this to the provider's maintainers."),
+            )
+        })
+    }
+
+    /// Create every child, recording each into `rec` as soon as it exists. Default: the
+    /// children table, in dependency order.
+    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
+        self.table()?.create_all(ctx, rec).await
+    }
 
     /// Read what exists, marking a vanished child (the root too) null: the skeleton drops the
     /// resource from state when [`Composite::has_children`] finds nothing left. `None` when
-    /// the composite knows the resource is gone.
+    /// the composite knows the resource is gone. Default: every recorded child is read.
     async fn read(
         &self,
         ctx: &Ctx,
         state: Self::State,
-    ) -> Result<Option<Self::State>, CompositeError>;
+    ) -> Result<Option<Self::State>, CompositeError> {
+        let rec = Recorder::new(state);
+        self.table()?.read_all(ctx, &rec).await?;
+        Ok(Some(rec.snapshot()))
+    }
 
     /// Apply an in-place change; returns the new state (partial on error, through `rec`).
+    /// Default: the children table deletes the unwanted, makes the missing, reconciles the rest.
     async fn update(
         &self,
         ctx: &Ctx,
         prior: &Self::State,
         rec: &Recorder<Self::State>,
-    ) -> Result<(), CompositeError>;
+    ) -> Result<(), CompositeError> {
+        self.table()?.update_all(ctx, prior, rec).await
+    }
 
-    /// Delete every child in reverse order of creation.
-    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError>;
+    /// Delete every child in reverse order of creation. Default: the children table.
+    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
+        self.table()?.delete_all(ctx, state).await
+    }
 
     /// Build the state of an existing resource from its import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError>;
@@ -449,6 +486,12 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let mut replace =
             self.composite
                 .plan_update(&prior, &mut planned, clients.as_deref(), diags);
+        if !self.composite.children().is_empty() {
+            match self.composite.table() {
+                Ok(table) => table.plan(&prior, &mut planned),
+                Err(err) => err.report(diags),
+            }
+        }
         for path in plan::replacements(declaration, &prior, &planned) {
             if !replace.contains(&path) {
                 replace.push(path);

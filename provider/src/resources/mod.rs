@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tf_provider::DynamicResource;
 
-use crate::composite::{Composite, CompositeResource};
+use crate::composite::CompositeResource;
 use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
@@ -39,11 +39,7 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
 
 /// Every composite's declaration (docs, the linter's view, the end-to-end check).
 pub fn registry() -> Vec<&'static Declaration> {
-    vec![
-        state_backend::StateBackend.declaration(),
-        ml_host::MlHost.declaration(),
-        secure_service::SecureService.declaration(),
-    ]
+    blueprint_declarations::composites::registry()
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! Typed values the composites work with instead of strings: security-group rules, ARNs and
-//! IAM statements. Each parses once, prints in one canonical form and compares as a value.
+//! IAM statements (from `blueprint-declarations`), and their EC2 form.
 
-pub mod arn;
-pub mod iam;
+pub use blueprint_declarations::types::{arn, iam};
 pub mod sg_rule;

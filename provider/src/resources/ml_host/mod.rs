@@ -7,7 +7,7 @@
 //! `ssh_cidr_blocks` and `app_cidr_blocks` are empty by default, and opening either to the whole
 //! internet gets a plan-time warning from the linter's own rules.
 
-mod declaration;
+use blueprint_declarations::composites::ml_host as declaration;
 mod eip;
 mod iam;
 mod instance;

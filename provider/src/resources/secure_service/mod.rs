@@ -7,7 +7,7 @@
 //! subnets, no public IP, waited on until stable) and the optional target-tracking autoscaling.
 //! There is no open shape: no public IP, no CIDR ingress, no wildcard IAM statement.
 
-mod declaration;
+use blueprint_declarations::composites::secure_service as declaration;
 mod network;
 pub mod policies;
 mod roles;
@@ -45,13 +45,7 @@ pub const DEFAULT_LOG_RETENTION_DAYS: i64 = 30;
 pub const DEFAULT_CPU_TARGET: i64 = 70;
 /// Seed 001's target tracking: memory 80 %.
 pub const DEFAULT_MEMORY_TARGET: i64 = 80;
-/// Longest name: the target group's name (`NAME-tg`) must fit in 32 characters.
-pub const MAX_NAME_LEN: usize = 29;
-/// Retention values CloudWatch Logs accepts.
-pub const RETENTION_DAYS: &[i64] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
+pub use blueprint_declarations::composites::secure_service::{MAX_NAME_LEN, RETENTION_DAYS};
 
 /// `container { ... }`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

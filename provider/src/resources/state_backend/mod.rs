@@ -9,10 +9,9 @@
 
 mod backend_config;
 mod bucket;
-mod declaration;
+use blueprint_declarations::composites::state_backend as declaration;
 mod lock_table;
-pub mod naming;
-pub mod syntax;
+pub use blueprint_declarations::composites::state_backend::{naming, syntax};
 
 use std::collections::BTreeMap;
 

@@ -2,9 +2,11 @@
 
 use std::sync::OnceLock;
 
-use super::naming;
-use super::syntax::{Locking, TfVersion};
-use crate::declare::{Attr, Check, Child, Declaration, Default, Type};
+pub mod naming;
+pub mod syntax;
+
+use crate::{Attr, Check, Child, Declaration, Default, Type};
+use syntax::{Locking, TfVersion};
 
 fn bucket_name(b: &str) -> Result<(), String> {
     match naming::bucket_name_problem(b) {
@@ -184,5 +186,6 @@ output "backend_config" {
   value = blueprint_state_backend.this.backend_config
 }"#,
         notes: NOTES,
+        expand: crate::expand::nothing,
     })
 }

@@ -2,20 +2,19 @@
 
 use std::sync::OnceLock;
 
-use super::RETENTION_DAYS;
-use crate::declare::checks::image_reference;
-use crate::declare::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
+use crate::checks::image_reference;
+use crate::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
 
 fn service_name(n: &str) -> Result<(), String> {
     let ok = !n.is_empty()
-        && n.len() <= super::MAX_NAME_LEN
+        && n.len() <= MAX_NAME_LEN
         && !n.starts_with('-')
         && !n.ends_with('-')
         && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(format!("name \"{n}\" must be 1 to {} letters, digits or '-', not starting or ending with '-' (it names the target group, `NAME-tg`, limited to 32 characters).", super::MAX_NAME_LEN))
+        Err(format!("name \"{n}\" must be 1 to {} letters, digits or '-', not starting or ending with '-' (it names the target group, `NAME-tg`, limited to 32 characters).", MAX_NAME_LEN))
     }
 }
 
@@ -52,6 +51,14 @@ fn url_path(p: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// Longest name: the target group's name (`NAME-tg`) must fit in 32 characters.
+pub const MAX_NAME_LEN: usize = 29;
+/// Retention values CloudWatch Logs accepts.
+pub const RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 /// The most tasks one service may run (the Fargate per-service quota).
 pub const MAX_TASKS: i64 = 5000;
@@ -188,6 +195,7 @@ pub fn declaration() -> &'static Declaration {
     },
   ]
 }"#,
-        notes: include_str!("notes.md"),
+        notes: include_str!("secure_service_notes.md"),
+        expand: crate::expand::nothing,
     })
 }

@@ -2,9 +2,9 @@
 
 use std::sync::OnceLock;
 
-use crate::declare::checks::image_reference;
-use crate::declare::checks::{instance_type, ssh_public_key};
-use crate::declare::{Attr, Check, Child, Declaration, Default, Type};
+use crate::checks::image_reference;
+use crate::checks::{instance_type, ssh_public_key};
+use crate::{Attr, Check, Child, Declaration, Default, Type};
 
 fn host_name(n: &str) -> Result<(), String> {
     let ok = !n.is_empty()
@@ -158,5 +158,6 @@ pub fn declaration() -> &'static Declaration {
   app_cidr_blocks = ["203.0.113.0/24"]
 }"#,
         notes: NOTES,
+        expand: crate::expand::nothing,
     })
 }

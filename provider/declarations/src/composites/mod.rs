@@ -1,0 +1,16 @@
+//! Each composite's declaration, one module each.
+
+pub mod ml_host;
+pub mod secure_service;
+pub mod state_backend;
+
+use crate::Declaration;
+
+/// Every composite's declaration (docs, the linter's view, the end-to-end check).
+pub fn registry() -> Vec<&'static Declaration> {
+    vec![
+        state_backend::declaration(),
+        ml_host::declaration(),
+        secure_service::declaration(),
+    ]
+}
