@@ -243,6 +243,42 @@ impl AwsClients {
         aws_sdk_applicationautoscaling::Client::from_conf(b.build())
     }
 
+    /// Certificate Manager client.
+    pub fn acm(&self) -> aws_sdk_acm::Client {
+        let mut b = aws_sdk_acm::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("acm") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_acm::Client::from_conf(b.build())
+    }
+
+    /// Lambda client.
+    pub fn lambda(&self) -> aws_sdk_lambda::Client {
+        let mut b = aws_sdk_lambda::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("lambda") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_lambda::Client::from_conf(b.build())
+    }
+
+    /// RDS client.
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        let mut b = aws_sdk_rds::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("rds") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_rds::Client::from_conf(b.build())
+    }
+
+    /// SQS client.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        let mut b = aws_sdk_sqs::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("sqs") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_sqs::Client::from_conf(b.build())
+    }
+
     /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &'static str {
         let region = self.region();

@@ -14,14 +14,18 @@ use crate::schema_builder::{block, Attr};
 
 /// Services whose endpoint can be overridden in `endpoints { ... }`.
 pub const ENDPOINT_SERVICES: &[&str] = &[
+    "acm",
     "applicationautoscaling",
     "dynamodb",
     "ec2",
     "ecs",
     "elbv2",
     "iam",
+    "lambda",
     "logs",
+    "rds",
     "s3",
+    "sqs",
     "sts",
 ];
 

@@ -17,14 +17,18 @@ pub const TEST_TAG_KEY: &str = "blueprint-test";
 
 /// Services the provider block points at the test endpoint.
 pub const SERVICES: &[&str] = &[
+    "acm",
     "applicationautoscaling",
     "dynamodb",
     "ec2",
     "ecs",
     "elbv2",
     "iam",
+    "lambda",
     "logs",
+    "rds",
     "s3",
+    "sqs",
     "sts",
 ];
 
