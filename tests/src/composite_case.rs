@@ -1,5 +1,6 @@
 //! What the generic end-to-end check (`tests/tests/composites.rs`) knows about each composite's
-//! children: their plain Terraform type and where the composite's state holds their id.
+//! children: their plain Terraform type and where the composite's state holds their id, from
+//! the composites' declarations.
 
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
@@ -48,67 +49,49 @@ fn attr(values: &Value, name: &str) -> Result<String> {
     }
 }
 
-/// The children of the composite `type_name`, in the order the generic check deletes them out
-/// of band, or `None` for a type this list does not know.
-///
-/// TODO(registry): the lead switches this to `blueprint_provider::resources::registry()`, the
-/// children as the composites declare them; until then this is a hand-written copy of
-/// `docs/resources/*.md`'s "What it builds" tables.
+/// The children of the composite `type_name` as its declaration lists them (kind, and the id
+/// terraform-provider-aws uses: `Child::aws_id`, else the id attribute), or `None` for a type
+/// the registry does not know. A new composite gets the generic check's child steps from its
+/// declaration alone.
 pub fn children(type_name: &str) -> Option<Vec<ChildRef>> {
-    let c = |name, kind, id_attr| ChildRef {
-        name,
-        kind,
-        id_attr,
-    };
-    Some(match type_name {
-        "blueprint_state_backend" => vec![
-            c("bucket", "aws_s3_bucket", "id"),
-            c("lock_table", "aws_dynamodb_table", "lock_table"),
-        ],
-        "blueprint_ml_host" => vec![
-            c("security_group", "aws_security_group", "security_group_id"),
-            c("role", "aws_iam_role", "role_name"),
-            c(
-                "instance_profile",
-                "aws_iam_instance_profile",
-                "instance_profile_name",
-            ),
-            c("key_pair", "aws_key_pair", "key_name"),
-            c("instance", "aws_instance", "instance_id"),
-            c("elastic_ip", "aws_eip", "elastic_ip_allocation_id"),
-        ],
-        "blueprint_secure_service" => vec![
-            c("execution_role", "aws_iam_role", "execution_role_arn"),
-            c("task_role", "aws_iam_role", "task_role_arn"),
-            c("security_group", "aws_security_group", "security_group_id"),
-            c("log_group", "aws_cloudwatch_log_group", "log_group_name"),
-            c("target_group", "aws_lb_target_group", "target_group_arn"),
-            c("listener_rule", "aws_lb_listener_rule", "listener_rule_arn"),
-            c(
-                "task_definition",
-                "aws_ecs_task_definition",
-                "task_definition_arn",
-            ),
-            c("service", "aws_ecs_service", "service_arn"),
-            c(
-                "scalable_target",
-                "aws_appautoscaling_target",
-                "ecs/service/{cluster}/{name}/ecs:service:DesiredCount",
-            ),
-            c(
-                "cpu_policy",
-                "aws_appautoscaling_policy",
-                "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-cpu",
-            ),
-            c(
-                "memory_policy",
-                "aws_appautoscaling_policy",
-                "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-memory",
-            ),
-        ],
-        _ => return None,
-    })
+    let decl = blueprint_declarations::composites::registry()
+        .into_iter()
+        .find(|d| d.type_name == type_name)?;
+    let mut out = Vec::new();
+    for c in &decl.children {
+        // TODO(secure_service on the children table): the declaration's one `autoscaling` row
+        // becomes the scalable target and its two policies, each with its own id attribute.
+        if type_name == "blueprint_secure_service" && c.name == "autoscaling" {
+            out.extend(SECURE_SERVICE_SCALING);
+            continue;
+        }
+        out.push(ChildRef {
+            name: c.name,
+            kind: c.kind,
+            id_attr: c.aws_id.unwrap_or(c.id_attr),
+        });
+    }
+    Some(out)
 }
+
+/// The scaling children of `blueprint_secure_service` until its declaration lists them.
+const SECURE_SERVICE_SCALING: [ChildRef; 3] = [
+    ChildRef {
+        name: "scalable_target",
+        kind: "aws_appautoscaling_target",
+        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount",
+    },
+    ChildRef {
+        name: "cpu_policy",
+        kind: "aws_appautoscaling_policy",
+        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-cpu",
+    },
+    ChildRef {
+        name: "memory_policy",
+        kind: "aws_appautoscaling_policy",
+        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-memory",
+    },
+];
 
 #[cfg(test)]
 mod tests {

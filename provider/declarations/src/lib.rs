@@ -245,6 +245,10 @@ pub struct Child {
     pub kind: &'static str,
     /// The state attribute holding its id (null when it does not exist).
     pub id_attr: &'static str,
+    /// The id terraform-provider-aws gives this kind (what `terraform import aws_…` takes), as a
+    /// template of state attributes in braces (`{role_name}`,
+    /// `service/{cluster}/{name}`); `None`: the value of `id_attr`.
+    pub aws_id: Option<&'static str>,
     /// Computed attributes that come from it (an ARN, an address): null when it is gone,
     /// unknown at plan when it is to be made again.
     pub outputs: &'static [&'static str],
@@ -268,6 +272,7 @@ impl Child {
             name,
             kind,
             id_attr,
+            aws_id: None,
             outputs: &[],
             depends_on: &[],
             replace_when_gone: false,
@@ -279,6 +284,11 @@ impl Child {
     /// Created after these children.
     pub const fn after(mut self, deps: &'static [&'static str]) -> Self {
         self.depends_on = deps;
+        self
+    }
+    /// The id terraform-provider-aws gives it, as a template of state attributes.
+    pub const fn aws_id(mut self, template: &'static str) -> Self {
+        self.aws_id = Some(template);
         self
     }
     /// Computed attributes that come from it besides its id.

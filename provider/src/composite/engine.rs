@@ -270,12 +270,14 @@ where
     }
 }
 
-/// Whether `g` holds a known, non-empty id for `child`.
+/// Whether `g` holds a known, non-empty id (or non-empty list of ids) for `child`.
 fn id_recorded(child: &Child, g: &Generic) -> bool {
     match value::field(g, child.id_attr) {
         None | Some(Generic::Nil) => false,
         Some(v) if value::is_unknown(v) => false,
         Some(Generic::String(s)) => s.as_str().is_some_and(|s| !s.is_empty()),
+        // A child made once per zone keeps its ids in a list.
+        Some(Generic::Array(items)) => !items.is_empty(),
         Some(_) => true,
     }
 }

@@ -136,9 +136,10 @@ pub fn declaration() -> &'static Declaration {
         ],
         blocks: vec![],
         children: vec![
-            Child::new("role", "aws_iam_role", "role_arn")
+            Child::new("role", "aws_iam_role", "role_arn").aws_id("{role_name}")
                 .how("`NAME-role`, trusted by `ec2.amazonaws.com`; only `AmazonEC2ContainerRegistryReadOnly` attached, plus an inline policy for exactly the `secret_environment` ARNs"),
             Child::new("instance_profile", "aws_iam_instance_profile", "instance_profile_arn")
+                .aws_id("{instance_profile_name}")
                 .after(&["role"]).how("`NAME-profile` holding the role"),
             Child::new("security_group", "aws_security_group", "security_group_id")
                 .how("`NAME-sg`: ingress only from `ssh_cidr_blocks` (22), `app_cidr_blocks` and `allow_app_from_security_group_ids` (`host_port`); egress all traffic or, with `restrict_egress`, HTTPS only"),

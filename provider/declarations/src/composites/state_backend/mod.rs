@@ -171,8 +171,10 @@ pub fn declaration() -> &'static Declaration {
         blocks: vec![],
         children: vec![
             Child::new("bucket", "aws_s3_bucket", "bucket_arn")
+                .aws_id("{bucket}")
                 .how("versioned, encrypted, public access blocked, TLS-only policy, optional noncurrent-version expiry"),
             Child::new("lock_table", "aws_dynamodb_table", "lock_table_arn")
+                .aws_id("{lock_table}")
                 .optional()
                 .how("hash key `LockID`, on demand, encrypted, point-in-time recovery; only with `locking` = `dynamodb` or `both`"),
         ],
