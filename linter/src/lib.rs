@@ -10,6 +10,7 @@
 //! - [`baseline`] keeps the findings a branch already has, for a pull-request gate.
 
 pub mod baseline;
+pub mod composite;
 pub mod config;
 pub mod finding;
 pub mod frontend;
@@ -44,6 +45,7 @@ pub fn check_model(model: &Model, profile: Profile) -> Vec<Finding> {
         .filter(|r| profile == Profile::Prod || !r.meta().prod_only)
         .flat_map(|r| r.check(&ctx))
         .collect();
+    composite::map_findings(model, &mut out);
     sort_findings(&mut out);
     out
 }
@@ -52,14 +54,17 @@ pub fn check_model(model: &Model, profile: Profile) -> Vec<Finding> {
 /// shape (nested blocks as lists of objects) converted with [`Value::from_json`], unknown
 /// attributes marked with [`Value::set_path`] and [`Value::Unknown`]. Rules that need other
 /// resources (e.g. `ecs-ingress-only-from-alb`) report nothing here. Each finding's
-/// `attribute_path` says where to attach the diagnostic (e.g. `ssh_cidr_blocks[0]`).
+/// `attribute_path` says where to attach the diagnostic (e.g. `ssh_cidr_blocks[0]`). A Blueprint
+/// composite is checked as the plain resources its expansion builds (references between them
+/// followed), each finding on the composite's own attribute.
 pub fn check_resource(resource_type: &str, attributes: Value, profile: Profile) -> Vec<Finding> {
-    let model = Model::new(vec![Resource::new(
+    let mut model = Model::new(vec![Resource::new(
         Mode::Managed,
         resource_type,
         "this",
         attributes,
     )]);
+    composite::expand_model(&mut model);
     check_model(&model, profile)
 }
 

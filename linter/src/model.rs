@@ -319,6 +319,10 @@ pub struct Resource {
     /// The file the spans refer to.
     #[serde(skip)]
     pub source: Option<Arc<SourceFile>>,
+    /// For a plain resource a Blueprint composite builds: that composite (see
+    /// [`crate::composite`]).
+    #[serde(skip)]
+    pub parent: Option<Arc<crate::composite::Parent>>,
 }
 
 impl Resource {
@@ -339,6 +343,7 @@ impl Resource {
             location: None,
             spans: Vec::new(),
             source: None,
+            parent: None,
         }
     }
 

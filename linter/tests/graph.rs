@@ -161,12 +161,18 @@ fn load_balancers_lead_through_listeners_and_target_groups() {
 #[test]
 fn composites_are_drawn_as_what_they_build() {
     let g = graph_of("terraform/lint-fixtures/sg-ssh-rdp-open/bad");
-    let host = g.node("blueprint_ml_host.api").expect("ml_host drawn");
+    // The composite's expansion: its instance, in the composite's box, behind its own group.
+    let id = "blueprint_ml_host.api/aws_instance.instance";
+    let host = g.node(id).expect("ml_host's instance drawn");
     assert_eq!(host.kind, Kind::Compute);
-    assert!(host.service.starts_with("EC2"), "{}", host.service);
-    let e = edge(&g, "internet", "blueprint_ml_host.api");
+    assert_eq!(host.service, "EC2 (blueprint_ml_host)");
+    assert_eq!(host.cluster.as_deref(), Some("blueprint_ml_host.api"));
+    assert_eq!(host.address.as_deref(), Some("blueprint_ml_host.api"));
+    let e = edge(&g, "internet", id);
     assert!(e.labels.contains(&"22".to_string()), "{:?}", e.labels);
+    // The finding, reported on the composite's `ssh_cidr_blocks`, is on the edge it opens.
     assert!(e.rules.contains("sg-ssh-rdp-open"));
+    assert!(host.rules.contains("sg-ssh-rdp-open"));
 }
 
 #[test]

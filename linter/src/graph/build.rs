@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::catalog::{info, Kind};
-use super::composites::{composite, part_id};
 use super::exposure::{exposure, group_of, is_internet, ports_of, ports_text};
 use super::members::{members, Member};
 use super::{Edge, Graph, Node};
+use crate::composite::written_at;
 use crate::finding::{Finding, PathStep};
 use crate::model::{Mode, Model, Resource, Value};
 use crate::rules::support::{ingress_rules, SourceKind};
@@ -79,25 +79,20 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
         index: HashMap::new(),
         edges: BTreeMap::new(),
     };
-    // Nodes: drawn resources and composites' parts.
+    // Nodes: drawn resources, a composite's as the plain resources it builds, in its box.
     for r in model.resources.iter().filter(|r| r.mode == Mode::Managed) {
-        if let Some(c) = composite(&r.resource_type) {
-            for p in c.parts {
-                let mut n = Node::new(&part_id(&r.address, p), p.kind, p.service, &r.address);
-                n.address = Some(r.address.clone());
-                if c.parts.len() > 1 {
-                    n.cluster = Some(r.address.clone());
-                    n.name = format!("{}.{}", r.address, p.suffix);
-                }
-                b.node(n);
-            }
-            continue;
-        }
         let Some(t) = info(&r.resource_type) else {
             continue;
         };
         let mut n = Node::new(&r.address, t.kind, t.service, &r.address);
         n.address = Some(r.address.clone());
+        if let Some(p) = &r.parent {
+            n.cluster = Some(p.address.clone());
+            n.service = format!("{} ({})", t.service, p.resource_type);
+            n.address = Some(p.address.clone());
+            b.node(n);
+            continue;
+        }
         match t.kind {
             Kind::LoadBalancer if matches!(t.ty, "aws_lb" | "aws_alb" | "aws_elb") => {
                 n.service = lb_service(r);
@@ -139,17 +134,17 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
                 },
                 _ => continue,
             };
+            let (at, path) = written_at(ing.resource, &src.path);
             for &s in &sources {
                 for &t in &targets {
                     if s != t {
-                        b.edge(s, t, &label, Some((&ing.resource.address, &src.path)));
+                        b.edge(s, t, &label, Some((&at, &path)));
                     }
                 }
             }
         }
     }
     wire_load_balancers(&mut b);
-    wire_composites(&mut b, &of_group);
     // Findings: on the edges they were written on, and on the nodes of their resources.
     for f in findings {
         for e in &mut b.graph.edges {
@@ -161,8 +156,10 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
                 e.rules.insert(f.rule_id.clone());
             }
         }
-        if let Some(&i) = b.index.get(&f.address) {
-            b.graph.nodes[i].rules.insert(f.rule_id.clone());
+        for n in &mut b.graph.nodes {
+            if n.address.as_deref() == Some(f.address.as_str()) {
+                n.rules.insert(f.rule_id.clone());
+            }
         }
     }
     // The chains behind each data store reported as reachable: their edges carry the rule id.
@@ -171,10 +168,9 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
         .iter()
         .filter(|f| f.rule_id == "data-store-internet-reachable")
     {
-        for m in members
-            .iter()
-            .filter(|m| m.resource.address == f.address && m.path == f.attribute_path)
-        {
+        for m in members.iter().filter(|m| {
+            written_at(m.resource, &m.path) == (f.address.clone(), f.attribute_path.clone())
+        }) {
             if let Some(&i) = b.index.get(&m.node) {
                 b.graph.nodes[i].rules.insert(f.rule_id.clone());
             }
@@ -489,43 +485,5 @@ fn wire_load_balancers(b: &mut Builder<'_>) {
             continue;
         };
         b.edge(f, t, &label, Some((&via, &[])));
-    }
-}
-
-/// Composites' own wiring: an ECS service behind a listener, admitted from the ALB's group.
-fn wire_composites(b: &mut Builder<'_>, of_group: &BTreeMap<&str, Vec<&Member<'_>>>) {
-    let model = b.model;
-    for r in model.of_types(&["blueprint_secure_service"]) {
-        let Some(&svc) = b.index.get(&r.address) else {
-            continue;
-        };
-        let port = r
-            .attributes
-            .blocks("container")
-            .first()
-            .and_then(|(_, c)| c.get("port").as_i64());
-        let label = port.map(|p| p.to_string()).unwrap_or_default();
-        if let Some(&l) = b
-            .resolve(r.attributes.get("listener_arn"))
-            .and_then(|l| b.index.get(&l.address))
-        {
-            b.edge(
-                l,
-                svc,
-                &label,
-                Some((&r.address, &[PathStep::attr("listener_arn")])),
-            );
-        }
-        if let Some(sg) = b.resolve(r.attributes.get("alb_security_group_id")) {
-            let address = sg.address.clone();
-            for s in group_nodes(b, of_group, &address) {
-                b.edge(
-                    s,
-                    svc,
-                    &label,
-                    Some((&r.address, &[PathStep::attr("alb_security_group_id")])),
-                );
-            }
-        }
     }
 }

@@ -118,7 +118,7 @@ pub fn info(ty: &str) -> Option<&'static TypeInfo> {
 
 /// Whether the graph reads the attributes of resources of type `ty`.
 pub fn reads_type(ty: &str) -> bool {
-    info(ty).is_some() || WIRING_TYPES.contains(&ty) || super::composites::composite(ty).is_some()
+    info(ty).is_some() || WIRING_TYPES.contains(&ty) || crate::composite::is_composite(ty)
 }
 
 /// The TCP port a data store listens on: its `port` when known, else the engine's default.

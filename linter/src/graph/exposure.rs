@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::catalog::Kind;
-use super::composites::{composite, own_group_id};
 use super::members::Member;
 use crate::finding::PathStep;
 use crate::model::Model;
@@ -50,14 +49,9 @@ impl Exposed {
     }
 }
 
-/// The group an ingress rule belongs to: its security group, or a composite's own group.
+/// The group an ingress rule belongs to.
 pub fn group_of(ing: &Ingress<'_>) -> Option<String> {
-    match &ing.group {
-        Some(g) => Some(g.clone()),
-        None => composite(&ing.resource.resource_type)
-            .filter(|c| c.own_security_group)
-            .map(|_| own_group_id(&ing.resource.address)),
-    }
+    ing.group.clone()
 }
 
 /// The TCP ports an ingress rule opens, when known.

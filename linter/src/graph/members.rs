@@ -1,26 +1,26 @@
 //! Which drawn nodes each security group is attached to: any reference to an
 //! `aws_security_group` in a drawn resource's attributes (and in the launch template it names),
-//! EFS mount targets' groups on their file system, and composites' own groups.
+//! and EFS mount targets' groups on their file system. A composite's plain resources are
+//! attached to the groups it builds like any other resource.
 
 use std::collections::BTreeMap;
 
 use super::catalog::{info, Kind};
-use super::composites::{composite, own_group_id, part_id};
 use crate::finding::PathStep;
 use crate::model::{Mode, Model, Resource, Value};
 
 /// One attachment of a node to a security group.
 #[derive(Debug, Clone)]
 pub struct Member<'m> {
-    /// The node's id (a resource address, or a composite part's id).
+    /// The node's id (a resource address).
     pub node: String,
     /// The node's kind.
     pub kind: Kind,
     /// The resource where the attachment is written.
     pub resource: &'m Resource,
-    /// The attribute path of the reference (empty for a composite's own group).
+    /// The attribute path of the reference.
     pub path: Vec<PathStep>,
-    /// The group's address (or a composite's own group id).
+    /// The group's address.
     pub group: String,
 }
 
@@ -29,18 +29,6 @@ pub fn members(model: &Model) -> Vec<Member<'_>> {
     let mut out = Vec::new();
     for r in &model.resources {
         if r.mode != Mode::Managed {
-            continue;
-        }
-        if let Some(c) = composite(&r.resource_type) {
-            if let (true, Some(main)) = (c.own_security_group, c.parts.first()) {
-                out.push(Member {
-                    node: part_id(&r.address, main),
-                    kind: main.kind,
-                    resource: r,
-                    path: Vec::new(),
-                    group: own_group_id(&r.address),
-                });
-            }
             continue;
         }
         let (node, kind) = match (r.resource_type.as_str(), info(&r.resource_type)) {

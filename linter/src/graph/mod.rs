@@ -5,7 +5,8 @@
 //! target groups. Each node records whether the internet reaches it, directly or through other
 //! nodes, and each edge the rules whose findings are written on it.
 //!
-//! - [`catalog`]: what each resource type is; [`composites`]: what each composite builds;
+//! - [`catalog`]: what each resource type is (a composite is drawn as the plain resources its
+//!   expansion builds, [`crate::composite`]);
 //! - [`members`]: which nodes each security group is attached to;
 //! - [`exposure`]: the internet's reach into security groups through chains of rules (also
 //!   used by the `data-store-internet-reachable` rule);
@@ -14,7 +15,6 @@
 
 pub mod build;
 pub mod catalog;
-pub mod composites;
 pub mod dot;
 pub mod exposure;
 pub mod json;
@@ -45,7 +45,8 @@ pub enum Reach {
 /// One node of the picture.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Node {
-    /// Unique id: a resource address, `internet`, `cidr 10.0.0.0/8`, or a composite part.
+    /// Unique id: a resource address (a composite's plain resource's too), `internet` or
+    /// `cidr 10.0.0.0/8`.
     pub id: String,
     /// What it is.
     pub kind: Kind,

@@ -55,8 +55,6 @@ static META: RuleMeta = RuleMeta {
         "aws_security_group_rule",
         "aws_vpc",
         "aws_vpc_security_group_ingress_rule",
-        "blueprint_ml_host",
-        "blueprint_secure_service",
     ],
     prod_only: false,
 };

@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
 - A security-group source that is not an ALB's is reported, when the model has an ALB to compare with.
 - Self references, prefix lists, literal `sg-...` ids and unknown values are not reported."##,
     notes: r##"None of Checkov, Trivy, tflint or KICS has this rule: it needs references followed across resources."##,
-    reads: &["aws_alb", "aws_ecs_service", "aws_lb", "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "blueprint_ml_host"],
+    reads: &["aws_alb", "aws_ecs_service", "aws_lb", "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"],
     prod_only: false,
 };
 

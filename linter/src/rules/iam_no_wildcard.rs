@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     fix: "List the exact actions the workload calls and the ARNs it touches (e.g. `aws_s3_bucket.media.arn`).",
     checkov: &["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_286", "CKV_AWS_355"],
     trivy: &["AVD-AWS-0057"],
-    checks: r##"Every `Allow` statement is checked wherever a policy can be written: `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` (`policy` as `jsonencode(...)`, a heredoc, `file()`/`templatefile()` of a JSON file, or any evaluated string), `aws_iam_role.inline_policy`, `data "aws_iam_policy_document"` statements, and the `task_role_policy_statements` of `blueprint_secure_service`.
+    checks: r##"Every `Allow` statement is checked wherever a policy can be written: `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` (`policy` as `jsonencode(...)`, a heredoc, `file()`/`templatefile()` of a JSON file, or any evaluated string), `aws_iam_role.inline_policy`, `data "aws_iam_policy_document"` statements, and every policy a Blueprint composite builds (the `task_role_policy_statements` of `blueprint_secure_service` are its task role's inline policy), reported on the composite's attribute.
 
 - An action `*` or `service:*` is reported at the action.
 - `NotAction` (`not_actions`) in an `Allow` is reported: it grants every action except the ones listed, on `*` almost everything.
@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
 - A policy string that is not valid JSON is reported as a note at the attribute (with the line and column inside the policy text): it could not be checked.
 - `Deny` statements are not reported. Unknown actions (a variable without a value) are never reported."##,
     notes: r##"Trivy's wildcard-IAM check (AVD-AWS-0057) is deprecated; Checkov's checks look at one resource type at a time and miss policies assembled through locals."##,
-    reads: &["aws_ecr_repository_policy", "aws_iam_group_policy", "aws_iam_policy", "aws_iam_policy_document", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user_policy", "aws_kms_key", "aws_kms_key_policy", "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy", "blueprint_secure_service"],
+    reads: &["aws_ecr_repository_policy", "aws_iam_group_policy", "aws_iam_policy", "aws_iam_policy_document", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user_policy", "aws_kms_key", "aws_kms_key_policy", "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"],
     prod_only: false,
 };
 
@@ -154,10 +154,6 @@ impl Rule for IamNoWildcard {
                         resource_policy = resource_policies.contains(r.address.as_str());
                         vec![(Vec::new(), Ok(block_statements(a, "statement")))]
                     }
-                    (Mode::Managed, "blueprint_secure_service") => vec![(
-                        Vec::new(),
-                        Ok(block_statements(a, "task_role_policy_statements")),
-                    )],
                     _ => continue,
                 };
             for (path, stmts) in parsed {

@@ -20,11 +20,11 @@ static META: RuleMeta = RuleMeta {
     fix: "Put the service behind an ALB with HTTPS and admit only the ALB's security group, or restrict the CIDR.",
     checkov: &["CKV_AWS_277"],
     trivy: &[],
-    checks: r##"Ingress from `0.0.0.0/0` or `::/0` on an application port: any single TCP port other than 80 and 443 (and other than SSH/RDP and database ports, which have their own rules), any TCP port range, or all protocols. Also `app_cidr_blocks` of `blueprint_ml_host` (the port is `host_port`, else `container_port`, else 8000 as in the provider).
+    checks: r##"Ingress from `0.0.0.0/0` or `::/0` on an application port: any single TCP port other than 80 and 443 (and other than SSH/RDP and database ports, which have their own rules), any TCP port range, or all protocols. Blueprint composites are checked as the security groups they build: `app_cidr_blocks` of `blueprint_ml_host` opens `host_port` (else `container_port`, else 8000, as the provider does), reported on the composite's attribute.
 
 An application port open to the world bypasses the load balancer, TLS and any WAF in front of it."##,
     notes: r##"Checkov's CKV_AWS_277 reports all ports open to the world, a subset of this rule; CKV_AWS_260 (port 80) is not a peer, since port 80 in front of a load balancer is intended here. Trivy's AVD-AWS-0107 covers SSH and RDP only."##,
-    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "blueprint_ml_host"],
+    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"],
     prod_only: false,
 };
 

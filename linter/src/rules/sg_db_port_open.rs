@@ -30,7 +30,7 @@ static META: RuleMeta = RuleMeta {
     trivy: &[],
     checks: r##"Ingress on a database, cache or file-share port (PostgreSQL 5432, MySQL 3306, Redis 6379, NFS 2049, MongoDB/DocumentDB 27017, or a range or all-protocols rule covering one of them) from a CIDR outside the VPC. When the security group's `vpc_id` points to an `aws_vpc` with a literal `cidr_block`, "outside" means not contained in it; otherwise, outside private address space (RFC 1918, 100.64.0.0/10, fc00::/7). Security-group sources are the intended pattern and are never reported."##,
     notes: r##"No peer check matches: Checkov's CKV_AWS_260 is port 80 open to the world and Trivy's AVD-AWS-0107 covers SSH and RDP only; neither looks at database ports or at the VPC's CIDR."##,
-    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc", "aws_vpc_security_group_ingress_rule", "blueprint_ml_host"],
+    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc", "aws_vpc_security_group_ingress_rule"],
     prod_only: false,
 };
 

@@ -19,11 +19,11 @@ static META: RuleMeta = RuleMeta {
     fix: "Restrict the source to an admin CIDR or a bastion's security group, or use SSM Session Manager instead of SSH.",
     checkov: &["CKV_AWS_24", "CKV_AWS_25"],
     trivy: &["AVD-AWS-0107"],
-    checks: r##"Ingress that admits TCP 22 or 3389 (or all protocols) from `0.0.0.0/0` or `::/0`, in all three ways to write a rule: inline `ingress` blocks of `aws_security_group` (including `dynamic "ingress"` blocks), `aws_security_group_rule` with `type = "ingress"`, and `aws_vpc_security_group_ingress_rule`. Also `ssh_cidr_blocks` of `blueprint_ml_host`.
+    checks: r##"Ingress that admits TCP 22 or 3389 (or all protocols) from `0.0.0.0/0` or `::/0`, in all three ways to write a rule: inline `ingress` blocks of `aws_security_group` (including `dynamic "ingress"` blocks), `aws_security_group_rule` with `type = "ingress"`, and `aws_vpc_security_group_ingress_rule`. Blueprint composites are checked as the security groups they build (`ssh_cidr_blocks` of `blueprint_ml_host`), each finding on the composite's attribute.
 
 It is a warning because seed 000 states the open SSH port as its design; the linter flags it rather than rejecting it. Only CIDR sources count: SSH from another security group (e.g. an ALB's) is not open to the world."##,
     notes: r##"Checkov misses `dynamic` blocks and reports SSH from a security group source as open to the world."##,
-    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "blueprint_ml_host"],
+    reads: &["aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule"],
     prod_only: false,
 };
 

@@ -284,46 +284,6 @@ pub fn ingress_rules(model: &Model) -> Vec<Ingress<'_>> {
                     sources,
                 });
             }
-            "blueprint_ml_host" => {
-                let mut ssh = Vec::new();
-                push_cidrs(
-                    a.get("ssh_cidr_blocks"),
-                    crate::path!["ssh_cidr_blocks"],
-                    &mut ssh,
-                );
-                out.push(Ingress {
-                    resource: r,
-                    base: Vec::new(),
-                    group: None,
-                    from_port: Some(22),
-                    to_port: Some(22),
-                    all_ports: false,
-                    tcp: Some(true),
-                    sources: ssh,
-                });
-                let mut app = Vec::new();
-                push_cidrs(
-                    a.get("app_cidr_blocks"),
-                    crate::path!["app_cidr_blocks"],
-                    &mut app,
-                );
-                // The port opened to app_cidr_blocks: host_port, else container_port, else 8000
-                // (the provider's defaults).
-                let port = match (a.get("host_port"), a.get("container_port")) {
-                    (Value::Null, Value::Null) => Some(8000),
-                    (Value::Null, v) | (v, _) => v.as_i64(),
-                };
-                out.push(Ingress {
-                    resource: r,
-                    base: Vec::new(),
-                    group: None,
-                    from_port: port,
-                    to_port: port,
-                    all_ports: false,
-                    tcp: Some(true),
-                    sources: app,
-                });
-            }
             _ => {}
         }
     }

@@ -132,8 +132,10 @@ pub fn load_with<T: Send>(
                 }
                 inputs.extend(cli_vars.clone());
                 let resources = evaluate_root_with(&tree, root, inputs, &defaults);
+                let mut model = Model::new(resources);
+                crate::composite::expand_model(&mut model);
                 let result = RootResult {
-                    out: per_root(Model::new(resources)),
+                    out: per_root(model),
                     visited: tree.dirs.keys().cloned().collect(),
                     extra_files: tree.extra_files.clone(),
                     errors: tree.errors.clone(),
@@ -274,6 +276,7 @@ pub fn load_str(display: &str, source: &str) -> Model {
             for r in evaluate_root(&tree, &dir, HashMap::new()) {
                 model.push(r);
             }
+            crate::composite::expand_model(&mut model);
         }
         Err(e) => model.errors.push(e as LoadError),
     }

@@ -152,6 +152,7 @@ pub fn parse(bytes: &[u8], path: &str) -> Result<LoadedPlan, PlanError> {
             }
         }
     }
+    crate::composite::expand_model(&mut model);
     Ok(LoadedPlan {
         model,
         format_version: version,

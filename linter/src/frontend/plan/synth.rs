@@ -339,7 +339,8 @@ pub fn plan_json(model: &Model, opts: &SynthOptions) -> Json {
     let mut changes = Vec::new();
     let mut blocks: BTreeMap<(Vec<String>, String), (Json, Vec<Json>)> = BTreeMap::new();
     for r in &model.resources {
-        if r.mode == Mode::Backend {
+        // A composite's plain resources are not in a plan: the composite is.
+        if r.mode == Mode::Backend || r.parent.is_some() {
             continue;
         }
         let from = instance_path(&r.address);

@@ -6,6 +6,9 @@ use crate::checks::image_reference;
 use crate::checks::{instance_type, ssh_public_key};
 use crate::{Attr, Check, Child, Declaration, Default, Type};
 
+#[path = "ml_host_expand.rs"]
+mod expand;
+
 fn host_name(n: &str) -> Result<(), String> {
     let ok = !n.is_empty()
         && n.len() <= 48
@@ -159,6 +162,6 @@ pub fn declaration() -> &'static Declaration {
   app_cidr_blocks = ["203.0.113.0/24"]
 }"#,
         notes: NOTES,
-        expand: crate::expand::nothing,
+        expand: expand::expand,
     })
 }

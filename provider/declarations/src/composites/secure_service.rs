@@ -5,6 +5,9 @@ use std::sync::OnceLock;
 use crate::checks::image_reference;
 use crate::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
 
+#[path = "secure_service_expand.rs"]
+mod expand;
+
 fn service_name(n: &str) -> Result<(), String> {
     let ok = !n.is_empty()
         && n.len() <= MAX_NAME_LEN
@@ -196,6 +199,6 @@ pub fn declaration() -> &'static Declaration {
   ]
 }"#,
         notes: include_str!("secure_service_notes.md"),
-        expand: crate::expand::nothing,
+        expand: expand::expand,
     })
 }

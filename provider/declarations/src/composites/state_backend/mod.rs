@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+mod expand;
 pub mod naming;
 pub mod syntax;
 
@@ -188,6 +189,6 @@ output "backend_config" {
   value = blueprint_state_backend.this.backend_config
 }"#,
         notes: NOTES,
-        expand: crate::expand::nothing,
+        expand: expand::expand,
     })
 }
