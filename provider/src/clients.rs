@@ -131,6 +131,22 @@ impl AwsClients {
         Ok(clients)
     }
 
+    /// Clients for `region` that never reach AWS unless called: the skeleton's unit tests run
+    /// in-memory children with them.
+    #[cfg(test)]
+    pub(crate) fn offline(region: &str) -> Self {
+        Self {
+            sdk: SdkConfig::builder()
+                .region(Region::new(region.to_string()))
+                .behavior_version(BehaviorVersion::latest())
+                .build(),
+            endpoints: BTreeMap::new(),
+            s3_use_path_style: false,
+            default_tags: BTreeMap::new(),
+            account_id: Some("123456789012".into()),
+        }
+    }
+
     /// The region every client uses.
     pub fn region(&self) -> String {
         self.sdk.region().map(|r| r.to_string()).unwrap_or_default()

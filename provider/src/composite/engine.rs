@@ -337,3 +337,360 @@ fn waves(resource: &'static str, children: &[&Child]) -> Result<Vec<Vec<usize>>,
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The engine with in-memory children: a "cloud" of ids, a log of what ran when, and
+    //! injected failures.
+
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use serde::{Deserialize, Serialize};
+    use tf_provider::value::Value;
+
+    use super::*;
+    use crate::clients::AwsClients;
+    use crate::declare::{Attr, Declaration};
+
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(default)]
+    struct S {
+        want_c: Value<bool>,
+        keep_c: Value<bool>,
+        a_id: Value<String>,
+        b_id: Value<String>,
+        c_id: Value<String>,
+        c_url: Value<String>,
+    }
+
+    /// `a`; `b` and `c` after `a` (`c` optional, with an output, retained when `keep_c`).
+    fn declaration() -> &'static Declaration {
+        static D: std::sync::OnceLock<Declaration> = std::sync::OnceLock::new();
+        D.get_or_init(|| Declaration {
+            type_name: "blueprint_test",
+            version: 0,
+            description: "",
+            attrs: ["a_id", "b_id", "c_id", "c_url"]
+                .into_iter()
+                .map(|n| Attr::string(n, "").computed())
+                .chain([Attr::bool("want_c", ""), Attr::bool("keep_c", "")])
+                .collect(),
+            blocks: vec![],
+            children: vec![
+                Child::new("a", "aws_a", "a_id"),
+                Child::new("b", "aws_b", "b_id").after(&["a"]),
+                Child::new("c", "aws_c", "c_id")
+                    .after(&["a"])
+                    .outputs(&["c_url"])
+                    .optional()
+                    .retained_when("keep_c"),
+            ],
+            import_id: "",
+            example: "",
+            notes: "",
+            expand: crate::declare::expand::nothing,
+        })
+    }
+
+    /// What exists, what happened (in order), and which calls fail.
+    #[derive(Default)]
+    struct Cloud {
+        exists: BTreeSet<String>,
+        log: Vec<String>,
+        fail: BTreeSet<String>,
+        serial: usize,
+    }
+
+    #[derive(Clone)]
+    struct Fake {
+        name: &'static str,
+        cloud: Arc<Mutex<Cloud>>,
+    }
+
+    impl Fake {
+        fn set(&self, s: &mut S, v: Value<String>) {
+            match self.name {
+                "a" => s.a_id = v,
+                "b" => s.b_id = v,
+                _ => {
+                    s.c_url = match &v {
+                        Value::Value(id) => Value::Value(format!("https://{id}")),
+                        _ => Value::Null,
+                    };
+                    s.c_id = v;
+                }
+            }
+        }
+        fn id(&self, s: &S) -> Option<String> {
+            match self.name {
+                "a" => s.a_id.clone().as_option(),
+                "b" => s.b_id.clone().as_option(),
+                _ => s.c_id.clone().as_option(),
+            }
+        }
+        fn step(&self, what: &str) -> Result<(), CompositeError> {
+            let mut c = self.cloud.lock().unwrap();
+            c.log.push(format!("{what} {}", self.name));
+            if c.fail.contains(&format!("{what} {}", self.name)) {
+                return Err(CompositeError::new(
+                    format!("{what} {} failed", self.name),
+                    "",
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl ChildOps<S> for Fake {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn wanted(&self, s: &S) -> bool {
+            self.name != "c" || s.want_c.clone().as_option() == Some(true)
+        }
+        async fn create(&self, _: &Ctx, rec: &Recorder<S>) -> Result<(), CompositeError> {
+            self.step("start")?;
+            // Long enough for a sibling of the same wave to start meanwhile.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.step("create")?;
+            let id = {
+                let mut c = self.cloud.lock().unwrap();
+                c.serial += 1;
+                let id = format!("{}-{}", self.name, c.serial);
+                c.exists.insert(id.clone());
+                id
+            };
+            rec.record(|s| self.set(s, Value::Value(id)));
+            Ok(())
+        }
+        async fn read(&self, _: &Ctx, rec: &Recorder<S>) -> Result<Found, CompositeError> {
+            self.step("read")?;
+            let id = self.id(&rec.snapshot()).unwrap_or_default();
+            Ok(if self.cloud.lock().unwrap().exists.contains(&id) {
+                Found::Present
+            } else {
+                Found::Gone
+            })
+        }
+        async fn reconcile(&self, _: &Ctx, _: &S, _: &Recorder<S>) -> Result<(), CompositeError> {
+            self.step("reconcile")
+        }
+        async fn delete(&self, _: &Ctx, s: &S) -> Result<(), CompositeError> {
+            self.step("delete")?;
+            if let Some(id) = self.id(s) {
+                self.cloud.lock().unwrap().exists.remove(&id);
+            }
+            Ok(())
+        }
+    }
+
+    fn setup() -> (Arc<Mutex<Cloud>>, Vec<Box<dyn ChildOps<S>>>, Ctx) {
+        let cloud = Arc::new(Mutex::new(Cloud::default()));
+        // Declared order on purpose differs from the operations' order.
+        let ops: Vec<Box<dyn ChildOps<S>>> = ["c", "b", "a"]
+            .into_iter()
+            .map(|name| {
+                Box::new(Fake {
+                    name,
+                    cloud: cloud.clone(),
+                }) as Box<dyn ChildOps<S>>
+            })
+            .collect();
+        let ctx = Ctx::new(
+            Arc::new(AwsClients::offline("us-east-1")),
+            Duration::from_secs(5),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        (cloud, ops, ctx)
+    }
+
+    fn log(cloud: &Arc<Mutex<Cloud>>) -> Vec<String> {
+        std::mem::take(&mut cloud.lock().unwrap().log)
+    }
+
+    fn wanting_c() -> S {
+        S {
+            want_c: Value::Value(true),
+            ..S::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn children_are_made_in_dependency_waves_and_a_wave_runs_at_once() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        assert_eq!(table.order(), vec![vec!["a"], vec!["b", "c"]]);
+        let rec = Recorder::new(wanting_c());
+        table.create_all(&ctx, &rec).await.unwrap();
+        assert_eq!(
+            log(&cloud),
+            ["start a", "create a", "start b", "start c", "create b", "create c"],
+            "b and c both start before either is made: they run at the same time"
+        );
+        let s = rec.snapshot();
+        assert_eq!(s.a_id, Value::Value("a-1".into()));
+        assert_eq!(
+            s.c_url,
+            Value::Value(format!("https://{}", s.c_id.clone().as_option().unwrap()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_keeps_what_exists_and_stops_later_waves() {
+        let (cloud, ops, ctx) = setup();
+        cloud.lock().unwrap().fail.insert("create b".into());
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(wanting_c());
+        let err = table.create_all(&ctx, &rec).await.unwrap_err();
+        assert_eq!(err.summary, "create b failed");
+        let s = rec.snapshot();
+        assert!(
+            s.a_id.clone().as_option().is_some(),
+            "a exists and is recorded"
+        );
+        assert!(
+            s.c_id.clone().as_option().is_some(),
+            "c, in b's wave, ran to the end"
+        );
+        assert!(s.b_id.is_null(), "b does not exist");
+        // The next apply (an update) makes only what is missing.
+        cloud.lock().unwrap().fail.clear();
+        log(&cloud);
+        let prior = rec.snapshot();
+        table.update_all(&ctx, &prior, &rec).await.unwrap();
+        assert_eq!(
+            log(&cloud),
+            ["reconcile a", "start b", "reconcile c", "create b"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_child_gone_out_of_band_is_forgotten_planned_and_made_again() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(wanting_c());
+        table.create_all(&ctx, &rec).await.unwrap();
+        let c_id = rec.snapshot().c_id.as_option().unwrap();
+        cloud.lock().unwrap().exists.remove(&c_id);
+        table.read_all(&ctx, &rec).await.unwrap();
+        let read = rec.snapshot();
+        assert!(read.c_id.is_null() && read.c_url.is_null(), "{read:?}");
+        assert!(read.a_id.clone().as_option().is_some());
+
+        let mut planned = read.clone();
+        table.plan(&read, &mut planned);
+        assert!(planned.c_id.is_unknown() && planned.c_url.is_unknown());
+        assert_eq!(planned.a_id, read.a_id, "a is left as it is");
+
+        log(&cloud);
+        let rec = Recorder::new(planned);
+        table.update_all(&ctx, &read, &rec).await.unwrap();
+        let after = rec.snapshot();
+        assert!(after.c_id.clone().as_option().is_some_and(|id| id != c_id));
+        assert!(log(&cloud).contains(&"create c".to_string()));
+    }
+
+    #[tokio::test]
+    async fn an_unwanted_child_is_planned_null_and_deleted_first() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(wanting_c());
+        table.create_all(&ctx, &rec).await.unwrap();
+        let prior = rec.snapshot();
+        let mut planned = S {
+            want_c: Value::Value(false),
+            ..prior.clone()
+        };
+        table.plan(&prior, &mut planned);
+        assert!(planned.c_id.is_null() && planned.c_url.is_null());
+        log(&cloud);
+        let rec = Recorder::new(planned);
+        table.update_all(&ctx, &prior, &rec).await.unwrap();
+        assert_eq!(log(&cloud), ["delete c", "reconcile a", "reconcile b"]);
+        assert_eq!(cloud.lock().unwrap().exists.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn delete_goes_in_reverse_waves_and_leaves_retained_children() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(wanting_c());
+        table.create_all(&ctx, &rec).await.unwrap();
+        log(&cloud);
+        let state = rec.snapshot();
+        table.delete_all(&ctx, &state).await.unwrap();
+        let order = log(&cloud);
+        assert_eq!(order.last().map(String::as_str), Some("delete a"));
+        assert_eq!(order.len(), 3);
+        assert!(cloud.lock().unwrap().exists.is_empty());
+
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(S {
+            keep_c: Value::Value(true),
+            ..wanting_c()
+        });
+        table.create_all(&ctx, &rec).await.unwrap();
+        log(&cloud);
+        table.delete_all(&ctx, &rec.snapshot()).await.unwrap();
+        assert_eq!(log(&cloud), ["delete b", "delete a"]);
+        let left: Vec<String> = cloud.lock().unwrap().exists.iter().cloned().collect();
+        assert_eq!(left.len(), 1);
+        assert!(left[0].starts_with("c-"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_delete_stops_before_what_it_needs() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(wanting_c());
+        table.create_all(&ctx, &rec).await.unwrap();
+        cloud.lock().unwrap().fail.insert("delete b".into());
+        log(&cloud);
+        let err = table.delete_all(&ctx, &rec.snapshot()).await.unwrap_err();
+        assert_eq!(err.summary, "delete b failed");
+        let ran = log(&cloud);
+        assert!(ran.contains(&"delete c".to_string()), "{ran:?}");
+        assert!(
+            !ran.contains(&"delete a".to_string()),
+            "a is still needed by b: {ran:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn reads_only_touch_recorded_children() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        let rec = Recorder::new(S::default());
+        table.create_all(&ctx, &rec).await.unwrap();
+        assert!(rec.snapshot().c_id.is_null(), "c is not wanted");
+        log(&cloud);
+        table.read_all(&ctx, &rec).await.unwrap();
+        let mut reads = log(&cloud);
+        reads.sort();
+        assert_eq!(reads, ["read a", "read b"]);
+    }
+
+    #[test]
+    fn a_table_must_match_its_declaration() {
+        let (_, mut ops, _) = setup();
+        ops.pop();
+        let err = Table::new(declaration(), ops).err().unwrap();
+        assert!(err
+            .to_string()
+            .contains("child \"a\" is declared but has no operations"));
+
+        let cyclic = [
+            Child::new("x", "aws_x", "x").after(&["y"]),
+            Child::new("y", "aws_y", "y").after(&["x"]),
+        ];
+        let refs: Vec<&Child> = cyclic.iter().collect();
+        assert!(matches!(
+            waves("blueprint_test", &refs),
+            Err(TableError::Cycle { .. })
+        ));
+    }
+}
