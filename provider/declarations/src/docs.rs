@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Attr, Declaration, Presence};
+use super::{Attr, Declaration, Nesting, Presence};
 
 fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -98,6 +98,15 @@ pub fn page(d: &Declaration) -> String {
         argument_row(&mut out, "", a);
     }
     for b in &d.blocks {
+        if b.nesting == Nesting::List {
+            let _ = writeln!(
+                out,
+                "| `{}` | block, repeatable | none | {} | any number, in order | {} |",
+                b.name,
+                if b.replaces { "replaces" } else { "in place" },
+                escape_cell(b.description)
+            );
+        }
         for a in &b.attrs {
             argument_row(&mut out, &format!("{}.", b.name), a);
         }

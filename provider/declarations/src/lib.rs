@@ -218,6 +218,9 @@ pub enum Nesting {
     Single,
     /// At most once.
     Optional,
+    /// Any number of times, in order (`bucket { ... }` repeated); the state holds a list, and
+    /// checks report on `name[i].attr`.
+    List,
 }
 
 /// A nested block.

@@ -66,6 +66,7 @@ fn nested(b: &Block) -> NestedBlock {
     match b.nesting {
         Nesting::Single => NestedBlock::Single(inner),
         Nesting::Optional => NestedBlock::Optional(inner),
+        Nesting::List => NestedBlock::List(inner),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::composite::CompositeResource;
 use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
+pub mod data_pipeline;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -20,6 +21,13 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         "state_backend".into(),
         Box::new(CompositeResource::new(
             state_backend::StateBackend,
+            provider.clone(),
+        )),
+    );
+    map.insert(
+        "data_pipeline".into(),
+        Box::new(CompositeResource::new(
+            data_pipeline::DataPipeline,
             provider.clone(),
         )),
     );

@@ -1,5 +1,6 @@
 //! Each composite's declaration, one module each.
 
+pub mod data_pipeline;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -12,5 +13,6 @@ pub fn registry() -> Vec<&'static Declaration> {
         state_backend::declaration(),
         ml_host::declaration(),
         secure_service::declaration(),
+        data_pipeline::declaration(),
     ]
 }
