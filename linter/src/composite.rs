@@ -103,27 +103,36 @@ pub fn from_generic(v: &Generic, composite: &str) -> Value {
 
 /// The plain resources of one composite resource (none for any other resource).
 pub fn expand_resource(r: &Resource) -> Vec<Resource> {
-    if r.mode != Mode::Managed || !r.resource_type.starts_with("blueprint_") {
+    if r.mode != Mode::Managed || !is_composite(&r.resource_type) {
         return Vec::new();
     }
-    let Some(expander) = expanders().get(r.resource_type.as_str()) else {
+    let mut plains = expand_config(&r.resource_type, &r.address, &to_generic(&r.attributes));
+    for p in &mut plains {
+        p.module_path = r.module_path.clone();
+        p.location = r.location.clone();
+    }
+    plains
+}
+
+/// The plain resources a composite of type `resource_type` at `address` builds from `config`
+/// (in Terraform's encoding, as the provider holds it); none when the type is not registered.
+pub fn expand_config(resource_type: &str, address: &str, config: &Generic) -> Vec<Resource> {
+    let Some(expander) = expanders().get(resource_type) else {
         return Vec::new();
     };
-    expander(&to_generic(&r.attributes))
+    expander(config)
         .into_iter()
         .map(|p| {
             let mut plain = Resource::new(
                 Mode::Managed,
                 p.kind,
                 p.name,
-                from_generic(&p.attrs, &r.address),
+                from_generic(&p.attrs, address),
             );
-            plain.address = format!("{}/{}.{}", r.address, p.kind, p.name);
-            plain.module_path = r.module_path.clone();
-            plain.location = r.location.clone();
+            plain.address = format!("{address}/{}.{}", p.kind, p.name);
             plain.parent = Some(Arc::new(Parent {
-                address: r.address.clone(),
-                resource_type: r.resource_type.clone(),
+                address: address.to_string(),
+                resource_type: resource_type.to_string(),
                 origins: p.origins,
             }));
             plain

@@ -68,6 +68,27 @@ pub fn check_resource(resource_type: &str, attributes: Value, profile: Profile) 
     check_model(&model, profile)
 }
 
+/// Checks one Blueprint composite as the provider holds its configuration at plan time (in
+/// Terraform's encoding, unknown values unknown): the plain resources its declaration's
+/// expansion builds, under the same rules as everywhere else, each finding on the composite
+/// attribute its value came from (`ssh_cidr_blocks[0]`, `container.environment["TOKEN"]`),
+/// or on the whole resource when none. A type that is not a registered composite gives none.
+pub fn check_composite(
+    resource_type: &str,
+    config: &blueprint_declarations::value::Generic,
+    profile: Profile,
+) -> Vec<Finding> {
+    if !composite::is_composite(resource_type) {
+        return Vec::new();
+    }
+    let this = Resource::new(Mode::Managed, resource_type, "this", Value::Null);
+    let plains = composite::expand_config(resource_type, &this.address, config);
+    let mut resources = Vec::with_capacity(plains.len() + 1);
+    resources.push(this);
+    resources.extend(plains);
+    check_model(&Model::new(resources), profile)
+}
+
 fn sort_findings(f: &mut [Finding]) {
     f.sort_by(|a, b| {
         let key = |x: &Finding| {

@@ -1,45 +1,15 @@
-//! The linter's rules, run on a resource's own configuration at validate and plan time.
+//! The linter's rules at plan time, on what a composite builds.
 //!
-//! One source of truth: the provider does not re-implement any rule. It converts its state into
-//! the linter's model value (unknown values stay unknown, and an unknown never fires a rule) and
-//! attaches each finding to the attribute path the rule names.
+//! One source of truth: the provider does not re-implement any rule. A composite's
+//! configuration, in Terraform's own encoding (unknown values stay unknown, and an unknown
+//! never fires a rule), goes through its declaration's expansion into the plain `aws_*`
+//! resources it builds; `blueprint-lint` runs the same rules on them as on a `.tf` file or a
+//! plan, and each finding comes back on the composite attribute the value came from (the
+//! expansion's origins), e.g. `ssh_cidr_blocks[0]`.
 
-use blueprint_lint::{Finding, PathStep, Profile, Severity, Value as LintValue};
+use blueprint_lint::{Finding, PathStep, Profile, Severity};
 use serde::Serialize;
 use tf_provider::{AttributePath, Diagnostics};
-
-/// Terraform's MessagePack extension type for unknown values.
-const UNKNOWN_EXT: i8 = 0;
-
-fn convert(v: rmpv::Value) -> LintValue {
-    match v {
-        rmpv::Value::Nil => LintValue::Null,
-        rmpv::Value::Boolean(b) => LintValue::Bool(b),
-        rmpv::Value::Integer(i) => LintValue::Number(i.as_f64().unwrap_or_default()),
-        rmpv::Value::F32(f) => LintValue::Number(f as f64),
-        rmpv::Value::F64(f) => LintValue::Number(f),
-        rmpv::Value::String(s) => s
-            .into_str()
-            .map(LintValue::String)
-            .unwrap_or(LintValue::Unknown),
-        rmpv::Value::Binary(_) => LintValue::Unknown,
-        rmpv::Value::Array(items) => LintValue::List(items.into_iter().map(convert).collect()),
-        rmpv::Value::Map(entries) => LintValue::Map(
-            entries
-                .into_iter()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), convert(v))))
-                .collect(),
-        ),
-        rmpv::Value::Ext(UNKNOWN_EXT, _) | rmpv::Value::Ext(..) => LintValue::Unknown,
-    }
-}
-
-/// The linter's view of a provider value (through Terraform's own MessagePack encoding).
-pub fn to_lint_value<T: Serialize>(state: &T) -> Option<LintValue> {
-    let bytes = rmp_serde::to_vec_named(state).ok()?;
-    let value = rmpv::decode::read_value(&mut bytes.as_slice()).ok()?;
-    Some(convert(value))
-}
 
 /// The attribute path of a finding, in Terraform's terms.
 pub fn attribute_path(steps: &[PathStep]) -> AttributePath {
@@ -60,17 +30,19 @@ pub fn attribute_path(steps: &[PathStep]) -> AttributePath {
     path
 }
 
-/// Run every rule on `state` as a `resource_type` and report the findings.
-pub fn check<T: Serialize>(resource_type: &str, state: &T) -> Vec<Finding> {
-    match to_lint_value(state) {
-        Some(v) => blueprint_lint::check_resource(resource_type, v, Profile::Dev),
+/// The findings of every rule on what the composite `resource_type` (a registered
+/// declaration's type) builds from `config`.
+pub fn check<T: Serialize>(resource_type: &str, config: &T) -> Vec<Finding> {
+    match crate::declare::value::to_generic(config) {
+        Some(generic) => blueprint_lint::check_composite(resource_type, &generic, Profile::Dev),
         None => Vec::new(),
     }
 }
 
-/// Report the findings of [`check`]: errors for error rules, warnings otherwise.
-pub fn warn<T: Serialize>(diags: &mut Diagnostics, resource_type: &str, state: &T) {
-    for f in check(resource_type, state) {
+/// Report the findings of [`check`]: errors for error rules, warnings otherwise, each on its
+/// composite attribute.
+pub fn warn<T: Serialize>(diags: &mut Diagnostics, resource_type: &str, config: &T) {
+    for f in check(resource_type, config) {
         let summary = format!("{} ({})", f.message, f.rule_id);
         // Terraform 1.0 underlines only top-level attributes and blocks: name the element.
         let detail = format!(
@@ -84,5 +56,95 @@ pub fn warn<T: Serialize>(diags: &mut Diagnostics, resource_type: &str, state: &
             Severity::Error => diags.error(summary, detail, path),
             _ => diags.warning(summary, detail, path),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ml_host::MlHostState;
+    use crate::resources::secure_service::SecureServiceState;
+
+    fn paths(findings: &[Finding]) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = findings
+            .iter()
+            .map(|f| {
+                (
+                    f.rule_id.clone(),
+                    blueprint_lint::path_to_string(&f.attribute_path),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn from_json<T: serde::de::DeserializeOwned>(j: serde_json::Value) -> T {
+        serde_json::from_value(j).expect("state")
+    }
+
+    /// The open host of seed 000: the warnings come from the plain security group and
+    /// instance the expansion builds, on the composite's own attributes.
+    #[test]
+    fn an_open_ml_host_warns_on_its_own_attributes() {
+        let host: MlHostState = from_json(serde_json::json!({
+            "name": "api",
+            "image": "750477224025.dkr.ecr.us-east-2.amazonaws.com/api:1",
+            "ssh_cidr_blocks": ["10.0.0.0/8", "0.0.0.0/0"],
+            "app_cidr_blocks": ["::/0"],
+            "container_port": 8000,
+            "environment": {"HF_TOKEN": "hf_x", "MODEL": "v1"},
+        }));
+        assert_eq!(
+            paths(&check("blueprint_ml_host", &host)),
+            [
+                (
+                    "ecs-plaintext-secrets".into(),
+                    "environment[\"HF_TOKEN\"]".into()
+                ),
+                ("sg-app-port-open".into(), "app_cidr_blocks[0]".into()),
+                ("sg-ssh-rdp-open".into(), "ssh_cidr_blocks[1]".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_secure_service_reports_its_statements_and_environment() {
+        let svc: SecureServiceState = from_json(serde_json::json!({
+            "name": "users",
+            "container": {
+                "image": "1.dkr.ecr.us-east-2.amazonaws.com/users:1",
+                "port": 3000,
+                "environment": {"API_TOKEN": "tok", "LOG_LEVEL": "info"},
+            },
+            "task_role_policy_statements": [
+                {"actions": ["s3:GetObject", "s3:*"], "resources": ["arn:aws:s3:::b/*"]},
+            ],
+        }));
+        assert_eq!(
+            paths(&check("blueprint_secure_service", &svc)),
+            [
+                (
+                    "ecs-plaintext-secrets".into(),
+                    "container.environment[\"API_TOKEN\"]".into()
+                ),
+                (
+                    "iam-no-wildcard".into(),
+                    "task_role_policy_statements[0].actions[1]".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_values_never_warn() {
+        let mut host: MlHostState = from_json(serde_json::json!({
+            "name": "api",
+            "image": "750477224025.dkr.ecr.us-east-2.amazonaws.com/api:1",
+        }));
+        host.ssh_cidr_blocks = tf_provider::value::Value::Unknown;
+        host.environment = tf_provider::value::Value::Unknown;
+        assert_eq!(paths(&check("blueprint_ml_host", &host)), []);
+        assert!(check("aws_instance", &host).is_empty());
     }
 }

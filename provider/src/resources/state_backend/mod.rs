@@ -280,6 +280,10 @@ impl Composite for StateBackend {
         declaration::declaration()
     }
 
+    fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
+        crate::lint_bridge::warn(diags, "blueprint_state_backend", config);
+    }
+
     fn plan_create(
         &self,
         planned: &mut Self::State,
