@@ -59,12 +59,6 @@ pub fn children(type_name: &str) -> Option<Vec<ChildRef>> {
         .find(|d| d.type_name == type_name)?;
     let mut out = Vec::new();
     for c in &decl.children {
-        // TODO(secure_service on the children table): the declaration's one `autoscaling` row
-        // becomes the scalable target and its two policies, each with its own id attribute.
-        if type_name == "blueprint_secure_service" && c.name == "autoscaling" {
-            out.extend(SECURE_SERVICE_SCALING);
-            continue;
-        }
         out.push(ChildRef {
             name: c.name,
             kind: c.kind,
@@ -73,25 +67,6 @@ pub fn children(type_name: &str) -> Option<Vec<ChildRef>> {
     }
     Some(out)
 }
-
-/// The scaling children of `blueprint_secure_service` until its declaration lists them.
-const SECURE_SERVICE_SCALING: [ChildRef; 3] = [
-    ChildRef {
-        name: "scalable_target",
-        kind: "aws_appautoscaling_target",
-        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount",
-    },
-    ChildRef {
-        name: "cpu_policy",
-        kind: "aws_appautoscaling_policy",
-        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-cpu",
-    },
-    ChildRef {
-        name: "memory_policy",
-        kind: "aws_appautoscaling_policy",
-        id_attr: "ecs/service/{cluster}/{name}/ecs:service:DesiredCount/{name}-memory",
-    },
-];
 
 #[cfg(test)]
 mod tests {

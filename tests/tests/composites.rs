@@ -236,17 +236,13 @@ fn secure_service_import_id(v: &Value) -> Result<String> {
     Ok(format!("{}/{}", string(v, "cluster")?, string(v, "name")?))
 }
 
-const SECURE_SERVICE_EXPECTED: &[Expected] = &[
-    fails(
-        Step::DisappearsPlan,
-        Some("task_definition"),
-        "the task definition deregistered and deleted out of band: read does not see it \
-         (the plan is empty)",
-    ),
-    fails(
-        Step::DisappearsRecreated,
-        Some("task_definition"),
-        "the task definition deregistered out of band is not registered again",
+const SECURE_SERVICE_EXPECTED: &[Expected] = &[];
+
+const SECURE_SERVICE_EXTRA_TAGS: &[(&str, &str)] = &[
+    NAME_TAG,
+    (
+        "blueprint:",
+        "the provider's own markers: blueprint:owner on every child (docs/resources/secure_service.md)",
     ),
 ];
 
@@ -264,7 +260,7 @@ fn blueprint_secure_service_passes_the_generic_check() {
         config: secure_service_config,
         import_id: secure_service_import_id,
         import_ignore: &[],
-        extra_tag_keys: &[NAME_TAG],
+        extra_tag_keys: SECURE_SERVICE_EXTRA_TAGS,
         expected_failures: SECURE_SERVICE_EXPECTED,
     });
 }

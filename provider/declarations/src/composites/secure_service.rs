@@ -110,6 +110,9 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("task_role_arn", "Task role ARN.").computed(),
             Attr::string("execution_role_arn", "Execution role ARN.").computed(),
             Attr::string("log_group_name", "Log group (`/ecs/NAME`).").computed(),
+            Attr::string("scalable_target_id", "The scalable target of the service's desired count (`service/CLUSTER/NAME`); null without `autoscaling`.").computed(),
+            Attr::string("cpu_policy_arn", "The CPU target-tracking policy; null without `autoscaling`.").computed(),
+            Attr::string("memory_policy_arn", "The memory target-tracking policy; null without `autoscaling`.").computed(),
             Attr::of("ingress_rules", Type::strings(), "Observed ingress rules of the service's security group; anything but the ALB's rule is removed by the next apply.").computed(),
             Attr::string_map("role_policies", "Observed role policies (`ROLE/POLICY` to document; `ROLE/attached:ARN` for a managed policy attached out of band); a change made out of band is reverted by the next apply.").computed(),
         ],
@@ -160,12 +163,19 @@ pub fn declaration() -> &'static Declaration {
             Child::new("listener_rule", "aws_lb_listener_rule", "listener_rule_arn")
                 .after(&["target_group"]).how("`path_patterns` at `priority`, forwarded to the target group"),
             Child::new("task_definition", "aws_ecs_task_definition", "task_definition_arn")
-                .after(&["execution_role", "task_role", "log_group"]).how("Fargate, `awsvpc`, the container with its port, environment, secrets (`valueFrom`), `awslogs`"),
+                .after(&["execution_role", "task_role", "log_group"]).how("Fargate, `awsvpc`, the container with its port, environment, secrets (`valueFrom`), `awslogs`; a new revision (a changed container, or one deregistered out of band) is rolled into the service"),
             Child::new("service", "aws_ecs_service", "service_arn")
                 .after(&["security_group", "listener_rule", "task_definition"]).replace_when_gone()
                 .how("Fargate in `subnet_ids`, `assignPublicIp = DISABLED`, behind the target group, circuit breaker with rollback, waited on until stable"),
-            Child::new("autoscaling", "aws_appautoscaling_target", "service_arn")
-                .after(&["service"]).optional().how("scalable target `min`..`max` and target-tracking policies on CPU and memory"),
+            Child::new("scalable_target", "aws_appautoscaling_target", "scalable_target_id")
+                .aws_id("ecs/{scalable_target_id}/ecs:service:DesiredCount")
+                .after(&["service"]).optional().how("the service's desired count between `autoscaling.min` and `autoscaling.max`; only with `autoscaling`"),
+            Child::new("cpu_policy", "aws_appautoscaling_policy", "cpu_policy_arn")
+                .aws_id("ecs/{scalable_target_id}/ecs:service:DesiredCount/{name}-cpu")
+                .after(&["scalable_target"]).optional().how("`NAME-cpu`, target tracking of average CPU at `autoscaling.cpu_target`; only with `autoscaling`"),
+            Child::new("memory_policy", "aws_appautoscaling_policy", "memory_policy_arn")
+                .aws_id("ecs/{scalable_target_id}/ecs:service:DesiredCount/{name}-memory")
+                .after(&["scalable_target"]).optional().how("`NAME-memory`, target tracking of average memory at `autoscaling.memory_target`; only with `autoscaling`"),
         ],
         import_id: "CLUSTER/SERVICE",
         example: r#"resource "blueprint_secure_service" "content" {

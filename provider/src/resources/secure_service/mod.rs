@@ -1,20 +1,25 @@
 //! `blueprint_secure_service`: seed 001's ECS Fargate service behind a shared ALB, reachable only
 //! from the ALB.
 //!
-//! Children: an execution role and a task role with exact policies, a security group admitting
-//! only the ALB's group on the container port, a log group and a target group of type `ip`
-//! (created concurrently), then the listener rule, the task definition, the service (private
-//! subnets, no public IP, waited on until stable) and the optional target-tracking autoscaling.
-//! There is no open shape: no public IP, no CIDR ingress, no wildcard IAM statement.
+//! Children (the declaration's table, run by the engine): an execution role and a task role with
+//! exact policies, a security group admitting only the ALB's group on the container port, a log
+//! group and a target group of type `ip` (created concurrently), then the listener rule, the
+//! task definition, the service (private subnets, no public IP, waited on until stable) and the
+//! optional target-tracking autoscaling (scalable target, CPU and memory policies). Every child
+//! carries `tags_all` and `blueprint:owner = blueprint_secure_service/NAME`. There is no open
+//! shape: no public IP, no CIDR ingress, no wildcard IAM statement.
 
 use blueprint_declarations::composites::secure_service as declaration;
-mod network;
+mod listener_rule;
+mod log_group;
 pub mod policies;
-mod roles;
-mod routing;
+mod role;
 mod scaling;
+mod security_group;
 mod service;
 mod tagging;
+mod target_group;
+mod task_definition;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +29,7 @@ use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
+use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::lint_bridge;
@@ -147,6 +153,12 @@ pub struct SecureServiceState {
     pub execution_role_arn: Value<String>,
     /// Log group name.
     pub log_group_name: Value<String>,
+    /// The scalable target's resource id (`service/CLUSTER/NAME`).
+    pub scalable_target_id: Value<String>,
+    /// The CPU target-tracking policy.
+    pub cpu_policy_arn: Value<String>,
+    /// The memory target-tracking policy.
+    pub memory_policy_arn: Value<String>,
     /// Observed ingress rules of the service security group (repaired to the ALB's only).
     pub ingress_rules: StringList,
     /// Observed role policies, `ROLE/POLICY` to document (repaired to the derived ones).
@@ -184,6 +196,25 @@ impl SecureServiceState {
     }
     fn tags_all_map(&self) -> BTreeMap<String, String> {
         entries(&self.tags_all)
+    }
+    /// The owner tag's value: `blueprint_secure_service/NAME`.
+    fn owner(&self) -> String {
+        crate::children::ownership::owner(declaration::declaration().type_name, self.name())
+    }
+    /// The tags every child is created with: `tags_all` and the owner tag.
+    fn child_tags(&self) -> BTreeMap<String, String> {
+        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+    }
+    /// Whether the tags changed from `prior` (the children are retagged).
+    fn tags_changed(&self, prior: &SecureServiceState) -> bool {
+        prior.child_tags() != self.child_tags()
+    }
+    /// The autoscaling block (defaults when there is none).
+    fn scaling(&self) -> AutoscalingValue {
+        self.autoscaling
+            .as_ref_option()
+            .cloned()
+            .unwrap_or_default()
     }
     fn statements(&self) -> Vec<Statement> {
         self.task_role_policy_statements
@@ -306,15 +337,36 @@ fn derive(s: &mut SecureServiceState, clients: Option<&AwsClients>) {
     };
 }
 
-/// The attributes that replace the service when they change.
-const REPLACE_ON: &[&str] = &["name", "cluster", "vpc_id", "listener_arn"];
-
-fn as_json(s: &SecureServiceState) -> serde_json::Value {
-    serde_json::to_value(s).unwrap_or_default()
-}
-
 /// The composite.
 pub struct SecureService;
+
+/// Every computed id, unknown (a new service) or null (autoscaling not asked for).
+fn plan_ids(planned: &mut SecureServiceState) {
+    for v in [
+        &mut planned.service_arn,
+        &mut planned.task_definition_arn,
+        &mut planned.security_group_id,
+        &mut planned.target_group_arn,
+        &mut planned.listener_rule_arn,
+        &mut planned.task_role_arn,
+        &mut planned.execution_role_arn,
+        &mut planned.log_group_name,
+    ] {
+        *v = Value::Unknown;
+    }
+    let scaling = if planned.autoscaling.is_null() {
+        Value::Null
+    } else {
+        Value::Unknown
+    };
+    for v in [
+        &mut planned.scalable_target_id,
+        &mut planned.cpu_policy_arn,
+        &mut planned.memory_policy_arn,
+    ] {
+        *v = scaling.clone();
+    }
+}
 
 #[async_trait]
 impl Composite for SecureService {
@@ -351,17 +403,7 @@ impl Composite for SecureService {
         _diags: &mut Diagnostics,
     ) {
         derive(planned, clients);
-        for v in [
-            &mut planned.service_arn,
-            &mut planned.task_definition_arn,
-            &mut planned.security_group_id,
-            &mut planned.target_group_arn,
-            &mut planned.listener_rule_arn,
-            &mut planned.task_role_arn,
-            &mut planned.execution_role_arn,
-        ] {
-            *v = Value::Unknown;
-        }
+        plan_ids(planned);
     }
 
     fn plan_update(
@@ -372,37 +414,18 @@ impl Composite for SecureService {
         _diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
         derive(planned, clients);
-        let (p, n) = (as_json(prior), as_json(planned));
-        let mut replace: Vec<AttributePath> = REPLACE_ON
-            .iter()
-            .filter(|a| p[**a] != n[**a])
-            .map(|a| AttributePath::new(*a))
-            .collect();
-        if p["container"]["port"] != n["container"]["port"] {
+        // The declared `replaces` attributes and a service gone out of band (the children
+        // table makes every other child again in place).
+        let mut replace = crate::composite::plan::replacements(self.declaration(), prior, planned);
+        let port = |s: &SecureServiceState| s.container.as_ref_option().map(|c| c.port);
+        if port(prior) != port(planned) {
             replace.push(AttributePath::new("container").attribute("port"));
         }
-        // A child gone out of band (but the listener rule, which is made again in place):
-        // build the service again.
-        for (attr, v) in [
-            ("service_arn", &prior.service_arn),
-            ("security_group_id", &prior.security_group_id),
-            ("target_group_arn", &prior.target_group_arn),
-            ("task_role_arn", &prior.task_role_arn),
-            ("execution_role_arn", &prior.execution_role_arn),
-            ("task_definition_arn", &prior.task_definition_arn),
-        ] {
-            if v.is_null() {
-                replace.push(AttributePath::new(attr));
-            }
-        }
         if !replace.is_empty() {
-            self.plan_create(planned, clients, &mut Diagnostics::default());
+            plan_ids(planned);
             return replace;
         }
-        if prior.listener_rule_arn.is_null() {
-            planned.listener_rule_arn = Value::Unknown;
-        }
-        if service::task_definition_changes(prior, planned) {
+        if task_definition::changes(prior, planned) {
             planned.task_definition_arn = Value::Unknown;
         }
         Vec::new()
@@ -412,72 +435,20 @@ impl Composite for SecureService {
         &state.timeouts
     }
 
-    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        rec.record(|s| s.log_group_name = Value::Null);
-        // Independent children first, concurrently.
-        ctx.all(vec![
-            Box::pin(roles::create(ctx, &planned, rec)),
-            Box::pin(network::create(ctx, &planned, rec)),
-            Box::pin(routing::create_log_group(ctx, &planned, rec)),
-            Box::pin(routing::create_target_group(ctx, &planned, rec)),
-        ])
-        .await?;
-        // The target group must be behind the listener before a service can use it.
-        routing::create_rule(ctx, &rec.snapshot(), rec).await?;
-        service::register_task_definition(ctx, &rec.snapshot(), rec).await?;
-        service::create(ctx, &rec.snapshot(), rec).await?;
-        scaling::apply(ctx, None, &rec.snapshot()).await?;
-        Ok(())
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx,
-        state: Self::State,
-    ) -> Result<Option<Self::State>, CompositeError> {
-        let mut s = state;
-        let alive = service::read(ctx, &mut s).await?.is_some();
-        let mut rest = RestOut::default();
-        read_rest(ctx, s.clone(), &mut rest).await?;
-        rest.apply(&mut s);
-        if !alive {
-            // Other children left keep the resource in state (see the skeleton).
-            s.service_arn = Value::Null;
-        }
-        Ok(Some(s))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        prior: &Self::State,
-        rec: &Recorder<Self::State>,
-    ) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        network::reconcile(ctx, prior, &planned, rec).await?;
-        roles::reconcile(ctx, prior, &planned, rec).await?;
-        routing::reconcile(ctx, prior, &planned, rec).await?;
-        service::update(ctx, prior, &planned, rec).await?;
-        scaling::apply(ctx, Some(prior), &planned).await?;
-        if prior.tags_all != planned.tags_all {
-            tagging::retag(ctx, prior, &planned).await?;
-        }
-        Ok(())
-    }
-
-    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
-        scaling::delete(ctx, state).await?;
-        service::delete(ctx, state).await?;
-        routing::delete_rule(ctx, state).await?;
-        ctx.all(vec![
-            Box::pin(routing::delete_target_group(ctx, state)),
-            Box::pin(service::delete_task_definitions(ctx, state)),
-            Box::pin(routing::delete_log_group(ctx, state)),
-            Box::pin(roles::delete(ctx, state)),
-        ])
-        .await?;
-        network::delete(ctx, state).await
+    fn children(&self) -> Vec<Box<dyn ChildOps<Self::State>>> {
+        vec![
+            Box::new(role::Role::EXECUTION),
+            Box::new(role::Role::TASK),
+            Box::new(security_group::SecurityGroup),
+            Box::new(log_group::LogGroup),
+            Box::new(target_group::TargetGroup),
+            Box::new(listener_rule::ListenerRule),
+            Box::new(task_definition::TaskDefinition),
+            Box::new(service::EcsService),
+            Box::new(scaling::ScalableTarget),
+            Box::new(scaling::Policy::CPU),
+            Box::new(scaling::Policy::MEMORY),
+        ]
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
@@ -495,18 +466,23 @@ impl Composite for SecureService {
             cluster: Value::Value(cluster.to_string()),
             ..Default::default()
         };
-        let Some(svc) = service::read(ctx, &mut s).await? else {
+        let Some(svc) = service::describe(ctx, &s).await? else {
             return Err(CompositeError::new(
                 "Service not found",
                 format!("no active service \"{name}\" in cluster \"{cluster}\"."),
             ));
         };
+        // The ids the service names, the roles and the log group by their names, the rule that
+        // forwards to the target group, autoscaling when the service has it; then every child
+        // is read as a refresh would.
         service::import_inputs(ctx, &svc, &mut s);
-        routing::import_inputs(ctx, &mut s).await?;
-        let mut rest = RestOut::default();
-        read_rest(ctx, s.clone(), &mut rest).await?;
-        rest.apply(&mut s);
-        network::import_inputs(&mut s);
+        target_group::import_inputs(ctx, &mut s).await?;
+        role::import_inputs(ctx, &mut s).await?;
+        scaling::import_inputs(ctx, &mut s).await?;
+        let rec = Recorder::new(s);
+        self.table()?.read_all(ctx, &rec).await?;
+        let mut s = rec.snapshot();
+        security_group::import_inputs(&mut s);
         // derive fills defaults and tags_all; what was observed stays as observed.
         let (ingress, policies) = (s.ingress_rules.clone(), s.role_policies.clone());
         derive(&mut s, Some(&ctx.clients));
@@ -530,7 +506,7 @@ fn validate_container(config: &SecureServiceState, diags: &mut Diagnostics) {
         v => v,
     };
     if let (Value::Value(cpu), Value::Value(memory)) = (cpu, memory) {
-        if !service::fargate_size_ok(cpu, memory) {
+        if !task_definition::fargate_size_ok(cpu, memory) {
             diags.error(
                 "Invalid Fargate size",
                 format!("cpu {cpu} with memory {memory} MiB is not a Fargate task size (e.g. 256/512, 512/1024, 1024/2048, 2048/4096, 4096/8192)."),
@@ -567,50 +543,6 @@ fn validate_statements(config: &SecureServiceState, diags: &mut Diagnostics) {
             }
         }
     }
-}
-
-/// What the children other than the service say about themselves.
-#[derive(Debug, Default)]
-struct RestOut {
-    network: Option<network::Observed>,
-    roles: Option<roles::Observed>,
-    routing: Option<routing::Observed>,
-    scaling: Option<scaling::Observed>,
-}
-
-impl RestOut {
-    fn apply(self, s: &mut SecureServiceState) {
-        if let Some(n) = self.network {
-            n.apply(s);
-        }
-        if let Some(r) = self.roles {
-            r.apply(s);
-        }
-        if let Some(r) = self.routing {
-            r.apply(s);
-        }
-        if let Some(a) = self.scaling {
-            a.apply(s);
-        }
-    }
-}
-
-async fn read_rest(
-    ctx: &Ctx,
-    s: SecureServiceState,
-    out: &mut RestOut,
-) -> Result<(), CompositeError> {
-    let (n, r, t, a) = futures::join!(
-        network::read(ctx, &s),
-        roles::read(ctx, &s),
-        routing::read(ctx, &s),
-        scaling::read(ctx, &s),
-    );
-    out.network = n?;
-    out.roles = r?;
-    out.routing = t?;
-    out.scaling = a?;
-    Ok(())
 }
 
 #[cfg(test)]

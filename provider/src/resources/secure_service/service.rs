@@ -1,135 +1,28 @@
-//! The task definition and the ECS service: private subnets, no public IP, behind the target
-//! group, with the deployment circuit breaker; waited on until stable, and a rolled-back
-//! deployment is a failure.
+//! Child `service`: the ECS service in private subnets, no public IP, behind the target group,
+//! with the deployment circuit breaker; waited on until stable, and a rolled-back deployment is
+//! a failure. Its reconcile rolls in what changed under it: a new task definition revision, a
+//! security group or target group made again, new subnets or count.
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition,
-    DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState, KeyValuePair,
-    LaunchType, LoadBalancer, LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode,
-    PortMapping, PropagateTags, Secret, Service, ServiceField, Tag, TaskDefinitionStatus,
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    DeploymentRolloutState, LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
+    ServiceField,
 };
 use tf_provider::value::Value;
 
-use super::{ContainerValue, SecureServiceState};
+use super::tagging::ecs_tags;
+use super::SecureServiceState;
+use crate::children::ownership::{not_ours, owned};
 use crate::clients::error_code;
+use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
-use crate::tf_value::{entries, known, list, map, strings};
-
-/// Whether `cpu` units with `memory` MiB is a Fargate task size.
-pub fn fargate_size_ok(cpu: i64, memory: i64) -> bool {
-    let in_steps =
-        |from: i64, to: i64, step: i64| (from..=to).contains(&memory) && memory % step == 0;
-    match cpu {
-        256 => matches!(memory, 512 | 1024 | 2048),
-        512 => in_steps(1024, 4096, 1024),
-        1024 => in_steps(2048, 8192, 1024),
-        2048 => in_steps(4096, 16384, 1024),
-        4096 => in_steps(8192, 30720, 1024),
-        8192 => in_steps(16384, 61440, 4096),
-        16384 => in_steps(32768, 122880, 8192),
-        _ => false,
-    }
-}
-
-/// Whether the change from `prior` to `planned` needs a new task definition revision.
-pub fn task_definition_changes(prior: &SecureServiceState, planned: &SecureServiceState) -> bool {
-    prior.container != planned.container || prior.task_definition_arn.is_null()
-}
+use crate::tf_value::{known, list, map, strings};
 
 fn build_err(e: impl std::fmt::Display) -> CompositeError {
-    CompositeError::new("Building the task definition", e.to_string())
-}
-
-fn container_definition(
-    s: &SecureServiceState,
-    region: &str,
-) -> Result<ContainerDefinition, CompositeError> {
-    let c = s.container();
-    let mut log = LogConfiguration::builder().log_driver(LogDriver::Awslogs);
-    for (k, v) in [
-        ("awslogs-group", s.log_group()),
-        ("awslogs-region", region.to_string()),
-        ("awslogs-stream-prefix", "ecs".to_string()),
-    ] {
-        log = log.options(k, v);
-    }
-    let mut def = ContainerDefinition::builder()
-        .name(s.name())
-        .image(known(&c.image).unwrap_or_default())
-        .essential(true)
-        .port_mappings(
-            PortMapping::builder()
-                .container_port(s.port() as i32)
-                .protocol(aws_sdk_ecs::types::TransportProtocol::Tcp)
-                .build(),
-        )
-        .log_configuration(log.build().map_err(build_err)?);
-    for (k, v) in entries(&c.environment) {
-        def = def.environment(KeyValuePair::builder().name(k).value(v).build());
-    }
-    for (k, v) in entries(&c.secrets) {
-        def = def.secrets(
-            Secret::builder()
-                .name(k)
-                .value_from(v)
-                .build()
-                .map_err(build_err)?,
-        );
-    }
-    Ok(def.build())
-}
-
-fn ecs_tags(s: &SecureServiceState) -> Vec<Tag> {
-    s.tags_all_map()
-        .into_iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-async fn register(ctx: &Ctx, s: &SecureServiceState) -> Result<String, CompositeError> {
-    let c = s.container();
-    let family = s.name();
-    let out = ctx
-        .clients
-        .ecs()
-        .register_task_definition()
-        .family(family)
-        .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Awsvpc)
-        .cpu(c.cpu.as_option().unwrap_or(super::DEFAULT_CPU).to_string())
-        .memory(
-            c.memory
-                .as_option()
-                .unwrap_or(super::DEFAULT_MEMORY)
-                .to_string(),
-        )
-        .execution_role_arn(known(&s.execution_role_arn).unwrap_or_default())
-        .task_role_arn(known(&s.task_role_arn).unwrap_or_default())
-        .container_definitions(container_definition(s, &ctx.clients.region())?)
-        .set_tags(Some(ecs_tags(s)))
-        .send()
-        .await
-        .map_err(|e| {
-            CompositeError::aws(format!("Registering task definition \"{family}\""), &e)
-        })?;
-    Ok(out
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
-        .to_string())
-}
-
-/// Register the first revision.
-pub async fn register_task_definition(
-    ctx: &Ctx,
-    planned: &SecureServiceState,
-    rec: &Recorder<SecureServiceState>,
-) -> Result<(), CompositeError> {
-    let arn = register(ctx, planned).await?;
-    rec.record(|s| s.task_definition_arn = Value::Value(arn));
-    Ok(())
+    CompositeError::new("Building the service request", e.to_string())
 }
 
 fn network(s: &SecureServiceState) -> Result<NetworkConfiguration, CompositeError> {
@@ -145,57 +38,16 @@ fn network(s: &SecureServiceState) -> Result<NetworkConfiguration, CompositeErro
         .build())
 }
 
-/// Create the service and wait until it is stable.
-pub async fn create(
-    ctx: &Ctx,
-    planned: &SecureServiceState,
-    rec: &Recorder<SecureServiceState>,
-) -> Result<(), CompositeError> {
-    let name = planned.name();
-    let td = known(&planned.task_definition_arn).unwrap_or_default();
-    let out = ctx
-        .clients
-        .ecs()
-        .create_service()
-        .cluster(known(&planned.cluster).unwrap_or_default())
-        .service_name(name)
-        .task_definition(td)
-        .desired_count(planned.desired_count.as_option().unwrap_or(1) as i32)
-        .launch_type(LaunchType::Fargate)
-        .network_configuration(network(planned)?)
-        .load_balancers(
-            LoadBalancer::builder()
-                .target_group_arn(known(&planned.target_group_arn).unwrap_or_default())
-                .container_name(name)
-                .container_port(planned.port() as i32)
-                .build(),
-        )
-        .health_check_grace_period_seconds(60)
-        .deployment_configuration(
-            DeploymentConfiguration::builder()
-                .deployment_circuit_breaker(
-                    DeploymentCircuitBreaker::builder()
-                        .enable(true)
-                        .rollback(true)
-                        .build(),
-                )
-                .minimum_healthy_percent(100)
-                .maximum_percent(200)
-                .build(),
-        )
-        .propagate_tags(PropagateTags::Service)
-        .enable_ecs_managed_tags(true)
-        .set_tags(Some(ecs_tags(planned)))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Creating ECS service \"{name}\""), &e))?;
-    let arn = out
-        .service()
-        .and_then(|s| s.service_arn())
-        .unwrap_or_default()
-        .to_string();
-    rec.record(|s| s.service_arn = Value::Value(arn));
-    wait_stable(ctx, planned, td).await
+fn load_balancer(s: &SecureServiceState) -> LoadBalancer {
+    LoadBalancer::builder()
+        .target_group_arn(known(&s.target_group_arn).unwrap_or_default())
+        .container_name(s.name())
+        .container_port(s.port() as i32)
+        .build()
+}
+
+fn desired_count(s: &SecureServiceState) -> i32 {
+    s.desired_count.as_option().unwrap_or(1) as i32
 }
 
 /// Where a deployment stands.
@@ -240,7 +92,10 @@ pub fn stability(svc: &Service, want: &str) -> Stability {
     }
 }
 
-async fn describe(ctx: &Ctx, s: &SecureServiceState) -> Result<Option<Service>, CompositeError> {
+pub async fn describe(
+    ctx: &Ctx,
+    s: &SecureServiceState,
+) -> Result<Option<Service>, CompositeError> {
     let name = s.name();
     let out = ctx
         .clients
@@ -299,106 +154,179 @@ async fn wait_stable(ctx: &Ctx, s: &SecureServiceState, want: &str) -> Result<()
     .await
 }
 
-/// Read the service and its task definition into the state; the service as described, or
-/// `None` when it is gone.
-pub async fn read(
+/// The ECS service.
+pub struct EcsService;
+
+#[async_trait]
+impl ChildOps<SecureServiceState> for EcsService {
+    fn name(&self) -> &'static str {
+        "service"
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<SecureServiceState>,
+    ) -> Result<(), CompositeError> {
+        let planned = rec.snapshot();
+        let name = planned.name();
+        let td = known(&planned.task_definition_arn)
+            .unwrap_or_default()
+            .to_string();
+        // CreateService refuses a name in use: one left by an interrupted create of this
+        // service is adopted and brought to the plan, another one is refused by name.
+        if let Some(svc) = describe(ctx, &planned).await? {
+            let owner = planned.owner();
+            let ours = owned(
+                svc.tags()
+                    .iter()
+                    .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+                &owner,
+            );
+            if !ours {
+                return Err(not_ours(&format!("ECS service \"{name}\""), &owner));
+            }
+            let arn = svc.service_arn().unwrap_or_default().to_string();
+            rec.record(|s| s.service_arn = Value::Value(arn));
+            return roll(ctx, &planned, true, true).await;
+        }
+        let out = ctx
+            .clients
+            .ecs()
+            .create_service()
+            .cluster(known(&planned.cluster).unwrap_or_default())
+            .service_name(name)
+            .task_definition(&td)
+            .desired_count(desired_count(&planned))
+            .launch_type(LaunchType::Fargate)
+            .network_configuration(network(&planned)?)
+            .load_balancers(load_balancer(&planned))
+            .health_check_grace_period_seconds(60)
+            .deployment_configuration(
+                DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(
+                        DeploymentCircuitBreaker::builder()
+                            .enable(true)
+                            .rollback(true)
+                            .build(),
+                    )
+                    .minimum_healthy_percent(100)
+                    .maximum_percent(200)
+                    .build(),
+            )
+            .propagate_tags(PropagateTags::Service)
+            .enable_ecs_managed_tags(true)
+            .set_tags(Some(ecs_tags(&planned.child_tags())))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Creating ECS service \"{name}\""), &e))?;
+        let arn = out
+            .service()
+            .and_then(|s| s.service_arn())
+            .unwrap_or_default()
+            .to_string();
+        rec.record(|s| s.service_arn = Value::Value(arn));
+        wait_stable(ctx, &planned, &td).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<SecureServiceState>,
+    ) -> Result<Found, CompositeError> {
+        let Some(svc) = describe(ctx, &rec.snapshot()).await? else {
+            return Ok(Found::Gone);
+        };
+        let subnets: Vec<String> = svc
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+            .map(|a| a.subnets().to_vec())
+            .unwrap_or_default();
+        rec.record(|s| {
+            s.service_arn = svc
+                .service_arn()
+                .map(|a| Value::Value(a.to_string()))
+                .unwrap_or(Value::Null);
+            // With autoscaling the count is the scaler's.
+            if s.autoscaling.is_null() {
+                s.desired_count = Value::Value(svc.desired_count() as i64);
+            }
+            let (mut have, mut got) = (strings(&s.subnet_ids), subnets.clone());
+            have.sort();
+            got.sort();
+            if have != got {
+                s.subnet_ids = list(subnets);
+            }
+        });
+        Ok(Found::Present)
+    }
+
+    async fn reconcile(
+        &self,
+        ctx: &Ctx,
+        prior: &SecureServiceState,
+        rec: &Recorder<SecureServiceState>,
+    ) -> Result<(), CompositeError> {
+        // `planned` holds what the children before it recorded: a new task definition, a
+        // security group or target group made again.
+        let planned = rec.snapshot();
+        let new_revision = prior.task_definition_arn != planned.task_definition_arn;
+        let count = planned.autoscaling.is_null() && prior.desired_count != planned.desired_count;
+        let network = prior.subnet_ids != planned.subnet_ids
+            || prior.security_group_id != planned.security_group_id;
+        let target = prior.target_group_arn != planned.target_group_arn;
+        if new_revision || count || network || target {
+            roll(ctx, &planned, network, target).await?;
+            if new_revision {
+                if let Some(old) = known(&prior.task_definition_arn) {
+                    super::task_definition::deregister(ctx, old).await?;
+                }
+            }
+        }
+        if planned.tags_changed(prior) {
+            let arn = known(&planned.service_arn).unwrap_or_default();
+            super::tagging::ecs(ctx, arn, &prior.child_tags(), &planned.child_tags()).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, ctx: &Ctx, state: &SecureServiceState) -> Result<(), CompositeError> {
+        delete(ctx, state).await
+    }
+}
+
+/// Update the service to the planned task definition and count (and, when asked, network and
+/// load balancer), then wait until it is stable.
+async fn roll(
     ctx: &Ctx,
-    s: &mut SecureServiceState,
-) -> Result<Option<Service>, CompositeError> {
-    if !s.name.is_value() || !s.cluster.is_value() {
-        return Ok(None);
-    }
-    let Some(svc) = describe(ctx, s).await? else {
-        return Ok(None);
-    };
-    s.service_arn = svc
-        .service_arn()
-        .map(|a| Value::Value(a.to_string()))
-        .unwrap_or(Value::Null);
-    if s.autoscaling.is_null() {
-        s.desired_count = Value::Value(svc.desired_count() as i64);
-    }
-    let subnets: Vec<String> = svc
-        .network_configuration()
-        .and_then(|n| n.awsvpc_configuration())
-        .map(|a| a.subnets().to_vec())
-        .unwrap_or_default();
-    let (mut have, mut got) = (strings(&s.subnet_ids), subnets.clone());
-    have.sort();
-    got.sort();
-    if have != got {
-        s.subnet_ids = list(subnets);
-    }
-    let Some(td) = svc.task_definition() else {
-        return Ok(Some(svc));
-    };
-    s.task_definition_arn = Value::Value(td.to_string());
-    let out = match ctx
+    planned: &SecureServiceState,
+    network_too: bool,
+    target_too: bool,
+) -> Result<(), CompositeError> {
+    let name = planned.name();
+    let td = known(&planned.task_definition_arn)
+        .unwrap_or_default()
+        .to_string();
+    let mut req = ctx
         .clients
         .ecs()
-        .describe_task_definition()
-        .task_definition(td)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if error_code(&e).as_deref() == Some("ClientException") => return Ok(Some(svc)),
-        Err(e) => {
-            return Err(CompositeError::aws(
-                format!("Reading task definition \"{td}\""),
-                &e,
-            ))
-        }
-    };
-    if let Some(def) = out.task_definition() {
-        let prior = s.container();
-        if let Some(c) = def.container_definitions().first() {
-            let env: BTreeMap<String, String> = c
-                .environment()
-                .iter()
-                .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
-                .collect();
-            let secrets: BTreeMap<String, String> = c
-                .secrets()
-                .iter()
-                .map(|x| (x.name().to_string(), x.value_from().to_string()))
-                .collect();
-            // An empty map observed where the configuration has none is no change.
-            let keep_empty = |observed: BTreeMap<String, String>,
-                              prior: &crate::tf_value::StringMap| {
-                if observed.is_empty() && prior.as_ref_option().is_none_or(|m| m.is_empty()) {
-                    prior.clone()
-                } else {
-                    map(observed)
-                }
-            };
-            s.container = Value::Value(ContainerValue {
-                image: c
-                    .image()
-                    .map(|i| Value::Value(i.to_string()))
-                    .unwrap_or(Value::Null),
-                port: c
-                    .port_mappings()
-                    .first()
-                    .and_then(|p| p.container_port())
-                    .map(|p| Value::Value(p as i64))
-                    .unwrap_or(prior.port),
-                cpu: def
-                    .cpu()
-                    .and_then(|c| c.parse().ok())
-                    .map(Value::Value)
-                    .unwrap_or(prior.cpu),
-                memory: def
-                    .memory()
-                    .and_then(|m| m.parse().ok())
-                    .map(Value::Value)
-                    .unwrap_or(prior.memory),
-                environment: keep_empty(env, &prior.environment),
-                secrets: keep_empty(secrets, &prior.secrets),
-            });
-        }
+        .update_service()
+        .cluster(known(&planned.cluster).unwrap_or_default())
+        .service(name)
+        .task_definition(&td);
+    if planned.autoscaling.is_null() {
+        req = req.desired_count(desired_count(planned));
     }
-    Ok(Some(svc))
+    if network_too {
+        req = req.network_configuration(network(planned)?);
+    }
+    if target_too {
+        req = req.load_balancers(load_balancer(planned));
+    }
+    req.send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Updating ECS service \"{name}\""), &e))?;
+    wait_stable(ctx, planned, &td).await
 }
 
 /// On import: the ids the service names (target group, security group) and the tags.
@@ -415,13 +343,22 @@ pub fn import_inputs(ctx: &Ctx, svc: &Service, s: &mut SecureServiceState) {
         .and_then(|a| a.security_groups().first())
         .map(|g| Value::Value(g.clone()))
         .unwrap_or(Value::Null);
+    s.service_arn = svc
+        .service_arn()
+        .map(|a| Value::Value(a.to_string()))
+        .unwrap_or(Value::Null);
+    s.task_definition_arn = svc
+        .task_definition()
+        .map(|a| Value::Value(a.to_string()))
+        .unwrap_or(Value::Null);
     s.log_group_name = Value::Value(s.log_group());
     let defaults = ctx.clients.default_tags();
     let own: BTreeMap<String, String> = svc
         .tags()
         .iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        .filter(|(k, v)| defaults.get(k) != Some(v))
+        // The provider's own markers (blueprint:owner) are not the user's tags.
+        .filter(|(k, v)| !k.starts_with("blueprint:") && defaults.get(k) != Some(v))
         .collect();
     s.tags = if own.is_empty() {
         Value::Null
@@ -430,75 +367,9 @@ pub fn import_inputs(ctx: &Ctx, svc: &Service, s: &mut SecureServiceState) {
     };
 }
 
-/// Roll out a new task definition revision, a new count or new subnets, and wait until stable;
-/// then the old revision is deregistered.
-pub async fn update(
-    ctx: &Ctx,
-    prior: &SecureServiceState,
-    planned: &SecureServiceState,
-    rec: &Recorder<SecureServiceState>,
-) -> Result<(), CompositeError> {
-    let new_revision = task_definition_changes(prior, planned);
-    let mut td = known(&prior.task_definition_arn)
-        .unwrap_or_default()
-        .to_string();
-    if new_revision {
-        td = register(ctx, planned).await?;
-        rec.record(|s| s.task_definition_arn = Value::Value(td.clone()));
-    }
-    let count = planned.autoscaling.is_null() && prior.desired_count != planned.desired_count;
-    let subnets = prior.subnet_ids != planned.subnet_ids;
-    if !(new_revision || count || subnets) {
-        return Ok(());
-    }
-    let name = planned.name();
-    let mut req = ctx
-        .clients
-        .ecs()
-        .update_service()
-        .cluster(known(&planned.cluster).unwrap_or_default())
-        .service(name)
-        .task_definition(&td);
-    if count {
-        req = req.desired_count(planned.desired_count.as_option().unwrap_or(1) as i32);
-    }
-    if subnets {
-        req = req.network_configuration(network(planned)?);
-    }
-    req.send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Updating ECS service \"{name}\""), &e))?;
-    wait_stable(ctx, planned, &td).await?;
-    if new_revision {
-        if let Value::Value(old) = &prior.task_definition_arn {
-            deregister(ctx, old).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn deregister(ctx: &Ctx, arn: &str) -> Result<(), CompositeError> {
-    match ctx
-        .clients
-        .ecs()
-        .deregister_task_definition()
-        .task_definition(arn)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        // Already deregistered or never there.
-        Err(e) if error_code(&e).as_deref() == Some("ClientException") => Ok(()),
-        Err(e) => Err(CompositeError::aws(
-            format!("Deregistering task definition \"{arn}\""),
-            &e,
-        )),
-    }
-}
-
 /// Scale to zero, delete the service and wait until it is gone.
-pub async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeError> {
-    if s.service_arn.is_null() || describe(ctx, s).await?.is_none() {
+async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeError> {
+    if describe(ctx, s).await?.is_none() {
         return Ok(());
     }
     let ecs = ctx.clients.ecs();
@@ -564,48 +435,6 @@ pub async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeEr
     .await
 }
 
-/// Deregister and delete every revision of the service's task definition family.
-pub async fn delete_task_definitions(
-    ctx: &Ctx,
-    s: &SecureServiceState,
-) -> Result<(), CompositeError> {
-    if !s.task_definition_arn.is_value() || !s.name.is_value() {
-        return Ok(());
-    }
-    let ecs = ctx.clients.ecs();
-    let family = s.name();
-    let out = ecs
-        .list_task_definitions()
-        .family_prefix(family)
-        .status(TaskDefinitionStatus::Active)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Listing task definitions \"{family}\""), &e))?;
-    let ours: Vec<String> = out
-        .task_definition_arns()
-        .iter()
-        .filter(|a| {
-            a.rsplit_once("task-definition/")
-                .and_then(|(_, r)| r.rsplit_once(':'))
-                .is_some_and(|(f, _)| f == family)
-        })
-        .cloned()
-        .collect();
-    for arn in &ours {
-        deregister(ctx, arn).await?;
-    }
-    for chunk in ours.chunks(10) {
-        ecs.delete_task_definitions()
-            .set_task_definitions(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| {
-                CompositeError::aws(format!("Deleting task definitions \"{family}\""), &e)
-            })?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,13 +488,5 @@ mod tests {
             Stability::Failed(why) => assert!(why.contains("rolled back to td:1"), "{why}"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn fargate_sizes() {
-        assert!(fargate_size_ok(256, 512));
-        assert!(fargate_size_ok(1024, 3072));
-        assert!(!fargate_size_ok(256, 4096));
-        assert!(!fargate_size_ok(300, 512));
     }
 }

@@ -1,113 +1,125 @@
-//! Every child follows `tags_all`: a tag changed on the resource is changed, and a removed one
-//! removed, on the service, the task definition, the target group, the listener rule, the
-//! security group, both roles and the log group.
+//! Tags of the children whose services have no helper in `children::tags`: ECS (service, task
+//! definition), ELB (target group, listener rule) and CloudWatch Logs. Each child is created with
+//! `tags_all` plus the owner tag, and its reconcile makes its tags follow a change.
 
-use tf_provider::value::Value;
+use std::collections::BTreeMap;
 
-use super::policies::{EXECUTION, TASK};
-use super::SecureServiceState;
-use crate::children::tags::{self, removed_keys};
+use crate::children::tags::removed_keys;
 use crate::composite::{CompositeError, Ctx};
 
-/// Retag every existing child from `prior.tags_all` to `planned.tags_all`.
-pub async fn retag(
+/// ECS tags from a tag map.
+pub fn ecs_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_ecs::types::Tag> {
+    all.iter()
+        .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// ELB tags from a tag map.
+pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
+    all.iter()
+        .map(|(k, v)| {
+            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        })
+        .collect()
+}
+
+/// Make the tags of the ECS resource `arn` equal to `want`, removing what `prior` had beyond it.
+pub async fn ecs(
     ctx: &Ctx,
-    prior: &SecureServiceState,
-    planned: &SecureServiceState,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
 ) -> Result<(), CompositeError> {
-    let (old, want) = (prior.tags_all_map(), planned.tags_all_map());
-    let removed = removed_keys(&old, &want);
     let ecs = ctx.clients.ecs();
-    for arn in [&prior.service_arn, &prior.task_definition_arn]
-        .into_iter()
-        .filter_map(Value::as_ref_option)
-    {
-        if !removed.is_empty() {
-            ecs.untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed.clone()))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
-        }
-        if !want.is_empty() {
-            let t: Vec<aws_sdk_ecs::types::Tag> = want
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        ecs.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
+    }
+    ecs.tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(ecs_tags(want)))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    Ok(())
+}
+
+/// Whether ELB resource `arn` carries the owner tag `owner`.
+pub async fn elb_owned(ctx: &Ctx, arn: &str, owner: &str) -> Result<bool, CompositeError> {
+    let out = ctx
+        .clients
+        .elbv2()
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Reading the tags of \"{arn}\""), &e))?;
+    Ok(out.tag_descriptions().iter().any(|d| {
+        crate::children::ownership::owned(
+            d.tags()
                 .iter()
-                .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
-                .collect();
-            ecs.tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(t))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
-        }
+                .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+            owner,
+        )
+    }))
+}
+
+/// Make the tags of the ELB resource `arn` equal to `want`.
+pub async fn elb(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let elb = ctx.clients.elbv2();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
     }
-    let elb_arns: Vec<String> = [&prior.target_group_arn, &prior.listener_rule_arn]
-        .into_iter()
-        .filter_map(|v| v.as_ref_option().cloned())
-        .collect();
-    if !elb_arns.is_empty() {
-        let elb = ctx.clients.elbv2();
-        if !removed.is_empty() {
-            elb.remove_tags()
-                .set_resource_arns(Some(elb_arns.clone()))
-                .set_tag_keys(Some(removed.clone()))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Untagging {elb_arns:?}"), &e))?;
-        }
-        if !want.is_empty() {
-            let t: Vec<aws_sdk_elasticloadbalancingv2::types::Tag> = want
-                .iter()
-                .map(|(k, v)| {
-                    aws_sdk_elasticloadbalancingv2::types::Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                })
-                .collect();
-            elb.add_tags()
-                .set_resource_arns(Some(elb_arns.clone()))
-                .set_tags(Some(t))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Tagging {elb_arns:?}"), &e))?;
-        }
+    elb.add_tags()
+        .resource_arns(arn)
+        .set_tags(Some(elb_tags(want)))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    Ok(())
+}
+
+/// Make the tags of the log group `arn` equal to `want`.
+pub async fn logs(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let logs = ctx.clients.logs();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        logs.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
     }
-    if let Value::Value(sg) = &prior.security_group_id {
-        tags::ec2(ctx, std::slice::from_ref(sg), &old, &want).await?;
-    }
-    for (kind, arn) in [
-        (EXECUTION, &prior.execution_role_arn),
-        (TASK, &prior.task_role_arn),
-    ] {
-        if arn.is_value() {
-            tags::iam_role(ctx, &prior.role_name(kind), &old, &want).await?;
-        }
-    }
-    if let (Value::Value(group), Some(scope)) = (&prior.log_group_name, prior.scope()) {
-        let arn = format!(
-            "arn:{}:logs:{}:{}:log-group:{group}",
-            scope.partition, scope.region, scope.account
-        );
-        let logs = ctx.clients.logs();
-        if !removed.is_empty() {
-            logs.untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed.clone()))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Untagging log group \"{group}\""), &e))?;
-        }
-        if !want.is_empty() {
-            logs.tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(want.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Tagging log group \"{group}\""), &e))?;
-        }
-    }
+    logs.tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(want.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
     Ok(())
 }
