@@ -308,6 +308,138 @@ fn seed_000_as_drawn_warns_twice_and_retains_its_elastic_ip() {
     });
 }
 
+/// The security group, instance profile, key pair and role deleted out of band at once: the plan
+/// shows each made again, apply makes them, the instance follows (moved to the new group, given
+/// the new profile, which holds the new role), and the next plan is empty.
+#[test]
+fn children_deleted_out_of_band_are_made_again_and_the_host_follows() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h
+            .workdir(&host(&format!(
+                "  ssh_public_key  = \"{PUBLIC_KEY}\"\n  app_cidr_blocks = [\"10.0.0.0/8\"]\n"
+            )))
+            .unwrap();
+        wd.init().unwrap();
+        wd.apply().unwrap();
+        let before = wd.state_resources().unwrap()[0].1.clone();
+        let instance = before["instance_id"].as_str().unwrap().to_string();
+        let old_sg = before["security_group_id"].as_str().unwrap().to_string();
+        let probe = h.probe();
+        let old_profile_id = rt().block_on(async {
+            let p = probe
+                .iam()
+                .get_instance_profile()
+                .instance_profile_name("ml-api-profile")
+                .send()
+                .await
+                .unwrap();
+            let id = p
+                .instance_profile()
+                .unwrap()
+                .instance_profile_id()
+                .to_string();
+            for (kind, id) in [
+                ("aws_security_group", old_sg.as_str()),
+                ("aws_iam_instance_profile", "ml-api-profile"),
+                ("aws_key_pair", "ml-api-key"),
+                ("aws_iam_role", "ml-api-role"),
+            ] {
+                probe.delete_child(kind, id).await.unwrap();
+            }
+            id
+        });
+
+        let plan = wd.plan().unwrap();
+        assert_eq!(plan.code, 2, "{plan}");
+        assert!(
+            plan.stdout.contains("update in-place") && !plan.stdout.contains("must be replaced"),
+            "{plan}"
+        );
+        for attr in [
+            "security_group_id",
+            "instance_profile_arn",
+            "key_name",
+            "role_arn",
+        ] {
+            let changed = plan
+                .stdout
+                .lines()
+                .any(|l| l.contains(attr) && l.contains("(known after apply)"));
+            assert!(changed, "{attr} is not planned to be made again:\n{plan}");
+        }
+        wd.apply().unwrap();
+        let after = wd.state_resources().unwrap()[0].1.clone();
+        assert_eq!(after["instance_id"], instance.as_str(), "the host is kept");
+        let new_sg = after["security_group_id"].as_str().unwrap().to_string();
+        assert_ne!(new_sg, old_sg);
+        rt().block_on(async {
+            let ec2 = probe.ec2();
+            let out = ec2
+                .describe_instances()
+                .instance_ids(&instance)
+                .send()
+                .await
+                .unwrap();
+            let i = &out.reservations()[0].instances()[0];
+            let groups: Vec<&str> = i
+                .security_groups()
+                .iter()
+                .filter_map(|g| g.group_id())
+                .collect();
+            assert_eq!(
+                groups,
+                [new_sg.as_str()],
+                "the instance is in the new group"
+            );
+            let profile = probe
+                .iam()
+                .get_instance_profile()
+                .instance_profile_name("ml-api-profile")
+                .send()
+                .await
+                .unwrap();
+            let profile = profile.instance_profile().unwrap();
+            assert_ne!(profile.instance_profile_id(), old_profile_id);
+            let roles: Vec<&str> = profile.roles().iter().map(|r| r.role_name()).collect();
+            assert_eq!(roles, ["ml-api-role"], "the new profile holds the new role");
+            let assoc = ec2
+                .describe_iam_instance_profile_associations()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("instance-id")
+                        .values(&instance)
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            let used: Vec<(Option<&str>, Option<&str>)> = assoc
+                .iam_instance_profile_associations()
+                .iter()
+                .filter_map(|a| a.iam_instance_profile())
+                .map(|p| (p.arn(), p.id()))
+                .collect();
+            assert_eq!(
+                used,
+                [(Some(profile.arn()), Some(profile.instance_profile_id()))],
+                "the instance uses the new profile"
+            );
+            let keys = ec2
+                .describe_key_pairs()
+                .key_names("ml-api-key")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(keys.key_pairs().len(), 1, "the key pair is imported again");
+        });
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        Ok(())
+    });
+}
+
 #[test]
 fn invalid_values_fail_plan_on_their_attributes() {
     for_each_terraform(|tf| {

@@ -139,10 +139,10 @@ pub fn declaration() -> &'static Declaration {
         ],
         blocks: vec![],
         children: vec![
-            Child::new("role", "aws_iam_role", "role_arn").aws_id("{role_name}")
+            Child::new("role", "aws_iam_role", "role_arn").aws_id("{role_name}").outputs(&["role_name"])
                 .how("`NAME-role`, trusted by `ec2.amazonaws.com`; only `AmazonEC2ContainerRegistryReadOnly` attached, plus an inline policy for exactly the `secret_environment` ARNs"),
             Child::new("instance_profile", "aws_iam_instance_profile", "instance_profile_arn")
-                .aws_id("{instance_profile_name}")
+                .aws_id("{instance_profile_name}").outputs(&["instance_profile_name"])
                 .after(&["role"]).how("`NAME-profile` holding the role"),
             Child::new("security_group", "aws_security_group", "security_group_id")
                 .how("`NAME-sg`: ingress only from `ssh_cidr_blocks` (22), `app_cidr_blocks` and `allow_app_from_security_group_ids` (`host_port`); egress all traffic or, with `restrict_egress`, HTTPS only"),
@@ -150,6 +150,7 @@ pub fn declaration() -> &'static Declaration {
                 .optional().how("`NAME-key`, when `ssh_public_key` is set"),
             Child::new("instance", "aws_instance", "instance_id")
                 .after(&["instance_profile", "security_group", "key_pair"]).replace_when_gone()
+                .outputs(&["public_ip", "private_ip", "endpoint"])
                 .how("Amazon Linux 2023 (or `ami_id`), IMDSv2 required with hop limit 2, encrypted gp3 root volume, the rendered boot script"),
             Child::new("elastic_ip", "aws_eip", "elastic_ip_allocation_id")
                 .after(&["instance"]).optional().retained_when("retain_elastic_ip")

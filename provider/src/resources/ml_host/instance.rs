@@ -1,19 +1,24 @@
-//! The EC2 instance: AMI lookup, launch (idempotent), waits, in-place changes, termination, import.
+//! The `instance` child: Amazon Linux 2023 (or `ami_id`) with IMDSv2 required, an encrypted
+//! root volume and the rendered boot script; launched idempotently (one client token per
+//! create, an owned leftover adopted), changed in place (instance type with a stop and start,
+//! tags), moved to a security group or instance profile that was made again, terminated.
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
-    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceStateName, InstanceType,
-    ResourceType, VolumeType,
+    Instance as Described, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+    InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use base64::Engine;
 use tf_provider::value::Value;
 
-use super::{derive, list, map, network, user_data, MlHostState};
+use super::{filter, tag_spec, user_data, MlHostState};
+use crate::children::tags;
 use crate::clients::error_code;
+use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
-use crate::types::sg_rule::parse_all;
 
 const WAIT: RetryPolicy = RetryPolicy {
     initial: Duration::from_millis(500),
@@ -54,12 +59,9 @@ fn instance_profile_not_ready(code: Option<&str>, message: &str) -> bool {
     code == Some("InvalidParameterValue") && message.contains("iamInstanceProfile")
 }
 
-/// Launch the instance and wait until it runs.
-pub async fn create(
-    ctx: &Ctx,
-    planned: &MlHostState,
-    rec: &Recorder<MlHostState>,
-) -> Result<(), CompositeError> {
+/// Launch the instance (or adopt one an interrupted create left) and wait until it runs.
+async fn launch(ctx: &Ctx, rec: &Recorder<MlHostState>) -> Result<(), CompositeError> {
+    let planned = &rec.snapshot();
     let ami = match &planned.ami_id {
         Value::Value(a) => a.clone(),
         _ => latest_al2023(ctx).await?,
@@ -141,8 +143,8 @@ pub async fn create(
                         .build(),
                 )
                 .user_data(&encoded)
-                .tag_specifications(network::tag_spec(planned, ResourceType::Instance, &name))
-                .tag_specifications(network::tag_spec(planned, ResourceType::Volume, &name))
+                .tag_specifications(tag_spec(planned, ResourceType::Instance, &name))
+                .tag_specifications(tag_spec(planned, ResourceType::Volume, &name))
                 .send()
                 .await
                 .map_err(|e| {
@@ -177,17 +179,19 @@ pub async fn create(
     settle(ctx, &id, rec).await
 }
 
-/// Wait until instance `id` runs and record its addresses and type.
+/// Wait until instance `id` runs and record what is observed of it.
 async fn settle(ctx: &Ctx, id: &str, rec: &Recorder<MlHostState>) -> Result<(), CompositeError> {
     wait_for(ctx, id, InstanceStateName::Running).await?;
-    let mut s = rec.snapshot();
-    read(ctx, &mut s).await?;
-    rec.record(|r| {
-        r.private_ip = s.private_ip.clone();
-        r.public_ip = s.public_ip.clone();
-        r.instance_type = s.instance_type.clone();
-    });
-    Ok(())
+    match describe(ctx, id).await? {
+        Some(i) => {
+            observe(rec, &i);
+            Ok(())
+        }
+        None => Err(CompositeError::new(
+            format!("Instance {id} terminated"),
+            "the instance terminated while starting; check its console output",
+        )),
+    }
 }
 
 /// An instance of this resource that is not terminated (left by an interrupted create).
@@ -264,316 +268,239 @@ async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), Co
     .await
 }
 
-/// Compute the endpoint from the addresses.
-pub fn finish_state(s: &mut MlHostState) {
-    let ip = s
-        .public_ip
-        .as_ref_option()
-        .or(s.private_ip.as_ref_option())
-        .cloned();
-    s.endpoint = match ip {
-        Some(ip) => Value::Value(format!("http://{ip}:{}", s.host_port())),
-        None => Value::Null,
-    };
-    if s.public_ip.is_unknown() {
-        s.public_ip = Value::Null;
-    }
-    if s.elastic_ip_allocation_id.is_unknown() {
-        s.elastic_ip_allocation_id = Value::Null;
-    }
-}
-
-/// [`finish_state`] on the recorder.
-pub fn finish(rec: &Recorder<MlHostState>) {
-    rec.record(finish_state);
-}
-
-/// Refresh the instance part; `Ok(false)` when the instance is gone.
-pub async fn read(ctx: &Ctx, state: &mut MlHostState) -> Result<bool, CompositeError> {
-    let Value::Value(id) = state.instance_id.clone() else {
-        return Ok(false);
-    };
+/// Instance `id` as EC2 describes it; `None` when it is gone (terminated, shutting down, or
+/// unknown to EC2).
+pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Described>, CompositeError> {
     let out = match ctx
         .clients
         .ec2()
         .describe_instances()
-        .instance_ids(&id)
+        .instance_ids(id)
         .send()
         .await
     {
         Ok(out) => out,
         Err(e) if error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => {
-            return Ok(false)
+            return Ok(None)
         }
         Err(e) => return Err(CompositeError::aws(format!("Reading instance {id}"), &e)),
     };
     let Some(i) = out.reservations().iter().flat_map(|r| r.instances()).next() else {
-        return Ok(false);
+        return Ok(None);
     };
     let gone = matches!(
         i.state().and_then(|s| s.name()),
         Some(InstanceStateName::Terminated) | Some(InstanceStateName::ShuttingDown)
     );
-    if gone {
-        return Ok(false);
-    }
+    Ok((!gone).then(|| i.clone()))
+}
+
+/// Record what is observed of the instance: type, placement, addresses and the endpoint. The
+/// public address is the Elastic IP's while one is associated (its child records it).
+pub fn observe(rec: &Recorder<MlHostState>, i: &Described) {
     let opt = |v: Option<&str>| {
         v.map(|s| Value::Value(s.to_string()))
             .unwrap_or(Value::Null)
     };
-    state.instance_type = opt(i.instance_type().map(|t| t.as_str()));
-    state.ami_id = opt(i.image_id());
-    state.subnet_id = opt(i.subnet_id());
-    state.vpc_id = opt(i.vpc_id());
-    state.private_ip = opt(i.private_ip_address());
-    state.public_ip = opt(i.public_ip_address());
-    Ok(true)
-}
-
-/// In-place changes: instance type (stop, modify, start) and tags.
-pub async fn update(
-    ctx: &Ctx,
-    prior: &MlHostState,
-    planned: &MlHostState,
-    rec: &Recorder<MlHostState>,
-) -> Result<(), CompositeError> {
-    let Value::Value(id) = prior.instance_id.clone() else {
-        return Ok(());
-    };
-    let ec2 = ctx.clients.ec2();
-    if planned.instance_type != prior.instance_type {
-        if let Value::Value(t) = &planned.instance_type {
-            ec2.stop_instances()
-                .instance_ids(&id)
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Stopping {id}"), &e))?;
-            wait_for(ctx, &id, InstanceStateName::Stopped).await?;
-            ec2.modify_instance_attribute()
-                .instance_id(&id)
-                .instance_type(
-                    aws_sdk_ec2::types::AttributeValue::builder()
-                        .value(t)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| {
-                    CompositeError::aws(format!("Changing the type of {id} to {t}"), &e)
-                })?;
-            ec2.start_instances()
-                .instance_ids(&id)
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Starting {id}"), &e))?;
-            wait_for(ctx, &id, InstanceStateName::Running).await?;
+    rec.record(|s| {
+        s.instance_type = opt(i.instance_type().map(|t| t.as_str()));
+        s.ami_id = opt(i.image_id());
+        s.subnet_id = opt(i.subnet_id());
+        s.vpc_id = opt(i.vpc_id());
+        s.private_ip = opt(i.private_ip_address());
+        if !s.elastic_ip_holds_address() {
+            s.public_ip = opt(i.public_ip_address());
         }
-    }
-    if planned.tags_all != prior.tags_all {
-        retag(ctx, &id, prior, planned).await?;
-    }
-    let mut s = rec.snapshot();
-    read(ctx, &mut s).await?;
-    rec.record(|r| {
-        r.private_ip = s.private_ip.clone();
-        r.public_ip = s.public_ip.clone();
-        r.instance_type = s.instance_type.clone();
+        s.endpoint = s.endpoint_now();
     });
-    Ok(())
 }
 
-/// Every child follows `tags_all`: the instance and its volumes, the security group, the
-/// Elastic IP, the key pair, the role and the instance profile.
-async fn retag(
-    ctx: &Ctx,
-    id: &str,
-    prior: &MlHostState,
-    planned: &MlHostState,
-) -> Result<(), CompositeError> {
-    let (old, want) = (prior.tags_all_map(), planned.tags_all_map());
-    let ec2 = ctx.clients.ec2();
-    let mut ids = vec![id.to_string()];
-    let described = ec2
-        .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading {id}"), &e))?;
-    for i in described.reservations().iter().flat_map(|r| r.instances()) {
-        for m in i.block_device_mappings() {
-            if let Some(v) = m.ebs().and_then(|e| e.volume_id()) {
-                ids.push(v.to_string());
-            }
-        }
-    }
-    ids.extend(prior.security_group_id.as_ref_option().cloned());
-    ids.extend(prior.elastic_ip_allocation_id.as_ref_option().cloned());
-    if let Value::Value(key) = &prior.key_name {
-        if let Ok(out) = ec2.describe_key_pairs().key_names(key).send().await {
-            ids.extend(
-                out.key_pairs()
-                    .iter()
-                    .filter_map(|k| k.key_pair_id().map(str::to_string)),
-            );
-        }
-    }
-    crate::children::tags::ec2(ctx, &ids, &old, &want).await?;
-    if prior.role_arn.is_value() {
-        crate::children::tags::iam_role(ctx, &prior.role_name_for(), &old, &want).await?;
-    }
-    if prior.instance_profile_arn.is_value() {
-        crate::children::tags::iam_instance_profile(ctx, &prior.profile_name_for(), &old, &want)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Terminate and wait until terminated.
-pub async fn delete(ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError> {
-    let Value::Value(id) = &state.instance_id else {
-        return Ok(());
-    };
-    match ctx
-        .clients
-        .ec2()
-        .terminate_instances()
-        .instance_ids(id)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e) if error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => return Ok(()),
-        Err(e) => return Err(CompositeError::aws(format!("Terminating {id}"), &e)),
-    }
-    wait_for(ctx, id, InstanceStateName::Terminated).await
-}
-
-/// Build the whole state from an instance id.
-pub async fn import(ctx: &Ctx, id: &str) -> Result<MlHostState, CompositeError> {
+/// Use the instance profile `arn` (one made again: EC2 still points at the old one).
+async fn use_profile(ctx: &Ctx, id: &str, arn: &str) -> Result<(), CompositeError> {
     let ec2 = ctx.clients.ec2();
     let out = ec2
-        .describe_instances()
+        .describe_iam_instance_profile_associations()
+        .filters(filter("instance-id", id))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Reading the instance profile of {id}"), &e))?;
+    let current = out
+        .iam_instance_profile_associations()
+        .iter()
+        .find(|a| {
+            !matches!(
+                a.state(),
+                Some(aws_sdk_ec2::types::IamInstanceProfileAssociationState::Disassociated)
+                    | Some(aws_sdk_ec2::types::IamInstanceProfileAssociationState::Disassociating)
+            )
+        })
+        .and_then(|a| a.association_id())
+        .map(str::to_string);
+    let spec = IamInstanceProfileSpecification::builder().arn(arn).build();
+    let what = format!("Giving {id} the instance profile {arn}");
+    retry(&ctx.deadline, &what, RetryPolicy::default(), || async {
+        let sent = match &current {
+            Some(association) => ec2
+                .replace_iam_instance_profile_association()
+                .association_id(association)
+                .iam_instance_profile(spec.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(aws_sdk_ec2::Error::from),
+            None => ec2
+                .associate_iam_instance_profile()
+                .instance_id(id)
+                .iam_instance_profile(spec.clone())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(aws_sdk_ec2::Error::from),
+        };
+        sent.map_err(|e| {
+            use aws_sdk_ec2::error::ProvideErrorMetadata;
+            let code = e.code().map(str::to_string);
+            let err = CompositeError::aws(what.clone(), &e);
+            // A new instance profile takes a while to be usable by EC2.
+            if instance_profile_not_ready(code.as_deref(), &err.detail) {
+                Attempt::Retry(err)
+            } else {
+                Attempt::Fail(err)
+            }
+        })
+    })
+    .await
+}
+
+/// Stop, change the type, start.
+async fn change_type(ctx: &Ctx, id: &str, instance_type: &str) -> Result<(), CompositeError> {
+    let ec2 = ctx.clients.ec2();
+    ec2.stop_instances()
         .instance_ids(id)
         .send()
         .await
-        .map_err(|e| CompositeError::aws(format!("Reading instance {id}"), &e))?;
-    let i = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .next()
-        .cloned()
-        .ok_or_else(|| CompositeError::new("Cannot import", format!("no instance {id}")))?;
-    let attr = ec2
-        .describe_instance_attribute()
+        .map_err(|e| CompositeError::aws(format!("Stopping {id}"), &e))?;
+    wait_for(ctx, id, InstanceStateName::Stopped).await?;
+    ec2.modify_instance_attribute()
         .instance_id(id)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::UserData)
+        .instance_type(
+            aws_sdk_ec2::types::AttributeValue::builder()
+                .value(instance_type)
+                .build(),
+        )
         .send()
         .await
-        .map_err(|e| CompositeError::aws(format!("Reading the user data of {id}"), &e))?;
-    let script = attr
-        .user_data()
-        .and_then(|u| u.value())
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default();
-    let parsed = user_data::parse(&script).ok_or_else(|| {
-        CompositeError::new(
-            "Cannot import",
-            format!("instance {id} was not launched by blueprint_ml_host (its user data is not a Blueprint script)"),
-        )
-    })?;
-    let defaults = ctx.clients.default_tags();
-    let tags: std::collections::BTreeMap<String, String> = i
-        .tags()
-        .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        // Name and the provider's own markers (blueprint:owner) are not the user's tags.
-        .filter(|(k, v)| k != "Name" && !k.starts_with("blueprint:") && defaults.get(k) != Some(v))
-        .collect();
-    let mut s = MlHostState {
-        name: Value::Value(parsed.name.clone()),
-        image: Value::Value(parsed.image),
-        container_port: Value::Value(parsed.container_port),
-        host_port: Value::Value(parsed.host_port),
-        environment: if parsed.environment.is_empty() {
-            Value::Null
-        } else {
-            map(parsed.environment)
-        },
-        secret_environment: if parsed.secrets.is_empty() {
-            Value::Null
-        } else {
-            map(parsed.secrets)
-        },
-        instance_id: Value::Value(id.to_string()),
-        id: Value::Value(id.to_string()),
-        security_group_id: i
-            .security_groups()
-            .first()
-            .and_then(|g| g.group_id())
-            .map(|g| Value::Value(g.to_string()))
-            .unwrap_or(Value::Null),
-        tags: if tags.is_empty() {
-            Value::Null
-        } else {
-            map(tags)
-        },
-        ..Default::default()
-    };
-    if let Some(key) = i.key_name() {
-        let kp = ec2
-            .describe_key_pairs()
-            .key_names(key)
-            .include_public_key(true)
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Reading key pair {key}"), &e))?;
-        s.ssh_public_key = kp
-            .key_pairs()
-            .first()
-            .and_then(|k| k.public_key())
-            .map(|k| Value::Value(k.trim().to_string()))
-            .unwrap_or(Value::Null);
+        .map_err(|e| {
+            CompositeError::aws(format!("Changing the type of {id} to {instance_type}"), &e)
+        })?;
+    ec2.start_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Starting {id}"), &e))?;
+    wait_for(ctx, id, InstanceStateName::Running).await
+}
+
+/// The instance's operations.
+pub struct Instance;
+
+#[async_trait]
+impl ChildOps<MlHostState> for Instance {
+    fn name(&self) -> &'static str {
+        "instance"
     }
-    if let Some(root) = i.root_device_name() {
-        let vol = i
-            .block_device_mappings()
-            .iter()
-            .find(|m| m.device_name() == Some(root))
-            .and_then(|m| m.ebs())
-            .and_then(|e| e.volume_id());
-        if let Some(vol) = vol {
-            let v = ec2
-                .describe_volumes()
-                .volume_ids(vol)
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Reading volume {vol}"), &e))?;
-            s.root_volume_size = v
-                .volumes()
-                .first()
-                .and_then(|v| v.size())
-                .map(|n| Value::Value(n as i64))
-                .unwrap_or(Value::Null);
+
+    async fn create(&self, ctx: &Ctx, rec: &Recorder<MlHostState>) -> Result<(), CompositeError> {
+        launch(ctx, rec).await
+    }
+
+    async fn read(&self, ctx: &Ctx, rec: &Recorder<MlHostState>) -> Result<Found, CompositeError> {
+        let Value::Value(id) = rec.snapshot().instance_id else {
+            return Ok(Found::Gone);
+        };
+        match describe(ctx, &id).await? {
+            Some(i) => {
+                observe(rec, &i);
+                Ok(Found::Present)
+            }
+            None => Ok(Found::Gone),
         }
     }
-    read(ctx, &mut s).await?;
-    network::read(ctx, &mut s).await?;
-    let rules = parse_all(&super::strings(&s.ingress_rules));
-    let (ssh, app, groups) = network::split_rules(&rules, parsed.host_port);
-    s.ssh_cidr_blocks = list(ssh);
-    s.app_cidr_blocks = list(app);
-    s.allow_app_from_security_group_ids = list(groups);
-    s.restrict_egress =
-        Value::Value(parse_all(&super::strings(&s.egress_rules)) == [super::https_egress()]);
-    super::eip::find_for_instance(ctx, &mut s).await?;
-    derive(&mut s, Some(&ctx.clients));
-    super::iam::discover(ctx, &mut s).await?;
-    super::eip::read(ctx, &mut s).await?;
-    if s.ssh_public_key.is_null() {
-        s.key_name = Value::Null;
+
+    /// Follows a security group or instance profile made again in this apply, changes the
+    /// instance type (stop, modify, start) and tags (the instance and its volumes).
+    async fn reconcile(
+        &self,
+        ctx: &Ctx,
+        prior: &MlHostState,
+        rec: &Recorder<MlHostState>,
+    ) -> Result<(), CompositeError> {
+        let now = rec.snapshot();
+        let Value::Value(id) = now.instance_id.clone() else {
+            return Ok(());
+        };
+        let ec2 = ctx.clients.ec2();
+        if let Value::Value(group) = &now.security_group_id {
+            if prior.security_group_id.as_ref_option() != Some(group) {
+                ec2.modify_instance_attribute()
+                    .instance_id(&id)
+                    .groups(group)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        CompositeError::aws(format!("Moving {id} to security group {group}"), &e)
+                    })?;
+            }
+        }
+        if let Value::Value(arn) = &now.instance_profile_arn {
+            if prior.instance_profile_arn.as_ref_option() != Some(arn) {
+                use_profile(ctx, &id, arn).await?;
+            }
+        }
+        if let Value::Value(t) = &now.instance_type {
+            if prior.instance_type.as_ref_option() != Some(t) {
+                change_type(ctx, &id, t).await?;
+            }
+        }
+        let described = describe(ctx, &id).await?.ok_or_else(|| {
+            CompositeError::new(
+                format!("Instance {id} is gone"),
+                "it was terminated after the plan was made; apply again: the next plan replaces the host",
+            )
+        })?;
+        if now.tags_all != prior.tags_all {
+            let mut ids = vec![id.clone()];
+            ids.extend(
+                described
+                    .block_device_mappings()
+                    .iter()
+                    .filter_map(|m| m.ebs().and_then(|e| e.volume_id()))
+                    .map(str::to_string),
+            );
+            tags::ec2(ctx, &ids, &prior.tags_all_map(), &now.tags_all_map()).await?;
+        }
+        observe(rec, &described);
+        Ok(())
     }
-    finish_state(&mut s);
-    Ok(s)
+
+    async fn delete(&self, ctx: &Ctx, state: &MlHostState) -> Result<(), CompositeError> {
+        let Value::Value(id) = &state.instance_id else {
+            return Ok(());
+        };
+        match ctx
+            .clients
+            .ec2()
+            .terminate_instances()
+            .instance_ids(id)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => {
+                return Ok(())
+            }
+            Err(e) => return Err(CompositeError::aws(format!("Terminating {id}"), &e)),
+        }
+        wait_for(ctx, id, InstanceStateName::Terminated).await
+    }
 }

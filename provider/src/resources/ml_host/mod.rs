@@ -1,17 +1,23 @@
 //! `blueprint_ml_host`: seed 000's ML API host (one EC2 instance running a container pulled
 //! from ECR), secure by default.
 //!
-//! Children: an IAM role with ECR read-only and its instance profile, a security group, an
-//! optional key pair (created concurrently), then the instance (IMDSv2 required, encrypted root
-//! volume, the rendered boot script), then an Elastic IP. Nothing is open unless asked:
-//! `ssh_cidr_blocks` and `app_cidr_blocks` are empty by default, and opening either to the whole
-//! internet gets a plan-time warning from the linter's own rules.
+//! Its children, declared as a table (`blueprint_declarations::composites::ml_host`), each in
+//! the file named for it: an IAM `role` with ECR read-only and its `instance_profile`, a
+//! `security_group`, an optional `key_pair` (made at the same time), then the `instance`
+//! (IMDSv2 required, encrypted root volume, the rendered boot script), then an `elastic_ip`.
+//! The children table runs create, read, update and delete; this file holds the state, what
+//! the plan derives, and import. Nothing is open unless asked: `ssh_cidr_blocks` and
+//! `app_cidr_blocks` are empty by default, and opening either to the whole internet gets a
+//! plan-time warning from the linter's own rules.
 
 use blueprint_declarations::composites::ml_host as declaration;
-mod eip;
-mod iam;
+mod elastic_ip;
+mod import;
 mod instance;
-mod network;
+mod instance_profile;
+mod key_pair;
+mod role;
+mod security_group;
 pub mod user_data;
 
 use std::collections::BTreeMap;
@@ -21,9 +27,12 @@ use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+
 use crate::clients::AwsClients;
+use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;
-use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::composite::{Composite, CompositeError, Ctx};
 use crate::lint_bridge;
 pub(crate) use crate::tf_value::{entries, known, list, map, strings, StringList, StringMap};
 
@@ -205,6 +214,24 @@ impl MlHostState {
         }
     }
 
+    /// Whether the Elastic IP holds the public address (its child records it then).
+    fn elastic_ip_holds_address(&self) -> bool {
+        self.elastic_ip_allocation_id.is_value()
+            && self.elastic_ip_associated.as_option() == Some(true)
+    }
+
+    /// `http://IP:PORT` from the addresses recorded so far (the public one when there is one).
+    fn endpoint_now(&self) -> Value<String> {
+        match self
+            .public_ip
+            .as_ref_option()
+            .or(self.private_ip.as_ref_option())
+        {
+            Some(ip) => Value::Value(format!("http://{ip}:{}", self.host_port())),
+            None => Value::Null,
+        }
+    }
+
     fn render_user_data(&self, region: &str) -> String {
         let env = entries(&self.environment);
         let secrets = entries(&self.secret_environment);
@@ -218,6 +245,23 @@ impl MlHostState {
             region,
         })
     }
+}
+
+/// EC2 tags for `resource` from the state's tags and owner, with a Name.
+fn tag_spec(state: &MlHostState, resource: ResourceType, name: &str) -> TagSpecification {
+    let mut spec = TagSpecification::builder().resource_type(resource);
+    let mut tags = state.child_tags();
+    tags.entry("Name".to_string())
+        .or_insert_with(|| name.to_string());
+    for (k, v) in tags {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    spec.build()
+}
+
+/// An EC2 filter `name` = `value`.
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
 }
 
 /// Fill defaults and the values derived from inputs.
@@ -390,69 +434,19 @@ impl Composite for MlHost {
         &state.timeouts
     }
 
-    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        // Independent children first, concurrently.
-        ctx.all(vec![
-            Box::pin(iam::create(ctx, &planned, rec)),
-            Box::pin(network::create_security_group(ctx, &planned, rec)),
-            Box::pin(network::import_key_pair(ctx, &planned, rec)),
-        ])
-        .await?;
-        instance::create(ctx, &rec.snapshot(), rec).await?;
-        if planned.associate_elastic_ip.as_option() != Some(false) {
-            eip::create(ctx, &rec.snapshot(), rec).await?;
-        }
-        instance::finish(rec);
-        Ok(())
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx,
-        state: Self::State,
-    ) -> Result<Option<Self::State>, CompositeError> {
-        let mut state = state;
-        let alive = instance::read(ctx, &mut state).await?;
-        network::read(ctx, &mut state).await?;
-        iam::read(ctx, &mut state).await?;
-        eip::read(ctx, &mut state).await?;
-        if !alive {
-            // Other children left (a failed create, an instance terminated out of band) keep
-            // the resource in state so the next plan replaces it (see the skeleton).
-            state.instance_id = Value::Null;
-        }
-        instance::finish_state(&mut state);
-        Ok(Some(state))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        prior: &Self::State,
-        rec: &Recorder<Self::State>,
-    ) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        network::reconcile(ctx, prior, &planned, rec).await?;
-        iam::reconcile(ctx, prior, &planned, rec).await?;
-        instance::update(ctx, prior, &planned, rec).await?;
-        eip::reconcile(ctx, prior, &planned, rec).await?;
-        instance::finish(rec);
-        Ok(())
-    }
-
-    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
-        eip::delete(ctx, state).await?;
-        instance::delete(ctx, state).await?;
-        ctx.all(vec![
-            Box::pin(network::delete_key_pair(ctx, state)),
-            Box::pin(network::delete_security_group(ctx, state)),
-            Box::pin(iam::delete(ctx, state)),
-        ])
-        .await
+    /// One entry per declared child; the children table runs create, read, update and delete.
+    fn children(&self) -> Vec<Box<dyn ChildOps<Self::State>>> {
+        vec![
+            Box::new(role::Role),
+            Box::new(instance_profile::InstanceProfile),
+            Box::new(security_group::SecurityGroup),
+            Box::new(key_pair::KeyPair),
+            Box::new(instance::Instance),
+            Box::new(elastic_ip::ElasticIp),
+        ]
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
-        instance::import(ctx, id).await
+        import::import(ctx, id).await
     }
 }
