@@ -10,6 +10,7 @@ use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
 pub mod data_pipeline;
+pub mod database;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -30,6 +31,10 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
             data_pipeline::DataPipeline,
             provider.clone(),
         )),
+    );
+    map.insert(
+        "database".into(),
+        Box::new(CompositeResource::new(database::Database, provider.clone())),
     );
     map.insert(
         "ml_host".into(),

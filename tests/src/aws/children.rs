@@ -228,6 +228,10 @@ impl AwsProbe {
                     .await;
                 done(r, AAS_MISSING)
             }
+            "aws_db_subnet_group"
+            | "aws_rds_cluster"
+            | "aws_rds_cluster_instance"
+            | "aws_db_instance" => self.delete_rds(kind, id).await,
             other => {
                 bail!("the probe cannot delete a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -479,6 +483,10 @@ impl AwsProbe {
                     .iter()
                     .any(|p| p.policy_name() == policy)
             }
+            "aws_db_subnet_group"
+            | "aws_rds_cluster"
+            | "aws_rds_cluster_instance"
+            | "aws_db_instance" => self.rds_child(kind, id).await?.is_some(),
             other => {
                 bail!("the probe cannot look up a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -631,6 +639,13 @@ impl AwsProbe {
                         .map(|t| (t.key(), t.value())),
                 )
             }
+            "aws_db_subnet_group"
+            | "aws_rds_cluster"
+            | "aws_rds_cluster_instance"
+            | "aws_db_instance" => self
+                .rds_child(kind, id)
+                .await?
+                .ok_or_else(|| anyhow!("{kind} {id} does not exist"))?,
             other => bail!(
                 "the probe cannot read the tags of a {other} (add it to tests/src/aws/children.rs)"
             ),
@@ -669,6 +684,186 @@ impl AwsProbe {
             }
         }
         Ok(out)
+    }
+}
+
+const RDS_MISSING: &[&str] = &[
+    "DBClusterNotFoundFault",
+    "DBInstanceNotFound",
+    "DBSubnetGroupNotFoundFault",
+];
+
+/// RDS children (`blueprint_database`): subnet groups by name, clusters and instances by
+/// identifier, as terraform-provider-aws imports them.
+impl AwsProbe {
+    /// RDS client.
+    pub fn rds(&self) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.config)
+    }
+
+    /// The tags of the RDS child `id` of type `kind`, `None` when it does not exist (an
+    /// instance or cluster being deleted counts as gone).
+    async fn rds_child(&self, kind: &str, id: &str) -> Result<Option<Tags>> {
+        let rds = self.rds();
+        let pairs = |tags: &[aws_sdk_rds::types::Tag]| -> Tags {
+            tag_pairs(tags.iter().map(|t| (t.key(), t.value())))
+        };
+        Ok(match kind {
+            "aws_db_subnet_group" => {
+                let r = rds
+                    .describe_db_subnet_groups()
+                    .db_subnet_group_name(id)
+                    .send();
+                match found(r.await, RDS_MISSING)?
+                    .and_then(|o| o.db_subnet_groups().first().cloned())
+                {
+                    Some(g) => {
+                        let arn = g.db_subnet_group_arn().unwrap_or_default();
+                        let t = rds
+                            .list_tags_for_resource()
+                            .resource_name(arn)
+                            .send()
+                            .await?;
+                        Some(pairs(t.tag_list()))
+                    }
+                    None => None,
+                }
+            }
+            "aws_rds_cluster" => {
+                let r = rds.describe_db_clusters().db_cluster_identifier(id).send();
+                found(r.await, RDS_MISSING)?
+                    .and_then(|o| o.db_clusters().first().cloned())
+                    .filter(|c| c.status() != Some("deleting"))
+                    .map(|c| pairs(c.tag_list()))
+            }
+            _ => {
+                let r = rds
+                    .describe_db_instances()
+                    .db_instance_identifier(id)
+                    .send();
+                found(r.await, RDS_MISSING)?
+                    .and_then(|o| o.db_instances().first().cloned())
+                    .filter(|i| i.db_instance_status() != Some("deleting"))
+                    .map(|i| pairs(i.tag_list()))
+            }
+        })
+    }
+
+    /// Delete an RDS child as someone with the console would: deletion protection off first,
+    /// no final snapshot, a cluster's instances before it; waits until it is gone.
+    async fn delete_rds(&self, kind: &str, id: &str) -> Result<()> {
+        let rds = self.rds();
+        match kind {
+            "aws_db_subnet_group" => {
+                let r = rds
+                    .delete_db_subnet_group()
+                    .db_subnet_group_name(id)
+                    .send()
+                    .await;
+                return done(r, RDS_MISSING);
+            }
+            "aws_rds_cluster" => {
+                let c = rds
+                    .describe_db_clusters()
+                    .db_cluster_identifier(id)
+                    .send()
+                    .await?;
+                let members: Vec<String> = c
+                    .db_clusters()
+                    .iter()
+                    .flat_map(|c| c.db_cluster_members())
+                    .filter_map(|m| m.db_instance_identifier().map(str::to_string))
+                    .collect();
+                for m in members {
+                    Box::pin(self.delete_rds("aws_rds_cluster_instance", &m)).await?;
+                }
+                rds.modify_db_cluster()
+                    .db_cluster_identifier(id)
+                    .deletion_protection(false)
+                    .apply_immediately(true)
+                    .send()
+                    .await?;
+                let r = rds
+                    .delete_db_cluster()
+                    .db_cluster_identifier(id)
+                    .skip_final_snapshot(true)
+                    .send()
+                    .await;
+                done(r, RDS_MISSING)?;
+            }
+            _ => {
+                if kind == "aws_db_instance" {
+                    rds.modify_db_instance()
+                        .db_instance_identifier(id)
+                        .deletion_protection(false)
+                        .apply_immediately(true)
+                        .send()
+                        .await?;
+                }
+                let r = rds
+                    .delete_db_instance()
+                    .db_instance_identifier(id)
+                    .skip_final_snapshot(true)
+                    .send()
+                    .await;
+                done(r, RDS_MISSING)?;
+            }
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        while self.rds_child(kind, id).await?.is_some() {
+            if std::time::Instant::now() > deadline {
+                bail!("{kind} {id} not deleted after 300 s");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Ok(())
+    }
+
+    /// RDS clusters, instances, subnet groups and manual cluster/instance snapshots carrying
+    /// `key = value` (each `kind name`): what `tagged_leftovers` does not look at.
+    pub async fn rds_tagged_leftovers(&self, key: &str, value: &str) -> Result<Vec<String>> {
+        let rds = self.rds();
+        let tagged = |tags: &[aws_sdk_rds::types::Tag]| {
+            tags.iter()
+                .any(|t| t.key() == Some(key) && t.value() == Some(value))
+        };
+        let mut left = Vec::new();
+        for c in rds.describe_db_clusters().send().await?.db_clusters() {
+            if tagged(c.tag_list()) {
+                left.push(format!(
+                    "rds-cluster {}",
+                    c.db_cluster_identifier().unwrap_or_default()
+                ));
+            }
+        }
+        for i in rds.describe_db_instances().send().await?.db_instances() {
+            if tagged(i.tag_list()) {
+                left.push(format!(
+                    "rds-instance {}",
+                    i.db_instance_identifier().unwrap_or_default()
+                ));
+            }
+        }
+        for g in rds
+            .describe_db_subnet_groups()
+            .send()
+            .await?
+            .db_subnet_groups()
+        {
+            let arn = g.db_subnet_group_arn().unwrap_or_default();
+            let t = rds
+                .list_tags_for_resource()
+                .resource_name(arn)
+                .send()
+                .await?;
+            if tagged(t.tag_list()) {
+                left.push(format!(
+                    "db-subnet-group {}",
+                    g.db_subnet_group_name().unwrap_or_default()
+                ));
+            }
+        }
+        Ok(left)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Each composite's declaration, one module each.
 
 pub mod data_pipeline;
+pub mod database;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -13,6 +14,7 @@ pub fn registry() -> Vec<&'static Declaration> {
         state_backend::declaration(),
         ml_host::declaration(),
         secure_service::declaration(),
+        database::declaration(),
         data_pipeline::declaration(),
     ]
 }

@@ -1,0 +1,340 @@
+//! `blueprint_database` end to end: real Terraform against moto, on every Terraform found. The
+//! VPC, its subnets and the services' security group are made through the SDK first
+//! ([`platform`]), as `blueprint_network` and the services would.
+
+use blueprint_declarations::types::arn::parse_secret_reference;
+use blueprint_e2e::fault_sweep::{self, Sweep};
+use blueprint_e2e::harness::TEST_TAG_KEY;
+use blueprint_e2e::platform::{self, Platform};
+use blueprint_e2e::tf_versions::for_each_terraform;
+use blueprint_e2e::Harness;
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+fn database(name: &str, platform: &Platform, extra: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_database" "{name}" {{
+  name                       = "{name}"
+  vpc_id                     = "{vpc}"
+  subnet_ids                 = ["{s0}", "{s1}"]
+  allowed_security_group_ids = ["{sg}"]
+{extra}
+}}
+"#,
+        vpc = platform.vpc,
+        s0 = platform.subnets[0],
+        s1 = platform.subnets[1],
+        sg = platform.alb_sg,
+    )
+}
+
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The secret's value, read from Secrets Manager as the service would (one JSON call by hand:
+/// the harness has no Secrets Manager client).
+fn secret_value(endpoint: &str, arn: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let body = serde_json::json!({ "SecretId": arn }).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: secretsmanager.GetSecretValue\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let start = response.find("\r\n\r\n").expect("an HTTP body");
+    let v: serde_json::Value = serde_json::from_str(response[start + 4..].trim()).unwrap();
+    v["SecretString"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no SecretString in {response}"))
+        .to_string()
+}
+
+#[test]
+fn bad_input_fails_the_plan_on_its_attribute() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let p = platform::make_blocking(&h.probe())?;
+        let cfg = format!(
+            r#"
+resource "blueprint_database" "bad" {{
+  name                       = "bad-db"
+  profile                    = "prod"
+  vpc_id                     = "{vpc}"
+  subnet_ids                 = ["{s0}"]
+  allowed_security_group_ids = ["sg-nope"]
+  backup_retention_days      = 40
+  master_username            = "admin"
+  min_capacity               = 0.7
+}}
+
+resource "blueprint_database" "rds" {{
+  name       = "rds-db"
+  profile    = "dev"
+  engine     = "postgres"
+  vpc_id     = "{vpc}"
+  subnet_ids = ["{s0}", "{s1}"]
+  min_capacity = 1
+}}
+"#,
+            vpc = p.vpc,
+            s0 = p.subnets[0],
+            s1 = p.subnets[1],
+        );
+        let wd = h.workdir(&cfg)?;
+        wd.init()?;
+        let run = wd.run(&["plan", "-input=false", "-no-color"])?;
+        assert_ne!(run.code, 0, "{run}");
+        let text = flat(&run.all_output());
+        for want in [
+            "subnet_ids: must be 2 to 20 long, got 1.",
+            "allowed_security_group_ids[0]: \"sg-nope\" is not a security group id",
+            "backup_retention_days: must be between 1 and 35, got 40.",
+            "master_username \"admin\" is reserved",
+            "min_capacity: 0.7 is not a Serverless v2 capacity",
+            "min_capacity: applies to engine = \"aurora-postgresql\" only",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in {text}");
+        }
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "{text}"
+        );
+        // Nothing was made: plan fails before apply can start.
+        assert!(h.leftovers()?.is_empty());
+        assert!(rt()
+            .block_on(h.probe().rds_tagged_leftovers(TEST_TAG_KEY, &h.tag))?
+            .is_empty());
+        Ok(())
+    });
+}
+
+#[test]
+fn dev_and_prod_differ_as_the_sizing_table_says_and_no_password_reaches_the_state() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let p = platform::make_blocking(&h.probe())?;
+        let cfg = [
+            database("dev-db", &p, "  profile = \"dev\""),
+            database("prod-db", &p, "  profile = \"prod\""),
+            database(
+                "rds-db",
+                &p,
+                "  profile = \"prod\"\n  engine  = \"postgres\"",
+            ),
+        ]
+        .concat();
+        let wd = h.workdir(&cfg)?;
+        wd.init()?;
+        wd.apply()?;
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        let probe = h.probe();
+        let rds = probe.rds();
+        let rt = rt();
+        let (dev, prod) = rt.block_on(async {
+            let dev = rds
+                .describe_db_clusters()
+                .db_cluster_identifier("dev-db")
+                .send()
+                .await?;
+            let prod = rds
+                .describe_db_clusters()
+                .db_cluster_identifier("prod-db")
+                .send()
+                .await?;
+            anyhow::Ok((dev.db_clusters()[0].clone(), prod.db_clusters()[0].clone()))
+        })?;
+        assert_eq!(dev.backup_retention_period(), Some(3));
+        assert_eq!(prod.backup_retention_period(), Some(14));
+        assert_eq!(dev.deletion_protection(), Some(false));
+        assert_eq!(prod.deletion_protection(), Some(true));
+        for (c, min, max, members) in [(&dev, 0.5, 2.0, 1), (&prod, 1.0, 4.0, 2)] {
+            assert_eq!(c.storage_encrypted(), Some(true));
+            let scaling = c.serverless_v2_scaling_configuration().unwrap();
+            assert_eq!(
+                (scaling.min_capacity(), scaling.max_capacity()),
+                (Some(min), Some(max))
+            );
+            assert_eq!(c.db_cluster_members().len(), members);
+            assert!(c.master_user_secret().is_some());
+        }
+        let rds_instance = rt.block_on(async {
+            let i = rds
+                .describe_db_instances()
+                .db_instance_identifier("rds-db")
+                .send()
+                .await?;
+            anyhow::Ok(i.db_instances()[0].clone())
+        })?;
+        assert_eq!(rds_instance.db_instance_class(), Some("db.t4g.medium"));
+        assert_eq!(rds_instance.allocated_storage(), Some(100));
+        assert_eq!(rds_instance.multi_az(), Some(true));
+        assert_eq!(rds_instance.storage_encrypted(), Some(true));
+        assert_eq!(rds_instance.publicly_accessible(), Some(false));
+        assert_eq!(rds_instance.backup_retention_period(), Some(14));
+        let instances = rt.block_on(async {
+            anyhow::Ok(
+                rds.describe_db_instances()
+                    .send()
+                    .await?
+                    .db_instances()
+                    .to_vec(),
+            )
+        })?;
+        assert_eq!(
+            instances.len(),
+            4,
+            "dev writer, prod writer and reader, rds"
+        );
+        assert!(instances
+            .iter()
+            .all(|i| i.publicly_accessible() == Some(false)));
+
+        // The secret: an exact ARN blueprint_secure_service's secrets accept; its value is
+        // nowhere in the state.
+        let values = wd.state_values("blueprint_database.prod-db")?.unwrap();
+        let arn = values["master_user_secret_arn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            Some(arn.as_str()),
+            prod.master_user_secret().and_then(|m| m.secret_arn())
+        );
+        parse_secret_reference(&arn).unwrap();
+        let secret: serde_json::Value =
+            serde_json::from_str(&secret_value(&h.moto.endpoint(), &arn))?;
+        let password = secret["password"].as_str().unwrap();
+        assert!(password.len() >= 8, "{secret}");
+        let state = std::fs::read_to_string(wd.path().join("terraform.tfstate"))?;
+        assert!(
+            !state.contains(password),
+            "the master password is in the state"
+        );
+        let password_keys: Vec<&str> = state
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().contains("password"))
+            .filter(|l| !l.contains("manage_master_user_password"))
+            .collect();
+        assert!(password_keys.is_empty(), "{password_keys:?}");
+
+        // Drift: retention and deletion protection changed, 5432 opened to the world.
+        let sg = values["security_group_id"].as_str().unwrap().to_string();
+        rt.block_on(async {
+            rds.modify_db_cluster()
+                .db_cluster_identifier("prod-db")
+                .backup_retention_period(7)
+                .deletion_protection(false)
+                .apply_immediately(true)
+                .send()
+                .await?;
+            probe.open_to_world(&sg, 5432).await
+        })?;
+        let plan = wd.plan()?;
+        assert_eq!(plan.code, 2, "{plan}");
+        let text = flat(&plan.stdout);
+        for want in [
+            "backup_retention_period",
+            "deletion_protection",
+            "0.0.0.0/0",
+        ] {
+            assert!(text.contains(want), "the plan does not show {want}: {text}");
+        }
+        wd.apply()?;
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        let (c, rules) = rt.block_on(async {
+            let c = rds
+                .describe_db_clusters()
+                .db_cluster_identifier("prod-db")
+                .send()
+                .await?;
+            let g = probe
+                .ec2()
+                .describe_security_groups()
+                .group_ids(&sg)
+                .send()
+                .await?;
+            anyhow::Ok((
+                c.db_clusters()[0].clone(),
+                g.security_groups()[0].ip_permissions().to_vec(),
+            ))
+        })?;
+        assert_eq!(c.backup_retention_period(), Some(14));
+        assert_eq!(c.deletion_protection(), Some(true));
+        assert!(
+            rules.iter().all(|r| r.ip_ranges().is_empty()),
+            "a CIDR rule is left: {rules:?}"
+        );
+
+        // Destroy: prod (deletion protection and all) goes with a final snapshot; dev without.
+        wd.destroy()?;
+        let (cluster_snaps, instance_snaps) = rt.block_on(async {
+            let c = rds
+                .describe_db_cluster_snapshots()
+                .snapshot_type("manual")
+                .send()
+                .await?;
+            let i = rds
+                .describe_db_snapshots()
+                .snapshot_type("manual")
+                .send()
+                .await?;
+            anyhow::Ok((
+                c.db_cluster_snapshots()
+                    .iter()
+                    .filter_map(|s| s.db_cluster_snapshot_identifier().map(str::to_string))
+                    .collect::<Vec<_>>(),
+                i.db_snapshots()
+                    .iter()
+                    .filter_map(|s| s.db_snapshot_identifier().map(str::to_string))
+                    .collect::<Vec<_>>(),
+            ))
+        })?;
+        assert_eq!(cluster_snaps.len(), 1, "{cluster_snaps:?}");
+        assert!(
+            cluster_snaps[0].starts_with("prod-db-final-"),
+            "{cluster_snaps:?}"
+        );
+        assert_eq!(instance_snaps.len(), 1, "{instance_snaps:?}");
+        assert!(
+            instance_snaps[0].starts_with("rds-db-final-"),
+            "{instance_snaps:?}"
+        );
+        assert!(h.leftovers()?.is_empty(), "{:?}", h.leftovers()?);
+        let left = rt.block_on(probe.rds_tagged_leftovers(TEST_TAG_KEY, &h.tag))?;
+        assert!(left.is_empty(), "{left:?}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
+    let h = Harness::start_with_proxy().unwrap();
+    let p = platform::make_blocking(&h.probe()).unwrap();
+    let wd = h
+        .workdir_with_provider(
+            "  max_retries = 1\n",
+            &database("sweep-db", &p, "  profile = \"dev\"\n  reader  = true"),
+        )
+        .unwrap();
+    wd.init().unwrap();
+    let report = fault_sweep::run(&h, &wd, Sweep::CreateAndDelete).unwrap();
+    // Subnet group, security group (create, revoke egress, authorize), cluster, writer, reader.
+    assert!(report.create_points.len() >= 7, "{report:?}");
+    // Reader, writer, cluster, subnet group, security group.
+    assert!(report.delete_points.len() >= 5, "{report:?}");
+    let left = rt()
+        .block_on(h.probe().rds_tagged_leftovers(TEST_TAG_KEY, &h.tag))
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
