@@ -631,6 +631,136 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
     assert!(report.delete_points.len() >= 10, "{report:?}");
 }
 
+/// The trust policy of a role ECS tasks assume.
+const ECS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// Make role `name` out of band with one inline policy `foreign` and the given tags.
+async fn make_role(probe: &AwsProbe, name: &str, tags: &[(&str, &str)]) {
+    let mut req = probe
+        .iam()
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(ECS_TRUST);
+    for (k, v) in tags {
+        req = req.tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key(*k)
+                .value(*v)
+                .build()
+                .unwrap(),
+        );
+    }
+    req.send().await.unwrap();
+    probe
+        .iam()
+        .put_role_policy()
+        .role_name(name)
+        .policy_name("foreign")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::someone-else/*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Role `name`'s inline policy names and tag keys, or `None` when it does not exist.
+async fn role_seen(probe: &AwsProbe, name: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let role = probe.iam().get_role().role_name(name).send().await.ok()?;
+    let tags = role
+        .role()
+        .map(|r| r.tags().iter().map(|t| t.key().to_string()).collect())
+        .unwrap_or_default();
+    let policies = probe
+        .iam()
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .unwrap()
+        .policy_names()
+        .to_vec();
+    Some((policies, tags))
+}
+
+/// A role of the service's name that is not its own (no `blueprint:owner` tag) is refused by
+/// name at create and left untouched by the failed create and the destroy; one left by an
+/// interrupted create of the same service (its owner tag) is adopted.
+#[test]
+fn a_foreign_role_of_the_same_name_is_refused_and_left_alone() {
+    let (h, infra) = start(false);
+    let probe = h.probe();
+    rt().block_on(make_role(&probe, "users-task", &[("team", "other")]));
+    let cfg = service(
+        &infra,
+        &Svc {
+            name: "users",
+            port: 3001,
+            priority: 20,
+            image_tag: "1.0.0",
+            extra: USERS_EXTRA,
+        },
+    );
+    let wd = h.workdir(&cfg).unwrap();
+    wd.init().unwrap();
+    let out = wd.try_apply().unwrap();
+    assert_ne!(out.code, 0, "{out}");
+    let text = out.all_output();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("IAM role \"users-task\" exists but does not carry the tag blueprint:owner = \"blueprint_secure_service/users\""),
+        "{text}"
+    );
+    assert!(!flat.contains("invalid result object"), "{text}");
+    let untouched = (vec!["foreign".to_string()], vec!["team".to_string()]);
+    assert_eq!(
+        rt().block_on(role_seen(&probe, "users-task")),
+        Some(untouched.clone()),
+        "the failed create changed the foreign role"
+    );
+    // A refresh and a destroy of what the failed create made leave it alone too.
+    let plan = wd.plan().unwrap();
+    assert_eq!(plan.code, 2, "{plan}");
+    wd.destroy().unwrap();
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        rt().block_on(role_seen(&probe, "users-task")),
+        Some(untouched),
+        "destroy deleted or changed the foreign role"
+    );
+
+    // The same name left by an interrupted create of this service: adopted, policies made
+    // exactly the service's, deleted with it.
+    rt().block_on(async {
+        probe
+            .iam()
+            .delete_role_policy()
+            .role_name("users-task")
+            .policy_name("foreign")
+            .send()
+            .await
+            .unwrap();
+        probe
+            .iam()
+            .delete_role()
+            .role_name("users-task")
+            .send()
+            .await
+            .unwrap();
+        make_role(
+            &probe,
+            "users-task",
+            &[("blueprint:owner", "blueprint_secure_service/users")],
+        )
+        .await;
+    });
+    wd.apply().unwrap();
+    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+    let seen = rt().block_on(role_seen(&probe, "users-task")).unwrap();
+    assert_eq!(seen.0, ["blueprint-task"]);
+    wd.destroy().unwrap();
+    assert_eq!(rt().block_on(role_seen(&probe, "users-task")), None);
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+}
+
 #[test]
 fn senas_example_applies_through_its_module_and_destroys_cleanly() {
     for_each_terraform(|tf| {
