@@ -57,7 +57,11 @@ Read reports the security group's rules, the role's managed policies and the Ela
 association as they are. The plan sets them to what the arguments say, so an SSH rule added out
 of band, a policy attached by hand or a disassociated address shows as an in-place update, and
 apply removes, detaches or re-associates it. Every child carries `tags_all`; a tag changed on
-the resource is changed on every child. If the instance is terminated out of band, the next plan
+the resource is changed on every child. A security group, instance profile, role, key pair or
+Elastic IP deleted out of band shows in the next plan and is made again by apply, the host kept:
+the instance moves to the new security group and instance profile, a new role goes back into the
+profile, and the key pair is imported again under its name (the running instance keeps the key it
+booted with, as with `aws_key_pair`). If the instance is terminated out of band, the next plan
 replaces the host (and destroy cleans up): nothing leaks.
 
 ## Delete and import
