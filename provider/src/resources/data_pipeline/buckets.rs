@@ -250,7 +250,7 @@ async fn configure(ctx: &Ctx, s: &DataPipelineState, suffix: &str) -> Result<(),
         }
     }
     let mut tagging = Tagging::builder();
-    for (k, v) in s.child_tags() {
+    for (k, v) in s.bucket_tags(suffix) {
         tagging = tagging.tag_set(
             Tag::builder()
                 .key(k)
@@ -387,7 +387,7 @@ async fn observe(
     };
     let tags: std::collections::BTreeMap<String, String> =
         read_tags(ctx, &bucket).await?.into_iter().collect();
-    let tagged = tags == s.child_tags();
+    let tagged = tags == s.bucket_tags(suffix);
     Ok(Some(
         versioned && encrypted && blocked && tls && lifecycle_ok && tagged,
     ))

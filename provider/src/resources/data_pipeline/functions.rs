@@ -94,7 +94,7 @@ async fn create_one(
     let role = sc.role_arn(&names::role(s.pipeline(), stage));
     let dlq = sc.queue_arn(&names::queue(s.pipeline(), stage));
     let code = code(st)?;
-    let tags: HashMap<String, String> = s.child_tags().into_iter().collect();
+    let tags: HashMap<String, String> = s.function_tags(stage).into_iter().collect();
     let lambda = ctx.clients.lambda();
     let sent = retry(
         &ctx.deadline,
@@ -371,10 +371,11 @@ impl ChildOps<DataPipelineState> for Functions {
                 let h = update_code(ctx, &planned, stage).await?;
                 rec.record(|r| put(&mut r.source_code_hashes, stage, h));
             }
-            if planned.tags_changed(prior) {
+            if prior.function_tags(stage) != planned.function_tags(stage) {
                 let arn = scope(ctx).await?.function_arn(&function(&planned, stage));
                 let lambda = ctx.clients.lambda();
-                let removed = removed_keys(&prior.child_tags(), &planned.child_tags());
+                let removed =
+                    removed_keys(&prior.function_tags(stage), &planned.function_tags(stage));
                 if !removed.is_empty() {
                     lambda
                         .untag_resource()
@@ -387,7 +388,7 @@ impl ChildOps<DataPipelineState> for Functions {
                 lambda
                     .tag_resource()
                     .resource(&arn)
-                    .set_tags(Some(planned.child_tags().into_iter().collect()))
+                    .set_tags(Some(planned.function_tags(stage).into_iter().collect()))
                     .send()
                     .await
                     .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;

@@ -152,6 +152,11 @@ pub struct DataPipelineState {
     pub notification_ids: StringMap,
 }
 
+/// Tag holding a bucket's `purpose`.
+pub const PURPOSE_TAG: &str = "blueprint:purpose";
+/// Tag holding a function's code source.
+pub const CODE_TAG: &str = "blueprint:code";
+
 /// The owner tag's value of pipeline `name`.
 fn owner_of(name: &str) -> String {
     crate::children::ownership::owner(declaration::declaration().type_name, name)
@@ -205,6 +210,32 @@ impl DataPipelineState {
     /// The tags every child carries: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
         crate::children::ownership::with_owner(&entries(&self.tags_all), &self.owner())
+    }
+
+    /// A bucket's tags: the children's, and its purpose (`blueprint:purpose`) when given.
+    fn bucket_tags(&self, suffix: &str) -> BTreeMap<String, String> {
+        let mut t = self.child_tags();
+        if let Some(p) = self.bucket_block(suffix).and_then(|b| known(&b.purpose)) {
+            t.insert(PURPOSE_TAG.to_string(), p.to_string());
+        }
+        t
+    }
+
+    /// A function's tags: the children's, and where its code comes from (`blueprint:code`, the
+    /// `filename` or `s3://BUCKET/KEY`), which import reads back.
+    fn function_tags(&self, stage: &str) -> BTreeMap<String, String> {
+        let mut t = self.child_tags();
+        if let Some(st) = self.stage_block(stage) {
+            let code = match (known(&st.filename), known(&st.s3_bucket), known(&st.s3_key)) {
+                (Some(f), _, _) => Some(f.to_string()),
+                (None, Some(b), Some(k)) => Some(format!("s3://{b}/{k}")),
+                _ => None,
+            };
+            if let Some(code) = code {
+                t.insert(CODE_TAG.to_string(), code);
+            }
+        }
+        t
     }
 
     fn tags_changed(&self, prior: &DataPipelineState) -> bool {

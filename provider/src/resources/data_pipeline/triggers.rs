@@ -350,7 +350,9 @@ impl ChildOps<DataPipelineState> for Notifications {
                 .await
             {
                 Ok(out) => out.lambda_function_configurations().to_vec(),
-                Err(e) if error_code(&e).as_deref() == Some("NoSuchBucket") => Vec::new(),
+                Err(e) if error_code(&e).as_deref() == Some("NoSuchBucket") || empty_answer(&e) => {
+                    Vec::new()
+                }
                 Err(e) => {
                     return Err(CompositeError::aws(
                         format!("Reading the notifications of \"{bucket}\""),
@@ -425,8 +427,25 @@ impl ChildOps<DataPipelineState> for Notifications {
     }
 }
 
+/// A successful answer without a body: a bucket that never had a notification configuration
+/// can be answered that way (an endpoint may send nothing rather than an empty
+/// `NotificationConfiguration`), which the SDK cannot parse. It means "no configuration".
+pub(super) fn empty_answer<E>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> bool {
+    err.raw_response().is_some_and(|r| {
+        r.status().is_success()
+            && r.body()
+                .bytes()
+                .is_some_and(|b| b.iter().all(|c| c.is_ascii_whitespace()))
+    })
+}
+
 /// The prefix and suffix filters of a configuration (`""` when absent).
-fn filters(c: &LambdaFunctionConfiguration) -> (String, String) {
+pub(super) fn filters(c: &LambdaFunctionConfiguration) -> (String, String) {
     let mut out = (String::new(), String::new());
     let rules = c
         .filter()

@@ -56,7 +56,8 @@ fn lower_name(n: &str, max: usize) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn pipeline_name(n: &str) -> Result<(), String> {
+/// Why `n` is not a pipeline name.
+pub fn check_name(n: &str) -> Result<(), String> {
     if lower_name(n, MAX_NAME_LEN) && n.len() >= 3 {
         Ok(())
     } else {
@@ -195,7 +196,7 @@ pub fn declaration() -> &'static Declaration {
         attrs: vec![
             Attr::string("id", "The pipeline's name.").computed(),
             Attr::string("name", "The pipeline's name: buckets are `NAME-SUFFIX`, functions and roles `NAME-STAGE`, queues `NAME-STAGE-dlq`.")
-                .required().replaces().check(Check::Custom { describe: "3 to 24 lowercase letters, digits or '-'", check: pipeline_name }),
+                .required().replaces().check(Check::Custom { describe: "3 to 24 lowercase letters, digits or '-'", check: check_name }),
             Attr::number("log_retention_days", "Retention of every stage's log group, in days.")
                 .default(Default::Number(30)).check(Check::OneOfNumbers(RETENTION_DAYS)),
             Attr::bool("force_destroy", "Delete every object version with the buckets on destroy (without it, a bucket holding objects is not deleted and the destroy fails naming it).")
