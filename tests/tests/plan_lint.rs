@@ -177,9 +177,21 @@ fn diagnostics(json_lines: &str) -> Vec<(String, Option<String>)> {
     v
 }
 
+/// The details of the diagnostics of `terraform plan -json`.
+fn details(json_lines: &str) -> Vec<String> {
+    json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["type"] == "diagnostic")
+        .map(|m| m["diagnostic"]["detail"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
 /// One source of truth: what `terraform plan` says about risky `blueprint_ml_host`s (in the
 /// root module, through module inputs, and with a value known only from a variable) is what
-/// `blueprint-lint` says about the same configuration, message for message. The provider
+/// `blueprint-lint` says about the same configuration, message for message: both run the
+/// rules on the plain resources the composite's expansion builds, and name the composite's
+/// attribute the value came from. The provider
 /// holds no rule text of its own: change a rule's message or severity in `linter/` and both
 /// sides change together (a copy in the provider would fail this test).
 #[test]
@@ -219,6 +231,16 @@ module "api" {
             .unwrap();
         assert_eq!(plan_run.code, 2, "{plan_run}");
         let said = diagnostics(&plan_run.stdout);
+        // Through the expansion: each warning names the composite's own attribute (mapped back
+        // from the plain security group's `ingress[i].cidr_blocks[j]`), as the linter does.
+        let details = details(&plan_run.stdout);
+        assert!(!details.is_empty(), "{plan_run}");
+        for d in &details {
+            assert!(
+                d.starts_with("At ssh_cidr_blocks[") || d.starts_with("At app_cidr_blocks["),
+                "{d}"
+            );
+        }
         let (plan, _) = real_plan(&wd, &[]);
         let dir = wd.path().display().to_string();
         let p = plan.display().to_string();
