@@ -60,6 +60,32 @@ fn ecs_service(id: &str) -> Result<(String, String)> {
     }
 }
 
+/// `(function, statement id)` of a Lambda permission's `FUNCTION/STATEMENT_ID`.
+fn lambda_permission(id: &str) -> Result<(&str, &str)> {
+    id.split_once('/')
+        .filter(|(f, s)| !f.is_empty() && !s.is_empty())
+        .ok_or_else(|| anyhow!("{id:?} is not FUNCTION/STATEMENT_ID"))
+}
+
+impl AwsProbe {
+    fn lambda(&self) -> aws_sdk_lambda::Client {
+        aws_sdk_lambda::Client::new(&self.config)
+    }
+
+    fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.config)
+    }
+
+    /// The URL of queue `id` (a URL already, or a name).
+    async fn queue_url(&self, id: &str) -> Result<String> {
+        if id.starts_with("http") {
+            return Ok(id.to_string());
+        }
+        let out = self.sqs().get_queue_url().queue_name(id).send().await?;
+        Ok(out.queue_url().unwrap_or_default().to_string())
+    }
+}
+
 /// `(namespace, resource id, dimension)` of `NAMESPACE/RESOURCE_ID/DIMENSION`.
 fn scalable_target(id: &str) -> Result<(String, String, String)> {
     let bad = || anyhow!("{id:?} is not NAMESPACE/RESOURCE_ID/DIMENSION");
@@ -88,6 +114,11 @@ const IAM_MISSING: &[&str] = &["NoSuchEntity"];
 const S3_MISSING: &[&str] = &["NoSuchBucket", "NotFound"];
 const DDB_MISSING: &[&str] = &["ResourceNotFoundException"];
 const LOGS_MISSING: &[&str] = &["ResourceNotFoundException"];
+const LAMBDA_MISSING: &[&str] = &["ResourceNotFoundException"];
+const SQS_MISSING: &[&str] = &[
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+];
 const ELB_TG_MISSING: &[&str] = &["TargetGroupNotFound"];
 const ELB_RULE_MISSING: &[&str] = &["RuleNotFound"];
 const ECS_MISSING: &[&str] = &[
@@ -170,6 +201,38 @@ impl AwsProbe {
                     .send()
                     .await;
                 done(r, LOGS_MISSING)
+            }
+            "aws_lambda_function" => {
+                let r = self.lambda().delete_function().function_name(id).send().await;
+                done(r, LAMBDA_MISSING)
+            }
+            "aws_lambda_permission" => {
+                let (function, sid) = lambda_permission(id)?;
+                let r = self
+                    .lambda()
+                    .remove_permission()
+                    .function_name(function)
+                    .statement_id(sid)
+                    .send()
+                    .await;
+                done(r, LAMBDA_MISSING)
+            }
+            "aws_sqs_queue" => {
+                let url = self.queue_url(id).await?;
+                let r = self.sqs().delete_queue().queue_url(url).send().await;
+                done(r, SQS_MISSING)
+            }
+            "aws_s3_bucket_notification" => {
+                let r = self
+                    .s3()
+                    .put_bucket_notification_configuration()
+                    .bucket(id)
+                    .notification_configuration(
+                        aws_sdk_s3::types::NotificationConfiguration::builder().build(),
+                    )
+                    .send()
+                    .await;
+                done(r, S3_MISSING)
             }
             "aws_lb_target_group" => self.delete_target_group(id).await,
             "aws_lb_listener_rule" => {
@@ -414,6 +477,45 @@ impl AwsProbe {
                     .iter()
                     .any(|g| g.log_group_name() == Some(id))
             }
+            "aws_lambda_function" => {
+                let r = self.lambda().get_function().function_name(id).send().await;
+                found(r, LAMBDA_MISSING)?.is_some()
+            }
+            "aws_lambda_permission" => {
+                let (function, sid) = lambda_permission(id)?;
+                let r = self.lambda().get_policy().function_name(function).send().await;
+                found(r, LAMBDA_MISSING)?.is_some_and(|p| {
+                    let doc: serde_json::Value =
+                        serde_json::from_str(p.policy().unwrap_or("{}")).unwrap_or_default();
+                    doc["Statement"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|s| s["Sid"] == sid))
+                })
+            }
+            "aws_sqs_queue" => {
+                let name = id.rsplit('/').next().unwrap_or(id);
+                let r = self.sqs().get_queue_url().queue_name(name).send().await;
+                found(r, SQS_MISSING)?.is_some()
+            }
+            "aws_s3_bucket_notification" => {
+                let r = self
+                    .s3()
+                    .get_bucket_notification_configuration()
+                    .bucket(id)
+                    .send()
+                    .await;
+                // An endpoint may answer "no configuration" with an empty body.
+                if r.as_ref().err().and_then(|e| e.raw_response()).is_some_and(|x| {
+                    x.status().is_success() && x.body().bytes().is_some_and(<[u8]>::is_empty)
+                }) {
+                    return Ok(false);
+                }
+                found(r, S3_MISSING)?.is_some_and(|n| {
+                    !n.lambda_function_configurations().is_empty()
+                        || !n.queue_configurations().is_empty()
+                        || !n.topic_configurations().is_empty()
+                })
+            }
             "aws_lb_target_group" => {
                 let r = self
                     .elbv2()
@@ -596,6 +698,17 @@ impl AwsProbe {
                     .log_group_name(id)
                     .send()
                     .await?;
+                o.tags().cloned().unwrap_or_default().into_iter().collect()
+            }
+            // Neither carries tags in AWS.
+            "aws_lambda_permission" | "aws_s3_bucket_notification" => return Ok(Vec::new()),
+            "aws_lambda_function" => {
+                let o = self.lambda().get_function().function_name(id).send().await?;
+                o.tags().cloned().unwrap_or_default().into_iter().collect()
+            }
+            "aws_sqs_queue" => {
+                let url = self.queue_url(id).await?;
+                let o = self.sqs().list_queue_tags().queue_url(url).send().await?;
                 o.tags().cloned().unwrap_or_default().into_iter().collect()
             }
             "aws_lb_target_group" | "aws_lb_listener_rule" => {

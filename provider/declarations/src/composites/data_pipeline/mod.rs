@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+pub mod expand;
 pub mod flow;
 
 use crate::composites::secure_service::RETENTION_DAYS;
@@ -322,7 +323,7 @@ output "policies" {
   value = blueprint_data_pipeline.ml.policy_documents
 }"#,
         notes: NOTES,
-        expand: crate::expand::nothing,
+        expand: expand::expand,
     })
 }
 
