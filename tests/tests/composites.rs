@@ -71,6 +71,12 @@ fn state_backend_import_id(v: &Value) -> Result<String> {
 
 const STATE_BACKEND_EXPECTED: &[Expected] = &[];
 
+const STATE_BACKEND_EXTRA_TAGS: &[(&str, &str)] = &[(
+    "blueprint:",
+    "the provider's own marker blueprint:owner on the bucket and the table \
+     (docs/resources/state_backend.md)",
+)];
+
 #[test]
 fn blueprint_state_backend_passes_the_generic_check() {
     check(&Case {
@@ -82,7 +88,7 @@ fn blueprint_state_backend_passes_the_generic_check() {
         config: state_backend_config,
         import_id: state_backend_import_id,
         import_ignore: &[],
-        extra_tag_keys: &[],
+        extra_tag_keys: STATE_BACKEND_EXTRA_TAGS,
         expected_failures: STATE_BACKEND_EXPECTED,
     });
 }
@@ -321,106 +327,6 @@ fn blueprint_database_rds_passes_the_generic_check() {
         import_id: database_import_id,
         import_ignore: &[],
         extra_tag_keys: DATABASE_EXTRA_TAGS,
-        expected_failures: &[],
-    });
-}
-
-// ------------------------------------------------------------- blueprint_data_pipeline
-
-/// The code of the case's stage: a real zip (moto unpacks it), written once per machine.
-fn data_pipeline_zip() -> String {
-    let path = std::env::temp_dir().join("blueprint-generic-data-pipeline.zip");
-    if !path.exists() {
-        let status = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    z.writestr('main.py', 'def handler(event, context):\\n    return 1\\n')",
-            ])
-            .arg(&path)
-            .status()
-            .expect("python3 runs");
-        assert!(status.success(), "writing {}", path.display());
-    }
-    path.display().to_string()
-}
-
-/// One bucket and one stage triggered by it, so every child kind exists once.
-fn data_pipeline_config(_: &CaseEnv, tags: &str) -> String {
-    format!(
-        r#"
-resource "blueprint_data_pipeline" "this" {{
-  name = "generic-pipe"
-
-  bucket {{
-    suffix                  = "data"
-    purpose                 = "raw and processed files"
-    glacier_transition_days = 30
-  }}
-
-  stage {{
-    name     = "etl"
-    runtime  = "python3.12"
-    handler  = "main.handler"
-    filename = "{zip}"
-    reads    = [{{ bucket = "data", prefix = "in/" }}]
-    writes   = [{{ bucket = "data", prefix = "out/" }}]
-    trigger  = {{ bucket = "data", prefix = "in/", suffix = ".csv" }}
-  }}
-  tags = {tags}
-}}
-"#,
-        zip = data_pipeline_zip()
-    )
-}
-
-/// The documented id: the pipeline's name.
-fn data_pipeline_import_id(v: &Value) -> Result<String> {
-    string(v, "name")
-}
-
-/// The declaration's rows keep their ids in maps (by bucket suffix, by stage); with one bucket
-/// and one stage each row is one child, whose id (as terraform-provider-aws names it) follows
-/// from the pipeline's name.
-fn data_pipeline_children() -> Vec<blueprint_e2e::composite_case::ChildRef> {
-    let ids = [
-        ("buckets", "{name}-data"),
-        ("log_groups", "/aws/lambda/{name}-etl"),
-        ("dead_letter_queues", "{name}-etl-dlq"),
-        ("roles", "{name}-etl"),
-        ("functions", "{name}-etl"),
-        ("permissions", "{name}-etl/blueprint-s3-trigger"),
-        ("notifications", "{name}-data"),
-    ];
-    children_of("blueprint_data_pipeline")
-        .into_iter()
-        .map(|c| {
-            let id = ids
-                .iter()
-                .find(|(n, _)| *n == c.name)
-                .unwrap_or_else(|| panic!("no id for child {}", c.name));
-            blueprint_e2e::composite_case::ChildRef { id_attr: id.1, ..c }
-        })
-        .collect()
-}
-
-const DATA_PIPELINE_EXTRA_TAGS: &[(&str, &str)] = &[(
-    "blueprint:",
-    "the provider's own markers: blueprint:owner on every child, blueprint:purpose on a bucket, \
-     blueprint:code on a function (docs/resources/data_pipeline.md)",
-)];
-
-#[test]
-fn blueprint_data_pipeline_passes_the_generic_check() {
-    check(&Case {
-        variant: "",
-        type_name: "blueprint_data_pipeline",
-        children: data_pipeline_children(),
-        moto: MotoOptions::default(),
-        needs_platform: false,
-        config: data_pipeline_config,
-        import_id: data_pipeline_import_id,
-        import_ignore: &[],
-        extra_tag_keys: DATA_PIPELINE_EXTRA_TAGS,
         expected_failures: &[],
     });
 }

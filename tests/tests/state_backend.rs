@@ -353,3 +353,86 @@ fn a_failure_at_any_create_call_leaves_nothing_after_destroy() {
         "expected every create step, got {report:?}"
     );
 }
+
+/// A bucket of the resource's name made by someone else (no `blueprint:owner` tag) is refused by
+/// name at create and left alone by the destroy of what the failed create made (the table);
+/// a bucket left by an interrupted create of this resource (its owner tag) is adopted.
+#[test]
+fn a_foreign_bucket_of_the_same_name_is_refused_and_left_alone() {
+    let h = Harness::start().unwrap();
+    let s3 = h.probe().s3();
+    let make = |tags: &[(&str, &str)]| {
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .set_tag_set(Some(
+                tags.iter()
+                    .map(|(k, v)| {
+                        aws_sdk_s3::types::Tag::builder()
+                            .key(*k)
+                            .value(*v)
+                            .build()
+                            .unwrap()
+                    })
+                    .collect(),
+            ))
+            .build()
+            .unwrap();
+        rt().block_on(async {
+            s3.create_bucket()
+                .bucket("senas-taken")
+                .send()
+                .await
+                .unwrap();
+            s3.put_bucket_tagging()
+                .bucket("senas-taken")
+                .tagging(tagging)
+                .send()
+                .await
+                .unwrap();
+        });
+    };
+    let tags_of = || {
+        rt().block_on(async {
+            let out = s3.get_bucket_tagging().bucket("senas-taken").send().await;
+            out.ok().map(|o| {
+                o.tag_set()
+                    .iter()
+                    .map(|t| format!("{}={}", t.key(), t.value()))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    make(&[("team", "other")]);
+    let wd = h.workdir(&config("senas-taken", "")).unwrap();
+    wd.init().unwrap();
+    let out = wd.try_apply().unwrap();
+    assert_ne!(out.code, 0, "{out}");
+    let text = out.all_output();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("S3 bucket \"senas-taken\" exists but does not carry the tag blueprint:owner = \"blueprint_state_backend/senas-taken\""),
+        "{text}"
+    );
+    assert!(flat.contains("terraform import"), "{text}");
+    assert!(!flat.contains("invalid result object"), "{text}");
+    wd.destroy().unwrap();
+    // The table the failed create made is gone; the foreign bucket is as it was.
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+    assert_eq!(tags_of(), Some(vec!["team=other".to_string()]));
+
+    // Left by an interrupted create of this resource: adopted, configured, deleted with it.
+    rt().block_on(async {
+        s3.delete_bucket()
+            .bucket("senas-taken")
+            .send()
+            .await
+            .unwrap();
+    });
+    make(&[("blueprint:owner", "blueprint_state_backend/senas-taken")]);
+    wd.apply().unwrap();
+    assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+    let tags = tags_of().unwrap_or_default();
+    assert!(tags.contains(&"team=senas".to_string()), "{tags:?}");
+    wd.destroy().unwrap();
+    assert_eq!(tags_of(), None);
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+}

@@ -1,4 +1,4 @@
-//! The state bucket: create, configure (the always-on settings), read, delete.
+//! Child `bucket`: the state bucket; create, configure (the always-on settings), read, delete.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +10,12 @@ use aws_sdk_s3::types::{
 };
 use tf_provider::value::Value;
 
+use async_trait::async_trait;
+
 use super::{StateBackendState, VERSIONING_ENABLED};
+use crate::children::ownership::{not_ours, owned};
 use crate::clients::error_code;
+use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
 use crate::tf_value::map;
 
@@ -65,6 +69,21 @@ pub async fn create(
 ) -> Result<(), CompositeError> {
     let s3 = ctx.clients.s3();
     let bucket = planned.bucket_name().to_string();
+    // CreateBucket of a bucket one already owns succeeds in us-east-1: look first. A bucket
+    // left by an interrupted create of this resource is adopted, another one refused by name.
+    if exists(ctx, &bucket).await? {
+        let tags = tags_of(ctx, &bucket).await?;
+        if !owned(
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &planned.owner(),
+        ) {
+            let mut err = not_ours(&format!("S3 bucket \"{bucket}\""), &planned.owner());
+            err.detail.push_str(" To manage it with this resource, import it: `terraform import ADDR BUCKET[,TABLE]`.");
+            return Err(err);
+        }
+        rec.record(|s| s.bucket_arn = Value::Value(arn(ctx, &bucket)));
+        return configure(ctx, planned, rec).await;
+    }
     let region = ctx.clients.region();
     let mut req = s3.create_bucket().bucket(&bucket);
     if region != "us-east-1" {
@@ -98,6 +117,41 @@ pub async fn configure(
     let s3 = ctx.clients.s3();
     let bucket = planned.bucket_name().to_string();
     let policy = RetryPolicy::default();
+
+    // Tags first: the owner tag is what lets a later create adopt this bucket.
+    let tags = planned.child_tags();
+    if tags.is_empty() {
+        s3.delete_bucket_tagging()
+            .bucket(&bucket)
+            .send()
+            .await
+            .map_err(|e| {
+                CompositeError::aws(format!("Removing the tags of bucket \"{bucket}\""), &e)
+            })?;
+    } else {
+        let mut tagging = Tagging::builder();
+        for (k, v) in &tags {
+            tagging = tagging.tag_set(
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(|e| CompositeError::new("Building tags", e.to_string()))?,
+            );
+        }
+        let tagging = tagging
+            .build()
+            .map_err(|e| CompositeError::new("Building tags", e.to_string()))?;
+        retry(&ctx.deadline, "tagging the bucket", policy, || async {
+            s3.put_bucket_tagging()
+                .bucket(&bucket)
+                .tagging(tagging.clone())
+                .send()
+                .await
+                .map_err(|e| not_yet(format!("Tagging bucket \"{bucket}\""), e))
+        })
+        .await?;
+    }
 
     retry(&ctx.deadline, "blocking public access", policy, || async {
         s3.put_public_access_block()
@@ -248,58 +302,59 @@ pub async fn configure(
         }
     }
 
-    let tags = planned.tags_all_map();
-    if tags.is_empty() {
-        s3.delete_bucket_tagging()
-            .bucket(&bucket)
-            .send()
-            .await
-            .map_err(|e| {
-                CompositeError::aws(format!("Removing the tags of bucket \"{bucket}\""), &e)
-            })?;
-    } else {
-        let mut tagging = Tagging::builder();
-        for (k, v) in &tags {
-            tagging = tagging.tag_set(
-                Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-                    .map_err(|e| CompositeError::new("Building tags", e.to_string()))?,
-            );
-        }
-        let tagging = tagging
-            .build()
-            .map_err(|e| CompositeError::new("Building tags", e.to_string()))?;
-        retry(&ctx.deadline, "tagging the bucket", policy, || async {
-            s3.put_bucket_tagging()
-                .bucket(&bucket)
-                .tagging(tagging.clone())
-                .send()
-                .await
-                .map_err(|e| not_yet(format!("Tagging bucket \"{bucket}\""), e))
-        })
-        .await?;
-    }
     Ok(())
+}
+
+/// Whether bucket `bucket` exists (and is reachable with these credentials).
+async fn exists(ctx: &Ctx, bucket: &str) -> Result<bool, CompositeError> {
+    match ctx.clients.s3().head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(err) => {
+            let not_found = err
+                .raw_response()
+                .is_some_and(|r| r.status().as_u16() == 404)
+                || err.as_service_error().is_some_and(|e| e.is_not_found());
+            if not_found {
+                Ok(false)
+            } else {
+                Err(CompositeError::aws(
+                    format!("Reading bucket \"{bucket}\""),
+                    &err,
+                ))
+            }
+        }
+    }
+}
+
+/// The bucket's tags (none: empty).
+async fn tags_of(ctx: &Ctx, bucket: &str) -> Result<BTreeMap<String, String>, CompositeError> {
+    match ctx
+        .clients
+        .s3()
+        .get_bucket_tagging()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .tag_set()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(err) if error_code(&err).as_deref() == Some("NoSuchTagSet") => Ok(BTreeMap::new()),
+        Err(err) => Err(CompositeError::aws(
+            format!("Reading the tags of \"{bucket}\""),
+            &err,
+        )),
+    }
 }
 
 /// Refresh `state` from the bucket. `Ok(false)`: the bucket is gone.
 pub async fn read(ctx: &Ctx, state: &mut StateBackendState) -> Result<bool, CompositeError> {
     let s3 = ctx.clients.s3();
     let bucket = state.bucket_name().to_string();
-    if let Err(err) = s3.head_bucket().bucket(&bucket).send().await {
-        let not_found = err
-            .raw_response()
-            .is_some_and(|r| r.status().as_u16() == 404)
-            || err.as_service_error().is_some_and(|e| e.is_not_found());
-        if not_found {
-            return Ok(false);
-        }
-        return Err(CompositeError::aws(
-            format!("Reading bucket \"{bucket}\""),
-            &err,
-        ));
+    if !exists(ctx, &bucket).await? {
+        return Ok(false);
     }
     state.bucket_arn = Value::Value(arn(ctx, &bucket));
 
@@ -405,20 +460,12 @@ pub async fn read(ctx: &Ctx, state: &mut StateBackendState) -> Result<bool, Comp
         }
     };
 
-    let all: BTreeMap<String, String> = match s3.get_bucket_tagging().bucket(&bucket).send().await {
-        Ok(out) => out
-            .tag_set()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
-        Err(err) if error_code(&err).as_deref() == Some("NoSuchTagSet") => BTreeMap::new(),
-        Err(err) => {
-            return Err(CompositeError::aws(
-                format!("Reading the tags of \"{bucket}\""),
-                &err,
-            ))
-        }
-    };
+    let all = tags_of(ctx, &bucket).await?;
+    // The provider's own markers (blueprint:owner) are neither the user's tags nor tags_all.
+    let all: BTreeMap<String, String> = all
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("blueprint:"))
+        .collect();
     let defaults = ctx.clients.default_tags();
     let user: BTreeMap<String, String> = all
         .iter()
@@ -578,6 +625,64 @@ async fn empty(ctx: &Ctx, bucket: &str) -> Result<(), CompositeError> {
                     CompositeError::aws(format!("Deleting object versions in \"{bucket}\""), &e)
                 })?;
         }
+    }
+}
+
+/// The state bucket.
+pub struct Bucket;
+
+#[async_trait]
+impl ChildOps<StateBackendState> for Bucket {
+    fn name(&self) -> &'static str {
+        "bucket"
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<(), CompositeError> {
+        create(ctx, &rec.snapshot(), rec).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<Found, CompositeError> {
+        let mut seen = rec.snapshot();
+        if !read(ctx, &mut seen).await? {
+            return Ok(Found::Gone);
+        }
+        rec.record(|s| {
+            s.bucket_arn = seen.bucket_arn;
+            s.versioning = seen.versioning;
+            s.sse_algorithm = seen.sse_algorithm;
+            s.kms_key_arn = seen.kms_key_arn;
+            s.public_access_blocked = seen.public_access_blocked;
+            s.tls_only_policy = seen.tls_only_policy;
+            s.noncurrent_version_expiration_days = seen.noncurrent_version_expiration_days;
+            s.tags = seen.tags;
+            s.tags_all = seen.tags_all;
+        });
+        Ok(Found::Present)
+    }
+
+    /// Every setting is applied again (idempotent): drift is repaired, changes made.
+    async fn reconcile(
+        &self,
+        ctx: &Ctx,
+        _prior: &StateBackendState,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<(), CompositeError> {
+        configure(ctx, &rec.snapshot(), rec).await
+    }
+
+    /// Refused, before anything is deleted, while the bucket holds state and `force_destroy`
+    /// is off (the lock table, deleted after it, stays too).
+    async fn delete(&self, ctx: &Ctx, state: &StateBackendState) -> Result<(), CompositeError> {
+        ensure_deletable(ctx, state).await?;
+        delete(ctx, state).await
     }
 }
 

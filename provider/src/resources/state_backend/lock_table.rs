@@ -1,7 +1,9 @@
-//! The lock table: `LockID` string hash key, on-demand billing, encrypted, point-in-time recovery.
+//! Child `lock_table` (only with DynamoDB locking): `LockID` string hash key, on-demand billing,
+//! encrypted, point-in-time recovery.
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, SseSpecification, SseType, TableStatus, Tag,
@@ -9,7 +11,9 @@ use aws_sdk_dynamodb::types::{
 use tf_provider::value::Value;
 
 use super::StateBackendState;
+use crate::children::ownership::{not_ours, owned};
 use crate::clients::error_code;
+use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
 
 /// The hash key Terraform's S3 backend writes its locks under.
@@ -50,26 +54,65 @@ pub async fn create(
                 .map_err(build_err)?,
         )
         .sse_specification(sse.build());
-    for (k, v) in planned.tags_all_map() {
+    for (k, v) in planned.child_tags() {
         req = req.tags(Tag::builder().key(k).value(v).build().map_err(build_err)?);
     }
-    let out = req.send().await.map_err(|e| {
-        let hint = if error_code(&e).as_deref() == Some("ResourceInUseException") {
-            " (a table with this name exists: import it with `terraform import ADDR BUCKET,TABLE`, or choose another lock_table)"
-        } else {
-            ""
-        };
-        let mut err = CompositeError::aws(format!("Creating lock table \"{table}\""), &e);
-        err.detail.push_str(hint);
-        err
-    })?;
-    if let Some(arn) = out.table_description().and_then(|d| d.table_arn()) {
-        let arn = arn.to_string();
-        rec.record(|s| s.lock_table_arn = Value::Value(arn));
+    match req.send().await {
+        Ok(out) => {
+            if let Some(arn) = out.table_description().and_then(|d| d.table_arn()) {
+                let arn = arn.to_string();
+                rec.record(|s| s.lock_table_arn = Value::Value(arn));
+            }
+        }
+        // A table of this name: adopted when an interrupted create of this resource left it,
+        // refused otherwise.
+        Err(e) if error_code(&e).as_deref() == Some("ResourceInUseException") => {
+            let arn = adopt(ctx, planned).await?;
+            rec.record(|s| s.lock_table_arn = Value::Value(arn));
+        }
+        Err(e) => {
+            return Err(CompositeError::aws(
+                format!("Creating lock table \"{table}\""),
+                &e,
+            ))
+        }
     }
     wait_active(ctx, &table).await?;
     set_pitr(ctx, planned).await?;
     Ok(())
+}
+
+/// The ARN of the existing table when it carries this resource's owner tag; else the error
+/// naming it and how to import it.
+async fn adopt(ctx: &Ctx, planned: &StateBackendState) -> Result<String, CompositeError> {
+    let ddb = ctx.clients.dynamodb();
+    let table = planned.table_name();
+    let out = ddb
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Describing \"{table}\""), &e))?;
+    let arn = out
+        .table()
+        .and_then(|t| t.table_arn())
+        .unwrap_or_default()
+        .to_string();
+    let tags = ddb
+        .list_tags_of_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Listing tags of \"{table}\""), &e))?;
+    if owned(
+        tags.tags().iter().map(|t| (t.key(), t.value())),
+        &planned.owner(),
+    ) {
+        return Ok(arn);
+    }
+    let mut err = not_ours(&format!("DynamoDB table \"{table}\""), &planned.owner());
+    err.detail.push_str(" To manage it with this resource, import it: `terraform import ADDR BUCKET,TABLE`; or choose another lock_table.");
+    Err(err)
 }
 
 async fn wait_active(ctx: &Ctx, table: &str) -> Result<(), CompositeError> {
@@ -142,7 +185,7 @@ pub async fn ensure(
     };
     rec.record(|s| s.lock_table_arn = Value::Value(arn.clone()));
     set_pitr(ctx, planned).await?;
-    let tags = planned.tags_all_map();
+    let tags = planned.child_tags();
     // Keys no longer in tags_all go (the table follows tags_all exactly).
     let have = ddb
         .list_tags_of_resource()
@@ -207,6 +250,60 @@ pub async fn read(ctx: &Ctx, state: &mut StateBackendState) -> Result<(), Compos
         .is_some_and(|s| s.as_str() == "ENABLED");
     state.point_in_time_recovery = Value::Value(pitr);
     Ok(())
+}
+
+/// The lock table.
+pub struct LockTable;
+
+#[async_trait]
+impl ChildOps<StateBackendState> for LockTable {
+    fn name(&self) -> &'static str {
+        "lock_table"
+    }
+
+    fn wanted(&self, state: &StateBackendState) -> bool {
+        state.uses_table()
+    }
+
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<(), CompositeError> {
+        create(ctx, &rec.snapshot(), rec).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<Found, CompositeError> {
+        let mut seen = rec.snapshot();
+        read(ctx, &mut seen).await?;
+        if seen.lock_table_arn.is_null() {
+            return Ok(Found::Gone);
+        }
+        rec.record(|s| {
+            s.lock_table_arn = seen.lock_table_arn;
+            s.point_in_time_recovery = seen.point_in_time_recovery;
+        });
+        Ok(Found::Present)
+    }
+
+    /// Point-in-time recovery and tags repaired (the table made again if it went since the
+    /// refresh).
+    async fn reconcile(
+        &self,
+        ctx: &Ctx,
+        _prior: &StateBackendState,
+        rec: &Recorder<StateBackendState>,
+    ) -> Result<(), CompositeError> {
+        ensure(ctx, &rec.snapshot(), rec).await
+    }
+
+    async fn delete(&self, ctx: &Ctx, state: &StateBackendState) -> Result<(), CompositeError> {
+        delete(ctx, state).await
+    }
 }
 
 /// Delete the table and wait until it is gone; a missing table counts as deleted.

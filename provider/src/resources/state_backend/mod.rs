@@ -6,6 +6,11 @@
 //! table keyed by the string `LockID`, billed per request, encrypted, with point-in-time recovery
 //! unless turned off. Those settings are tracked as computed attributes, so turning one off out
 //! of band shows up as an in-place repair in the next plan.
+//!
+//! Children (the declaration's table, run by the engine): the lock table (only with DynamoDB
+//! locking), then the bucket; both carry `tags_all` and `blueprint:owner =
+//! blueprint_state_backend/BUCKET`. Destroy goes the other way: the bucket first, so a bucket
+//! that refuses to go (not empty) leaves a working pair behind.
 
 mod backend_config;
 mod bucket;
@@ -21,8 +26,9 @@ use tf_provider::value::Value;
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
+use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;
-use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::composite::{Composite, CompositeError, Ctx};
 use crate::tf_value::{entries, known, map};
 pub use backend_config::BackendSettings;
 use syntax::{Locking, TfVersion};
@@ -124,6 +130,16 @@ impl StateBackendState {
 
     fn tags_all_map(&self) -> BTreeMap<String, String> {
         entries(&self.tags_all)
+    }
+
+    /// The owner tag's value: `blueprint_state_backend/BUCKET`.
+    fn owner(&self) -> String {
+        crate::children::ownership::owner(declaration::declaration().type_name, self.bucket_name())
+    }
+
+    /// The tags both children carry: `tags_all` and the owner tag.
+    fn child_tags(&self) -> BTreeMap<String, String> {
+        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
 }
 
@@ -374,75 +390,8 @@ impl Composite for StateBackend {
         &state.timeouts
     }
 
-    async fn create(&self, ctx: &Ctx, rec: &Recorder<Self::State>) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        if !planned.uses_table() {
-            return bucket::create(ctx, &planned, rec).await;
-        }
-        ctx.all(vec![
-            Box::pin(bucket::create(ctx, &planned, rec)),
-            Box::pin(lock_table::create(ctx, &planned, rec)),
-        ])
-        .await
-    }
-
-    async fn read(
-        &self,
-        ctx: &Ctx,
-        state: Self::State,
-    ) -> Result<Option<Self::State>, CompositeError> {
-        let mut state = state;
-        let bucket_exists = bucket::read(ctx, &mut state).await?;
-        if state.uses_table() {
-            lock_table::read(ctx, &mut state).await?;
-        } else {
-            state.lock_table_arn = Value::Null;
-        }
-        if !bucket_exists {
-            // A table left by a failed create keeps the resource in state (see the skeleton).
-            state.bucket_arn = Value::Null;
-        }
-        Ok(Some(state))
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        prior: &Self::State,
-        rec: &Recorder<Self::State>,
-    ) -> Result<(), CompositeError> {
-        let planned = rec.snapshot();
-        let bucket_part = async {
-            if prior.bucket_arn.is_null() {
-                bucket::create(ctx, &planned, rec).await
-            } else {
-                bucket::configure(ctx, &planned, rec).await
-            }
-        };
-        let table_part = async {
-            if planned.uses_table() {
-                lock_table::ensure(ctx, &planned, rec).await
-            } else if prior.uses_table() && prior.lock_table_arn.is_value() {
-                // `locking` moved to lock files only: the table goes.
-                lock_table::delete(ctx, prior).await?;
-                rec.record(|s| s.lock_table_arn = Value::Null);
-                Ok(())
-            } else {
-                Ok(())
-            }
-        };
-        ctx.all(vec![Box::pin(bucket_part), Box::pin(table_part)])
-            .await
-    }
-
-    async fn delete(&self, ctx: &Ctx, state: &Self::State) -> Result<(), CompositeError> {
-        // The table goes first: it is cheap to re-create, while a bucket that refuses to go
-        // (not empty) must leave a working pair behind.
-        bucket::ensure_deletable(ctx, state).await?;
-        if state.uses_table() {
-            lock_table::delete(ctx, state).await?;
-        }
-        bucket::delete(ctx, state).await
+    fn children(&self) -> Vec<Box<dyn ChildOps<Self::State>>> {
+        vec![Box::new(bucket::Bucket), Box::new(lock_table::LockTable)]
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {

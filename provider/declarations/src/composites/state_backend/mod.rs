@@ -171,13 +171,14 @@ pub fn declaration() -> &'static Declaration {
         ],
         blocks: vec![],
         children: vec![
-            Child::new("bucket", "aws_s3_bucket", "bucket_arn")
-                .aws_id("{bucket}")
-                .how("versioned, encrypted, public access blocked, TLS-only policy, optional noncurrent-version expiry"),
             Child::new("lock_table", "aws_dynamodb_table", "lock_table_arn")
                 .aws_id("{lock_table}")
                 .optional()
                 .how("hash key `LockID`, on demand, encrypted, point-in-time recovery; only with `locking` = `dynamodb` or `both`"),
+            Child::new("bucket", "aws_s3_bucket", "bucket_arn")
+                .aws_id("{bucket}")
+                .after(&["lock_table"])
+                .how("versioned, encrypted, public access blocked, TLS-only policy, optional noncurrent-version expiry; destroyed before the table, and not at all while it holds state without `force_destroy`"),
         ],
         import_id: "BUCKET[,TABLE]",
         example: r#"resource "blueprint_state_backend" "this" {
