@@ -39,3 +39,25 @@ resource "blueprint_ml_host" "api" {
     HF_ACCESS_KEY  = "hf_abc"
   }
 }
+
+# A boot script that passes a secret as a literal is readable by anyone who can describe the
+# instance's user data (what blueprint_ml_host's `environment` becomes).
+resource "aws_instance" "worker" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens = "required"
+  }
+  root_block_device {
+    encrypted = true
+  }
+  user_data = <<-EOT
+    #!/bin/bash
+    export DB_PASSWORD="$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)"
+    docker run --detach \
+      --env QUEUE_URL=https://sqs.us-east-2.amazonaws.com/123456789012/jobs \
+      --env 'STRIPE_API_KEY=sk_live_abc' \
+      --env DB_PASSWORD \
+      worker:latest
+  EOT
+}

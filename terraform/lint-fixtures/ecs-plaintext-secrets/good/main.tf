@@ -37,3 +37,20 @@ resource "blueprint_secure_service" "users" {
     }
   }
 }
+
+# The secret is fetched at boot with the instance role: only its name is in the user data.
+resource "aws_instance" "worker" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = "t3.micro"
+  metadata_options {
+    http_tokens = "required"
+  }
+  root_block_device {
+    encrypted = true
+  }
+  user_data = <<-EOT
+    #!/bin/bash
+    export STRIPE_API_KEY="$(aws secretsmanager get-secret-value --secret-id stripe --query SecretString --output text)"
+    docker run --detach --env STRIPE_API_KEY --env LOG_LEVEL=info worker:latest
+  EOT
+}
