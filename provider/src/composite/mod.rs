@@ -462,8 +462,14 @@ impl<C: Composite> Resource for CompositeResource<C> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
-        let mut planned = plan::with_defaults(self.composite.declaration(), proposed, None);
+        let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
+        let planned = plan::with_defaults(declaration, proposed, None);
+        let mut planned = plan::with_tags_all(
+            declaration,
+            planned,
+            clients.as_deref().map(|c| c.default_tags()),
+        );
         self.composite
             .plan_create(&mut planned, clients.as_deref(), diags);
         Some((planned, ValueEmpty::default()))
@@ -481,8 +487,13 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.validate_config(&config, diags);
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
-        let mut planned = plan::with_defaults(declaration, proposed, Some(&prior));
         let clients = self.clients_if_configured();
+        let planned = plan::with_defaults(declaration, proposed, Some(&prior));
+        let mut planned = plan::with_tags_all(
+            declaration,
+            planned,
+            clients.as_deref().map(|c| c.default_tags()),
+        );
         let mut replace =
             self.composite
                 .plan_update(&prior, &mut planned, clients.as_deref(), diags);

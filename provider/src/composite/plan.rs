@@ -138,6 +138,49 @@ pub fn with_defaults<S: Serialize + DeserializeOwned + Clone>(
     value::from_generic(&g).unwrap_or(planned)
 }
 
+/// `tags_all` (when the declaration has it, computed, beside `tags`): the provider's default
+/// tags overridden by `tags`; unknown while `tags` is unknown or the provider is not
+/// configured yet.
+pub fn with_tags_all<S: Serialize + DeserializeOwned + Clone>(
+    d: &Declaration,
+    planned: S,
+    default_tags: Option<&std::collections::BTreeMap<String, String>>,
+) -> S {
+    let declared = d.attr("tags").is_some()
+        && d.attr("tags_all")
+            .is_some_and(|a| a.presence == crate::declare::Presence::Computed);
+    let Some(mut g) = value::to_generic(&planned).filter(|_| declared) else {
+        return planned;
+    };
+    let tags = value::field(&g, "tags").cloned().unwrap_or(Generic::Nil);
+    let all = match (default_tags, &tags) {
+        (None, _) => value::unknown(),
+        (Some(_), t) if value::has_unknown(t) => value::unknown(),
+        (Some(defaults), t) => {
+            let mut all: std::collections::BTreeMap<String, Generic> = defaults
+                .iter()
+                .map(|(k, v)| (k.clone(), Generic::from(v.as_str())))
+                .collect();
+            if let Generic::Map(entries) = t {
+                for (k, v) in entries {
+                    if let Some(k) = k.as_str() {
+                        all.insert(k.to_string(), v.clone());
+                    }
+                }
+            }
+            Generic::Map(
+                all.into_iter()
+                    .map(|(k, v)| (Generic::from(k), v))
+                    .collect(),
+            )
+        }
+    };
+    if let Some(f) = value::field_mut(&mut g, "tags_all") {
+        *f = all;
+    }
+    value::from_generic(&g).unwrap_or(planned)
+}
+
 /// The attributes whose change replaces the resource: declared `replaces` attributes (and
 /// blocks) that differ, and the id attribute of a `replace_when_gone` child that is gone.
 pub fn replacements<S: Serialize>(d: &Declaration, prior: &S, planned: &S) -> Vec<AttributePath> {

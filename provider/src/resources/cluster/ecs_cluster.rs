@@ -37,22 +37,33 @@ pub async fn find(ctx: &Ctx, name: &str) -> Result<Option<Cluster>, CompositeErr
         .send()
         .await
         .map_err(|e| CompositeError::aws(format!("Reading ECS cluster \"{name}\""), &e))?;
-    Ok(out
-        .clusters()
+    let Some(c) = out.clusters().iter().find(|c| c.status() == Some("ACTIVE")) else {
+        return Ok(None);
+    };
+    let arn = c.cluster_arn().unwrap_or_default().to_string();
+    // Tags through their own call: not every endpoint includes them in DescribeClusters.
+    let tags = ctx
+        .clients
+        .ecs()
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| {
+            CompositeError::aws(format!("Reading the tags of ECS cluster \"{name}\""), &e)
+        })?
+        .tags()
         .iter()
-        .find(|c| c.status() == Some("ACTIVE"))
-        .map(|c| Cluster {
-            arn: c.cluster_arn().unwrap_or_default().to_string(),
-            insights: c.settings().iter().any(|s| {
-                s.name() == Some(&ClusterSettingName::ContainerInsights)
-                    && matches!(s.value(), Some("enabled") | Some("enhanced"))
-            }),
-            tags: c
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect(),
-        }))
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect();
+    Ok(Some(Cluster {
+        arn,
+        insights: c.settings().iter().any(|s| {
+            s.name() == Some(&ClusterSettingName::ContainerInsights)
+                && matches!(s.value(), Some("enabled") | Some("enhanced"))
+        }),
+        tags,
+    }))
 }
 
 /// Record what exists: ARN, observed settings and tags (user tags are those that are not the

@@ -14,7 +14,7 @@ use crate::children::ownership;
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;
-use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::composite::{Composite, CompositeError, Ctx};
 use crate::tf_value::{entries, known, StringMap};
 use blueprint_declarations::composites::cluster as declaration;
 
@@ -132,15 +132,19 @@ impl Composite for Cluster {
                 &state.owner(),
             ));
         }
-        let rec = Recorder::new(state);
-        ecs_cluster::record(&rec, &found);
-        rec.record(|s| {
-            let mut tags = found.tags.clone();
-            tags.remove(ownership::OWNER_TAG);
-            s.tags = crate::tf_value::map(tags.clone());
-            s.tags_all = crate::tf_value::map(tags);
-            s.profile = Value::Value(if found.insights { "prod" } else { "dev" }.to_string());
-        });
-        Ok(rec.snapshot())
+        // The rest is what a read records (settings, tags apart from the provider's defaults);
+        // the profile is not stored in AWS: the one Container Insights implies.
+        let state = ClusterState {
+            arn: Value::Value(found.arn.clone()),
+            profile: Value::Value(if found.insights { "prod" } else { "dev" }.to_string()),
+            ..state
+        };
+        let read = self.read(ctx, state).await?;
+        read.ok_or_else(|| {
+            CompositeError::new(
+                format!("Cannot import ECS cluster \"{id}\""),
+                "It disappeared while being imported.",
+            )
+        })
     }
 }
