@@ -142,7 +142,12 @@ pub fn expand_config(resource_type: &str, address: &str, config: &Generic) -> Ve
 
 /// Adds the plain resources of every composite of `model` (after their composite).
 pub fn expand_model(model: &mut Model) {
-    let plains: Vec<Resource> = model.resources.iter().flat_map(expand_resource).collect();
+    use rayon::prelude::*;
+    let plains: Vec<Resource> = model
+        .resources
+        .par_iter()
+        .flat_map_iter(expand_resource)
+        .collect();
     for p in plains {
         model.push(p);
     }
