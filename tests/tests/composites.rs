@@ -330,3 +330,59 @@ fn blueprint_database_rds_passes_the_generic_check() {
         expected_failures: &[],
     });
 }
+
+// ------------------------------------------------------------- blueprint_load_balancer
+
+fn load_balancer_config(env: &CaseEnv, tags: &str) -> String {
+    let Some(p) = &env.platform else {
+        panic!("blueprint_load_balancer needs the platform's VPC and subnets");
+    };
+    // Access logs on, so every child exists (the self-signed certificate and the log bucket
+    // too); `dev`, so deletion protection is off and destroy works. Import infers the profile
+    // from protection and logs (documented), which gives back exactly this.
+    format!(
+        r#"
+resource "blueprint_load_balancer" "this" {{
+  name                = "generic-lb"
+  access_logs         = true
+  vpc_id              = "{vpc}"
+  public_subnet_ids   = ["{s0}", "{s1}"]
+  domain_name         = "generic.example.org"
+  tags = {tags}
+}}
+"#,
+        vpc = p.vpc,
+        s0 = p.subnets[0],
+        s1 = p.subnets[1],
+    )
+}
+
+/// The documented id: the load balancer's ARN.
+fn load_balancer_import_id(v: &Value) -> Result<String> {
+    string(v, "arn")
+}
+
+const LOAD_BALANCER_EXTRA_TAGS: &[(&str, &str)] = &[
+    NAME_TAG,
+    (
+        "blueprint:",
+        "the ownership tag blueprint:owner = blueprint_load_balancer/NAME on every child \
+         (children/ownership.rs, docs/resources/load_balancer.md)",
+    ),
+];
+
+#[test]
+fn blueprint_load_balancer_passes_the_generic_check() {
+    check(&Case {
+        variant: "",
+        type_name: "blueprint_load_balancer",
+        children: children_of("blueprint_load_balancer"),
+        moto: MotoOptions::default(),
+        needs_platform: true,
+        config: load_balancer_config,
+        import_id: load_balancer_import_id,
+        import_ignore: &[],
+        extra_tag_keys: LOAD_BALANCER_EXTRA_TAGS,
+        expected_failures: &[],
+    });
+}

@@ -11,6 +11,7 @@ use crate::provider::ProviderState;
 
 pub mod data_pipeline;
 pub mod database;
+pub mod load_balancer;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -35,6 +36,13 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
     map.insert(
         "database".into(),
         Box::new(CompositeResource::new(database::Database, provider.clone())),
+    );
+    map.insert(
+        "load_balancer".into(),
+        Box::new(CompositeResource::new(
+            load_balancer::LoadBalancer,
+            provider.clone(),
+        )),
     );
     map.insert(
         "ml_host".into(),

@@ -121,6 +121,9 @@ const SQS_MISSING: &[&str] = &[
 ];
 const ELB_TG_MISSING: &[&str] = &["TargetGroupNotFound"];
 const ELB_RULE_MISSING: &[&str] = &["RuleNotFound"];
+const ELB_LB_MISSING: &[&str] = &["LoadBalancerNotFound"];
+const ELB_LISTENER_MISSING: &[&str] = &["ListenerNotFound", "LoadBalancerNotFound"];
+const ACM_MISSING: &[&str] = &["ResourceNotFoundException"];
 const ECS_MISSING: &[&str] = &[
     "ServiceNotFoundException",
     "ClientException",
@@ -295,6 +298,23 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.delete_rds(kind, id).await,
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .delete_load_balancer()
+                    .load_balancer_arn(id)
+                    .send()
+                    .await;
+                done(r, ELB_LB_MISSING)
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().delete_listener().listener_arn(id).send().await;
+                done(r, ELB_LISTENER_MISSING)
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().delete_certificate().certificate_arn(id).send().await;
+                done(r, ACM_MISSING)
+            }
             other => {
                 bail!("the probe cannot delete a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -589,6 +609,22 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.rds_child(kind, id).await?.is_some(),
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .describe_load_balancers()
+                    .load_balancer_arns(id)
+                    .send();
+                found(r.await, ELB_LB_MISSING)?.is_some_and(|o| !o.load_balancers().is_empty())
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().describe_listeners().listener_arns(id).send();
+                found(r.await, ELB_LISTENER_MISSING)?.is_some_and(|o| !o.listeners().is_empty())
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().describe_certificate().certificate_arn(id).send();
+                found(r.await, ACM_MISSING)?.is_some()
+            }
             other => {
                 bail!("the probe cannot look up a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -759,11 +795,39 @@ impl AwsProbe {
                 .rds_child(kind, id)
                 .await?
                 .ok_or_else(|| anyhow!("{kind} {id} does not exist"))?,
+            "aws_lb" | "aws_lb_listener" => {
+                let o = self
+                    .elbv2()
+                    .describe_tags()
+                    .resource_arns(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.tag_descriptions()
+                        .iter()
+                        .flat_map(|d| d.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_acm_certificate" => {
+                let o = self
+                    .acm()
+                    .list_tags_for_certificate()
+                    .certificate_arn(id)
+                    .send()
+                    .await?;
+                tag_pairs(o.tags().iter().map(|t| (Some(t.key()), t.value())))
+            }
             other => bail!(
                 "the probe cannot read the tags of a {other} (add it to tests/src/aws/children.rs)"
             ),
         };
         Ok(vec![(label, tags)])
+    }
+
+    /// ACM client (for the certificates a composite imports).
+    fn acm(&self) -> aws_sdk_acm::Client {
+        aws_sdk_acm::Client::new(&self.config)
     }
 
     async fn instance_tags(&self, id: &str) -> Result<Vec<(String, Tags)>> {

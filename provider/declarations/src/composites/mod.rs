@@ -2,6 +2,7 @@
 
 pub mod data_pipeline;
 pub mod database;
+pub mod load_balancer;
 pub mod ml_host;
 pub mod secure_service;
 pub mod state_backend;
@@ -14,6 +15,7 @@ pub fn registry() -> Vec<&'static Declaration> {
         state_backend::declaration(),
         ml_host::declaration(),
         secure_service::declaration(),
+        load_balancer::declaration(),
         database::declaration(),
         data_pipeline::declaration(),
     ]
