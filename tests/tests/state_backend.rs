@@ -339,18 +339,23 @@ fn renaming_the_bucket_plans_a_replacement() {
 }
 
 #[test]
-fn a_failure_at_any_create_call_leaves_nothing_after_destroy() {
-    // Record the AWS calls of a clean create, then fail each in turn.
+fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
+    // Record the AWS calls of a clean create and destroy, then fail each in turn.
     let h = Harness::start_with_proxy().unwrap();
     let cfg = config("senas-faults", "");
     let wd = h
         .workdir_with_provider("  max_retries = 1\n", &cfg)
         .unwrap();
     wd.init().unwrap();
-    let report = fault_sweep::run(&h, &wd, Sweep::Create).unwrap();
+    let report = fault_sweep::run(&h, &wd, Sweep::CreateAndDelete).unwrap();
     assert!(
         report.create_points.len() >= 8,
         "expected every create step, got {report:?}"
+    );
+    // DeleteBucket and DeleteTable at least.
+    assert!(
+        report.delete_points.len() >= 2,
+        "expected every delete step, got {report:?}"
     );
 }
 

@@ -107,15 +107,19 @@ so any drift becomes an update that re-applies every setting.
 
 ## Lifecycle
 
-- **Create**: bucket and table are created concurrently. Each is recorded in state as soon as it
-  exists: if a step fails, Terraform keeps the partial (tainted) resource and the next `apply` or
+- **Create**: the table (with DynamoDB locking), then the bucket. Each is recorded in state as soon
+  as it exists: if a step fails, Terraform keeps the partial (tainted) resource and the next `apply` or
   `destroy` finishes the job. Eventual consistency (a bucket not yet visible) is retried within
   `timeouts.create`.
 - **Read**: a missing bucket and table remove the resource from state; when only one of them is
   missing (deleted out of band, or a create that failed half-way) the resource stays, and the next
   apply re-creates the missing part (or destroy deletes the remaining one).
-- **Delete**: checks first that the bucket may go (empty or `force_destroy`), then the table, then
-  the bucket. On error the resource stays in state.
+- **Delete**: the bucket first, after checking that it may go (empty or `force_destroy`; if not,
+  nothing is deleted), then the table. On error the resource stays in state.
+- **Ownership**: the bucket and the table carry `blueprint:owner = blueprint_state_backend/BUCKET`.
+  A create that finds a bucket or table of its name adopts it when it carries that tag (an earlier
+  create was interrupted before its state was saved) and otherwise fails naming it and how to
+  import it; the tag is not part of `tags` or `tags_all`.
 - **Import**: `BUCKET,TABLE`, or just `BUCKET` for the default table name; a bucket without
   that table imports with `locking = "lockfile"` (Terraform 1.10 or newer).
 
