@@ -38,6 +38,35 @@ fn expanders() -> &'static HashMap<&'static str, Expander> {
     })
 }
 
+/// For each composite type, the plain resource (`KIND.NAME`) each attribute holding a child's
+/// id or one of its declared outputs comes from (`security_group_id` → the security group).
+fn child_attrs() -> &'static HashMap<&'static str, HashMap<&'static str, String>> {
+    static C: OnceLock<HashMap<&'static str, HashMap<&'static str, String>>> = OnceLock::new();
+    C.get_or_init(|| {
+        let mut m: HashMap<&'static str, HashMap<&'static str, String>> = HashMap::new();
+        for d in blueprint_declarations::composites::registry() {
+            let attrs = m.entry(d.type_name).or_default();
+            for c in &d.children {
+                let plain = format!("{}.{}", c.kind, c.name);
+                for attr in std::iter::once(&c.id_attr).chain(c.outputs) {
+                    attrs.entry(*attr).or_insert_with(|| plain.clone());
+                }
+            }
+        }
+        m
+    })
+}
+
+/// The plain resource (`KIND.NAME` under the composite) that the composite attribute `attr` of
+/// a `resource_type` comes from: a reference to `blueprint_load_balancer.alb.security_group_id`
+/// is followed to `blueprint_load_balancer.alb/aws_security_group.security_group`.
+pub fn child_for(resource_type: &str, attr: &str) -> Option<&'static str> {
+    child_attrs()
+        .get(resource_type)?
+        .get(attr)
+        .map(String::as_str)
+}
+
 /// Whether `ty` is a registered composite type.
 pub fn is_composite(ty: &str) -> bool {
     ty.starts_with("blueprint_") && expanders().contains_key(ty)

@@ -440,12 +440,25 @@ impl Model {
         self.index.get(address).map(|&i| &self.resources[i])
     }
 
-    /// The resource a reference points to (trying the un-indexed address too).
+    /// The resource a reference points to (trying the un-indexed address too). A reference to
+    /// a composite's attribute that comes from one of its children (its id or a declared
+    /// output, `blueprint_load_balancer.alb.security_group_id`) points to that plain resource.
     pub fn resolve(&self, reference: &Reference) -> Option<&Resource> {
-        self.get(&reference.address).or_else(|| {
+        let r = self.get(&reference.address).or_else(|| {
             let base = reference.address.split('[').next().unwrap_or("");
             self.get(base)
-        })
+        })?;
+        if r.parent.is_none() && r.resource_type.starts_with("blueprint_") {
+            let plain = reference
+                .attribute
+                .first()
+                .and_then(|a| crate::composite::child_for(&r.resource_type, a))
+                .and_then(|child| self.get(&format!("{}/{child}", r.address)));
+            if let Some(p) = plain {
+                return Some(p);
+            }
+        }
+        Some(r)
     }
 
     /// Managed resources of one of the given types.

@@ -173,3 +173,58 @@ fn every_registered_composite_is_expanded_from_its_example() {
         }
     }
 }
+
+/// A reference to a composite's output that comes from a child (a load balancer's
+/// `security_group_id`) is followed to that plain resource, so a service admitting the
+/// composite ALB's group is not reported.
+#[test]
+fn references_to_a_composites_outputs_reach_its_plain_resources() {
+    let model = load_str(
+        "main.tf",
+        r#"resource "aws_security_group" "bastion" {
+  name = "bastion"
+}
+resource "aws_lb" "other" {
+  security_groups = [aws_security_group.bastion.id]
+}
+resource "blueprint_secure_service" "users" {
+  name                  = "users"
+  alb_security_group_id = blueprint_ml_host.api.security_group_id
+  container {
+    image = "1.dkr.ecr.us-east-2.amazonaws.com/users:1"
+    port  = 3000
+  }
+}
+resource "blueprint_ml_host" "api" {
+  name  = "api"
+  image = "1.dkr.ecr.us-east-2.amazonaws.com/api:1"
+}
+"#,
+    );
+    let r = blueprint_lint::Reference {
+        address: "blueprint_ml_host.api".into(),
+        attribute: vec!["security_group_id".into()],
+    };
+    assert_eq!(
+        model.resolve(&r).map(|r| r.address.as_str()),
+        Some("blueprint_ml_host.api/aws_security_group.security_group")
+    );
+    let other = blueprint_lint::Reference {
+        address: "blueprint_ml_host.api".into(),
+        attribute: vec!["user_data_sha256".into()],
+    };
+    assert_eq!(
+        model.resolve(&other).map(|r| r.address.as_str()),
+        Some("blueprint_ml_host.api")
+    );
+    // The service admits the host's own group, which is no ALB's: reported, naming it.
+    let got = check_model(&model, Profile::Dev);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0]
+            .message
+            .contains("blueprint_ml_host.api/aws_security_group.security_group"),
+        "{}",
+        got[0].message
+    );
+}
