@@ -3,7 +3,6 @@
 //! ([`platform`]), as `blueprint_network` and the services would.
 
 use blueprint_declarations::types::arn::parse_secret_reference;
-use blueprint_e2e::fault_sweep::{self, Sweep};
 use blueprint_e2e::harness::TEST_TAG_KEY;
 use blueprint_e2e::platform::{self, Platform};
 use blueprint_e2e::tf_versions::for_each_terraform;
@@ -317,6 +316,98 @@ fn dev_and_prod_differ_as_the_sizing_table_says_and_no_password_reaches_the_stat
     });
 }
 
+/// moto keeps a deleted cluster's automated snapshot (`rds:NAME-YYYY-MM-DD-HH-MM`) and refuses
+/// a new cluster of the same name within the same minute (`DBClusterSnapshotAlreadyExistsFault`
+/// on CreateDBCluster); AWS removes automated backups with the cluster. The sweep re-creates the
+/// same cluster every few seconds, so it removes them between attempts, as AWS would have.
+fn forget_automated_snapshots(h: &Harness) -> anyhow::Result<()> {
+    let rds = h.probe().rds();
+    rt().block_on(async {
+        let snaps = rds
+            .describe_db_cluster_snapshots()
+            .snapshot_type("automated")
+            .send()
+            .await?;
+        for s in snaps.db_cluster_snapshots() {
+            let Some(id) = s.db_cluster_snapshot_identifier() else {
+                continue;
+            };
+            let cluster = s.db_cluster_identifier().unwrap_or_default();
+            let gone = rds
+                .describe_db_clusters()
+                .db_cluster_identifier(cluster)
+                .send()
+                .await
+                .is_err();
+            if gone {
+                rds.delete_db_cluster_snapshot()
+                    .db_cluster_snapshot_identifier(id)
+                    .send()
+                    .await?;
+            }
+        }
+        anyhow::Ok(())
+    })
+}
+
+/// [`fault_sweep::run`]'s steps (record a clean create and destroy, then fail each distinct
+/// mutating call in turn: the operation fails, a failed delete keeps the resource in state, a
+/// destroy afterwards leaves nothing, RDS included), with moto's automated snapshots removed
+/// after each destroy (see [`forget_automated_snapshots`]).
+fn sweep(
+    h: &Harness,
+    wd: &blueprint_e2e::terraform::TfWorkdir,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    use anyhow::ensure;
+    use blueprint_e2e::proxy::{mutating_actions, Fault, FaultRule};
+    const FAULTS: [Fault; 3] = [Fault::ServerError, Fault::Throttle, Fault::DropConnection];
+    let nothing_left = |after: &str| -> anyhow::Result<()> {
+        let mut left = h.leftovers()?;
+        left.extend(rt().block_on(h.probe().rds_tagged_leftovers(TEST_TAG_KEY, &h.tag))?);
+        ensure!(left.is_empty(), "after {after}: {left:?}");
+        forget_automated_snapshots(h)
+    };
+    let proxy = h.proxy();
+    proxy.reset();
+    wd.apply()?;
+    let create = mutating_actions(&proxy.requests());
+    proxy.reset();
+    wd.destroy()?;
+    let delete = mutating_actions(&proxy.requests());
+    nothing_left("a clean destroy")?;
+    for (i, action) in create.iter().enumerate() {
+        proxy.clear_rules();
+        proxy.add_rule(FaultRule::always(action, FAULTS[i % 3]));
+        let failed = wd.try_apply()?;
+        ensure!(
+            failed.code != 0,
+            "{action} failing must fail the apply: {failed}"
+        );
+        proxy.clear_rules();
+        wd.destroy()?;
+        nothing_left(&format!("a create failure at {action}"))?;
+    }
+    for (i, action) in delete.iter().enumerate() {
+        wd.apply()?;
+        let resources = wd.state_resources()?.len();
+        proxy.add_rule(FaultRule::always(action, FAULTS[i % 3]));
+        let failed = wd.try_destroy()?;
+        ensure!(
+            failed.code != 0,
+            "{action} failing must fail the destroy: {failed}"
+        );
+        ensure!(
+            wd.state_resources()?.len() == resources,
+            "after a delete failure at {action} the resources stay in state"
+        );
+        proxy.clear_rules();
+        wd.destroy()?;
+        nothing_left(&format!("a delete failure at {action}"))?;
+    }
+    eprintln!("fault points: create {create:?}, delete {delete:?}");
+    Ok((create, delete))
+}
+
 #[test]
 fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
     let h = Harness::start_with_proxy().unwrap();
@@ -328,13 +419,31 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
         )
         .unwrap();
     wd.init().unwrap();
-    let report = fault_sweep::run(&h, &wd, Sweep::CreateAndDelete).unwrap();
-    // Subnet group, security group (create, revoke egress, authorize), cluster, writer, reader.
-    assert!(report.create_points.len() >= 7, "{report:?}");
-    // Reader, writer, cluster, subnet group, security group.
-    assert!(report.delete_points.len() >= 5, "{report:?}");
-    let left = rt()
-        .block_on(h.probe().rds_tagged_leftovers(TEST_TAG_KEY, &h.tag))
-        .unwrap();
-    assert!(left.is_empty(), "{left:?}");
+    let (create, delete) = sweep(&h, &wd).unwrap();
+    // Each distinct mutating action is failed once (the writer's and reader's CreateDBInstance
+    // are one action: failing it fails the writer).
+    for want in [
+        "CreateDBSubnetGroup",
+        "CreateSecurityGroup",
+        "RevokeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "CreateDBCluster",
+        "CreateDBInstance",
+    ] {
+        assert!(
+            create.iter().any(|a| a == want),
+            "{want} not swept: {create:?}"
+        );
+    }
+    for want in [
+        "DeleteDBInstance",
+        "DeleteDBCluster",
+        "DeleteDBSubnetGroup",
+        "DeleteSecurityGroup",
+    ] {
+        assert!(
+            delete.iter().any(|a| a == want),
+            "{want} not swept: {delete:?}"
+        );
+    }
 }
