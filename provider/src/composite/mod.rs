@@ -239,10 +239,12 @@ pub trait Composite: Send + Sync + 'static {
         let _ = (config, diags);
     }
 
-    /// Plan-time checks that only warn (the linter's rules): run once per plan, on the
-    /// configuration, so a warning is neither repeated by validation nor lost.
+    /// Plan-time checks that only warn: run once per plan, on the configuration, so a warning
+    /// is neither repeated by validation nor lost. Default: the linter's rules on the plain
+    /// resources the declaration's expansion builds from the configuration, each warning on the
+    /// composite attribute it came from.
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
-        let _ = (config, diags);
+        crate::lint_bridge::warn(diags, self.declaration().type_name, config);
     }
 
     /// Fill defaults and mark computed values unknown for a new resource.
