@@ -48,10 +48,12 @@ impl Endpoint {
 
 /// Whether an endpoint state means it is gone or going.
 pub fn is_deleted(state: Option<&State>) -> bool {
-    matches!(
-        state,
-        Some(State::Deleted) | Some(State::Deleting) | Some(State::Failed) | Some(State::Rejected)
-    )
+    // The API spells endpoint states in lower case (`deleted`), the SDK's enum capitalised.
+    state.is_some_and(|st| {
+        ["deleted", "deleting", "failed", "rejected", "expired"]
+            .iter()
+            .any(|g| st.as_str().eq_ignore_ascii_case(g))
+    })
 }
 
 #[async_trait]
@@ -83,48 +85,38 @@ impl ChildOps<NetworkState> for Endpoint {
                 && e.service_name() == Some(service.as_str())
                 && tag(e.tags(), OWNER_TAG) == Some(owner.as_str())
         });
-        match existing {
-            Some(e) => {
-                let id = e.vpc_endpoint_id().unwrap_or_default().to_string();
+        if let Some(e) = existing {
+            let id = e.vpc_endpoint_id().unwrap_or_default().to_string();
+            let mut have: Vec<String> = e.route_table_ids().to_vec();
+            have.sort();
+            if have == want {
                 rec.record(|st| self.record(st, &id));
-                let mut have: Vec<String> = e.route_table_ids().to_vec();
-                have.sort();
-                if have != want {
-                    let add: Vec<String> =
-                        want.iter().filter(|t| !have.contains(t)).cloned().collect();
-                    let remove: Vec<String> =
-                        have.iter().filter(|t| !want.contains(t)).cloned().collect();
-                    ec2.modify_vpc_endpoint()
-                        .vpc_endpoint_id(&id)
-                        .set_add_route_table_ids((!add.is_empty()).then_some(add))
-                        .set_remove_route_table_ids((!remove.is_empty()).then_some(remove))
-                        .send()
-                        .await
-                        .map_err(failed(format!("Setting the route tables of \"{id}\"")))?;
-                }
+                return Ok(());
             }
-            None => {
-                let out = ec2
-                    .create_vpc_endpoint()
-                    .vpc_id(s.vpc())
-                    .vpc_endpoint_type(VpcEndpointType::Gateway)
-                    .service_name(&service)
-                    .set_route_table_ids(Some(want))
-                    .tag_specifications(tag_spec(
-                        ResourceType::VpcEndpoint,
-                        &s.child_tags(self.service()),
-                    ))
-                    .send()
-                    .await
-                    .map_err(failed(format!("Creating the {service} gateway endpoint")))?;
-                let id = out
-                    .vpc_endpoint()
-                    .and_then(|e| e.vpc_endpoint_id())
-                    .unwrap_or_default()
-                    .to_string();
-                rec.record(|st| self.record(st, &id));
-            }
+            // A route table was made again: make the endpoint again on the full set (its
+            // routes are added on creation; ModifyVpcEndpoint's added tables are not routed
+            // everywhere this provider runs).
+            delete_ids(ctx, std::slice::from_ref(&id)).await?;
         }
+        let out = ec2
+            .create_vpc_endpoint()
+            .vpc_id(s.vpc())
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .service_name(&service)
+            .set_route_table_ids(Some(want))
+            .tag_specifications(tag_spec(
+                ResourceType::VpcEndpoint,
+                &s.child_tags(self.service()),
+            ))
+            .send()
+            .await
+            .map_err(failed(format!("Creating the {service} gateway endpoint")))?;
+        let id = out
+            .vpc_endpoint()
+            .and_then(|e| e.vpc_endpoint_id())
+            .unwrap_or_default()
+            .to_string();
+        rec.record(|st| self.record(st, &id));
         Ok(())
     }
 
@@ -196,6 +188,7 @@ pub async fn delete_ids(ctx: &Ctx, ids: &[String]) -> Result<(), CompositeError>
     if ids.is_empty() {
         return Ok(());
     }
+    unroute_stale(ctx, ids).await?;
     let out = ctx
         .clients
         .ec2()
@@ -228,4 +221,64 @@ pub async fn delete_ids(ctx: &Ctx, ids: &[String]) -> Result<(), CompositeError>
             failures.join("; "),
         ))
     }
+}
+
+/// Take off endpoints `ids` the route tables that no longer route to them (a table deleted out
+/// of band), so that deleting the endpoints does not trip over routes that are not there.
+async fn unroute_stale(ctx: &Ctx, ids: &[String]) -> Result<(), CompositeError> {
+    let ec2 = ctx.clients.ec2();
+    for id in ids {
+        let sent = ec2
+            .describe_vpc_endpoints()
+            .vpc_endpoint_ids(id)
+            .send()
+            .await;
+        let out = match sent {
+            Ok(out) => out,
+            Err(e) if error_code(&e).as_deref() == Some("InvalidVpcEndpointId.NotFound") => {
+                continue
+            }
+            Err(e) => {
+                return Err(CompositeError::aws(
+                    format!("Reading endpoint \"{id}\""),
+                    &e,
+                ))
+            }
+        };
+        let Some(ep) = out.vpc_endpoints().first() else {
+            continue;
+        };
+        let tables = ep.route_table_ids().to_vec();
+        if tables.is_empty() || is_deleted(ep.state()) {
+            continue;
+        }
+        let seen = ec2
+            .describe_route_tables()
+            .filters(filter("vpc-id", [ep.vpc_id().unwrap_or_default()]))
+            .send()
+            .await
+            .map_err(failed("Reading the VPC's route tables"))?;
+        let stale: Vec<String> = tables
+            .iter()
+            .filter(|t| {
+                !seen.route_tables().iter().any(|rt| {
+                    rt.route_table_id() == Some(t.as_str())
+                        && rt
+                            .routes()
+                            .iter()
+                            .any(|r| r.gateway_id() == Some(id.as_str()))
+                })
+            })
+            .cloned()
+            .collect();
+        if !stale.is_empty() {
+            ec2.modify_vpc_endpoint()
+                .vpc_endpoint_id(id)
+                .set_remove_route_table_ids(Some(stale))
+                .send()
+                .await
+                .map_err(failed(format!("Taking stale route tables off \"{id}\"")))?;
+        }
+    }
+    Ok(())
 }

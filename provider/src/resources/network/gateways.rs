@@ -318,6 +318,7 @@ impl ChildOps<NetworkState> for NatGateways {
                             "its public subnet or Elastic IP is missing: apply again.",
                         ));
                     };
+                    free_address(ctx, alloc, &existing).await?;
                     let out = ec2
                         .create_nat_gateway()
                         .subnet_id(subnet)
@@ -476,4 +477,41 @@ async fn wait(ctx: &Ctx, nats: &[String], up: bool) -> Result<(), CompositeError
             )
             .await?;
     }
+}
+
+/// Make Elastic IP `alloc` free for a new NAT gateway: an association left by a NAT gateway
+/// that is no longer live (deleted out of band) is removed; one held by a live NAT gateway is
+/// left (creating the new one then fails, naming it).
+async fn free_address(
+    ctx: &Ctx,
+    alloc: &str,
+    nats: &aws_sdk_ec2::operation::describe_nat_gateways::DescribeNatGatewaysOutput,
+) -> Result<(), CompositeError> {
+    let held = nats.nat_gateways().iter().any(|n| {
+        live(n.state())
+            && n.nat_gateway_addresses()
+                .iter()
+                .any(|a| a.allocation_id() == Some(alloc))
+    });
+    if held {
+        return Ok(());
+    }
+    let ec2 = ctx.clients.ec2();
+    let out = ec2
+        .describe_addresses()
+        .filters(filter("allocation-id", [alloc]))
+        .send()
+        .await
+        .map_err(failed(format!("Reading Elastic IP \"{alloc}\"")))?;
+    for assoc in out.addresses().iter().filter_map(|a| a.association_id()) {
+        done_unless_gone(
+            ec2.disassociate_address()
+                .association_id(assoc)
+                .send()
+                .await,
+            "InvalidAssociationID.NotFound",
+            format!("Freeing Elastic IP \"{alloc}\" from a deleted NAT gateway"),
+        )?;
+    }
+    Ok(())
 }

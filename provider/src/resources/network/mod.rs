@@ -453,7 +453,7 @@ fn validate(config: &NetworkState, diags: &mut Diagnostics) {
             diags.error(
                 "Wrong number of availability zones",
                 format!(
-                    "availability_zones names {} zone(s) but the network has {count} ({}): name exactly {count}, or set az_count to {}.",
+                    "availability_zones: names {} zone(s) but the network has {count} ({}): name exactly {count}, or set az_count to {}.",
                     z.len(),
                     if config.az_count.is_value() { "az_count".to_string() } else { format!("profile \"{}\"", config.profile()) },
                     z.len()
@@ -488,10 +488,12 @@ fn validate(config: &NetworkState, diags: &mut Diagnostics) {
     if let Err(problems) = cidr::plan(&block, count, o) {
         for p in problems {
             let mut path = AttributePath::new(p.attr);
+            let mut at = p.attr.to_string();
             if let Some(i) = p.index {
                 path = path.index(i as i64);
+                at = format!("{at}[{i}]");
             }
-            diags.error("Invalid subnet plan", p.message, path);
+            diags.error("Invalid subnet plan", format!("{at}: {}", p.message), path);
         }
     }
 }
@@ -558,6 +560,10 @@ fn plan_update(
     if planned.nat_per_az() != prior.nat_per_az() && !planned.nat_gateways.is_unknown() {
         replace.push(AttributePath::new("nat_gateways"));
     }
+    // The VPC is gone (deleted out of band): everything in it went with it.
+    if prior.vpc_id.is_null() {
+        replace.push(AttributePath::new("vpc_id"));
+    }
     if !replace.is_empty() {
         mark_unknown(planned);
         return replace;
@@ -589,7 +595,30 @@ fn plan_update(
     if planned.nat_eip_allocation_ids.is_unknown() {
         planned.nat_public_ips = Value::Unknown;
     }
+    cascade(planned);
     replace
+}
+
+/// Rows made again whose dependants change with them: an association names its subnet and
+/// route table, so it is made again with either; the endpoints are made again with a new
+/// route table.
+fn cascade(planned: &mut NetworkState) {
+    // Not recorded (gone, the children table plans it made again) or unknown: made again.
+    let remade = |v: &Value<String>| v.is_null() || v.is_unknown();
+    let remade_list = |v: &StringList| v.as_ref_option().is_none_or(|l| l.is_empty());
+    if remade_list(&planned.private_route_table_ids) || remade(&planned.database_route_table_id) {
+        planned.s3_endpoint_id = Value::Unknown;
+        planned.dynamodb_endpoint_id = Value::Unknown;
+    }
+    if remade_list(&planned.public_subnet_ids) || remade(&planned.public_route_table_id) {
+        planned.public_route_table_association_ids = Value::Unknown;
+    }
+    if remade_list(&planned.private_subnet_ids) || remade_list(&planned.private_route_table_ids) {
+        planned.private_route_table_association_ids = Value::Unknown;
+    }
+    if remade_list(&planned.database_subnet_ids) || remade(&planned.database_route_table_id) {
+        planned.database_route_table_association_ids = Value::Unknown;
+    }
 }
 
 #[cfg(test)]
