@@ -148,6 +148,12 @@ impl AwsProbe {
 
     async fn delete_existing(&self, kind: &str, id: &str) -> Result<()> {
         match kind {
+            // A row of children made once per zone (`blueprint_network`'s subnets, NAT
+            // gateways...), ids joined by `,`: one member deleted, as when a zone's subnet is lost.
+            _ if id.contains(',') => {
+                let first = id.split(',').next().unwrap_or_default();
+                Box::pin(self.delete_existing(kind, first)).await
+            }
             "aws_security_group" => {
                 let r = self.ec2().delete_security_group().group_id(id).send().await;
                 done(r, EC2_SG_MISSING)
@@ -315,6 +321,197 @@ impl AwsProbe {
                 let r = self.acm().delete_certificate().certificate_arn(id).send().await;
                 done(r, ACM_MISSING)
             }
+            "aws_vpc" => {
+                // As the console does: what is in the VPC first.
+                let ec2 = self.ec2();
+                let in_vpc = |name: &str| {
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name(name)
+                        .values(id)
+                        .build()
+                };
+                let flows = ec2
+                    .describe_flow_logs()
+                    .filter(in_vpc("resource-id"))
+                    .send()
+                    .await?;
+                let fl: Vec<String> = flows
+                    .flow_logs()
+                    .iter()
+                    .filter_map(|f| f.flow_log_id().map(str::to_string))
+                    .collect();
+                if !fl.is_empty() {
+                    ec2.delete_flow_logs()
+                        .set_flow_log_ids(Some(fl))
+                        .send()
+                        .await?;
+                }
+                let eps = ec2
+                    .describe_vpc_endpoints()
+                    .filters(in_vpc("vpc-id"))
+                    .send()
+                    .await?;
+                let ep: Vec<String> = eps
+                    .vpc_endpoints()
+                    .iter()
+                    .filter_map(|e| e.vpc_endpoint_id().map(str::to_string))
+                    .collect();
+                if !ep.is_empty() {
+                    ec2.delete_vpc_endpoints()
+                        .set_vpc_endpoint_ids(Some(ep))
+                        .send()
+                        .await?;
+                }
+                let nats = ec2
+                    .describe_nat_gateways()
+                    .filter(in_vpc("vpc-id"))
+                    .send()
+                    .await?;
+                for n in nats.nat_gateways() {
+                    let live = matches!(
+                        n.state(),
+                        Some(aws_sdk_ec2::types::NatGatewayState::Available)
+                            | Some(aws_sdk_ec2::types::NatGatewayState::Pending)
+                    );
+                    if let (true, Some(nid)) = (live, n.nat_gateway_id()) {
+                        ec2.delete_nat_gateway().nat_gateway_id(nid).send().await?;
+                    }
+                }
+                let tables = ec2
+                    .describe_route_tables()
+                    .filters(in_vpc("vpc-id"))
+                    .send()
+                    .await?;
+                for t in tables.route_tables() {
+                    let main = t.associations().iter().any(|a| a.main() == Some(true));
+                    for a in t.associations().iter().filter(|a| a.main() != Some(true)) {
+                        if let Some(aid) = a.route_table_association_id() {
+                            ec2.disassociate_route_table()
+                                .association_id(aid)
+                                .send()
+                                .await?;
+                        }
+                    }
+                    if let (false, Some(tid)) = (main, t.route_table_id()) {
+                        ec2.delete_route_table().route_table_id(tid).send().await?;
+                    }
+                }
+                let subnets = ec2
+                    .describe_subnets()
+                    .filters(in_vpc("vpc-id"))
+                    .send()
+                    .await?;
+                for x in subnets.subnets() {
+                    if let Some(sid) = x.subnet_id() {
+                        ec2.delete_subnet().subnet_id(sid).send().await?;
+                    }
+                }
+                let igws = ec2
+                    .describe_internet_gateways()
+                    .filters(in_vpc("attachment.vpc-id"))
+                    .send()
+                    .await?;
+                for g in igws.internet_gateways() {
+                    if let Some(gid) = g.internet_gateway_id() {
+                        ec2.detach_internet_gateway()
+                            .internet_gateway_id(gid)
+                            .vpc_id(id)
+                            .send()
+                            .await?;
+                        ec2.delete_internet_gateway()
+                            .internet_gateway_id(gid)
+                            .send()
+                            .await?;
+                    }
+                }
+                let r = ec2.delete_vpc().vpc_id(id).send().await;
+                done(r, &["InvalidVpcID.NotFound"])
+            }
+            "aws_subnet" => {
+                let r = self.ec2().delete_subnet().subnet_id(id).send().await;
+                done(r, &["InvalidSubnetID.NotFound"])
+            }
+            "aws_internet_gateway" => {
+                let ec2 = self.ec2();
+                let o = ec2
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id)
+                    .send()
+                    .await?;
+                for g in o.internet_gateways() {
+                    for a in g.attachments() {
+                        if let Some(vpc) = a.vpc_id() {
+                            ec2.detach_internet_gateway()
+                                .internet_gateway_id(id)
+                                .vpc_id(vpc)
+                                .send()
+                                .await?;
+                        }
+                    }
+                }
+                let r = ec2.delete_internet_gateway().internet_gateway_id(id).send();
+                done(r.await, &["InvalidInternetGatewayID.NotFound"])
+            }
+            "aws_nat_gateway" => {
+                self.ec2()
+                    .delete_nat_gateway()
+                    .nat_gateway_id(id)
+                    .send()
+                    .await?;
+                Ok(())
+            }
+            "aws_route_table" => {
+                let ec2 = self.ec2();
+                let o = ec2.describe_route_tables().route_table_ids(id).send().await?;
+                for a in o.route_tables().iter().flat_map(|t| t.associations()) {
+                    if let Some(aid) = a.route_table_association_id() {
+                        ec2.disassociate_route_table()
+                            .association_id(aid)
+                            .send()
+                            .await?;
+                    }
+                }
+                let r = ec2.delete_route_table().route_table_id(id).send().await;
+                done(r, &["InvalidRouteTableID.NotFound"])
+            }
+            "aws_route_table_association" => {
+                let r = self
+                    .ec2()
+                    .disassociate_route_table()
+                    .association_id(id)
+                    .send()
+                    .await;
+                done(r, &["InvalidAssociationID.NotFound"])
+            }
+            "aws_vpc_endpoint" => {
+                self.ec2()
+                    .delete_vpc_endpoints()
+                    .vpc_endpoint_ids(id)
+                    .send()
+                    .await?;
+                Ok(())
+            }
+            "aws_flow_log" => {
+                let r = self.ec2().delete_flow_logs().flow_log_ids(id).send().await;
+                done(r, &["InvalidFlowLogId.NotFound"])
+            }
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .delete_load_balancer()
+                    .load_balancer_arn(id)
+                    .send()
+                    .await;
+                done(r, ELB_LB_MISSING)
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().delete_listener().listener_arn(id).send().await;
+                done(r, ELB_LISTENER_MISSING)
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().delete_certificate().certificate_arn(id).send().await;
+                done(r, ACM_MISSING)
+            }
             other => {
                 bail!("the probe cannot delete a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -440,6 +637,15 @@ impl AwsProbe {
     /// down, an inactive ECS service or task definition count as gone).
     pub async fn child_exists(&self, kind: &str, id: &str) -> Result<bool> {
         Ok(match kind {
+            // A per-zone row (ids joined by `,`): it exists when every member does.
+            _ if id.contains(',') => {
+                for member in id.split(',') {
+                    if !Box::pin(self.child_exists(kind, member)).await? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
             "aws_security_group" => {
                 let r = self.ec2().describe_security_groups().group_ids(id).send();
                 found(r.await, EC2_SG_MISSING)?.is_some_and(|o| !o.security_groups().is_empty())
@@ -625,6 +831,84 @@ impl AwsProbe {
                 let r = self.acm().describe_certificate().certificate_arn(id).send();
                 found(r.await, ACM_MISSING)?.is_some()
             }
+            "aws_vpc" => {
+                let r = self.ec2().describe_vpcs().vpc_ids(id).send();
+                found(r.await, &["InvalidVpcID.NotFound"])?.is_some_and(|o| !o.vpcs().is_empty())
+            }
+            "aws_subnet" => {
+                let r = self.ec2().describe_subnets().subnet_ids(id).send();
+                found(r.await, &["InvalidSubnetID.NotFound"])?
+                    .is_some_and(|o| !o.subnets().is_empty())
+            }
+            "aws_internet_gateway" => {
+                let r = self
+                    .ec2()
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id)
+                    .send();
+                found(r.await, &["InvalidInternetGatewayID.NotFound"])?
+                    .is_some_and(|o| !o.internet_gateways().is_empty())
+            }
+            "aws_nat_gateway" => {
+                let r = self.ec2().describe_nat_gateways().nat_gateway_ids(id).send();
+                found(r.await, &["NatGatewayNotFound"])?.is_some_and(|o| {
+                    o.nat_gateways().iter().any(|n| {
+                        matches!(
+                            n.state(),
+                            Some(aws_sdk_ec2::types::NatGatewayState::Available)
+                                | Some(aws_sdk_ec2::types::NatGatewayState::Pending)
+                        )
+                    })
+                })
+            }
+            "aws_route_table" => {
+                let r = self.ec2().describe_route_tables().route_table_ids(id).send();
+                found(r.await, &["InvalidRouteTableID.NotFound"])?
+                    .is_some_and(|o| !o.route_tables().is_empty())
+            }
+            "aws_route_table_association" => {
+                let f = aws_sdk_ec2::types::Filter::builder()
+                    .name("association.route-table-association-id")
+                    .values(id)
+                    .build();
+                let o = self.ec2().describe_route_tables().filters(f).send().await?;
+                o.route_tables()
+                    .iter()
+                    .flat_map(|t| t.associations())
+                    .any(|a| a.route_table_association_id() == Some(id))
+            }
+            "aws_vpc_endpoint" => {
+                let r = self.ec2().describe_vpc_endpoints().vpc_endpoint_ids(id).send();
+                found(r.await, &["InvalidVpcEndpointId.NotFound"])?.is_some_and(|o| {
+                    // The API spells endpoint states in lower case.
+                    o.vpc_endpoints().iter().any(|e| {
+                        e.state().is_none_or(|st| {
+                            !st.as_str().eq_ignore_ascii_case("deleted")
+                                && !st.as_str().eq_ignore_ascii_case("deleting")
+                        })
+                    })
+                })
+            }
+            "aws_flow_log" => {
+                let o = self.ec2().describe_flow_logs().flow_log_ids(id).send().await?;
+                !o.flow_logs().is_empty()
+            }
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .describe_load_balancers()
+                    .load_balancer_arns(id)
+                    .send();
+                found(r.await, ELB_LB_MISSING)?.is_some_and(|o| !o.load_balancers().is_empty())
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().describe_listeners().listener_arns(id).send();
+                found(r.await, ELB_LISTENER_MISSING)?.is_some_and(|o| !o.listeners().is_empty())
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().describe_certificate().certificate_arn(id).send();
+                found(r.await, ACM_MISSING)?.is_some()
+            }
             other => {
                 bail!("the probe cannot look up a {other} (add it to tests/src/aws/children.rs)")
             }
@@ -638,6 +922,99 @@ impl AwsProbe {
         let label = format!("{kind} {id}");
         let tags = match kind {
             "aws_appautoscaling_target" | "aws_appautoscaling_policy" => return Ok(Vec::new()),
+            // A per-zone row (ids joined by `,`): every member's tags.
+            _ if id.contains(',') => {
+                let mut out = Vec::new();
+                for member in id.split(',') {
+                    out.extend(Box::pin(self.child_tags(kind, member)).await?);
+                }
+                return Ok(out);
+            }
+            // Associations carry no tags.
+            "aws_route_table_association" => return Ok(Vec::new()),
+            "aws_vpc" => {
+                let o = self.ec2().describe_vpcs().vpc_ids(id).send().await?;
+                tag_pairs(
+                    o.vpcs()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_subnet" => {
+                let o = self.ec2().describe_subnets().subnet_ids(id).send().await?;
+                tag_pairs(
+                    o.subnets()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_internet_gateway" => {
+                let o = self
+                    .ec2()
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.internet_gateways()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_nat_gateway" => {
+                let o = self
+                    .ec2()
+                    .describe_nat_gateways()
+                    .nat_gateway_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.nat_gateways()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_route_table" => {
+                let o = self
+                    .ec2()
+                    .describe_route_tables()
+                    .route_table_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.route_tables()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_vpc_endpoint" => {
+                let o = self
+                    .ec2()
+                    .describe_vpc_endpoints()
+                    .vpc_endpoint_ids(id)
+                    .send()
+                    .await?;
+                tag_pairs(
+                    o.vpc_endpoints()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
+            "aws_flow_log" => {
+                let o = self.ec2().describe_flow_logs().flow_log_ids(id).send().await?;
+                tag_pairs(
+                    o.flow_logs()
+                        .iter()
+                        .flat_map(|v| v.tags())
+                        .map(|t| (t.key(), t.value())),
+                )
+            }
             "aws_security_group" => {
                 let o = self
                     .ec2()

@@ -139,7 +139,8 @@ anything: set `deletion_protection = false` and apply first.
 Import by the load balancer's ARN: `terraform import blueprint_load_balancer.public
 arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID`. The profile is inferred
 (`prod` when both deletion protection and access logs are on), `deletion_protection` and
-`access_logs` are set only where they differ from it.
+`access_logs` are set only where they differ from it; `public_subnet_ids` come in the order AWS
+lists them (reorder the configuration's list if the next plan shows only a reordering).
 "#;
 
 /// The declaration.

@@ -37,6 +37,8 @@ struct Seen {
     dns_name: String,
     zone_id: String,
     security_groups: Vec<String>,
+    /// The subnets in the order AWS lists them.
+    subnets: Vec<String>,
     settings: BTreeMap<String, String>,
 }
 
@@ -98,11 +100,12 @@ async fn describe(ctx: &Ctx, arn: &str) -> Result<Option<Seen>, CompositeError> 
     let mut sgs: Vec<String> = lb.security_groups().to_vec();
     sgs.sort();
     settings.insert("security_groups".into(), sgs.join(","));
-    let mut subnets: Vec<String> = lb
+    let listed: Vec<String> = lb
         .availability_zones()
         .iter()
         .filter_map(|z| z.subnet_id().map(str::to_string))
         .collect();
+    let mut subnets = listed.clone();
     subnets.sort();
     settings.insert("subnets".into(), subnets.join(","));
     Ok(Some(Seen {
@@ -114,6 +117,7 @@ async fn describe(ctx: &Ctx, arn: &str) -> Result<Option<Seen>, CompositeError> 
             .unwrap_or_default()
             .to_string(),
         security_groups: sgs,
+        subnets: listed,
         settings,
     }))
 }
@@ -394,12 +398,8 @@ pub async fn import(ctx: &Ctx, arn: &str) -> Result<LoadBalancerState, Composite
     };
     record_seen(&mut s, arn, &seen);
     let owner = s.owner();
-    let subnets: Vec<String> = seen.settings["subnets"]
-        .split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .collect();
-    s.public_subnet_ids = list(subnets);
+    // In the order AWS lists them (the configuration's order cannot be known).
+    s.public_subnet_ids = list(seen.subnets.clone());
 
     // Tags: the load balancer's, less the owner tag; `tags` less the provider's defaults.
     let mut all = tagging::elb_read(ctx, arn).await?;
