@@ -304,6 +304,23 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.delete_rds(kind, id).await,
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .delete_load_balancer()
+                    .load_balancer_arn(id)
+                    .send()
+                    .await;
+                done(r, ELB_LB_MISSING)
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().delete_listener().listener_arn(id).send().await;
+                done(r, ELB_LISTENER_MISSING)
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().delete_certificate().certificate_arn(id).send().await;
+                done(r, ACM_MISSING)
+            }
             "aws_vpc" => {
                 // As the console does: what is in the VPC first.
                 let ec2 = self.ec2();
@@ -445,7 +462,11 @@ impl AwsProbe {
             }
             "aws_route_table" => {
                 let ec2 = self.ec2();
-                let o = ec2.describe_route_tables().route_table_ids(id).send().await?;
+                let o = ec2
+                    .describe_route_tables()
+                    .route_table_ids(id)
+                    .send()
+                    .await?;
                 for a in o.route_tables().iter().flat_map(|t| t.associations()) {
                     if let Some(aid) = a.route_table_association_id() {
                         ec2.disassociate_route_table()
@@ -798,6 +819,22 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.rds_child(kind, id).await?.is_some(),
+            "aws_lb" => {
+                let r = self
+                    .elbv2()
+                    .describe_load_balancers()
+                    .load_balancer_arns(id)
+                    .send();
+                found(r.await, ELB_LB_MISSING)?.is_some_and(|o| !o.load_balancers().is_empty())
+            }
+            "aws_lb_listener" => {
+                let r = self.elbv2().describe_listeners().listener_arns(id).send();
+                found(r.await, ELB_LISTENER_MISSING)?.is_some_and(|o| !o.listeners().is_empty())
+            }
+            "aws_acm_certificate" => {
+                let r = self.acm().describe_certificate().certificate_arn(id).send();
+                found(r.await, ACM_MISSING)?.is_some()
+            }
             "aws_vpc" => {
                 let r = self.ec2().describe_vpcs().vpc_ids(id).send();
                 found(r.await, &["InvalidVpcID.NotFound"])?.is_some_and(|o| !o.vpcs().is_empty())
@@ -817,7 +854,11 @@ impl AwsProbe {
                     .is_some_and(|o| !o.internet_gateways().is_empty())
             }
             "aws_nat_gateway" => {
-                let r = self.ec2().describe_nat_gateways().nat_gateway_ids(id).send();
+                let r = self
+                    .ec2()
+                    .describe_nat_gateways()
+                    .nat_gateway_ids(id)
+                    .send();
                 found(r.await, &["NatGatewayNotFound"])?.is_some_and(|o| {
                     o.nat_gateways().iter().any(|n| {
                         matches!(
@@ -829,7 +870,11 @@ impl AwsProbe {
                 })
             }
             "aws_route_table" => {
-                let r = self.ec2().describe_route_tables().route_table_ids(id).send();
+                let r = self
+                    .ec2()
+                    .describe_route_tables()
+                    .route_table_ids(id)
+                    .send();
                 found(r.await, &["InvalidRouteTableID.NotFound"])?
                     .is_some_and(|o| !o.route_tables().is_empty())
             }
@@ -845,7 +890,11 @@ impl AwsProbe {
                     .any(|a| a.route_table_association_id() == Some(id))
             }
             "aws_vpc_endpoint" => {
-                let r = self.ec2().describe_vpc_endpoints().vpc_endpoint_ids(id).send();
+                let r = self
+                    .ec2()
+                    .describe_vpc_endpoints()
+                    .vpc_endpoint_ids(id)
+                    .send();
                 found(r.await, &["InvalidVpcEndpointId.NotFound"])?.is_some_and(|o| {
                     // The API spells endpoint states in lower case.
                     o.vpc_endpoints().iter().any(|e| {
@@ -857,7 +906,12 @@ impl AwsProbe {
                 })
             }
             "aws_flow_log" => {
-                let o = self.ec2().describe_flow_logs().flow_log_ids(id).send().await?;
+                let o = self
+                    .ec2()
+                    .describe_flow_logs()
+                    .flow_log_ids(id)
+                    .send()
+                    .await?;
                 !o.flow_logs().is_empty()
             }
             "aws_lb" => {
@@ -974,7 +1028,12 @@ impl AwsProbe {
                 )
             }
             "aws_flow_log" => {
-                let o = self.ec2().describe_flow_logs().flow_log_ids(id).send().await?;
+                let o = self
+                    .ec2()
+                    .describe_flow_logs()
+                    .flow_log_ids(id)
+                    .send()
+                    .await?;
                 tag_pairs(
                     o.flow_logs()
                         .iter()

@@ -446,10 +446,6 @@ impl Composite for Database {
         }
     }
 
-    fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
-        crate::lint_bridge::warn(diags, "blueprint_database", config);
-    }
-
     fn plan_create(
         &self,
         planned: &mut Self::State,
