@@ -568,3 +568,46 @@ fn a_failure_at_any_call_leaves_nothing_after_destroy() {
         Vec::<String>::new()
     );
 }
+
+/// `terraform/examples/seed-004-data-pipeline` (its resources and outputs, with the harness's
+/// provider block): applies, plans empty, lints clean at `--profile prod` (checked by the
+/// linter's own tests of the examples), destroys leaving nothing.
+#[test]
+fn the_seed_004_example_converges() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform/examples/seed-004-data-pipeline");
+    let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
+    // Its resources and outputs only: the harness writes the provider block.
+    let body = &main[main.find("locals {").expect("locals block")..];
+    let config =
+        format!("variable \"environment\" {{\n  type    = string\n  default = \"dev\"\n}}\n{body}");
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(&config).unwrap();
+        std::fs::create_dir_all(wd.path().join("build")).unwrap();
+        for zip in ["preprocess.zip", "features.zip"] {
+            std::fs::copy(
+                dir.join("build").join(zip),
+                wd.path().join("build").join(zip),
+            )
+            .unwrap();
+        }
+        wd.init().unwrap();
+        wd.apply().unwrap();
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        let out = wd.outputs().unwrap();
+        let policies = out["policies"]["value"].as_object().unwrap();
+        assert_eq!(policies.len(), 2);
+        assert!(policies["features"]
+            .as_str()
+            .unwrap()
+            .contains("arn:aws:s3:::ml-santiago-dev-clean/features/*"));
+        wd.destroy().unwrap();
+        assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+        assert_eq!(
+            rt().block_on(lambda_and_sqs_left(&h, "ml-santiago-dev")),
+            Vec::<String>::new()
+        );
+        Ok(())
+    });
+}
