@@ -492,10 +492,6 @@ impl Composite for DataPipeline {
         declaration::declaration()
     }
 
-    fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
-        crate::lint_bridge::warn(diags, "blueprint_data_pipeline", config);
-    }
-
     fn validate(&self, config: &Self::State, diags: &mut Diagnostics) {
         let (flow, known_parts) = config.flow();
         for p in flow::problems(&flow, &known_parts) {
