@@ -386,3 +386,123 @@ fn blueprint_load_balancer_passes_the_generic_check() {
         expected_failures: &[],
     });
 }
+
+// ---------------------------------------------------------------------- blueprint_network
+
+/// The prod profile, so that every child exists (3 zones, a NAT gateway per zone, flow logs).
+fn network_config(_: &CaseEnv, tags: &str) -> String {
+    format!(
+        r#"
+resource "blueprint_network" "this" {{
+  name    = "generic-net"
+  profile = "prod"
+  tags = {tags}
+}}
+"#
+    )
+}
+
+/// The documented id: the VPC id.
+fn network_import_id(v: &Value) -> Result<String> {
+    string(v, "vpc_id")
+}
+
+const NETWORK_EXTRA_TAGS: &[(&str, &str)] = &[
+    NAME_TAG,
+    (
+        "blueprint:",
+        "the provider's own markers: blueprint:owner on every child, blueprint:profile on the \
+         VPC (docs/resources/network.md)",
+    ),
+];
+
+/// The per-zone rows keep their ids in lists; the check reads one id per child.
+const LIST_IDS: &str = "composite_case::ChildRef::id_in reads one string id; a per-zone row's \
+     ids are a list (join them with `,`: tests/src/aws/children.rs takes `,`-joined ids for \
+     every kind, deletes the first member and checks/tags every member)";
+
+const NETWORK_EXPECTED: &[Expected] = &[
+    fails(Step::TagsAtCreate, Some("public_subnets"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("public_subnets"), LIST_IDS),
+    fails(Step::DisappearsDelete, Some("public_subnets"), LIST_IDS),
+    fails(Step::TagsAtCreate, Some("private_subnets"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("private_subnets"), LIST_IDS),
+    fails(Step::DisappearsDelete, Some("private_subnets"), LIST_IDS),
+    fails(Step::TagsAtCreate, Some("database_subnets"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("database_subnets"), LIST_IDS),
+    fails(Step::DisappearsDelete, Some("database_subnets"), LIST_IDS),
+    fails(Step::TagsAtCreate, Some("nat_eips"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("nat_eips"), LIST_IDS),
+    fails(Step::DisappearsDelete, Some("nat_eips"), LIST_IDS),
+    fails(Step::TagsAtCreate, Some("nat_gateways"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("nat_gateways"), LIST_IDS),
+    fails(Step::DisappearsDelete, Some("nat_gateways"), LIST_IDS),
+    fails(Step::TagsAtCreate, Some("private_route_tables"), LIST_IDS),
+    fails(Step::TagsUpdated, Some("private_route_tables"), LIST_IDS),
+    fails(
+        Step::DisappearsDelete,
+        Some("private_route_tables"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsAtCreate,
+        Some("public_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsUpdated,
+        Some("public_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::DisappearsDelete,
+        Some("public_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsAtCreate,
+        Some("private_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsUpdated,
+        Some("private_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::DisappearsDelete,
+        Some("private_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsAtCreate,
+        Some("database_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::TagsUpdated,
+        Some("database_route_table_associations"),
+        LIST_IDS,
+    ),
+    fails(
+        Step::DisappearsDelete,
+        Some("database_route_table_associations"),
+        LIST_IDS,
+    ),
+];
+
+#[test]
+fn blueprint_network_passes_the_generic_check() {
+    check(&Case {
+        variant: "",
+        type_name: "blueprint_network",
+        children: children_of("blueprint_network"),
+        moto: MotoOptions::default(),
+        needs_platform: false,
+        config: network_config,
+        import_id: network_import_id,
+        import_ignore: &[],
+        extra_tag_keys: NETWORK_EXTRA_TAGS,
+        expected_failures: NETWORK_EXPECTED,
+    });
+}
