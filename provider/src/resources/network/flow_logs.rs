@@ -138,12 +138,19 @@ impl ChildOps<NetworkState> for LogGroup {
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Reading log group \"{name}\""), &e))?;
-        let days = s.flow_log_retention_days.as_option();
-        let whole = out.log_groups().iter().any(|g| {
-            g.log_group_name() == Some(name.as_str())
-                && g.retention_in_days().map(i64::from) == days
+        let Some(group) = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name.as_str()))
+        else {
+            return Ok(Found::Gone);
+        };
+        // Retention as it is: a difference shows in the next plan, and apply sets it again.
+        let days = group.retention_in_days().map(i64::from);
+        rec.record(|st| {
+            st.flow_log_retention_days = days.map_or(Value::Null, Value::Value);
         });
-        Ok(if whole { Found::Present } else { Found::Gone })
+        Ok(Found::Present)
     }
 
     async fn reconcile(
@@ -238,11 +245,12 @@ impl ChildOps<NetworkState> for Role {
             iam_role::canonical_document(&policy(&group_arn(ctx, &s)?)),
         )]
         .into();
-        Ok(if observed.inline == want && observed.attached.is_empty() {
-            Found::Present
-        } else {
-            Found::Gone
-        })
+        // Policies not as wanted (a failed put, a change out of band): the role stays recorded
+        // (its ARN) but its name is cleared, so the next plan shows it and apply puts them.
+        if observed.inline != want || !observed.attached.is_empty() {
+            rec.record(|st| st.flow_log_role_name = Value::Null);
+        }
+        Ok(Found::Present)
     }
 
     async fn reconcile(

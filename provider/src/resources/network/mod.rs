@@ -595,6 +595,10 @@ fn plan_update(
     if planned.nat_eip_allocation_ids.is_unknown() {
         planned.nat_public_ips = Value::Unknown;
     }
+    // The flow log role's policies need putting again (see flow_logs::Role::read).
+    if planned.flow_log_role_arn.is_value() && planned.flow_log_role_name.is_null() {
+        planned.flow_log_role_name = Value::Unknown;
+    }
     cascade(planned);
     replace
 }
