@@ -294,6 +294,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::number("port", "Port, 5432.").computed(),
             Attr::string("master_user_secret_arn", "ARN of the Secrets Manager secret RDS keeps the master credentials in (JSON `username`, `password`): give it to `blueprint_secure_service`'s `container.secrets`.").computed(),
             Attr::string("security_group_id", "The database's security group.").computed(),
+            Attr::string("client_security_group_id", "The database's client security group: give it to what must reach the database (`blueprint_secure_service`'s `additional_security_group_ids`). It has no rules of its own; the database admits 5432 from it. Unlike `allowed_security_group_ids`, it needs nothing from the clients, so a client may also read `master_user_secret_arn` without a dependency cycle.").computed(),
             Attr::string("db_subnet_group_name", "The DB subnet group.").computed(),
             Attr::string("cluster_identifier", "Aurora cluster identifier (null for RDS).").computed(),
             Attr::string("cluster_arn", "Aurora cluster ARN.").computed(),
@@ -310,7 +311,10 @@ pub fn declaration() -> &'static Declaration {
         children: vec![
             Child::new("subnet_group", "aws_db_subnet_group", "db_subnet_group_name")
                 .how("`NAME`, the `subnet_ids`"),
+            Child::new("client_security_group", "aws_security_group", "client_security_group_id")
+                .how("`NAME-db-client` in `vpc_id`: no rules (its default egress is revoked); members reach the database"),
             Child::new("security_group", "aws_security_group", "security_group_id")
+                .after(&["client_security_group"])
                 .how("`NAME-db` in `vpc_id`: TCP 5432 from each of `allowed_security_group_ids`, nothing from CIDRs"),
             Child::new("cluster", "aws_rds_cluster", "cluster_identifier")
                 .outputs(&["cluster_arn", "reader_endpoint"]).optional()

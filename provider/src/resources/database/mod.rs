@@ -7,6 +7,7 @@
 //! state), 5432 open only to the security groups given. `profile` fills the seed 001 sizing
 //! defaults.
 
+mod client_security_group;
 mod cluster;
 mod cluster_instance;
 mod instance;
@@ -97,6 +98,8 @@ pub struct DatabaseState {
     pub master_user_secret_arn: Value<String>,
     /// Security group id.
     pub security_group_id: Value<String>,
+    /// The client security group's id (members reach the database).
+    pub client_security_group_id: Value<String>,
     /// DB subnet group name.
     pub db_subnet_group_name: Value<String>,
     /// Aurora cluster identifier.
@@ -206,6 +209,7 @@ impl DatabaseState {
         canonical_set(
             strings(&self.allowed_security_group_ids)
                 .into_iter()
+                .chain(known(&self.client_security_group_id).map(str::to_string))
                 .map(|g| SgRule::tcp(PORT as u16, Source::Group(g))),
         )
     }
@@ -355,7 +359,7 @@ fn derive(s: &mut DatabaseState, prior_profile: Option<&str>, clients: Option<&A
         .allowed_security_group_ids
         .as_ref_option()
         .is_some_and(|l| l.iter().all(|g| g.is_value()));
-    s.ingress_rules = if groups_known {
+    s.ingress_rules = if groups_known && !s.client_security_group_id.is_unknown() {
         list(to_strings(&s.desired_ingress()))
     } else {
         Value::Unknown
@@ -459,6 +463,7 @@ impl Composite for Database {
         let pick = |wanted: bool| if wanted { Value::Unknown } else { Value::Null };
         for v in [
             &mut planned.security_group_id,
+            &mut planned.client_security_group_id,
             &mut planned.db_subnet_group_name,
             &mut planned.endpoint,
             &mut planned.master_user_secret_arn,
@@ -516,6 +521,7 @@ impl Composite for Database {
     fn children(&self) -> Vec<Box<dyn ChildOps<Self::State>>> {
         vec![
             Box::new(subnet_group::SubnetGroup),
+            Box::new(client_security_group::ClientSecurityGroup),
             Box::new(security_group::SecurityGroup),
             Box::new(cluster::Cluster),
             Box::new(cluster_instance::ClusterInstance::Writer),
@@ -545,6 +551,9 @@ impl Composite for Database {
         };
         s.name = Value::Value(id.to_string());
         s.id = Value::Value(id.to_string());
+        s.client_security_group_id = client_security_group::find(ctx, &s)
+            .await?
+            .map_or(Value::Null, Value::Value);
         // The ids are known: read every child (rules, settings, subnets).
         let read = self.read(ctx, s).await?.ok_or_else(|| {
             CompositeError::new(

@@ -170,7 +170,12 @@ pub fn import_inputs(s: &mut DatabaseState) {
     let groups: Vec<String> = parse_all(&strings(&s.ingress_rules))
         .into_iter()
         .filter_map(|r| match r.source {
-            Source::Group(g) if r.admits_tcp(super::PORT as i32) => Some(g),
+            Source::Group(g)
+                if r.admits_tcp(super::PORT as i32)
+                    && known(&s.client_security_group_id) != Some(g.as_str()) =>
+            {
+                Some(g)
+            }
             _ => None,
         })
         .collect();
