@@ -40,7 +40,7 @@ fn load_balancer(p: &Platform, extra: &str) -> String {
     format!(
         r#"
 resource "blueprint_load_balancer" "public" {{
-  name              = "senas"
+  name              = "senas-public"
   vpc_id            = "{vpc}"
   public_subnet_ids = ["{s0}", "{s1}"]
 {extra}}}
@@ -250,7 +250,11 @@ fn https_only_load_balancer_carries_a_secure_service_and_repairs_drift() {
                 !r.is_default().unwrap_or(false)
                     && r.conditions()
                         .iter()
-                        .any(|c| c.values().iter().any(|v| v == "/content"))
+                        .any(|c| {
+                        c.values().iter().any(|v| v == "/content")
+                            || c.path_pattern_config()
+                                .is_some_and(|p| p.values().iter().any(|v| v == "/content"))
+                    })
             });
             ensure!(routed, "no /content rule on {https}: {rules:?}");
             Ok(())
@@ -325,7 +329,7 @@ fn https_only_load_balancer_carries_a_secure_service_and_repairs_drift() {
         let v = wd
             .state_values("blueprint_load_balancer.public")?
             .context("gone")?;
-        let bucket = format!("senas-alb-logs-{ACCOUNT}");
+        let bucket = format!("senas-public-alb-logs-{ACCOUNT}");
         ensure!(v["access_logs_bucket"] == bucket.as_str(), "{v}");
         ensure!(
             v["load_balancer_settings"]["deletion_protection.enabled"] == "true",
