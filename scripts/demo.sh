@@ -42,7 +42,7 @@ export TF_CLI_CONFIG_FILE="$STATE_DIR/terraform.rc"
 
 PORT="$("$BLUEPRINT_VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 MOTO_LOG="$STATE_DIR/moto.log"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=true \
+MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=1 \
   "$BLUEPRINT_MOTO_SERVER" -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 WORK="$(mktemp -d)"

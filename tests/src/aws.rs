@@ -235,6 +235,7 @@ impl AwsProbe {
             ));
         }
         left.extend(self.tagged_container_leftovers(key, value).await?);
+        left.extend(self.rds_tagged_leftovers(key, value).await?);
         Ok(left)
     }
 

@@ -278,6 +278,8 @@ fn id_recorded(child: &Child, g: &Generic) -> bool {
         Some(Generic::String(s)) => s.as_str().is_some_and(|s| !s.is_empty()),
         // A child made once per zone keeps its ids in a list.
         Some(Generic::Array(items)) => !items.is_empty(),
+        // ... or in a map keyed by item (a bucket suffix, a stage name).
+        Some(Generic::Map(entries)) => !entries.is_empty(),
         Some(_) => true,
     }
 }
@@ -449,7 +451,7 @@ mod tests {
             self.name
         }
         fn wanted(&self, s: &S) -> bool {
-            self.name != "c" || s.want_c.clone().as_option() == Some(true)
+            self.name != "c" || s.want_c.as_option() == Some(true)
         }
         async fn create(&self, _: &Ctx, rec: &Recorder<S>) -> Result<(), CompositeError> {
             self.step("start")?;
@@ -487,7 +489,10 @@ mod tests {
         }
     }
 
-    fn setup() -> (Arc<Mutex<Cloud>>, Vec<Box<dyn ChildOps<S>>>, Ctx) {
+    /// The cloud, the three children's operations, and a context.
+    type Setup = (Arc<Mutex<Cloud>>, Vec<Box<dyn ChildOps<S>>>, Ctx);
+
+    fn setup() -> Setup {
         let cloud = Arc::new(Mutex::new(Cloud::default()));
         // Declared order on purpose differs from the operations' order.
         let ops: Vec<Box<dyn ChildOps<S>>> = ["c", "b", "a"]

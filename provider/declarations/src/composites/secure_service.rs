@@ -88,6 +88,8 @@ pub fn declaration() -> &'static Declaration {
                 .check(Check::Arn { service: "elasticloadbalancing", prefix: "listener/", wanted: "the ARN of an ALB listener (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...)" }),
             Attr::string("alb_security_group_id", "The ALB's security group: the only source the service admits, on the container port.")
                 .required().check(Check::GroupId),
+            Attr::strings("additional_security_group_ids", "More security groups the tasks carry, e.g. `blueprint_database`'s `client_security_group_id` to reach the database. They add where the tasks may go; what reaches the tasks is still only the ALB (the service's own group).")
+                .default(Default::EmptyList).check(Check::Len(0, 4)).check(Check::each(Check::GroupId)),
             Attr::strings("path_patterns", "Path patterns routed to the service, e.g. `[\"/content\", \"/content/*\"]`.")
                 .required().check(Check::Len(1, 5)).check(Check::each(Check::Custom { describe: "starts with `/`", check: url_path })),
             Attr::number("priority", "Listener rule priority, unique on the listener.")

@@ -113,6 +113,8 @@ pub struct SecureServiceState {
     pub listener_arn: Value<String>,
     /// The shared ALB's security group: the only source admitted.
     pub alb_security_group_id: Value<String>,
+    /// More security groups the tasks carry.
+    pub additional_security_group_ids: StringList,
     /// Path patterns routed to the service.
     pub path_patterns: StringList,
     /// Listener rule priority.

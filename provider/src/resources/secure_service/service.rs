@@ -30,12 +30,21 @@ fn network(s: &SecureServiceState) -> Result<NetworkConfiguration, CompositeErro
         .awsvpc_configuration(
             AwsVpcConfiguration::builder()
                 .set_subnets(Some(strings(&s.subnet_ids)))
-                .security_groups(known(&s.security_group_id).unwrap_or_default())
+                .set_security_groups(Some(task_groups(s)))
                 .assign_public_ip(AssignPublicIp::Disabled)
                 .build()
                 .map_err(build_err)?,
         )
         .build())
+}
+
+/// The groups the tasks carry: the service's own first, then `additional_security_group_ids`.
+fn task_groups(s: &SecureServiceState) -> Vec<String> {
+    known(&s.security_group_id)
+        .map(str::to_string)
+        .into_iter()
+        .chain(strings(&s.additional_security_group_ids))
+        .collect()
 }
 
 fn load_balancer(s: &SecureServiceState) -> LoadBalancer {
@@ -242,6 +251,11 @@ impl ChildOps<SecureServiceState> for EcsService {
             .and_then(|n| n.awsvpc_configuration())
             .map(|a| a.subnets().to_vec())
             .unwrap_or_default();
+        let groups: Vec<String> = svc
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+            .map(|a| a.security_groups().to_vec())
+            .unwrap_or_default();
         rec.record(|s| {
             s.service_arn = svc
                 .service_arn()
@@ -256,6 +270,23 @@ impl ChildOps<SecureServiceState> for EcsService {
             got.sort();
             if have != got {
                 s.subnet_ids = list(subnets);
+            }
+            // The tasks' other groups, as observed (a group added or removed out of band shows
+            // in the next plan).
+            let own = known(&s.security_group_id).map(str::to_string);
+            let (mut have, mut got): (Vec<String>, Vec<String>) = (
+                strings(&s.additional_security_group_ids),
+                groups
+                    .iter()
+                    .filter(|g| Some(*g) != own.as_ref())
+                    .cloned()
+                    .collect(),
+            );
+            let observed = got.clone();
+            have.sort();
+            got.sort();
+            if have != got {
+                s.additional_security_group_ids = list(observed);
             }
         });
         Ok(Found::Present)
@@ -273,7 +304,8 @@ impl ChildOps<SecureServiceState> for EcsService {
         let new_revision = prior.task_definition_arn != planned.task_definition_arn;
         let count = planned.autoscaling.is_null() && prior.desired_count != planned.desired_count;
         let network = prior.subnet_ids != planned.subnet_ids
-            || prior.security_group_id != planned.security_group_id;
+            || prior.security_group_id != planned.security_group_id
+            || prior.additional_security_group_ids != planned.additional_security_group_ids;
         let target = prior.target_group_arn != planned.target_group_arn;
         if new_revision || count || network || target {
             roll(ctx, &planned, network, target).await?;
@@ -337,12 +369,17 @@ pub fn import_inputs(ctx: &Ctx, svc: &Service, s: &mut SecureServiceState) {
         .and_then(|l| l.target_group_arn())
         .map(|a| Value::Value(a.to_string()))
         .unwrap_or(Value::Null);
-    s.security_group_id = svc
+    let groups: Vec<String> = svc
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration())
-        .and_then(|a| a.security_groups().first())
+        .map(|a| a.security_groups().to_vec())
+        .unwrap_or_default();
+    // The service's own group is the first; the rest are `additional_security_group_ids`.
+    s.security_group_id = groups
+        .first()
         .map(|g| Value::Value(g.clone()))
         .unwrap_or(Value::Null);
+    s.additional_security_group_ids = list(groups.iter().skip(1).cloned().collect());
     s.service_arn = svc
         .service_arn()
         .map(|a| Value::Value(a.to_string()))
