@@ -45,6 +45,15 @@ fn attr(values: &Value, name: &str) -> Result<String> {
     match &values[name] {
         Value::String(s) if !s.is_empty() => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
+        // A child made once per zone keeps its ids in a list: the probe gets them joined with
+        // `,` (and deletes the first, checks and tags every one).
+        Value::Array(items) if !items.is_empty() && items.iter().all(|i| i.is_string()) => {
+            Ok(items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(","))
+        }
         other => bail!("state attribute `{name}` holds no id ({other})"),
     }
 }

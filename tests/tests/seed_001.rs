@@ -24,16 +24,28 @@ fn lint_bin() -> PathBuf {
     p
 }
 
+/// The prod column of the sizing table (`environment = "prod"`) checked with the prod profile.
 #[test]
 fn the_example_lints_clean_at_the_prod_profile() {
     let out = Command::new(lint_bin())
-        .args(["--profile", "prod", "--format", "json"])
+        .args([
+            "--profile",
+            "prod",
+            "--var",
+            "environment=prod",
+            "--format",
+            "json",
+        ])
         .arg(workspace_root().join(EXAMPLE))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     assert!(findings.is_empty(), "{findings:#?}");
     assert!(out.status.success(), "{stdout}");
@@ -55,7 +67,8 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
         let main = std::fs::read_to_string(workspace_root().join(EXAMPLE).join("main.tf")).unwrap();
         wd.write("main.tf", &main).unwrap();
         let vars = serde_json::json!({ "aws_endpoint": h.endpoint() });
-        wd.write("terraform.tfvars.json", &vars.to_string()).unwrap();
+        wd.write("terraform.tfvars.json", &vars.to_string())
+            .unwrap();
         wd.init().unwrap();
         let plan = wd.plan().unwrap();
         // State backend, network, cluster, load balancer, database, three services.
@@ -65,14 +78,18 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
             applied.unwrap();
             assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
             let outputs = wd.outputs().unwrap();
-            let dns = outputs["alb_dns_name"]["value"].as_str().unwrap_or_default();
+            let dns = outputs["alb_dns_name"]["value"]
+                .as_str()
+                .unwrap_or_default();
             assert!(dns.contains("elb"), "{outputs}");
             let db = outputs["database_endpoint"]["value"]
                 .as_str()
                 .unwrap_or_default();
             assert!(db.contains("rds"), "{outputs}");
             for name in ["content", "users", "ml"] {
-                let arn = outputs["services"]["value"][name].as_str().unwrap_or_default();
+                let arn = outputs["services"]["value"][name]
+                    .as_str()
+                    .unwrap_or_default();
                 assert!(arn.ends_with(&format!("/{name}")), "{outputs}");
             }
         }));
@@ -96,7 +113,12 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
                 .filter(|v| v.is_default() != Some(true))
                 .collect();
             assert!(own.is_empty(), "VPCs left: {own:?}");
-            let lbs = probe.elbv2().describe_load_balancers().send().await.unwrap();
+            let lbs = probe
+                .elbv2()
+                .describe_load_balancers()
+                .send()
+                .await
+                .unwrap();
             assert!(lbs.load_balancers().is_empty(), "{lbs:?}");
         });
         Ok(())

@@ -246,6 +246,16 @@ where
     /// become unknown, unless its loss replaces the resource, which the skeleton plans); a child
     /// no longer wanted will be deleted (null id and outputs).
     pub fn plan(&self, prior: &S, planned: &mut S) {
+        self.plan_children(prior, planned, true);
+    }
+
+    /// The first half of [`Table::plan`]: only the wanted children `prior` does not record
+    /// get unknown id and outputs (run before the composite derives its values from them).
+    pub fn plan_made_again(&self, prior: &S, planned: &mut S) {
+        self.plan_children(prior, planned, false);
+    }
+
+    fn plan_children(&self, prior: &S, planned: &mut S, drop_unwanted: bool) {
         let (Some(prior_g), Some(mut g)) = (value::to_generic(prior), value::to_generic(planned))
         else {
             return;
@@ -259,7 +269,9 @@ where
                 }
             };
             if !ops.wanted(planned) {
-                set(&mut g, Generic::Nil);
+                if drop_unwanted {
+                    set(&mut g, Generic::Nil);
+                }
             } else if !id_recorded(child, &prior_g) && !child.replace_when_gone {
                 set(&mut g, value::unknown());
             }

@@ -496,14 +496,28 @@ impl<C: Composite> Resource for CompositeResource<C> {
             planned,
             clients.as_deref().map(|c| c.default_tags()),
         );
+        // The children's part of the plan runs before the composite's own (so what it derives
+        // from a child to be made again is unknown too) and after it (so optional children
+        // follow the values it derived, such as a profile's defaults).
+        let table = if self.composite.children().is_empty() {
+            None
+        } else {
+            match self.composite.table() {
+                Ok(table) => Some(table),
+                Err(err) => {
+                    err.report(diags);
+                    None
+                }
+            }
+        };
+        if let Some(table) = &table {
+            table.plan_made_again(&prior, &mut planned);
+        }
         let mut replace =
             self.composite
                 .plan_update(&prior, &mut planned, clients.as_deref(), diags);
-        if !self.composite.children().is_empty() {
-            match self.composite.table() {
-                Ok(table) => table.plan(&prior, &mut planned),
-                Err(err) => err.report(diags),
-            }
+        if let Some(table) = &table {
+            table.plan(&prior, &mut planned);
         }
         for path in plan::replacements(declaration, &prior, &planned) {
             if !replace.contains(&path) {

@@ -10,7 +10,7 @@
 #
 #   terraform init && terraform apply                        # real AWS: set certificate_arn
 #   scripts/demo.sh terraform/examples/senas-platform    # against a local endpoint (moto)
-#   blueprint-lint --profile prod terraform/examples/senas-platform
+#   blueprint-lint --profile prod --var environment=prod terraform/examples/senas-platform
 
 terraform {
   required_providers {

@@ -422,7 +422,9 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
             attrs: tagged(vec![
                 ("traffic_type", Generic::from("ALL")),
                 ("log_destination_type", Generic::from("cloud-watch-logs")),
-                ("vpc_id", Generic::from("(known after apply)")),
+                // The VPC's id is known after apply: unknown, which the rules read as "this
+                // flow log may be the VPC's" (it is: the composite makes it for its VPC).
+                ("vpc_id", value::unknown()),
             ]),
             origins: vec![
                 (Path::attr("traffic_type"), Path::attr("flow_logs")),

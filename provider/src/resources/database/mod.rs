@@ -470,6 +470,8 @@ impl Composite for Database {
         ] {
             *v = Value::Unknown;
         }
+        // The client group is made with the database: the rules admitting it are known then.
+        planned.ingress_rules = Value::Unknown;
         for v in [
             &mut planned.cluster_identifier,
             &mut planned.cluster_arn,
