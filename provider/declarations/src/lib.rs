@@ -348,6 +348,19 @@ pub struct Declaration {
 }
 
 impl Declaration {
+    /// Whether a plain resource of `kind` is something this composite builds: a declared
+    /// child's kind, or a part terraform-provider-aws splits out of one (its kind followed by
+    /// `_`: `aws_s3_bucket_versioning` of `aws_s3_bucket`, `aws_iam_role_policy` of
+    /// `aws_iam_role`).
+    pub fn builds(&self, kind: &str) -> bool {
+        self.children.iter().any(|c| {
+            kind == c.kind
+                || kind
+                    .strip_prefix(c.kind)
+                    .is_some_and(|rest| rest.starts_with('_'))
+        })
+    }
+
     /// The attribute named `name`.
     pub fn attr(&self, name: &str) -> Option<&Attr> {
         self.attrs.iter().find(|a| a.name == name)

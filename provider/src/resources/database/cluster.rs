@@ -148,27 +148,29 @@ impl ChildOps<DatabaseState> for Cluster {
         let s = rec.snapshot();
         let id = s.name().to_string();
         let want = s.main_tags();
-        let sent = ctx
-            .clients
-            .rds()
-            .create_db_cluster()
-            .db_cluster_identifier(&id)
-            .engine(AURORA)
-            .set_engine_version(known(&s.engine_version).map(str::to_string))
-            .master_username(known(&s.master_username).unwrap_or_default())
-            .manage_master_user_password(true)
-            .set_database_name(known(&s.database_name).map(str::to_string))
-            .set_db_subnet_group_name(known(&s.db_subnet_group_name).map(str::to_string))
-            .set_vpc_security_group_ids(known(&s.security_group_id).map(|g| vec![g.to_string()]))
-            .storage_encrypted(true)
-            .set_kms_key_id(known(&s.kms_key_id).map(str::to_string))
-            .backup_retention_period(s.retention())
-            .deletion_protection(s.protected())
-            .copy_tags_to_snapshot(true)
-            .set_serverless_v2_scaling_configuration(scaling(&s))
-            .set_tags(Some(rds::tags(&want)))
-            .send()
-            .await;
+        // A cluster of the same name deleted moments ago may still hold the name of its last
+        // automated snapshot (`rds:NAME-DATE-HH-MM`): that clears within the minute, so the
+        // create is tried again until the deadline.
+        let sent = retry(
+            &ctx.deadline,
+            &format!("creating DB cluster \"{id}\""),
+            RetryPolicy::default(),
+            || async {
+                match create_request(ctx, &s, &id, &want).await {
+                    Err(e)
+                        if error_code(&e).as_deref()
+                            == Some("DBClusterSnapshotAlreadyExistsFault") =>
+                    {
+                        Err(Attempt::Retry(CompositeError::aws(
+                            format!("Creating DB cluster \"{id}\""),
+                            &e,
+                        )))
+                    }
+                    other => Ok(other),
+                }
+            },
+        )
+        .await?;
         match sent {
             Ok(_) => {}
             Err(e) if error_code(&e).as_deref() == Some("DBClusterAlreadyExistsFault") => {
@@ -187,7 +189,6 @@ impl ChildOps<DatabaseState> for Cluster {
         rec.record(|r| observe(r, &c));
         Ok(())
     }
-
     async fn read(
         &self,
         ctx: &Ctx,
@@ -417,4 +418,36 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Option<DatabaseState>, Compos
         ..Default::default()
     };
     Ok(Some(s))
+}
+
+/// The CreateDBCluster call for `s`.
+async fn create_request(
+    ctx: &Ctx,
+    s: &DatabaseState,
+    id: &str,
+    want: &std::collections::BTreeMap<String, String>,
+) -> Result<
+    aws_sdk_rds::operation::create_db_cluster::CreateDbClusterOutput,
+    aws_sdk_rds::error::SdkError<aws_sdk_rds::operation::create_db_cluster::CreateDBClusterError>,
+> {
+    ctx.clients
+        .rds()
+        .create_db_cluster()
+        .db_cluster_identifier(id)
+        .engine(AURORA)
+        .set_engine_version(known(&s.engine_version).map(str::to_string))
+        .master_username(known(&s.master_username).unwrap_or_default())
+        .manage_master_user_password(true)
+        .set_database_name(known(&s.database_name).map(str::to_string))
+        .set_db_subnet_group_name(known(&s.db_subnet_group_name).map(str::to_string))
+        .set_vpc_security_group_ids(known(&s.security_group_id).map(|g| vec![g.to_string()]))
+        .storage_encrypted(true)
+        .set_kms_key_id(known(&s.kms_key_id).map(str::to_string))
+        .backup_retention_period(s.retention())
+        .deletion_protection(s.protected())
+        .copy_tags_to_snapshot(true)
+        .set_serverless_v2_scaling_configuration(scaling(s))
+        .set_tags(Some(rds::tags(want)))
+        .send()
+        .await
 }

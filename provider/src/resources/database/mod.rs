@@ -553,9 +553,6 @@ impl Composite for Database {
         };
         s.name = Value::Value(id.to_string());
         s.id = Value::Value(id.to_string());
-        s.client_security_group_id = client_security_group::find(ctx, &s)
-            .await?
-            .map_or(Value::Null, Value::Value);
         // The ids are known: read every child (rules, settings, subnets).
         let read = self.read(ctx, s).await?.ok_or_else(|| {
             CompositeError::new(
@@ -565,6 +562,10 @@ impl Composite for Database {
         })?;
         let mut s = read;
         subnet_group::import_inputs(ctx, &mut s).await?;
+        // The client group is found by name in the VPC the subnets gave.
+        s.client_security_group_id = client_security_group::find(ctx, &s)
+            .await?
+            .map_or(Value::Null, Value::Value);
         security_group::import_inputs(&mut s);
         let defaults = ctx.clients.default_tags();
         let user: BTreeMap<String, String> = entries(&s.tags)
