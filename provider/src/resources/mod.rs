@@ -9,10 +9,12 @@ use crate::composite::CompositeResource;
 use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
-pub mod data_pipeline;
+pub mod cluster;
 pub mod database;
+pub mod data_pipeline;
 pub mod load_balancer;
 pub mod ml_host;
+pub mod network;
 pub mod secure_service;
 pub mod state_backend;
 
@@ -27,6 +29,10 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         )),
     );
     map.insert(
+        "database".into(),
+        Box::new(CompositeResource::new(database::Database, provider.clone())),
+    );
+    map.insert(
         "data_pipeline".into(),
         Box::new(CompositeResource::new(
             data_pipeline::DataPipeline,
@@ -34,15 +40,15 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         )),
     );
     map.insert(
-        "database".into(),
-        Box::new(CompositeResource::new(database::Database, provider.clone())),
-    );
-    map.insert(
         "load_balancer".into(),
         Box::new(CompositeResource::new(
             load_balancer::LoadBalancer,
             provider.clone(),
         )),
+    );
+    map.insert(
+        "network".into(),
+        Box::new(CompositeResource::new(network::Network, provider.clone())),
     );
     map.insert(
         "ml_host".into(),
@@ -54,6 +60,10 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
             secure_service::SecureService,
             provider.clone(),
         )),
+    );
+    map.insert(
+        "cluster".into(),
+        Box::new(CompositeResource::new(cluster::Cluster, provider.clone())),
     );
     map
 }

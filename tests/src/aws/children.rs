@@ -260,6 +260,10 @@ impl AwsProbe {
                     .await?;
                 Ok(())
             }
+            "aws_ecs_cluster" => {
+                let r = self.ecs().delete_cluster().cluster(id).send().await;
+                done(r, ECS_MISSING)
+            }
             "aws_ecs_service" => {
                 let (cluster, service) = ecs_service(id)?;
                 let r = self
@@ -304,23 +308,6 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.delete_rds(kind, id).await,
-            "aws_lb" => {
-                let r = self
-                    .elbv2()
-                    .delete_load_balancer()
-                    .load_balancer_arn(id)
-                    .send()
-                    .await;
-                done(r, ELB_LB_MISSING)
-            }
-            "aws_lb_listener" => {
-                let r = self.elbv2().delete_listener().listener_arn(id).send().await;
-                done(r, ELB_LISTENER_MISSING)
-            }
-            "aws_acm_certificate" => {
-                let r = self.acm().delete_certificate().certificate_arn(id).send().await;
-                done(r, ACM_MISSING)
-            }
             "aws_vpc" => {
                 // As the console does: what is in the VPC first.
                 let ec2 = self.ec2();
@@ -769,6 +756,11 @@ impl AwsProbe {
                         == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Active)
                 })
             }
+            "aws_ecs_cluster" => {
+                let r = self.ecs().describe_clusters().clusters(id).send();
+                found(r.await, ECS_MISSING)?
+                    .is_some_and(|o| o.clusters().iter().any(|c| c.status() == Some("ACTIVE")))
+            }
             "aws_ecs_service" => {
                 let (cluster, service) = ecs_service(id)?;
                 let r = self
@@ -819,22 +811,6 @@ impl AwsProbe {
             | "aws_rds_cluster"
             | "aws_rds_cluster_instance"
             | "aws_db_instance" => self.rds_child(kind, id).await?.is_some(),
-            "aws_lb" => {
-                let r = self
-                    .elbv2()
-                    .describe_load_balancers()
-                    .load_balancer_arns(id)
-                    .send();
-                found(r.await, ELB_LB_MISSING)?.is_some_and(|o| !o.load_balancers().is_empty())
-            }
-            "aws_lb_listener" => {
-                let r = self.elbv2().describe_listeners().listener_arns(id).send();
-                found(r.await, ELB_LISTENER_MISSING)?.is_some_and(|o| !o.listeners().is_empty())
-            }
-            "aws_acm_certificate" => {
-                let r = self.acm().describe_certificate().certificate_arn(id).send();
-                found(r.await, ACM_MISSING)?.is_some()
-            }
             "aws_vpc" => {
                 let r = self.ec2().describe_vpcs().vpc_ids(id).send();
                 found(r.await, &["InvalidVpcID.NotFound"])?.is_some_and(|o| !o.vpcs().is_empty())
@@ -1127,6 +1103,18 @@ impl AwsProbe {
                 o.tags()
                     .iter()
                     .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            }
+            "aws_ecs_cluster" => {
+                let o = self
+                    .ecs()
+                    .list_tags_for_resource()
+                    .resource_arn(id)
+                    .send()
+                    .await?;
+                o.tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
                     .collect()
             }
             "aws_cloudwatch_log_group" => {

@@ -1,9 +1,11 @@
 //! Each composite's declaration, one module each.
 
-pub mod data_pipeline;
+pub mod cluster;
 pub mod database;
+pub mod data_pipeline;
 pub mod load_balancer;
 pub mod ml_host;
+pub mod network;
 pub mod secure_service;
 pub mod state_backend;
 
@@ -15,8 +17,10 @@ pub fn registry() -> Vec<&'static Declaration> {
         state_backend::declaration(),
         ml_host::declaration(),
         secure_service::declaration(),
-        load_balancer::declaration(),
-        database::declaration(),
+        cluster::declaration(),
         data_pipeline::declaration(),
+        network::declaration(),
+        database::declaration(),
+        load_balancer::declaration(),
     ]
 }
