@@ -574,8 +574,7 @@ fn a_failure_at_any_call_leaves_nothing_after_destroy() {
 /// linter's own tests of the examples), destroys leaving nothing.
 #[test]
 fn the_seed_004_example_converges() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform/examples/ml-pipeline");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform/examples/ml-pipeline");
     let main = std::fs::read_to_string(dir.join("main.tf")).unwrap();
     // Its resources and outputs only: the harness writes the provider block.
     let body = &main[main.find("locals {").expect("locals block")..];

@@ -4,7 +4,8 @@
 pub mod schema;
 
 pub use blueprint_declarations::{
-    checks, docs, expand, value, Attr, Block, Check, Child, Declaration, Default, Nesting, Presence, Type,
+    checks, docs, expand, value, Attr, Block, Check, Child, Declaration, Default, Nesting,
+    Presence, Type,
 };
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
 pub mod cluster;
-pub mod database;
 pub mod data_pipeline;
+pub mod database;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;

@@ -212,7 +212,12 @@ impl AwsProbe {
                 done(r, LOGS_MISSING)
             }
             "aws_lambda_function" => {
-                let r = self.lambda().delete_function().function_name(id).send().await;
+                let r = self
+                    .lambda()
+                    .delete_function()
+                    .function_name(id)
+                    .send()
+                    .await;
                 done(r, LAMBDA_MISSING)
             }
             "aws_lambda_permission" => {
@@ -500,7 +505,12 @@ impl AwsProbe {
                 done(r, ELB_LISTENER_MISSING)
             }
             "aws_acm_certificate" => {
-                let r = self.acm().delete_certificate().certificate_arn(id).send().await;
+                let r = self
+                    .acm()
+                    .delete_certificate()
+                    .certificate_arn(id)
+                    .send()
+                    .await;
                 done(r, ACM_MISSING)
             }
             other => {
@@ -700,7 +710,12 @@ impl AwsProbe {
             }
             "aws_lambda_permission" => {
                 let (function, sid) = lambda_permission(id)?;
-                let r = self.lambda().get_policy().function_name(function).send().await;
+                let r = self
+                    .lambda()
+                    .get_policy()
+                    .function_name(function)
+                    .send()
+                    .await;
                 found(r, LAMBDA_MISSING)?.is_some_and(|p| {
                     let doc: serde_json::Value =
                         serde_json::from_str(p.policy().unwrap_or("{}")).unwrap_or_default();
@@ -722,9 +737,13 @@ impl AwsProbe {
                     .send()
                     .await;
                 // An endpoint may answer "no configuration" with an empty body.
-                if r.as_ref().err().and_then(|e| e.raw_response()).is_some_and(|x| {
-                    x.status().is_success() && x.body().bytes().is_some_and(<[u8]>::is_empty)
-                }) {
+                if r.as_ref()
+                    .err()
+                    .and_then(|e| e.raw_response())
+                    .is_some_and(|x| {
+                        x.status().is_success() && x.body().bytes().is_some_and(<[u8]>::is_empty)
+                    })
+                {
                     return Ok(false);
                 }
                 found(r, S3_MISSING)?.is_some_and(|n| {
@@ -1130,7 +1149,12 @@ impl AwsProbe {
             // Neither carries tags in AWS.
             "aws_lambda_permission" | "aws_s3_bucket_notification" => return Ok(Vec::new()),
             "aws_lambda_function" => {
-                let o = self.lambda().get_function().function_name(id).send().await?;
+                let o = self
+                    .lambda()
+                    .get_function()
+                    .function_name(id)
+                    .send()
+                    .await?;
                 o.tags().cloned().unwrap_or_default().into_iter().collect()
             }
             "aws_sqs_queue" => {

@@ -1,8 +1,8 @@
 //! Each composite's declaration, one module each.
 
 pub mod cluster;
-pub mod database;
 pub mod data_pipeline;
+pub mod database;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;
