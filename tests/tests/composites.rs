@@ -41,6 +41,22 @@ const fn fails(step: Step, child: Option<&'static str>, why: &'static str) -> Ex
     }
 }
 
+/// Every registered composite has its case below: a composite added to the registry without one
+/// fails here (its case is a configuration and the import id; the children come from the
+/// declaration).
+#[test]
+fn every_registered_composite_has_a_case() {
+    let source = include_str!("composites.rs");
+    for d in blueprint_declarations::composites::registry() {
+        let case = format!("type_name: \"{}\",", d.type_name);
+        assert!(
+            source.contains(&case),
+            "{} has no Case in tests/tests/composites.rs",
+            d.type_name
+        );
+    }
+}
+
 fn check(case: &Case) {
     for_each_terraform(|tf| run_case(case, tf));
 }

@@ -581,7 +581,15 @@ fn the_seed_004_example_converges() {
     let config =
         format!("variable \"environment\" {{\n  type    = string\n  default = \"dev\"\n}}\n{body}");
     for_each_terraform(|tf| {
-        let h = Harness::start()?.on(tf);
+        // The API service waits for its task to run.
+        let h = Harness::start_with(
+            blueprint_e2e::moto::MotoOptions {
+                ecs_service_running: 1,
+                ..Default::default()
+            },
+            false,
+        )?
+        .on(tf);
         let wd = h.workdir(&config).unwrap();
         std::fs::create_dir_all(wd.path().join("build")).unwrap();
         for zip in ["preprocess.zip", "features.zip"] {

@@ -7,9 +7,12 @@
 #
 #   terraform init && terraform apply
 #
+# The API part of the seed ("FastAPI" serving the model) runs on ECS Fargate in the private
+# subnets of a `blueprint_network`, behind a `blueprint_load_balancer` (HTTPS only), and may read
+# exactly the model bucket's objects.
+#
 # The zips in build/ are src/*/main.py, zipped (rebuild them after editing the code:
-# `cd src/preprocess && zip ../../build/preprocess.zip main.py`). The network and load balancer
-# of the API part of the seed are other composites.
+# `cd src/preprocess && zip ../../build/preprocess.zip main.py`).
 
 terraform {
   required_providers {
@@ -38,12 +41,17 @@ provider "blueprint" {
   dynamic "endpoints" {
     for_each = var.aws_endpoint == null ? [] : [var.aws_endpoint]
     content {
-      sts    = endpoints.value
-      s3     = endpoints.value
-      iam    = endpoints.value
-      lambda = endpoints.value
-      logs   = endpoints.value
-      sqs    = endpoints.value
+      acm                    = endpoints.value
+      applicationautoscaling = endpoints.value
+      ec2                    = endpoints.value
+      ecs                    = endpoints.value
+      elbv2                  = endpoints.value
+      iam                    = endpoints.value
+      lambda                 = endpoints.value
+      logs                   = endpoints.value
+      s3                     = endpoints.value
+      sqs                    = endpoints.value
+      sts                    = endpoints.value
     }
   }
   s3_use_path_style = var.aws_endpoint != null
@@ -106,6 +114,58 @@ resource "blueprint_data_pipeline" "ml" {
     writes      = [{ bucket = "clean", prefix = "features/" }]
     trigger     = { bucket = "clean", prefix = "clean/", suffix = ".csv" }
   }
+}
+
+# The API: FastAPI serving the models, reachable only through the load balancer.
+resource "blueprint_network" "net" {
+  name    = local.name
+  profile = var.environment
+}
+
+resource "blueprint_cluster" "ecs" {
+  name    = local.name
+  profile = var.environment
+}
+
+resource "blueprint_load_balancer" "alb" {
+  name              = local.name
+  profile           = var.environment
+  vpc_id            = blueprint_network.net.vpc_id
+  public_subnet_ids = blueprint_network.net.public_subnet_ids
+  # A demo certificate; in production pass certificate_arn (an ACM certificate).
+  domain_name = "api.ml-santiago.example.com"
+}
+
+resource "blueprint_secure_service" "api" {
+  name                  = "ml-api"
+  cluster               = blueprint_cluster.ecs.name
+  vpc_id                = blueprint_network.net.vpc_id
+  subnet_ids            = blueprint_network.net.private_subnet_ids
+  listener_arn          = blueprint_load_balancer.alb.https_listener_arn
+  alb_security_group_id = blueprint_load_balancer.alb.security_group_id
+  path_patterns         = ["/predict", "/predict/*", "/health"]
+  priority              = 10
+
+  container {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ml-santiago-api:latest"
+    port  = 8000
+    environment = {
+      MODEL_BUCKET = blueprint_data_pipeline.ml.bucket_names["models"]
+    }
+  }
+
+  # Read the models, nothing else.
+  task_role_policy_statements = [
+    {
+      actions   = ["s3:GetObject"]
+      resources = ["${blueprint_data_pipeline.ml.bucket_arns["models"]}/*"]
+    },
+  ]
+}
+
+output "api_url" {
+  description = "The API, through the load balancer."
+  value       = "https://${blueprint_load_balancer.alb.dns_name}/predict"
 }
 
 output "bucket_names" {
