@@ -689,6 +689,8 @@ mod tests {
     #[test]
     fn a_profile_change_that_keeps_the_sizing_replaces_nothing() {
         let mut prior = state("dev");
+        // An existing network (a prior without its VPC is one deleted out of band).
+        prior.vpc_id = Value::Value("vpc-1".into());
         prior.availability_zones = list(vec!["us-east-1a".into(), "us-east-1b".into()]);
         fill_cidrs(&mut prior);
         let mut planned = prior.clone();
@@ -696,7 +698,8 @@ mod tests {
         planned.az_count = Value::Value(2);
         planned.nat_gateways = Value::Value("single".into());
         planned.flow_logs = Value::Value(false);
-        assert!(plan_update(&prior, &mut planned, None).is_empty());
+        let kept = plan_update(&prior, &mut planned, None);
+        assert!(kept.is_empty(), "{kept:?}");
         let mut grown = prior.clone();
         grown.profile = Value::Value("prod".into());
         let replace = plan_update(&prior, &mut grown, None);
