@@ -526,7 +526,14 @@ fn validate_statements(config: &SecureServiceState, diags: &mut Diagnostics) {
     };
     for (i, st) in statements.iter().enumerate() {
         let Value::Value(st) = st else { continue };
-        if st.actions.is_unknown() || st.resources.is_unknown() {
+        // Checked once known: an unknown list, or one with an unknown element (a resource ARN
+        // another resource makes), is checked again at apply's plan.
+        let unknown = |l: &StringList| {
+            l.is_unknown()
+                || l.as_ref_option()
+                    .is_some_and(|items| items.iter().any(|v| v.is_unknown()))
+        };
+        if unknown(&st.actions) || unknown(&st.resources) {
             continue;
         }
         let (actions, resources) = (strings(&st.actions), strings(&st.resources));
@@ -583,6 +590,25 @@ mod tests {
             .index(0);
         assert_eq!(diags.errors[0].attribute, want);
         assert!(errors[0].contains("(iam-no-wildcard)"), "{errors:?}");
+    }
+
+    /// A resource ARN another resource makes in the same apply is unknown at the first plan:
+    /// not "a statement without resources".
+    #[test]
+    fn a_statement_with_an_unknown_resource_waits_until_it_is_known() {
+        let mut st = statement(&["s3:GetObject"], &["arn:aws:s3:::b/*"]);
+        if let Value::Value(s) = &mut st {
+            s.resources = Value::Value(vec![Value::Unknown]);
+        }
+        let state = SecureServiceState {
+            name: Value::Value("api".into()),
+            task_role_policy_statements: Value::Value(vec![st]),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        validate_statements(&state, &mut diags);
+        assert!(diags.errors.is_empty(), "{:?}", diags.errors);
+        assert_eq!(state.desired_role_policies(), None);
     }
 
     #[test]
