@@ -154,14 +154,18 @@ async fn protocol_client_handshake_and_schema() {
     assert_eq!(
         services,
         [
+            "acm",
             "applicationautoscaling",
             "dynamodb",
             "ec2",
             "ecs",
             "elbv2",
             "iam",
+            "lambda",
             "logs",
+            "rds",
             "s3",
+            "sqs",
             "sts"
         ]
     );
