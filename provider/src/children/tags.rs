@@ -112,6 +112,39 @@ pub async fn iam_instance_profile(
     Ok(())
 }
 
+/// ECS tags from a tag map.
+pub fn ecs_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_ecs::types::Tag> {
+    all.iter()
+        .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// Make the tags of the ECS resource `arn` equal to `want`, removing what `prior` had beyond it.
+pub async fn ecs(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let ecs = ctx.clients.ecs();
+    let removed = removed_keys(prior, want);
+    if !removed.is_empty() {
+        ecs.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
+    }
+    ecs.tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(ecs_tags(want)))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

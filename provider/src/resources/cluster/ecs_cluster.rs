@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 use tf_provider::value::Value;
 
 use super::ClusterState;
@@ -102,12 +102,6 @@ fn insights_setting(on: bool) -> ClusterSetting {
         .build()
 }
 
-fn tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
-    map.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
 /// Make the cluster's settings and tags what `want` says.
 async fn converge(ctx: &Ctx, found: &Cluster, want: &ClusterState) -> Result<(), CompositeError> {
     let ecs = ctx.clients.ecs();
@@ -125,34 +119,8 @@ async fn converge(ctx: &Ctx, found: &Cluster, want: &ClusterState) -> Result<(),
                 )
             })?;
     }
-    let wanted = want.child_tags();
-    let stale: Vec<String> = found
-        .tags
-        .keys()
-        .filter(|k| !wanted.contains_key(*k))
-        .cloned()
-        .collect();
-    if !stale.is_empty() {
-        ecs.untag_resource()
-            .resource_arn(&found.arn)
-            .set_tag_keys(Some(stale))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Untagging ECS cluster \"{name}\""), &e))?;
-    }
-    let changed: BTreeMap<String, String> = wanted
-        .iter()
-        .filter(|(k, v)| found.tags.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        ecs.tag_resource()
-            .resource_arn(&found.arn)
-            .set_tags(Some(tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Tagging ECS cluster \"{name}\""), &e))?;
-    }
+    // Tags follow what the cluster carries now (an adopted one may hold others).
+    crate::children::tags::ecs(ctx, &found.arn, &found.tags, &want.child_tags()).await?;
     Ok(())
 }
 
@@ -191,7 +159,7 @@ impl ChildOps<ClusterState> for EcsCluster {
             .create_cluster()
             .cluster_name(&name)
             .settings(insights_setting(want.insights()))
-            .set_tags(Some(tags(&want.child_tags())))
+            .set_tags(Some(crate::children::tags::ecs_tags(&want.child_tags())))
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating ECS cluster \"{name}\""), &e))?;

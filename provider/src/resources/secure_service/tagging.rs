@@ -1,18 +1,12 @@
-//! Tags of the children whose services have no helper in `children::tags`: ECS (service, task
-//! definition), ELB (target group, listener rule) and CloudWatch Logs. Each child is created with
+//! Tags of the children whose services have no helper in `children::tags` (ECS tagging is
+//! there, shared with `blueprint_cluster`): ELB (target group, listener rule) and CloudWatch Logs. Each child is created with
 //! `tags_all` plus the owner tag, and its reconcile makes its tags follow a change.
 
 use std::collections::BTreeMap;
 
 use crate::children::tags::removed_keys;
+pub use crate::children::tags::{ecs, ecs_tags};
 use crate::composite::{CompositeError, Ctx};
-
-/// ECS tags from a tag map.
-pub fn ecs_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_ecs::types::Tag> {
-    all.iter()
-        .map(|(k, v)| aws_sdk_ecs::types::Tag::builder().key(k).value(v).build())
-        .collect()
-}
 
 /// ELB tags from a tag map.
 pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
@@ -24,32 +18,6 @@ pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalanc
                 .build()
         })
         .collect()
-}
-
-/// Make the tags of the ECS resource `arn` equal to `want`, removing what `prior` had beyond it.
-pub async fn ecs(
-    ctx: &Ctx,
-    arn: &str,
-    prior: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
-) -> Result<(), CompositeError> {
-    let ecs = ctx.clients.ecs();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
-        ecs.untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
-    }
-    ecs.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(ecs_tags(want)))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
-    Ok(())
 }
 
 /// Whether ELB resource `arn` carries the owner tag `owner`.
