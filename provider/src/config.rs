@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::{Block, NestedBlock, Schema};
-use tf_provider::value::Value;
-use tf_provider::AttributePath;
+use crate::tf::schema::{Block, NestedBlock, Schema};
+use crate::tf::Value;
+use crate::tf::AttributePath;
 
 use crate::schema_builder::{block, Attr};
 

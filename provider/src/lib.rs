@@ -17,6 +17,7 @@ pub mod plugin_tls;
 pub mod provider;
 pub mod resources;
 pub mod schema_builder;
+pub mod tf;
 pub mod tf_value;
 pub mod types;
 
@@ -37,7 +38,7 @@ pub async fn serve(front: Option<plugin_tls::Front>) -> anyhow::Result<()> {
     let blueprint = provider::BlueprintProvider::new();
     let stop = blueprint.state().stop_token().clone();
     stop_on_signals(stop.clone());
-    let provider = tf_provider::serve(PROVIDER_NAME, blueprint);
+    let provider = crate::tf::serve(PROVIDER_NAME, blueprint);
     match front {
         None => provider.await,
         Some(front) => {

@@ -9,7 +9,7 @@
 
 use blueprint_lint::{Finding, PathStep, Profile, Severity};
 use serde::Serialize;
-use tf_provider::{AttributePath, Diagnostics};
+use crate::tf::{AttributePath, Diagnostics};
 
 /// The attribute path of a finding, in Terraform's terms.
 pub fn attribute_path(steps: &[PathStep]) -> AttributePath {
@@ -142,8 +142,8 @@ mod tests {
             "name": "api",
             "image": "750477224025.dkr.ecr.us-east-2.amazonaws.com/api:1",
         }));
-        host.ssh_cidr_blocks = tf_provider::value::Value::Unknown;
-        host.environment = tf_provider::value::Value::Unknown;
+        host.ssh_cidr_blocks = crate::tf::Value::Unknown;
+        host.environment = crate::tf::Value::Unknown;
         assert_eq!(paths(&check("blueprint_ml_host", &host)), []);
         assert!(check("aws_instance", &host).is_empty());
     }

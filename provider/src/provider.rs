@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use tf_provider::schema::Schema;
-use tf_provider::value::ValueEmpty;
-use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use crate::tf::schema::Schema;
+use crate::tf::ValueEmpty;
+use crate::tf::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::AwsClients;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use tf_provider::schema::{
+use crate::tf::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock,
 };
 

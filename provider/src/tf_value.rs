@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 /// A list of strings as Terraform sends it.
 pub type StringList = Value<Vec<Value<String>>>;
@@ -56,7 +56,7 @@ pub fn map(m: BTreeMap<String, String>) -> StringMap {
 /// `terraform plan` fail; this adapter maps it to `Value::Unknown`.
 pub mod optional_block {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use tf_provider::value::Value;
+    use crate::tf::Value;
 
     /// Serialize as a list of zero or one element (or unknown).
     pub fn serialize<T, S>(value: &Value<T>, serializer: S) -> Result<S::Ok, S::Error>
@@ -90,7 +90,7 @@ pub mod optional_block {
 #[cfg(test)]
 mod tests {
     use serde::{Deserialize, Serialize};
-    use tf_provider::value::Value;
+    use crate::tf::Value;
 
     #[derive(Debug, Serialize, Deserialize, PartialEq)]
     struct Holder {

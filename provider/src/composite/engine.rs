@@ -362,7 +362,7 @@ mod tests {
     use std::time::Duration;
 
     use serde::{Deserialize, Serialize};
-    use tf_provider::value::Value;
+    use crate::tf::Value;
 
     use super::*;
     use crate::clients::AwsClients;

@@ -24,9 +24,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use crate::tf::schema::Schema;
+use crate::tf::{Value, ValueEmpty};
+use crate::tf::{AttributePath, Diagnostics, Resource};
 
 use crate::clients::AwsClients;
 use crate::declare::{value, Declaration};

@@ -4,7 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tf_provider::AttributePath;
+use crate::tf::AttributePath;
 
 use crate::declare::checks::Problem;
 use crate::declare::value::{self, Generic, Path, Step};

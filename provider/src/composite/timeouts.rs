@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::NestedBlock;
-use tf_provider::value::Value;
-use tf_provider::AttributePath;
+use crate::tf::schema::NestedBlock;
+use crate::tf::Value;
+use crate::tf::AttributePath;
 
 use crate::schema_builder::{block, Attr};
 

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use crate::tf::schema::Schema;
+use crate::tf::{Value, ValueEmpty};
+use crate::tf::{DataSource, Diagnostics};
 
 use crate::provider::ProviderState;
 use crate::schema_builder::{block, Attr};

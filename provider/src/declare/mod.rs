@@ -13,7 +13,7 @@ mod tests {
     use super::value::*;
     use serde::Deserialize;
     use serde::Serialize;
-    use tf_provider::value::Value;
+    use crate::tf::Value;
 
     #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
     struct S {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use tf_provider::schema::{
+use crate::tf::schema::{
     Attribute, AttributeConstraint, AttributeType, Block as TfBlock, Description, NestedBlock,
     Schema,
 };

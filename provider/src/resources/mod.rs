@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tf_provider::DynamicResource;
+use crate::tf::DynamicResource;
 
 use crate::composite::CompositeResource;
 use crate::declare::Declaration;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ClusterState;
 use crate::children::ownership;

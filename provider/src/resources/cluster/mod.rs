@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::value::Value;
-use tf_provider::{AttributePath, Diagnostics};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::children::ownership;
 use crate::clients::AwsClients;

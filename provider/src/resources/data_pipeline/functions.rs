@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_lambda::types::{DeadLetterConfig, Environment, FunctionCode, Runtime};
 use aws_smithy_types::Blob;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{keys, put, remove, scope, DataPipelineState, StageValue};
 use crate::children::ownership::{not_ours, owned};

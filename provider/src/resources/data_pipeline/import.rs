@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,

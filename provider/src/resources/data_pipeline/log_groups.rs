@@ -174,8 +174,8 @@ impl ChildOps<DataPipelineState> for LogGroups {
         if let Some(days) = retention_seen {
             rec.record(|st| {
                 st.log_retention_days = days.map_or(
-                    tf_provider::value::Value::Null,
-                    tf_provider::value::Value::Value,
+                    crate::tf::Value::Null,
+                    crate::tf::Value::Value,
                 )
             });
         }

@@ -20,8 +20,8 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use tf_provider::value::Value;
-use tf_provider::{AttributePath, Diagnostics};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{AURORA, SERVERLESS_CLASS};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::instance::{delete_instance, describe, wait_available};
 use super::rds::{self, tag_map};

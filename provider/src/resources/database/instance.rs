@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use blueprint_declarations::composites::database::{sizing, POSTGRES};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::rds::{self, tag_map, Seen, PROFILE_TAG};
 use super::DatabaseState;

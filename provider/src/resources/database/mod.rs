@@ -22,8 +22,8 @@ use blueprint_declarations::composites::database::{
     self as declaration, acu_ok, sizing, Sizing, AURORA, POSTGRES, SERVERLESS_CLASS,
 };
 use serde::{Deserialize, Serialize};
-use tf_provider::value::Value;
-use tf_provider::{AttributePath, Diagnostics};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -128,7 +128,7 @@ pub struct DatabaseState {
 /// cannot hold exactly, such as `0.7`) its decimal text, which must still reach validation.
 mod capacity {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use tf_provider::value::Value;
+    use crate::tf::Value;
 
     #[derive(Deserialize)]
     #[serde(untagged)]

@@ -1,7 +1,7 @@
 //! The DB subnet group `NAME`: the database subnets.
 
 use async_trait::async_trait;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::rds::{self, tag_map};
 use super::DatabaseState;

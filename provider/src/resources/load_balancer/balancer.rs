@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned, OWNER_TAG};

@@ -10,7 +10,7 @@ use aws_sdk_s3::types::{
     PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::LoadBalancerState;
 use crate::children::ownership::{not_ours, owned};

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use aws_sdk_acm::primitives::Blob;
 use base64::Engine;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{tagging, LoadBalancerState};
 use crate::children::ownership::owned;

@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum,
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned};

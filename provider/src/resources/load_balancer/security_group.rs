@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{desired, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned};

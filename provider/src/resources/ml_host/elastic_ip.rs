@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType, Tag, TagSpecification};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{filter, tag_spec, MlHostState};
 use crate::children::ownership::OWNER_TAG;

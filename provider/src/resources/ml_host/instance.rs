@@ -12,7 +12,7 @@ use aws_sdk_ec2::types::{
     InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use base64::Engine;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{filter, tag_spec, user_data, MlHostState};
 use crate::children::tags;

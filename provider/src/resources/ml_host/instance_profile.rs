@@ -2,7 +2,7 @@
 //! made again or removed from it out of band).
 
 use async_trait::async_trait;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::MlHostState;
 use crate::children::ownership::{not_ours, owned};

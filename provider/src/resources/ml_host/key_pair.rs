@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{tag_spec, MlHostState};
 use crate::children::ownership::{not_ours, owned};

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tf_provider::value::Value;
-use tf_provider::{AttributePath, Diagnostics};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
 use crate::children::{iam_role, tags};

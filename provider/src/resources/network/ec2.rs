@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::NetworkState;
 use crate::children::ownership::OWNER_TAG;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, State, VpcEndpointType};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ec2::{failed, filter, retag, tag, tag_spec};
 use super::NetworkState;

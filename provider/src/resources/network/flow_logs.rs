@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ec2::{failed, filter, tag, tag_spec};
 use super::NetworkState;

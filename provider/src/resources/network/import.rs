@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ec2::{failed, filter, ids, owned, tag, tag_map};
 use super::subnets::Tier;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, RouteTable};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ec2::{failed, filter, ids, owned, retag, tag, tag_spec};
 use super::subnets::Tier;

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::ec2::{failed, filter, owned, tag_spec};
 use super::{endpoints, gateways, routes, subnets, NetworkState};

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;

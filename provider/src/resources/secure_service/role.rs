@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::policies::{self, EXECUTION, TASK, TASK_POLICY};
 use super::SecureServiceState;

@@ -6,7 +6,7 @@ use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalingPolicy,
     ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::{AutoscalingValue, SecureServiceState};
 use crate::clients::error_code;

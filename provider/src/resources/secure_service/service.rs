@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::{
     DeploymentRolloutState, LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
     ServiceField,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::tagging::ecs_tags;
 use super::SecureServiceState;

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetTypeEnum};
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;

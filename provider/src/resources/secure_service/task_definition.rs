@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
     PortMapping, Secret, TaskDefinitionStatus,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::tagging::ecs_tags;
 use super::{ContainerValue, SecureServiceState};

@@ -8,7 +8,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use async_trait::async_trait;
 

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, SseSpecification, SseType, TableStatus, Tag,
 };
-use tf_provider::value::Value;
+use crate::tf::Value;
 
 use super::StateBackendState;
 use crate::children::ownership::{not_ours, owned};
