@@ -4,7 +4,7 @@
 //! The crate is a library plus a thin binary so that unit tests and the end-to-end harness can
 //! reach the configuration parsing, the AWS client factory and the schemas directly.
 
-pub mod children;
+pub mod kinds;
 pub mod clients;
 pub mod composite;
 pub mod config;

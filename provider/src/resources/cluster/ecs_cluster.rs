@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 use crate::tf::Value;
 
 use super::ClusterState;
-use crate::children::ownership;
+use crate::kinds::ownership;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
@@ -120,7 +120,7 @@ async fn converge(ctx: &Ctx, found: &Cluster, want: &ClusterState) -> Result<(),
             })?;
     }
     // Tags follow what the cluster carries now (an adopted one may hold others).
-    crate::children::tags::ecs(ctx, &found.arn, &found.tags, &want.child_tags()).await?;
+    crate::kinds::tags::ecs(ctx, &found.arn, &found.tags, &want.child_tags()).await?;
     Ok(())
 }
 
@@ -159,7 +159,7 @@ impl ChildOps<ClusterState> for EcsCluster {
             .create_cluster()
             .cluster_name(&name)
             .settings(insights_setting(want.insights()))
-            .set_tags(Some(crate::children::tags::ecs_tags(&want.child_tags())))
+            .set_tags(Some(crate::kinds::tags::ecs_tags(&want.child_tags())))
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating ECS cluster \"{name}\""), &e))?;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
 
-use crate::children::ownership;
+use crate::kinds::ownership;
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
 };
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

@@ -9,8 +9,8 @@ use aws_smithy_types::Blob;
 use crate::tf::Value;
 
 use super::{keys, put, remove, scope, DataPipelineState, StageValue};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::tags::removed_keys;
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

@@ -12,8 +12,8 @@ use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,
     PURPOSE_TAG,
 };
-use crate::children::iam_role;
-use crate::children::ownership::{owned, OWNER_TAG};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::{owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::Table;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};

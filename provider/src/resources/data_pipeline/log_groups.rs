@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::tags::removed_keys;
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

@@ -159,7 +159,7 @@ pub const CODE_TAG: &str = "blueprint:code";
 
 /// The owner tag's value of pipeline `name`.
 fn owner_of(name: &str) -> String {
-    crate::children::ownership::owner(declaration::declaration().type_name, name)
+    crate::kinds::ownership::owner(declaration::declaration().type_name, name)
 }
 
 impl DataPipelineState {
@@ -209,7 +209,7 @@ impl DataPipelineState {
 
     /// The tags every child carries: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&entries(&self.tags_all), &self.owner())
+        crate::kinds::ownership::with_owner(&entries(&self.tags_all), &self.owner())
     }
 
     /// A bucket's tags: the children's, and its purpose (`blueprint:purpose`) when given.
@@ -379,7 +379,7 @@ fn derive(
     s.dlq_arns = by_stage(&|st| scope.queue_arn(&names::queue(&name, &st.name)));
     s.role_arns = by_stage(&|st| scope.role_arn(&names::role(&name, &st.name)));
     s.policy_documents = by_stage(&|st| {
-        crate::children::iam_role::canonical_document(&flow.policy_document(&scope, st))
+        crate::kinds::iam_role::canonical_document(&flow.policy_document(&scope, st))
     });
     s.function_arns = by_stage(&|st| scope.function_arn(&names::function(&name, &st.name)));
     let mut hashes = BTreeMap::new();

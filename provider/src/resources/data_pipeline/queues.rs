@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::tags::removed_keys;
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::children::iam_role::{self, canonical_document};
+use crate::kinds::iam_role::{self, canonical_document};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
 use blueprint_declarations::composites::data_pipeline::flow::{names, POLICY_NAME};
@@ -160,7 +160,7 @@ impl ChildOps<DataPipelineState> for Roles {
                 converge(ctx, &planned, stage, rec).await?;
             }
             if planned.tags_changed(prior) {
-                crate::children::tags::iam_role(
+                crate::kinds::tags::iam_role(
                     ctx,
                     &role(&planned, stage),
                     &prior.child_tags(),

@@ -7,8 +7,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
 
 use super::DatabaseState;
-use crate::children::ownership::{not_ours, owned};
-use crate::children::security_group::{self, all_egress, change_rules};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, all_egress, change_rules};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
@@ -141,7 +141,7 @@ impl ChildOps<DatabaseState> for ClientSecurityGroup {
             return Ok(());
         };
         if tags(prior) != tags(&s) {
-            crate::children::tags::ec2(ctx, &[sg], &tags(prior), &tags(&s)).await?;
+            crate::kinds::tags::ec2(ctx, &[sg], &tags(prior), &tags(&s)).await?;
         }
         Ok(())
     }

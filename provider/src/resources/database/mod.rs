@@ -178,11 +178,11 @@ impl DatabaseState {
         entries(&self.tags_all)
     }
     fn owner(&self) -> String {
-        crate::children::ownership::owner("blueprint_database", self.name())
+        crate::kinds::ownership::owner("blueprint_database", self.name())
     }
     /// The tags every child carries: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+        crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
     /// The main child's tags: the child tags and the profile (read back by import).
     fn main_tags(&self) -> BTreeMap<String, String> {

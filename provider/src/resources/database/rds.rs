@@ -6,8 +6,8 @@ use std::future::Future;
 
 use aws_sdk_rds::types::Tag;
 
-use crate::children::ownership::{not_ours, owned, OWNER_TAG};
-use crate::children::tags::removed_keys;
+use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
+use crate::kinds::tags::removed_keys;
 use crate::composite::{retry, Attempt, CompositeError, Ctx, RetryPolicy};
 
 /// The tag holding the profile, read back by import.

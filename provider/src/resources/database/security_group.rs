@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
 
 use super::DatabaseState;
-use crate::children::ownership::{not_ours, owned};
-use crate::children::security_group::{self, all_egress, change_rules, converge, Direction};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
@@ -152,7 +152,7 @@ impl ChildOps<DatabaseState> for SecurityGroup {
             rec.record(|r| r.ingress_rules = list(to_strings(&want)));
         }
         if with_name(prior) != with_name(&s) {
-            crate::children::tags::ec2(ctx, &[sg], &with_name(prior), &with_name(&s)).await?;
+            crate::kinds::tags::ec2(ctx, &[sg], &with_name(prior), &with_name(&s)).await?;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use aws_sdk_s3::types::{
 use crate::tf::Value;
 
 use super::LoadBalancerState;
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::{error_code, AwsClients};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

@@ -10,7 +10,7 @@ use base64::Engine;
 use crate::tf::Value;
 
 use super::{tagging, LoadBalancerState};
-use crate::children::ownership::owned;
+use crate::kinds::ownership::owned;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};

@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

@@ -129,14 +129,14 @@ impl LoadBalancerState {
         format!("{}-alb", self.name())
     }
     fn owner(&self) -> String {
-        crate::children::ownership::owner(TYPE_NAME, self.name())
+        crate::kinds::ownership::owner(TYPE_NAME, self.name())
     }
     fn tags_all_map(&self) -> BTreeMap<String, String> {
         entries(&self.tags_all)
     }
     /// The tags every child carries: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+        crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
     /// The certificate the HTTPS listener serves: `certificate_arn`, else the self-signed one.
     fn served_certificate(&self) -> Value<String> {

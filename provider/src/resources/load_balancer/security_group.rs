@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
 
 use super::{desired, LoadBalancerState};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::security_group::{self as sg, Direction};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self as sg, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
@@ -178,7 +178,7 @@ impl ChildOps<LoadBalancerState> for SecurityGroup {
         if prior.tags_all != s.tags_all {
             let mut want = s.child_tags();
             want.insert("Name".into(), s.sg_name());
-            crate::children::tags::ec2(ctx, std::slice::from_ref(&id), &prior.child_tags(), &want)
+            crate::kinds::tags::ec2(ctx, std::slice::from_ref(&id), &prior.child_tags(), &want)
                 .await?;
         }
         converge(ctx, &id, &s, rec).await

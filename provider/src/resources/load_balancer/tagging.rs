@@ -1,10 +1,10 @@
-//! Tags of the load balancer's children that `children::tags` does not cover: ELBv2 resources
+//! Tags of the load balancer's children that `kinds::tags` does not cover: ELBv2 resources
 //! (the load balancer, its listeners) and ACM certificates. Each is made equal to the wanted
 //! map, keys removed from the resource removed from the child.
 
 use std::collections::BTreeMap;
 
-use crate::children::tags::removed_keys;
+use crate::kinds::tags::removed_keys;
 use crate::composite::{CompositeError, Ctx};
 
 /// ELBv2 tags from a map.

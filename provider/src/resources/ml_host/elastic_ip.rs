@@ -7,8 +7,8 @@ use aws_sdk_ec2::types::{Address, DomainType, ResourceType, Tag, TagSpecificatio
 use crate::tf::Value;
 
 use super::{filter, tag_spec, MlHostState};
-use crate::children::ownership::OWNER_TAG;
-use crate::children::tags;
+use crate::kinds::ownership::OWNER_TAG;
+use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

@@ -9,7 +9,7 @@ use super::instance_profile::InstanceProfile;
 use super::role::Role;
 use super::security_group::SecurityGroup;
 use super::{derive, list, map, user_data, MlHostState};
-use crate::children::security_group as sg;
+use crate::kinds::security_group as sg;
 use crate::composite::engine::ChildOps;
 use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::types::sg_rule::{Protocol, SgRule, Source};

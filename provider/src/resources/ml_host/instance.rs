@@ -15,7 +15,7 @@ use base64::Engine;
 use crate::tf::Value;
 
 use super::{filter, tag_spec, user_data, MlHostState};
-use crate::children::tags;
+use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
@@ -205,7 +205,7 @@ async fn owned_instance(
         .describe_instances()
         .filters(
             aws_sdk_ec2::types::Filter::builder()
-                .name(format!("tag:{}", crate::children::ownership::OWNER_TAG))
+                .name(format!("tag:{}", crate::kinds::ownership::OWNER_TAG))
                 .values(planned.owner())
                 .build(),
         )

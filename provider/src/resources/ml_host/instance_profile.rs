@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use crate::tf::Value;
 
 use super::MlHostState;
-use crate::children::ownership::{not_ours, owned};
-use crate::children::{iam_role, tags};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::{iam_role, tags};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

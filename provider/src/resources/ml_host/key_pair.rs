@@ -9,8 +9,8 @@ use aws_sdk_ec2::types::ResourceType;
 use crate::tf::Value;
 
 use super::{tag_spec, MlHostState};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::tags;
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

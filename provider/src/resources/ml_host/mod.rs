@@ -45,7 +45,7 @@ pub const DEFAULT_ROOT_VOLUME_SIZE: i64 = 8;
 /// The one managed policy the host's role gets.
 pub const ECR_READ_ONLY: &str = "policy/AmazonEC2ContainerRegistryReadOnly";
 
-pub use crate::children::security_group::all_egress;
+pub use crate::kinds::security_group::all_egress;
 use crate::types::sg_rule::{canonical_set, parse_cidr, to_strings, SgRule, Source};
 
 /// The only egress rule with `restrict_egress`: HTTPS anywhere.
@@ -171,11 +171,11 @@ impl MlHostState {
     }
     /// Who owns the children: this resource.
     fn owner(&self) -> String {
-        crate::children::ownership::owner("blueprint_ml_host", self.name())
+        crate::kinds::ownership::owner("blueprint_ml_host", self.name())
     }
     /// The tags every child is created with: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+        crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
 
     /// The ingress rules the inputs ask for, canonical and sorted (unparsable inputs are

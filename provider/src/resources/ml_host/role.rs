@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::tf::Value;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
-use crate::children::{iam_role, tags};
+use crate::kinds::{iam_role, tags};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
 

@@ -7,9 +7,9 @@ use aws_sdk_ec2::types::ResourceType;
 use crate::tf::Value;
 
 use super::{filter, list, tag_spec, MlHostState};
-use crate::children::ownership::{not_ours, owned};
-use crate::children::security_group::{self as sg, all_egress, converge, Direction};
-use crate::children::tags;
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self as sg, all_egress, converge, Direction};
+use crate::kinds::tags;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::types::sg_rule::{from_permissions, to_strings, SgRule};

@@ -7,8 +7,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
 
 use super::NetworkState;
-use crate::children::ownership::OWNER_TAG;
-use crate::children::tags;
+use crate::kinds::ownership::OWNER_TAG;
+use crate::kinds::tags;
 use crate::composite::{CompositeError, Ctx};
 use crate::tf_value::StringList;
 

@@ -6,7 +6,7 @@ use crate::tf::Value;
 
 use super::ec2::{failed, filter, retag, tag, tag_spec};
 use super::NetworkState;
-use crate::children::ownership::OWNER_TAG;
+use crate::kinds::ownership::OWNER_TAG;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};

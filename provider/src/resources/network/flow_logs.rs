@@ -9,8 +9,8 @@ use crate::tf::Value;
 
 use super::ec2::{failed, filter, tag, tag_spec};
 use super::NetworkState;
-use crate::children::iam_role;
-use crate::children::ownership::{not_ours, owned, OWNER_TAG};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
@@ -164,7 +164,7 @@ impl ChildOps<NetworkState> for LogGroup {
         if prior.tags_all != now.tags_all {
             let logs = ctx.clients.logs();
             let want = now.base_tags();
-            let removed = crate::children::tags::removed_keys(&prior.base_tags(), &want);
+            let removed = crate::kinds::tags::removed_keys(&prior.base_tags(), &want);
             #[allow(deprecated)]
             if !removed.is_empty() {
                 logs.untag_log_group()
@@ -261,7 +261,7 @@ impl ChildOps<NetworkState> for Role {
     ) -> Result<(), CompositeError> {
         let now = rec.snapshot();
         if prior.tags_all != now.tags_all {
-            crate::children::tags::iam_role(
+            crate::kinds::tags::iam_role(
                 ctx,
                 &now.flow_log_role(),
                 &prior.base_tags(),

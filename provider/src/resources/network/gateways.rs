@@ -9,7 +9,7 @@ use crate::tf::Value;
 use super::ec2::{failed, filter, ids, owned, retag, tag, tag_spec};
 use super::subnets::Tier;
 use super::NetworkState;
-use crate::children::ownership::OWNER_TAG;
+use crate::kinds::ownership::OWNER_TAG;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, done_unless_gone, CompositeError, Ctx, Recorder};

@@ -160,11 +160,11 @@ impl NetworkState {
         known(&self.vpc_id).unwrap_or_default()
     }
     fn owner(&self) -> String {
-        crate::children::ownership::owner(declaration::TYPE_NAME, self.name())
+        crate::kinds::ownership::owner(declaration::TYPE_NAME, self.name())
     }
     /// `tags_all` and the owner tag: what every child carries besides its `Name`.
     fn base_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&entries(&self.tags_all), &self.owner())
+        crate::kinds::ownership::with_owner(&entries(&self.tags_all), &self.owner())
     }
     /// The tags of the child named `NAME-suffix` (`NAME` for an empty suffix).
     fn child_tags(&self, suffix: &str) -> BTreeMap<String, String> {
@@ -666,7 +666,7 @@ mod tests {
         assert_eq!(prod.child_tags("public-a")["Name"], "n-public-a");
         assert_eq!(prod.vpc_tags()[PROFILE_TAG], "prod");
         assert_eq!(
-            prod.base_tags()[crate::children::ownership::OWNER_TAG],
+            prod.base_tags()[crate::kinds::ownership::OWNER_TAG],
             "blueprint_network/n"
         );
     }

@@ -133,7 +133,7 @@ impl ChildOps<NetworkState> for Vpc {
             before.insert(super::PROFILE_TAG.into(), prior.profile().to_string());
             let mut after = now.base_tags();
             after.insert(super::PROFILE_TAG.into(), now.profile().to_string());
-            crate::children::tags::ec2(ctx, &[now.vpc().to_string()], &before, &after).await?;
+            crate::kinds::tags::ec2(ctx, &[now.vpc().to_string()], &before, &after).await?;
         }
         Ok(())
     }
@@ -171,7 +171,7 @@ async fn sweep(ctx: &Ctx, s: &NetworkState) -> Result<(), CompositeError> {
         .iter()
         .filter(|e| !endpoints::is_deleted(e.state()))
         .filter(|e| {
-            super::ec2::tag(e.tags(), crate::children::ownership::OWNER_TAG) == Some(owner.as_str())
+            super::ec2::tag(e.tags(), crate::kinds::ownership::OWNER_TAG) == Some(owner.as_str())
         })
         .filter_map(|e| e.vpc_endpoint_id().map(str::to_string))
         .collect();

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use crate::tf::Value;
 
 use super::SecureServiceState;
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};

@@ -201,11 +201,11 @@ impl SecureServiceState {
     }
     /// The owner tag's value: `blueprint_secure_service/NAME`.
     fn owner(&self) -> String {
-        crate::children::ownership::owner(declaration::declaration().type_name, self.name())
+        crate::kinds::ownership::owner(declaration::declaration().type_name, self.name())
     }
     /// The tags every child is created with: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+        crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
     /// Whether the tags changed from `prior` (the children are retagged).
     fn tags_changed(&self, prior: &SecureServiceState) -> bool {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
-use crate::children::iam_role::canonical_document;
+use crate::kinds::iam_role::canonical_document;
 
 /// Inline policy of the execution role.
 pub const EXECUTION_POLICY: &str = "blueprint-execution";

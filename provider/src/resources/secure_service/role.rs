@@ -10,8 +10,8 @@ use crate::tf::Value;
 
 use super::policies::{self, EXECUTION, TASK, TASK_POLICY};
 use super::SecureServiceState;
-use crate::children::iam_role;
-use crate::children::ownership::owned;
+use crate::kinds::iam_role;
+use crate::kinds::ownership::owned;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
@@ -183,7 +183,7 @@ impl ChildOps<SecureServiceState> for Role {
         iam_role::converge(ctx, &name, &have, &docs, &[]).await?;
         rec.record(|s| self.set_policies(s, &docs, &[]));
         if planned.tags_changed(prior) {
-            crate::children::tags::iam_role(ctx, &name, &prior.child_tags(), &planned.child_tags())
+            crate::kinds::tags::iam_role(ctx, &name, &prior.child_tags(), &planned.child_tags())
                 .await?;
         }
         Ok(())

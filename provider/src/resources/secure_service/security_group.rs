@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
 
 use super::SecureServiceState;
-use crate::children::ownership::{not_ours, owned};
-use crate::children::security_group::{self, converge, Direction};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
@@ -139,7 +139,7 @@ impl ChildOps<SecureServiceState> for SecurityGroup {
         converge(ctx, &sg, Direction::Ingress, &have, &want).await?;
         rec.record(|s| s.ingress_rules = list(to_strings(&want)));
         if planned.tags_changed(prior) {
-            crate::children::tags::ec2(
+            crate::kinds::tags::ec2(
                 ctx,
                 std::slice::from_ref(&sg),
                 &prior.child_tags(),

@@ -15,7 +15,7 @@ use crate::tf::Value;
 
 use super::tagging::ecs_tags;
 use super::SecureServiceState;
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

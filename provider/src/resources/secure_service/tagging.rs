@@ -1,11 +1,11 @@
-//! Tags of the children whose services have no helper in `children::tags` (ECS tagging is
+//! Tags of the children whose services have no helper in `kinds::tags` (ECS tagging is
 //! there, shared with `blueprint_cluster`): ELB (target group, listener rule) and CloudWatch Logs. Each child is created with
 //! `tags_all` plus the owner tag, and its reconcile makes its tags follow a change.
 
 use std::collections::BTreeMap;
 
-use crate::children::tags::removed_keys;
-pub use crate::children::tags::{ecs, ecs_tags};
+use crate::kinds::tags::removed_keys;
+pub use crate::kinds::tags::{ecs, ecs_tags};
 use crate::composite::{CompositeError, Ctx};
 
 /// ELB tags from a tag map.
@@ -31,7 +31,7 @@ pub async fn elb_owned(ctx: &Ctx, arn: &str, owner: &str) -> Result<bool, Compos
         .await
         .map_err(|e| CompositeError::aws(format!("Reading the tags of \"{arn}\""), &e))?;
     Ok(out.tag_descriptions().iter().any(|d| {
-        crate::children::ownership::owned(
+        crate::kinds::ownership::owned(
             d.tags()
                 .iter()
                 .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),

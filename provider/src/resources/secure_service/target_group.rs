@@ -7,7 +7,7 @@ use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;
-use crate::children::ownership::not_ours;
+use crate::kinds::ownership::not_ours;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};

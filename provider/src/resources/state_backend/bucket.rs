@@ -13,7 +13,7 @@ use crate::tf::Value;
 use async_trait::async_trait;
 
 use super::{StateBackendState, VERSIONING_ENABLED};
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use crate::tf::Value;
 
 use super::StateBackendState;
-use crate::children::ownership::{not_ours, owned};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};

@@ -134,12 +134,12 @@ impl StateBackendState {
 
     /// The owner tag's value: `blueprint_state_backend/BUCKET`.
     fn owner(&self) -> String {
-        crate::children::ownership::owner(declaration::declaration().type_name, self.bucket_name())
+        crate::kinds::ownership::owner(declaration::declaration().type_name, self.bucket_name())
     }
 
     /// The tags both children carry: `tags_all` and the owner tag.
     fn child_tags(&self) -> BTreeMap<String, String> {
-        crate::children::ownership::with_owner(&self.tags_all_map(), &self.owner())
+        crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
 }
 
