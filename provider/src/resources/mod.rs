@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::tf::DynamicResource;
 
-use crate::composite::CompositeResource;
+use crate::composite::{Composite, CompositeResource};
 use crate::declare::Declaration;
 use crate::provider::ProviderState;
 
@@ -18,54 +18,37 @@ pub mod network;
 pub mod secure_service;
 pub mod state_backend;
 
+/// One registered composite: its name without the `blueprint_` prefix (taken from its own
+/// declaration, so the served name and the documented one cannot differ) and its resource.
+fn entry<C: Composite>(
+    composite: C,
+    provider: &Arc<ProviderState>,
+) -> (String, Box<dyn DynamicResource>) {
+    let name = composite
+        .declaration()
+        .type_name
+        .trim_start_matches("blueprint_")
+        .to_string();
+    (
+        name,
+        Box::new(CompositeResource::new(composite, provider.clone())),
+    )
+}
+
 /// Every resource, keyed by its name without the `blueprint_` prefix.
 pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicResource>> {
-    let mut map: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
-    map.insert(
-        "state_backend".into(),
-        Box::new(CompositeResource::new(
-            state_backend::StateBackend,
-            provider.clone(),
-        )),
-    );
-    map.insert(
-        "database".into(),
-        Box::new(CompositeResource::new(database::Database, provider.clone())),
-    );
-    map.insert(
-        "data_pipeline".into(),
-        Box::new(CompositeResource::new(
-            data_pipeline::DataPipeline,
-            provider.clone(),
-        )),
-    );
-    map.insert(
-        "load_balancer".into(),
-        Box::new(CompositeResource::new(
-            load_balancer::LoadBalancer,
-            provider.clone(),
-        )),
-    );
-    map.insert(
-        "network".into(),
-        Box::new(CompositeResource::new(network::Network, provider.clone())),
-    );
-    map.insert(
-        "ml_host".into(),
-        Box::new(CompositeResource::new(ml_host::MlHost, provider.clone())),
-    );
-    map.insert(
-        "secure_service".into(),
-        Box::new(CompositeResource::new(
-            secure_service::SecureService,
-            provider.clone(),
-        )),
-    );
-    map.insert(
-        "cluster".into(),
-        Box::new(CompositeResource::new(cluster::Cluster, provider.clone())),
-    );
-    map
+    [
+        entry(state_backend::StateBackend, provider),
+        entry(database::Database, provider),
+        entry(data_pipeline::DataPipeline, provider),
+        entry(load_balancer::LoadBalancer, provider),
+        entry(network::Network, provider),
+        entry(ml_host::MlHost, provider),
+        entry(secure_service::SecureService, provider),
+        entry(cluster::Cluster, provider),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Every composite's declaration (docs, the linter's view, the end-to-end check).
@@ -104,6 +87,24 @@ mod tests {
             stale.is_empty(),
             "stale doc pages {stale:?}: run BLUEPRINT_UPDATE_DOCS=1 cargo test -p terraform-provider-blueprint --lib docs_match"
         );
+    }
+
+    /// The resources the plugin serves are exactly the declared composites: one registry
+    /// cannot gain or lose a composite without the other.
+    #[test]
+    fn served_resources_are_the_declared_composites() {
+        let provider = std::sync::Arc::new(crate::provider::ProviderState::default());
+        let mut served: Vec<String> = super::all(&provider)
+            .into_keys()
+            .map(|k| format!("blueprint_{k}"))
+            .collect();
+        served.sort();
+        let mut declared: Vec<String> = super::registry()
+            .iter()
+            .map(|d| d.type_name.to_string())
+            .collect();
+        declared.sort();
+        assert_eq!(served, declared);
     }
 
     #[test]
