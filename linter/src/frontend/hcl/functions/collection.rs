@@ -17,20 +17,34 @@ const MAX_PRODUCT: usize = 100_000;
 
 /// Elements deduplicated and ordered as Terraform orders a set: strings lexically, numbers by
 /// value, anything else in first-seen order.
-pub(super) fn as_set(items: Vec<Value>) -> Vec<Value> {
+pub(super) fn as_set(mut items: Vec<Value>) -> Vec<Value> {
+    if items.iter().all(|v| matches!(v, Value::String(_))) {
+        items.sort_unstable_by(|a, b| a.as_str().cmp(&b.as_str()));
+        items.dedup();
+        return items;
+    }
+    if items.iter().all(|v| matches!(v, Value::Number(_))) {
+        let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+        items.sort_unstable_by(|a, b| num(a).total_cmp(&num(b)));
+        items.dedup_by(|a, b| num(a) == num(b));
+        return items;
+    }
+    first_occurrences(items)
+}
+
+/// The first occurrence of each element, in order (strings through a hash set; other values
+/// compared pairwise).
+fn first_occurrences(items: Vec<Value>) -> Vec<Value> {
+    let mut seen_strings = std::collections::HashSet::new();
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
     for v in items {
-        if !out.iter().any(|o| equal(o, &v)) {
+        let new = match &v {
+            Value::String(s) => seen_strings.insert(s.clone()),
+            other => !out.iter().any(|o| equal(o, other)),
+        };
+        if new {
             out.push(v);
         }
-    }
-    if out.iter().all(|v| matches!(v, Value::String(_))) {
-        out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    } else if out.iter().all(|v| matches!(v, Value::Number(_))) {
-        out.sort_by(|a, b| {
-            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-            x.total_cmp(&y)
-        });
     }
     out
 }
@@ -188,13 +202,7 @@ pub(super) fn distinct(args: Vec<Value>) -> FnResult {
     if l.iter().any(Value::contains_unknown) {
         return Ok(Value::Unknown);
     }
-    let mut out: Vec<Value> = Vec::with_capacity(l.len());
-    for v in unify(l.iter())? {
-        if !out.iter().any(|o| equal(o, &v)) {
-            out.push(v);
-        }
-    }
-    Ok(Value::List(out))
+    Ok(Value::List(first_occurrences(unify(l.iter())?)))
 }
 
 /// `element(list, index)`: the index wraps around the list.
