@@ -123,6 +123,18 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
     })
 }
 
+/// Why a call to `name` evaluates to unknown whatever its arguments, for a "could not evaluate"
+/// note: an impure function, a pure one the linter does not evaluate, or a name that is not
+/// one of Terraform's built-in functions. `None` for the functions that are evaluated.
+pub fn why_unknown(name: &str) -> Option<&'static str> {
+    match CATALOGUE.iter().find(|(n, _)| *n == name) {
+        Some((_, Kind::Impure)) => Some("its value depends on when Terraform runs, or is random"),
+        Some((_, Kind::NotEvaluated(reason))) => Some(reason),
+        Some((_, Kind::Pure | Kind::Evaluator)) => None,
+        None => Some("it is not one of Terraform's built-in functions"),
+    }
+}
+
 /// Whether this module implements `name` (the evaluator's own functions aside).
 pub fn is_implemented(name: &str) -> bool {
     builtin(name).is_some()
