@@ -164,3 +164,27 @@ fn garbage_never_panics() {
         let _ = blueprint_lint::check_model(&m, Profile::Prod);
     }
 }
+
+/// SSH and RDP opened to the world through Terraform's built-in functions (`cidrsubnet`,
+/// `slice`, `index`, `setproduct`, `formatlist`, `floor`, `yamldecode`, `regex`,
+/// `strcontains`...) are reported; the same shapes on a private range are not. Before the
+/// functions were evaluated every one of these values was unknown and nothing was reported.
+#[test]
+fn open_ssh_built_through_functions_is_reported() {
+    let opts = LintOptions {
+        today: Some("2026-01-01".into()),
+        ..LintOptions::default()
+    };
+    let mut got = summary(&opts, "functions");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "sg-ssh-rdp-open aws_security_group.product ingress[0].cidr_blocks[0]",
+            "sg-ssh-rdp-open aws_security_group.product ingress[1].cidr_blocks[0]",
+            "sg-ssh-rdp-open aws_security_group_rule.formatted cidr_blocks[0]",
+            "sg-ssh-rdp-open aws_security_group_rule.parsed cidr_blocks[0]",
+            "sg-ssh-rdp-open aws_vpc_security_group_ingress_rule.from_yaml[\"22\"] cidr_ipv4",
+        ]
+    );
+}

@@ -24,6 +24,9 @@ const MAX_DEPTH: usize = 128;
 /// user-data script is far smaller).
 const MAX_FILE: u64 = 4 << 20;
 
+/// Most directory entries `fileset()` walks before giving up (unknown).
+const MAX_FILESET: usize = 10_000;
+
 /// The literal at `idx` of a template's `elements` with whitespace removed where a neighbouring
 /// marker says `~` (`${x ~}`, `%{~ endfor }`); `lead`/`trail`: the markers around the whole
 /// template (a directive's body) strip its first/last literal.
@@ -644,13 +647,22 @@ impl<'s> Evaluator<'s> {
                     Err(_) => Value::Bool(false),
                 });
             }
-            "file" | "filebase64" | "fileexists" | "templatefile" => {
+            "file" | "filebase64" | "fileexists" | "templatefile" | "filemd5" | "filesha1"
+            | "filesha256" | "filesha512" | "filebase64sha256" | "filebase64sha512" => {
                 let mut args = Vec::with_capacity(f.args.len());
                 for a in f.args.iter() {
                     args.push(self.eval(a)?);
                 }
                 return self.file_call(name, args);
             }
+            "fileset" => {
+                let mut args = Vec::with_capacity(f.args.len());
+                for a in f.args.iter() {
+                    args.push(self.eval(a)?);
+                }
+                return self.fileset(&args);
+            }
+            "templatestring" => return self.templatestring(f),
             _ => {}
         }
         let mut args = Vec::with_capacity(f.args.len());
@@ -664,10 +676,89 @@ impl<'s> Evaluator<'s> {
                 Some(_) => return Ok(Value::Unknown),
             }
         }
-        functions::call(name, args)
+        // The function's reason (`FnError`) is where a "could not evaluate" note would come from.
+        functions::call(name, args).map_err(EvalError::from)
     }
 
-    /// `file`, `filebase64`, `fileexists` and `templatefile`, reading the file the way
+    /// `templatestring(template, vars)`: the template is a string value (Terraform requires a
+    /// reference to one, not a literal), rendered with only `vars` in scope.
+    fn templatestring(&mut self, f: &hcl::edit::expr::FuncCall) -> EvalResult {
+        let mut it = f.args.iter();
+        let (Some(template), vars) = (it.next(), it.next()) else {
+            return Err(EvalError);
+        };
+        if it.next().is_some()
+            || matches!(
+                template,
+                Expression::String(_)
+                    | Expression::StringTemplate(_)
+                    | Expression::HeredocTemplate(_)
+            )
+        {
+            // Terraform: the first argument must be a reference to a template string.
+            return Err(EvalError);
+        }
+        let text = self.eval(template)?;
+        let vars = match vars {
+            Some(v) => self.eval(v)?,
+            None => return Err(EvalError),
+        };
+        match (text, vars) {
+            (t, v) if t.is_unknown() || v.is_unknown() => Ok(Value::Unknown),
+            (Value::String(t), Value::Map(m)) => render_template(&t, m),
+            _ => Err(EvalError),
+        }
+    }
+
+    /// `fileset(path, pattern)`: the files under `path` (relative to it) matching the glob
+    /// (`*` within a directory, `**` across them), sorted. A directory that cannot be read, or
+    /// holds more than [`MAX_FILESET`] entries, is unknown.
+    fn fileset(&mut self, args: &[Value]) -> EvalResult {
+        let (dir, pattern) = match (args.first(), args.get(1), args.len()) {
+            (Some(d), Some(p), 2) if d.is_unknown() || p.is_unknown() => return Ok(Value::Unknown),
+            (Some(Value::String(d)), Some(Value::String(p)), 2) => (d, p),
+            _ => return Err(EvalError),
+        };
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|_| EvalError)?
+            .compile_matcher();
+        let base = self.resolve_path(dir);
+        if !base.is_dir() {
+            return Ok(Value::Unknown);
+        }
+        let mut out = Vec::new();
+        for (seen, entry) in walkdir::WalkDir::new(&base)
+            .min_depth(1)
+            .into_iter()
+            .enumerate()
+        {
+            let Ok(entry) = entry else {
+                return Ok(Value::Unknown);
+            };
+            if seen >= MAX_FILESET {
+                return Ok(Value::Unknown);
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&base) else {
+                continue;
+            };
+            let Some(rel) = rel.to_str() else {
+                continue;
+            };
+            if glob.is_match(rel) {
+                out.push(rel.to_string());
+            }
+        }
+        out.sort();
+        Ok(Value::List(out.into_iter().map(Value::String).collect()))
+    }
+
+    /// `file`, `filebase64`, `fileexists`, `templatefile` and the file digests (`filemd5`,
+    /// `filesha256`, `filebase64sha512`...), reading the file the way
     /// Terraform does: a relative path is relative to the root module's directory (where
     /// Terraform runs), and `path.module` / `path.root` evaluate to directories the linter can
     /// read from. A file that cannot be read (or is over [`MAX_FILE`]) is unknown.
@@ -693,6 +784,9 @@ impl<'s> Evaluator<'s> {
                 base64::engine::general_purpose::STANDARD.encode(bytes),
             ));
         }
+        if let Some(digest) = functions::file_digest(name, &bytes) {
+            return Ok(Value::String(digest));
+        }
         // Terraform requires UTF-8 for `file` and `templatefile`.
         let Ok(text) = String::from_utf8(bytes) else {
             return Err(EvalError);
@@ -705,17 +799,7 @@ impl<'s> Evaluator<'s> {
             Some(Value::Null) | None => BTreeMap::new(),
             Some(_) => return Ok(Value::Unknown),
         };
-        let Ok(template) = hcl::edit::parser::parse_template(&text) else {
-            return Err(EvalError);
-        };
-        // The template sees only its variables. A reference stays readable as the
-        // `${address.attr}` placeholder, so a policy template that names a bucket's ARN is
-        // still JSON the rules can check.
-        let mut inner = Evaluator::new(&EmptyScope);
-        for (k, v) in vars {
-            inner.push(&k, placeholder_references(v));
-        }
-        inner.eval_template(&template)
+        render_template(&text, vars)
     }
 
     fn resolve_path(&self, p: &str) -> std::path::PathBuf {
@@ -787,6 +871,20 @@ impl<'s> Evaluator<'s> {
         let value = self.eval(&f.value_expr)?;
         Ok(Some((key, value)))
     }
+}
+
+/// Renders template `text` (`templatefile`, `templatestring`) with only `vars` in scope. A
+/// reference stays readable as the `${address.attr}` placeholder, so a policy template that
+/// names a bucket's ARN is still JSON the rules can check.
+fn render_template(text: &str, vars: BTreeMap<String, Value>) -> EvalResult {
+    let Ok(template) = hcl::edit::parser::parse_template(text) else {
+        return Err(EvalError);
+    };
+    let mut inner = Evaluator::new(&EmptyScope);
+    for (k, v) in vars {
+        inner.push(&k, placeholder_references(v));
+    }
+    inner.eval_template(&template)
 }
 
 /// Binds for-expression variables; returns how many bindings were pushed.
