@@ -157,22 +157,72 @@ pub fn floor_char_boundary(s: &str, i: usize) -> usize {
     i
 }
 
-/// Parses native HCL syntax.
+/// Deepest nesting of expressions, templates and blocks accepted in a file. Terraform has no
+/// limit; hcl-edit's parser stops at 64 levels on its own, so a file nested deeper is parsed
+/// again with this limit on a thread with [`DEEP_PARSE_STACK`] (the tree it builds is then
+/// evaluated and dropped on an ordinary worker thread, which 256 levels leave ample room on).
+pub const MAX_NESTING: usize = 256;
+
+/// Stack of the thread that parses a file nested deeper than hcl-edit's default limit.
+const DEEP_PARSE_STACK: usize = 64 << 20;
+
+/// Parses native HCL syntax, refusing what Terraform refuses that hcl-edit accepts.
 fn parse_native(file: &Arc<SourceFile>) -> Result<Body, LoadError> {
-    hcl::edit::parser::parse_body(&file.source).map_err(|e| {
-        let loc = e.location();
-        // At the end of input hcl-edit reports the last byte, which may be inside a character.
-        let offset = floor_char_boundary(&file.source, loc.offset());
-        let mut location = file.location(offset..offset);
-        location.line = loc.line();
-        location.col = loc.column();
-        location.end_line = loc.line();
-        location.end_col = loc.column();
-        LoadError {
-            location,
-            message: format!("parse error: {}", e.message()),
+    let parse = |max_depth: usize| -> Result<Body, LoadError> {
+        let body = hcl::edit::parser::parse_body_with_max_depth(&file.source, max_depth)
+            .map_err(|e| parse_error(file, &e))?;
+        super::syntax::check(file, &body)?;
+        Ok(body)
+    };
+    match parse(hcl::edit::parser::DEFAULT_MAX_NESTING_DEPTH) {
+        Err(e) if e.message.contains("nesting depth") => {
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("deep-parse".into())
+                    .stack_size(DEEP_PARSE_STACK)
+                    .spawn_scoped(s, || parse(MAX_NESTING))
+                    .map_err(|io| LoadError {
+                        message: format!(
+                            "{} (a thread to parse it with {MAX_NESTING} levels could not start: {io})",
+                            e.message
+                        ),
+                        location: e.location.clone(),
+                    })?
+                    .join()
+                    // A panic in the parser is a bug; report it on the file rather than abort.
+                    .unwrap_or_else(|_| Err(e.clone()))
+            })
+            .map_err(|deep| {
+                if deep.message.contains("nesting depth") {
+                    LoadError {
+                        message: format!(
+                            "parse error: nested deeper than {MAX_NESTING} levels (not linted)"
+                        ),
+                        location: deep.location,
+                    }
+                } else {
+                    deep
+                }
+            })
         }
-    })
+        other => other,
+    }
+}
+
+/// A hcl-edit parse error at its position in `file`.
+fn parse_error(file: &SourceFile, e: &hcl::edit::parser::Error) -> LoadError {
+    let loc = e.location();
+    // At the end of input hcl-edit reports the last byte, which may be inside a character.
+    let offset = floor_char_boundary(&file.source, loc.offset());
+    let mut location = file.location(offset..offset);
+    location.line = loc.line();
+    location.col = loc.column();
+    location.end_line = loc.line();
+    location.end_col = loc.column();
+    LoadError {
+        location,
+        message: format!("parse error: {}", e.message()),
+    }
 }
 
 /// The literal `source` of every `module` block in `files` that points to a local directory.

@@ -8,6 +8,7 @@ pub mod json_syntax;
 pub mod loader;
 pub mod module;
 pub mod parse_cache;
+pub mod syntax;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
