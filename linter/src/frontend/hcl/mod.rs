@@ -220,20 +220,16 @@ pub fn evaluate_root_with(
     drop(inst);
     let mut resources = ctx.out.into_inner();
     // Resources read from JSON files point at the generated text: point them at the JSON.
-    let origins: Vec<(&Arc<SourceFile>, &json_config::JsonOrigin)> = tree
+    // Looked up by the generated text's address, so a tree of many JSON files stays linear.
+    let origins: HashMap<*const SourceFile, &json_config::JsonOrigin> = tree
         .dirs
         .values()
         .flatten()
-        .filter_map(|f| f.json.as_deref().map(|o| (&f.file, o)))
+        .filter_map(|f| f.json.as_deref().map(|o| (Arc::as_ptr(&f.file), o)))
         .collect();
     if !origins.is_empty() {
         for r in &mut resources {
-            let origin = r.source.as_ref().and_then(|s| {
-                origins
-                    .iter()
-                    .find(|(generated, _)| Arc::ptr_eq(generated, s))
-                    .map(|(_, o)| *o)
-            });
+            let origin = r.source.as_ref().and_then(|s| origins.get(&Arc::as_ptr(s)));
             if let Some(o) = origin {
                 o.remap(r);
             }
