@@ -288,13 +288,19 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
     for root in paths {
         let meta = std::fs::metadata(root)?;
         if meta.is_file() {
-            let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let kind = kind_of(name).unwrap_or(Kind::Tf);
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let kind = kind_of(&name).unwrap_or(Kind::Tf);
             found.push((root.clone(), root.display().to_string(), kind));
             continue;
         }
+        // Symbolic links are followed (Terraform reads a linked `.tf` file or module directory
+        // like any other); a link loop is reported as an error on the link.
         let walker = walkdir::WalkDir::new(root)
             .sort_by_file_name()
+            .follow_links(true)
             .into_iter()
             .filter_entry(|e| {
                 e.depth() == 0
@@ -308,6 +314,19 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
+                    // A dangling link is an error only if Terraform would read it.
+                    let dangling = e.path().is_some_and(|p| {
+                        p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+                            && p.metadata().is_err()
+                    });
+                    let name = e
+                        .path()
+                        .and_then(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if dangling && kind_of(&name).is_none() {
+                        continue;
+                    }
                     let at = e.path().unwrap_or(root.as_path()).display().to_string();
                     match e.io_error() {
                         Some(io) => unreadable.push(LoadError::io(at, "directory", io)),
@@ -319,10 +338,9 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
             if !entry.file_type().is_file() {
                 continue;
             }
-            let Some(name) = entry.file_name().to_str() else {
-                continue;
-            };
-            let Some(kind) = kind_of(name) else { continue };
+            // A name that is not UTF-8 is read too (as Terraform does), shown lossily.
+            let name = entry.file_name().to_string_lossy();
+            let Some(kind) = kind_of(&name) else { continue };
             let rel = entry
                 .path()
                 .strip_prefix(root)
@@ -388,13 +406,23 @@ pub(crate) fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<Par
     let sources: Vec<Arc<SourceFile>> = match walk.dirs.get(dir) {
         Some(files) => files.clone(),
         None => {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
+            // A module directory that cannot be listed (Terraform fails on it too) is reported.
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(e) => {
+                    let at = dir.display().to_string();
+                    tree.errors
+                        .push(LoadError::io(at, "module directory", &e));
+                    Vec::new()
+                }
+            };
             entries.sort();
             let mut out = Vec::new();
             for p in entries {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
                     continue;
                 }
