@@ -34,7 +34,11 @@ fn notes(dir: &Path, report: &LintReport) -> Vec<String> {
         .iter()
         .map(|u: &Unchecked| {
             let prefix = format!("{}/", dir.display());
-            let file = u.location.file.strip_prefix(&prefix).unwrap_or(&u.location.file);
+            let file = u
+                .location
+                .file
+                .strip_prefix(&prefix)
+                .unwrap_or(&u.location.file);
             format!("{file}:{} {}", u.location.line, u.reason)
         })
         .collect()
@@ -94,7 +98,9 @@ fn modules_nested_deeper_than_the_limit_are_noted() {
     let at = format!("{}main.tf:5", "m0/m1/m2/m3/m4/m5/m6/m7/m8/m9/m10/m11/m12/m13/m14/m15/m16/m17/m18/m19/m20/m21/m22/m23/m24/m25/m26/m27/m28/m29/m30/m31/");
     assert_eq!(
         got,
-        [format!("{at} module `m` not evaluated: nested deeper than 32 modules")]
+        [format!(
+            "{at} module `m` not evaluated: nested deeper than 32 modules"
+        )]
     );
 }
 
@@ -282,7 +288,9 @@ fn a_module_cycle_is_one_error_naming_the_chain() {
     assert_eq!(report.resources, 1);
     assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
     assert!(
-        report.errors[0].message.starts_with("module cycle: the root module"),
+        report.errors[0]
+            .message
+            .starts_with("module cycle: the root module"),
         "{}",
         report.errors[0].message
     );
@@ -306,7 +314,13 @@ fn the_cli_tells_an_incomplete_run_from_a_clean_one() {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(doc["unchecked"][0]["location"]["line"], 2);
     // A clean, complete run still exits 0.
-    let clean = write_tree(&[("main.tf", "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n")]);
+    let clean = write_tree(&[(
+        "main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+    )]);
     let clean_path: PathBuf = clean.path().to_path_buf();
-    assert_eq!(run(&[&clean_path.display().to_string()]).status.code(), Some(0));
+    assert_eq!(
+        run(&[&clean_path.display().to_string()]).status.code(),
+        Some(0)
+    );
 }

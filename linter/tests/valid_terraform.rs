@@ -15,15 +15,12 @@ fn lint_one(text: &[u8], attribute: &str) -> (Vec<LoadError>, Option<Value>) {
 }
 
 fn lint_dir(dir: &Path, attribute: &str) -> (Vec<LoadError>, Option<Value>) {
-    let (roots, loaded) = blueprint_lint::frontend::hcl::load_with(
-        &[dir.to_path_buf()],
-        &Default::default(),
-        |m| {
+    let (roots, loaded) =
+        blueprint_lint::frontend::hcl::load_with(&[dir.to_path_buf()], &Default::default(), |m| {
             m.get("aws_security_group.x")
                 .map(|r| r.attributes.get(attribute).clone())
-        },
-    )
-    .expect("loads");
+        })
+        .expect("loads");
     (loaded.errors, roots.into_iter().flatten().next())
 }
 

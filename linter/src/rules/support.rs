@@ -396,7 +396,12 @@ fn strings(v: &Value) -> Vec<Option<String>> {
 fn string_list(v: &Value, path: Vec<PathStep>) -> Option<StringList> {
     match v {
         Value::Null | Value::Unknown | Value::Reference(_) => None,
-        Value::List(l) if l.iter().all(|e| matches!(e, Value::Null | Value::Unknown | Value::Reference(_))) => None,
+        Value::List(l)
+            if l.iter()
+                .all(|e| matches!(e, Value::Null | Value::Unknown | Value::Reference(_))) =>
+        {
+            None
+        }
         v => Some(StringList {
             items: strings(v),
             path,

@@ -762,7 +762,10 @@ impl<'s> Evaluator<'s> {
                 Some(_) => return Ok(Value::Unknown),
             }
         }
-        let known = !args.iter().any(Value::contains_unknown);
+        // Whether every argument is known, looking at a bounded number of values (a call on a
+        // large map must not cost a walk of it): `false` when not sure.
+        let mut budget = KNOWN_CHECK_BUDGET;
+        let known = args.iter().all(|a| surely_known(a, &mut budget));
         CANNOT_EVALUATE.with(|c| c.borrow_mut().take());
         let result = functions::call(name, args);
         let said = CANNOT_EVALUATE.with(|c| c.borrow_mut().take());
@@ -973,6 +976,24 @@ fn bind_for(
             ev.push(value_var.as_str(), v);
             1
         }
+    }
+}
+
+/// Most values [`surely_known`] looks at for one call's arguments.
+const KNOWN_CHECK_BUDGET: usize = 256;
+
+/// Whether `v` holds no unknown and no reference, looking at most at `budget` values (`false`
+/// when it runs out).
+fn surely_known(v: &Value, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match v {
+        Value::Unknown | Value::Reference(_) => false,
+        Value::List(l) => l.iter().all(|e| surely_known(e, budget)),
+        Value::Map(m) => m.values().all(|e| surely_known(e, budget)),
+        _ => true,
     }
 }
 

@@ -316,7 +316,8 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
                 Err(e) => {
                     // A dangling link is an error only if Terraform would read it.
                     let dangling = e.path().is_some_and(|p| {
-                        p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+                        p.symlink_metadata()
+                            .is_ok_and(|m| m.file_type().is_symlink())
                             && p.metadata().is_err()
                     });
                     let name = e
@@ -411,8 +412,7 @@ pub(crate) fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<Par
                 Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
                 Err(e) => {
                     let at = dir.display().to_string();
-                    tree.errors
-                        .push(LoadError::io(at, "module directory", &e));
+                    tree.errors.push(LoadError::io(at, "module directory", &e));
                     Vec::new()
                 }
             };

@@ -360,7 +360,9 @@ impl<'a> Instance<'a> {
             };
         }
         if let Some(fe) = body.get_attribute("for_each") {
-            let v = Evaluator::new(self).in_file(file).eval_or_unknown(&fe.value);
+            let v = Evaluator::new(self)
+                .in_file(file)
+                .eval_or_unknown(&fe.value);
             let unknown = || {
                 vec![(
                     String::new(),
@@ -458,11 +460,7 @@ impl<'a> Instance<'a> {
                 .map(|(d, m)| format!("{m} ({})", d.display()))
                 .collect();
             names.push(format!("{} ({})", self.here(), self.dir.display()));
-            names.push(format!(
-                "{}module.{name} ({})",
-                self.prefix,
-                dir.display()
-            ));
+            names.push(format!("{}module.{name} ({})", self.prefix, dir.display()));
             self.ctx.error(
                 file,
                 at,
