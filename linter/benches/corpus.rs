@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod common;
+
 const FILES_PER_ROOT: usize = 50;
 
 fn file_body(root: usize, i: usize) -> String {
@@ -136,12 +138,21 @@ fn main() {
     let corpus = dir.display().to_string();
     let _ = run(&["--format", "json", &corpus]); // warm the page cache
     let mut best: Option<(Duration, String)> = None;
-    for _ in 0..3 {
+    let mut walls = Vec::new();
+    for _ in 0..5 {
         let r = run(&["--format", "json", "--stats", &corpus]);
+        walls.push(r.0);
         if best.as_ref().is_none_or(|b| r.0 < b.0) {
             best = Some(r);
         }
     }
+    let median = common::median(&mut walls);
+    println!(
+        "process wall time (median of 5): {:.3} s ({:.0} files/s)",
+        median.as_secs_f64(),
+        files as f64 / median.as_secs_f64()
+    );
+    common::report_bound(&dir, median);
     if let Some((wall, stats)) = best {
         println!("corpus: {files} files under {corpus}");
         println!("{stats}");

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use finding::{path_to_string, Finding, PathStep, Profile, Severity, SourceLocation};
-pub use model::{LoadError, Mode, Model, Reference, Resource, Value};
+pub use model::{LoadError, Mode, Model, Reference, Resource, Unchecked, Value};
 
 use config::Config;
 use rules::Context;
@@ -129,6 +129,9 @@ pub struct LintReport {
     pub resources: usize,
     /// Remarks about the input that are not findings (e.g. a plan with no resource changes).
     pub notices: Vec<String>,
+    /// What was read but not checked, or only in part (file, line and reason): a run with any
+    /// checked less than it was given.
+    pub unchecked: Vec<Unchecked>,
 }
 
 /// Errors that stop a lint run.
@@ -183,6 +186,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, E
         errors,
         files: loaded.files,
         notices: Vec::new(),
+        unchecked: loaded.unchecked,
     })
 }
 
@@ -248,5 +252,6 @@ impl LintReport {
         self.files.extend(other.files);
         self.resources += other.resources;
         self.notices.extend(other.notices);
+        self.unchecked.extend(other.unchecked);
     }
 }

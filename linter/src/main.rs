@@ -1,5 +1,6 @@
 //! `blueprint-lint` command line. Exit codes: 0 clean, 1 findings at or above the threshold
-//! (or files that do not parse), 2 usage or I/O error.
+//! (or files that do not parse, module cycles), 2 usage or I/O error, 3 no findings but part of
+//! the input was not checked (unless `--allow-unchecked`).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -38,10 +39,15 @@ struct Cli {
 /// The exit codes, for `--help`.
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  clean: no finding at or above --min-severity
-  1  findings at or above --min-severity, or files that do not parse (the rest is still linted)
+  0  clean: no finding at or above --min-severity, and everything given was checked
+  1  findings at or above --min-severity, or files that do not parse, or module cycles (the
+     rest is still linted)
   2  usage error; no Terraform file found (unless --allow-empty); I/O error: a file or
-     directory that cannot be read (reported, the rest is still linted), a missing path";
+     directory that cannot be read (reported, the rest is still linted), a missing path
+  3  incomplete: no finding, but part of the input was read and not checked (listed as
+     `not-checked` with file, line and reason, and counted in the summary line: an expression
+     or function call that could not be evaluated, file() of a missing file, instances past
+     the count/for_each limit, modules nested too deep); --allow-unchecked exits 0 instead";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -112,6 +118,10 @@ struct Opts {
     /// `.tfvars.json`); without it that is a usage error (exit 2), usually a wrong directory.
     #[arg(long)]
     allow_empty: bool,
+    /// Exit 0 rather than 3 when there is no finding but part of the input was not checked
+    /// (the `not-checked` notes are still reported and counted).
+    #[arg(long)]
+    allow_unchecked: bool,
     /// List the rules and exit.
     #[arg(long)]
     list_rules: bool,
@@ -302,13 +312,16 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
     }
     // A file or directory that cannot be read is an I/O error (2), even though the rest was
-    // linted and reported; a file that does not parse fails like a finding (1).
+    // linted and reported; a file that does not parse fails like a finding (1); a clean run
+    // that checked less than it was given is incomplete (3).
     Ok(if report.errors.iter().any(|e| e.is_io()) {
         2
-    } else if report.findings.is_empty() && report.errors.is_empty() {
-        0
-    } else {
+    } else if !(report.findings.is_empty() && report.errors.is_empty()) {
         1
+    } else if !report.unchecked.is_empty() && !opts.allow_unchecked {
+        3
+    } else {
+        0
     })
 }
 

@@ -409,6 +409,18 @@ impl LoadError {
     }
 }
 
+/// Part of the input that was read but not checked, or checked only in part: a module nested
+/// too deep, instances past the limit, an expression or function call the evaluator could not
+/// evaluate, a file `file()` could not read. Not a finding: what it hides is unknown. The CLI
+/// lists each one, counts them in its summary line and exits 3 when nothing else failed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Unchecked {
+    /// What was not checked.
+    pub location: SourceLocation,
+    /// Why, and what was cut (e.g. "only the first 1024 of 5000 instances are checked").
+    pub reason: String,
+}
+
 /// All resources of a configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
@@ -416,6 +428,8 @@ pub struct Model {
     pub resources: Vec<Resource>,
     /// Files that could not be parsed; the rest of the tree is still in the model.
     pub errors: Vec<LoadError>,
+    /// What the front-end read but could not check ([`Unchecked`]).
+    pub unchecked: Vec<Unchecked>,
     index: HashMap<String, usize>,
 }
 

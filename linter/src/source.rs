@@ -18,8 +18,13 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// A source file.
+    /// A source file. A UTF-8 byte order mark at the start is not part of the text (Terraform
+    /// skips it too); offsets count from after it.
     pub fn new(display: String, source: String) -> SourceFile {
+        let source = match source.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => source,
+        };
         let lines = LineIndex::new(&source);
         SourceFile {
             display,

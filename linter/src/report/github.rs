@@ -40,6 +40,13 @@ pub fn render(report: &LintReport) -> String {
             escape_data(&e.message)
         ));
     }
+    for u in &report.unchecked {
+        out.push_str(&format!(
+            "::warning {}::{}\n",
+            props(Some(&u.location), "not checked"),
+            escape_data(&format!("not checked: {}", u.reason))
+        ));
+    }
     for f in &report.findings {
         let cmd = match f.severity {
             Severity::Error => "error",

@@ -1,4 +1,5 @@
-//! JSON output: `{"version", "findings": [...], "errors": [...]}`.
+//! JSON output: `{"version", "findings": [...], "errors": [...], "unchecked": [...]}`
+//! (`unchecked`: what was read but not checked, each with its `location` and `reason`).
 
 use crate::LintReport;
 
@@ -8,6 +9,7 @@ pub fn render(report: &LintReport) -> String {
         "version": env!("CARGO_PKG_VERSION"),
         "findings": report.findings,
         "errors": report.errors,
+        "unchecked": report.unchecked,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -17,6 +17,15 @@ pub fn render(report: &LintReport) -> String {
         tc.set_classname(e.location.file.clone());
         suite.add_test_case(tc);
     }
+    // What was read but not checked: skipped test cases.
+    for u in &report.unchecked {
+        let mut status = TestCaseStatus::skipped();
+        status.set_message(u.reason.clone());
+        status.set_description(u.location.to_string());
+        let mut tc = TestCase::new(format!("not checked {}", u.location), status);
+        tc.set_classname(u.location.file.clone());
+        suite.add_test_case(tc);
+    }
     for f in &report.findings {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status.set_message(f.message.clone());
@@ -46,7 +55,7 @@ pub fn render(report: &LintReport) -> String {
         );
         suite.add_test_case(tc);
     }
-    if report.findings.is_empty() && report.errors.is_empty() {
+    if report.findings.is_empty() && report.errors.is_empty() && report.unchecked.is_empty() {
         suite.add_test_case(TestCase::new("blueprint-lint", TestCaseStatus::success()));
     }
     r.add_test_suite(suite);

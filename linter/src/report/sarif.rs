@@ -99,7 +99,7 @@ pub fn render(report: &LintReport) -> String {
             r
         })
         .collect();
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
@@ -110,6 +110,14 @@ pub fn render(report: &LintReport) -> String {
             })
         })
         .collect();
+    // What was read but not checked: a warning-level notification each.
+    notifications.extend(report.unchecked.iter().map(|u| {
+        json!({
+            "level": "warning",
+            "message": { "text": format!("not checked: {}", u.reason) },
+            "locations": [physical(&u.location)],
+        })
+    }));
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -37,6 +37,23 @@ pub fn render(report: &LintReport, color: bool) -> String {
             plain.push_str(&format!("error: {}: {}\n", e.location, e.message));
         }
     }
+    for u in &report.unchecked {
+        let mut d = Diagnostic::warning()
+            .with_code("not-checked")
+            .with_message(escape(&u.reason));
+        if let Some((id, offsets)) = ids.get(&u.location.file) {
+            let span = offsets.offset(u.location.start_byte)..offsets.offset(u.location.end_byte);
+            d = d.with_labels(vec![Label::primary(*id, span)]);
+        } else {
+            d = d.with_notes(vec![escape(&format!("at {}", u.location))]);
+        }
+        if term::emit(&mut buf, &config, &files, &d).is_err() {
+            plain.push_str(&format!(
+                "warning[not-checked]: {}: {}\n",
+                u.location, u.reason
+            ));
+        }
+    }
     for f in &report.findings {
         let base = match f.severity {
             Severity::Error => Diagnostic::error(),
@@ -73,13 +90,20 @@ pub fn render(report: &LintReport, color: bool) -> String {
     out.push_str(&plain);
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     out.push_str(&format!(
-        "{} error(s), {} warning(s), {} note(s) in {} file(s), {} resource(s); {} file(s) not parsed\n",
+        "{} error(s), {} warning(s), {} note(s) in {} file(s), {} resource(s); {} load error(s); {} part(s) not checked\n",
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),
         report.files.len(),
         report.resources,
-        report.errors.len()
+        report.errors.len(),
+        report.unchecked.len()
     ));
+    if !report.unchecked.is_empty() {
+        out.push_str(
+            "incomplete: the parts above marked `not-checked` were read but not checked \
+             (their findings are unknown)\n",
+        );
+    }
     out
 }

@@ -24,16 +24,16 @@ static META: RuleMeta = RuleMeta {
     fix: "List the exact actions the workload calls and the ARNs it touches (e.g. `aws_s3_bucket.media.arn`).",
     checkov: &["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_286", "CKV_AWS_355"],
     trivy: &["AVD-AWS-0057"],
-    checks: r##"Every `Allow` statement is checked wherever a policy can be written: `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` (`policy` as `jsonencode(...)`, a heredoc, `file()`/`templatefile()` of a JSON file, or any evaluated string), `aws_iam_role.inline_policy`, `data "aws_iam_policy_document"` statements, and every policy a Blueprint composite builds (the `task_role_policy_statements` of `blueprint_secure_service` are its task role's inline policy), reported on the composite's attribute.
+    checks: r##"Every `Allow` statement is checked wherever a policy can be written: the `policy` of `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` and of the resources that carry a resource-based policy (`aws_kms_key`, `aws_kms_key_policy`, `aws_secretsmanager_secret(_policy)`, `aws_ecr_repository_policy`, `aws_ecr_registry_policy`, `aws_ecrpublic_repository_policy`, `aws_s3_bucket(_policy)`, `aws_sqs_queue(_policy)`, `aws_sns_topic(_policy)`, `aws_backup_vault_policy`, `aws_efs_file_system_policy`, `aws_api_gateway_rest_api_policy`, `aws_cloudwatch_log_resource_policy.policy_document`, `aws_glacier_vault.access_policy`, `aws_elasticsearch_domain_policy` / `aws_opensearch_domain_policy` `access_policies`), written as `jsonencode(...)`, a heredoc, `file()`/`templatefile()` of a JSON file, or any evaluated string; `aws_iam_role.inline_policy`, `data "aws_iam_policy_document"` statements, and every policy a Blueprint composite builds (the `task_role_policy_statements` of `blueprint_secure_service` are its task role's inline policy), reported on the composite's attribute.
 
 - An action `*` or `service:*` is reported at the action.
 - `NotAction` (`not_actions`) in an `Allow` is reported: it grants every action except the ones listed, on `*` almost everything.
 - A resource `*`, or a `NotResource` (`not_resources`, every resource but the ones listed), is reported when at least one of the statement's actions supports resource-level permissions. Which actions do not (e.g. `ecr:GetAuthorizationToken`, `sts:GetCallerIdentity`, `s3:ListAllMyBuckets`) comes from AWS's Service Authorization Reference, generated into `linter/data/iam_actions_without_resource_level.json` (source package, version and date in the file; `linter/scripts/gen_iam_actions.py` regenerates it). `s3:ListBucket`, `kms:DescribeKey` and `dynamodb:DescribeTable` take resource ARNs, so `*` is reported for them. A pattern such as `ec2:Describe*` counts as scopable: some of the actions it covers take ARNs.
-- A policy document used only as a resource-based policy of a single resource (`aws_kms_key` / `aws_kms_key_policy`, `aws_secretsmanager_secret` / `aws_secretsmanager_secret_policy`, `aws_ecr_repository_policy`), where `Resource = "*"` means that resource itself, is not reported for `*` resources.
+- The resource-based policy of a single resource (`aws_kms_key` / `aws_kms_key_policy`, `aws_secretsmanager_secret` / `aws_secretsmanager_secret_policy`, `aws_ecr_repository_policy`), where `Resource = "*"` means that resource itself, is not reported for `*` resources, whether written inline or through a policy document used only there. Its wildcard actions are.
 - A policy string that is not valid JSON is reported as a note at the attribute (with the line and column inside the policy text): it could not be checked.
 - `Deny` statements are not reported. Unknown actions (a variable without a value) are never reported."##,
     notes: r##"Trivy's wildcard-IAM check (AVD-AWS-0057) is deprecated; Checkov's checks look at one resource type at a time and miss policies assembled through locals."##,
-    reads: &["aws_ecr_repository_policy", "aws_iam_group_policy", "aws_iam_policy", "aws_iam_policy_document", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user_policy", "aws_kms_key", "aws_kms_key_policy", "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy"],
+    reads: &["aws_api_gateway_rest_api_policy", "aws_backup_vault_policy", "aws_cloudwatch_log_resource_policy", "aws_ecr_registry_policy", "aws_ecr_repository_policy", "aws_ecrpublic_repository_policy", "aws_efs_file_system_policy", "aws_elasticsearch_domain_policy", "aws_glacier_vault", "aws_iam_group_policy", "aws_iam_policy", "aws_iam_policy_document", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user_policy", "aws_kms_key", "aws_kms_key_policy", "aws_opensearch_domain_policy", "aws_s3_bucket", "aws_s3_bucket_policy", "aws_secretsmanager_secret", "aws_secretsmanager_secret_policy", "aws_sns_topic", "aws_sns_topic_policy", "aws_sqs_queue", "aws_sqs_queue_policy"],
     prod_only: false,
 };
 
@@ -46,6 +46,44 @@ const RESOURCE_POLICIES: &[(&str, &str)] = &[
     ("aws_secretsmanager_secret_policy", "policy"),
     ("aws_ecr_repository_policy", "policy"),
 ];
+
+/// Resources with an attribute that holds a JSON policy document (`jsonencode(...)`, a
+/// heredoc, a file, or a policy document's `json`): identity policies and resource-based
+/// policies alike.
+const INLINE_POLICIES: &[(&str, &str)] = &[
+    ("aws_iam_policy", "policy"),
+    ("aws_iam_role_policy", "policy"),
+    ("aws_iam_user_policy", "policy"),
+    ("aws_iam_group_policy", "policy"),
+    ("aws_kms_key", "policy"),
+    ("aws_kms_key_policy", "policy"),
+    ("aws_secretsmanager_secret", "policy"),
+    ("aws_secretsmanager_secret_policy", "policy"),
+    ("aws_ecr_repository_policy", "policy"),
+    ("aws_ecr_registry_policy", "policy"),
+    ("aws_ecrpublic_repository_policy", "policy"),
+    ("aws_s3_bucket", "policy"),
+    ("aws_s3_bucket_policy", "policy"),
+    ("aws_sqs_queue", "policy"),
+    ("aws_sqs_queue_policy", "policy"),
+    ("aws_sns_topic", "policy"),
+    ("aws_sns_topic_policy", "policy"),
+    ("aws_backup_vault_policy", "policy"),
+    ("aws_efs_file_system_policy", "policy"),
+    ("aws_api_gateway_rest_api_policy", "policy"),
+    ("aws_cloudwatch_log_resource_policy", "policy_document"),
+    ("aws_glacier_vault", "access_policy"),
+    ("aws_elasticsearch_domain_policy", "access_policies"),
+    ("aws_opensearch_domain_policy", "access_policies"),
+];
+
+/// The attribute of resource type `ty` that holds a JSON policy, if it has one.
+fn inline_policy_attribute(ty: &str) -> Option<&'static str> {
+    INLINE_POLICIES
+        .iter()
+        .find(|(t, _)| *t == ty)
+        .map(|(_, attr)| *attr)
+}
 
 fn is_wildcard_action(a: &str) -> bool {
     a == "*" || a.ends_with(":*")
@@ -129,19 +167,18 @@ impl Rule for IamNoWildcard {
         for r in &ctx.model.resources {
             let a = &r.attributes;
             let mut resource_policy = false;
+            let inline = match r.mode {
+                Mode::Managed => inline_policy_attribute(&r.resource_type),
+                _ => None,
+            };
             let parsed: Vec<(Vec<PathStep>, Result<Vec<Statement>, _>)> =
-                match (r.mode, r.resource_type.as_str()) {
-                    (
-                        Mode::Managed,
-                        "aws_iam_policy"
-                        | "aws_iam_role_policy"
-                        | "aws_iam_user_policy"
-                        | "aws_iam_group_policy",
-                    ) => {
-                        let p = vec![PathStep::attr("policy")];
-                        vec![(p.clone(), json_policy_statements(a.get("policy"), &p))]
+                match (r.mode, r.resource_type.as_str(), inline) {
+                    (_, ty, Some(attr)) => {
+                        resource_policy = RESOURCE_POLICIES.contains(&(ty, attr));
+                        let p = vec![PathStep::attr(attr)];
+                        vec![(p.clone(), json_policy_statements(a.get(attr), &p))]
                     }
-                    (Mode::Managed, "aws_iam_role") => a
+                    (Mode::Managed, "aws_iam_role", _) => a
                         .blocks("inline_policy")
                         .into_iter()
                         .map(|(i, b)| {
@@ -150,7 +187,7 @@ impl Rule for IamNoWildcard {
                             (p, s)
                         })
                         .collect(),
-                    (Mode::Data, "aws_iam_policy_document") => {
+                    (Mode::Data, "aws_iam_policy_document", _) => {
                         resource_policy = resource_policies.contains(r.address.as_str());
                         vec![(Vec::new(), Ok(block_statements(a, "statement")))]
                     }

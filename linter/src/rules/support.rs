@@ -390,10 +390,18 @@ fn strings(v: &Value) -> Vec<Option<String>> {
     }
 }
 
+/// A `NotAction`-style list when it is certainly present: `None` when it is null, empty,
+/// unknown (a variable without a value, an `optional()` field left out) or holds nothing but
+/// unknown and null elements. An unknown is never reported as if it were written.
 fn string_list(v: &Value, path: Vec<PathStep>) -> Option<StringList> {
     match v {
-        Value::Null => None,
-        Value::List(l) if l.is_empty() => None,
+        Value::Null | Value::Unknown | Value::Reference(_) => None,
+        Value::List(l)
+            if l.iter()
+                .all(|e| matches!(e, Value::Null | Value::Unknown | Value::Reference(_))) =>
+        {
+            None
+        }
         v => Some(StringList {
             items: strings(v),
             path,

@@ -5,14 +5,18 @@
 //! key, a type mismatch) are [`EvalError`], which `try`/`can` catch and callers turn into
 //! `Unknown`. The evaluator never panics and bounds its recursion depth.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 use hcl::edit::expr::{BinaryOperator, Expression, TraversalOperator, UnaryOperator};
 use hcl::edit::template::{Directive, Element, Template};
-use hcl::edit::Decorated;
+use hcl::edit::{Decorated, Span};
 
 use super::functions;
 use crate::model::{Reference, Value};
+use crate::source::SourceFile;
 
 /// Maximum nesting depth of expressions evaluated, counted across the evaluators a thread has
 /// open at once: a local's value is evaluated by a new evaluator while the one that referenced it
@@ -77,6 +81,30 @@ fn placeholder_references(v: Value) -> Value {
     }
 }
 
+/// Functions that Terraform itself evaluates only at apply (or whose result differs on every
+/// run): their unknown result is not a gap in the linter's evaluation.
+const IMPURE_FUNCTIONS: &[&str] = &["timestamp", "plantimestamp", "uuid", "bcrypt"];
+
+thread_local! {
+    /// Why the built-in function being called could not be evaluated ([`cannot_evaluate`]),
+    /// until the evaluator that called it notes it at the call.
+    static CANNOT_EVALUATE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// What a built-in function (`functions::call`) returns when it cannot evaluate this call
+/// (an argument it does not support, a feature of a regular expression it does not
+/// implement...): `Ok(Unknown)`, and the evaluator that made the call records `reason` as an
+/// [`crate::model::Unchecked`] note at the call's file and line, counted in the summary. E.g.
+/// `return cannot_evaluate(format!("regex(): lookbehind in `{pattern}` is not supported"))`.
+///
+/// A function that returns `Ok(Unknown)` on known arguments without saying why is noted too,
+/// as "function `NAME` could not be evaluated here" (unless it is impure, like `timestamp`).
+pub fn cannot_evaluate(reason: impl Into<String>) -> EvalResult {
+    let reason = reason.into();
+    CANNOT_EVALUATE.with(|c| *c.borrow_mut() = Some(reason));
+    Ok(Value::Unknown)
+}
+
 /// An expression that cannot be evaluated (Terraform would report an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvalError;
@@ -119,6 +147,10 @@ pub trait Scope {
     ) -> Option<EvalResult> {
         None
     }
+    /// Records that `span` of `file` could not be evaluated (or only in part), and why: the
+    /// notes sink of the evaluation ([`Evaluator::note`] calls it). A scope that keeps no
+    /// notes (tfvars, tests) ignores it.
+    fn unchecked(&self, _file: &Arc<SourceFile>, _span: Range<usize>, _reason: String) {}
 }
 
 /// A scope with nothing in it (for tfvars files).
@@ -151,6 +183,13 @@ thread_local! {
 pub struct Evaluator<'s> {
     scope: &'s dyn Scope,
     bindings: Vec<(String, Value)>,
+    /// The file the expressions are in, where what cannot be evaluated is noted.
+    file: Option<Arc<SourceFile>>,
+    /// Whether the depth limit was noted already (once per evaluator).
+    depth_noted: bool,
+    /// How many `try`/`can` calls are evaluating their arguments: an error there is caught,
+    /// not a gap.
+    catching: usize,
 }
 
 impl<'s> Evaluator<'s> {
@@ -159,6 +198,24 @@ impl<'s> Evaluator<'s> {
         Evaluator {
             scope,
             bindings: Vec::new(),
+            file: None,
+            depth_noted: false,
+            catching: 0,
+        }
+    }
+
+    /// The evaluator for expressions of `file`: what it cannot evaluate is noted there
+    /// ([`Scope::unchecked`]). Without a file nothing is noted.
+    pub fn in_file(mut self, file: &Arc<SourceFile>) -> Evaluator<'s> {
+        self.file = Some(Arc::clone(file));
+        self
+    }
+
+    /// Notes that `span` (of this evaluator's file) could not be evaluated, and why: the
+    /// value there is unknown to the rules, and the run says so. No-op without a file or span.
+    pub fn note(&self, span: Option<Range<usize>>, reason: impl Into<String>) {
+        if let (Some(file), Some(span)) = (&self.file, span) {
+            self.scope.unchecked(file, span, reason.into());
         }
     }
 
@@ -172,15 +229,35 @@ impl<'s> Evaluator<'s> {
         self.bindings.pop();
     }
 
-    /// Evaluates `expr`, turning errors into `Unknown`.
+    /// Evaluates `expr`, turning errors into `Unknown` (and noting them).
     pub fn eval_or_unknown(&mut self, expr: &Expression) -> Value {
-        self.eval(expr).unwrap_or(Value::Unknown)
+        match self.eval(expr) {
+            Ok(v) => v,
+            Err(EvalError) => {
+                self.note(
+                    expr.span(),
+                    "expression not evaluated: Terraform would report an error here (a missing \
+                     attribute or key, a wrong type), or it uses what the linter does not model",
+                );
+                Value::Unknown
+            }
+        }
     }
 
     /// Evaluates `expr`.
     pub fn eval(&mut self, expr: &Expression) -> EvalResult {
         let depth = DEPTH.get();
         if depth >= MAX_DEPTH {
+            if !self.depth_noted {
+                self.depth_noted = true;
+                self.note(
+                    expr.span(),
+                    format!(
+                        "expression not evaluated: nested deeper than {MAX_DEPTH} levels \
+                         (counting the locals it goes through)"
+                    ),
+                );
+            }
             return Ok(Value::Unknown);
         }
         DEPTH.set(depth + 1);
@@ -623,6 +700,20 @@ impl<'s> Evaluator<'s> {
     fn eval_call(&mut self, f: &hcl::edit::expr::FuncCall) -> EvalResult {
         let name = f.name.name.as_str();
         if !f.name.namespace.is_empty() {
+            let full: Vec<&str> = f
+                .name
+                .namespace
+                .iter()
+                .map(|n| n.as_str())
+                .chain([name])
+                .collect();
+            self.note(
+                f.span(),
+                format!(
+                    "provider function `{}` not evaluated (the linter has no provider)",
+                    full.join("::")
+                ),
+            );
             return Ok(Value::Unknown);
         }
         if let Some(v) = self.keys_or_length_in_place(name, f) {
@@ -630,18 +721,25 @@ impl<'s> Evaluator<'s> {
         }
         match name {
             "try" => {
+                self.catching += 1;
+                let mut result = Err(EvalError);
                 for a in f.args.iter() {
                     if let Ok(v) = self.eval(a) {
-                        return Ok(v);
+                        result = Ok(v);
+                        break;
                     }
                 }
-                return Err(EvalError);
+                self.catching -= 1;
+                return result;
             }
             "can" => {
                 let Some(a) = f.args.iter().next() else {
                     return Err(EvalError);
                 };
-                return Ok(match self.eval(a) {
+                self.catching += 1;
+                let result = self.eval(a);
+                self.catching -= 1;
+                return Ok(match result {
                     Ok(v) if v.contains_unknown() => Value::Unknown,
                     Ok(_) => Value::Bool(true),
                     Err(_) => Value::Bool(false),
@@ -653,7 +751,7 @@ impl<'s> Evaluator<'s> {
                 for a in f.args.iter() {
                     args.push(self.eval(a)?);
                 }
-                return self.file_call(name, args);
+                return self.file_call(name, args, f.span());
             }
             "fileset" => {
                 let mut args = Vec::with_capacity(f.args.len());
@@ -676,8 +774,40 @@ impl<'s> Evaluator<'s> {
                 Some(_) => return Ok(Value::Unknown),
             }
         }
-        // The function's reason (`FnError`) is where a "could not evaluate" note would come from.
-        functions::call(name, args).map_err(EvalError::from)
+        // Whether every argument is known, looking at a bounded number of values (a call on a
+        // large map must not cost a walk of it): `false` when not sure.
+        let mut budget = KNOWN_CHECK_BUDGET;
+        let known = args.iter().all(|a| surely_known(a, &mut budget));
+        CANNOT_EVALUATE.with(|c| c.borrow_mut().take());
+        let result = functions::call(name, args);
+        let said = CANNOT_EVALUATE.with(|c| c.borrow_mut().take());
+        match result {
+            // Terraform would refuse the call: `try`/`can` catch that; anywhere else the value
+            // is unknown and the run says why, in the function's own words.
+            Err(refused) => {
+                if self.catching > 0 {
+                    return Err(EvalError::from(refused));
+                }
+                self.note(f.span(), refused.to_string());
+                Ok(Value::Unknown)
+            }
+            Ok(value) => {
+                match (said, &value) {
+                    (Some(reason), _) => self.note(f.span(), reason),
+                    (None, Value::Unknown) if known && !IMPURE_FUNCTIONS.contains(&name) => {
+                        let why = functions::why_unknown(name)
+                            .map(|w| format!(": {w}"))
+                            .unwrap_or_default();
+                        self.note(
+                            f.span(),
+                            format!("function `{name}` could not be evaluated here{why}"),
+                        );
+                    }
+                    _ => {}
+                }
+                Ok(value)
+            }
+        }
     }
 
     /// `templatestring(template, vars)`: the template is a string value (Terraform requires a
@@ -761,8 +891,14 @@ impl<'s> Evaluator<'s> {
     /// `filesha256`, `filebase64sha512`...), reading the file the way
     /// Terraform does: a relative path is relative to the root module's directory (where
     /// Terraform runs), and `path.module` / `path.root` evaluate to directories the linter can
-    /// read from. A file that cannot be read (or is over [`MAX_FILE`]) is unknown.
-    fn file_call(&mut self, name: &str, args: Vec<Value>) -> EvalResult {
+    /// read from. A file that cannot be read (or is over [`MAX_FILE`]) is unknown, and noted at
+    /// `span` (the call).
+    fn file_call(
+        &mut self,
+        name: &str,
+        args: Vec<Value>,
+        span: Option<Range<usize>>,
+    ) -> EvalResult {
         let path = match args.first() {
             Some(Value::String(p)) => self.resolve_path(p),
             Some(Value::Unknown | Value::Reference(_)) => return Ok(Value::Unknown),
@@ -771,12 +907,34 @@ impl<'s> Evaluator<'s> {
         if name == "fileexists" {
             return Ok(Value::Bool(path.is_file()));
         }
-        let too_big = std::fs::metadata(&path).map_or(true, |m| m.len() > MAX_FILE);
-        if too_big {
+        let shown = path.display().to_string();
+        let size = match std::fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) => {
+                return self.unreadable(
+                    span,
+                    format!("{name}(\"{shown}\") not evaluated: cannot read the file ({e})"),
+                )
+            }
+        };
+        if size > MAX_FILE {
+            self.note(
+                span,
+                format!(
+                    "{name}(\"{shown}\") not evaluated: the file is larger than {} MiB",
+                    MAX_FILE >> 20
+                ),
+            );
             return Ok(Value::Unknown);
         }
-        let Ok(bytes) = std::fs::read(&path) else {
-            return Ok(Value::Unknown);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                return self.unreadable(
+                    span,
+                    format!("{name}(\"{shown}\") not evaluated: cannot read the file ({e})"),
+                )
+            }
         };
         if name == "filebase64" {
             use base64::Engine as _;
@@ -789,7 +947,10 @@ impl<'s> Evaluator<'s> {
         }
         // Terraform requires UTF-8 for `file` and `templatefile`.
         let Ok(text) = String::from_utf8(bytes) else {
-            return Err(EvalError);
+            return self.unreadable(
+                span,
+                format!("{name}(\"{shown}\") not evaluated: the file is not UTF-8 text"),
+            );
         };
         if name == "file" {
             return Ok(Value::String(text));
@@ -799,7 +960,33 @@ impl<'s> Evaluator<'s> {
             Some(Value::Null) | None => BTreeMap::new(),
             Some(_) => return Ok(Value::Unknown),
         };
-        render_template(&text, vars)
+        let template = match hcl::edit::parser::parse_template(&text) {
+            Ok(t) => t,
+            Err(e) => {
+                self.note(
+                    span,
+                    format!(
+                        "templatefile(\"{shown}\") not evaluated: the template does not parse \
+                         (line {}: {})",
+                        e.location().line(),
+                        e.message()
+                    ),
+                );
+                return Ok(Value::Unknown);
+            }
+        };
+        render_parsed(&template, vars)
+    }
+
+    /// A file that cannot be read: an error in Terraform, which a `try` or `can` around the
+    /// call catches (as here); anywhere else the value is unknown and noted at `span`, so the
+    /// rest of the attribute is still checked.
+    fn unreadable(&mut self, span: Option<Range<usize>>, reason: String) -> EvalResult {
+        if self.catching > 0 {
+            return Err(EvalError);
+        }
+        self.note(span, reason);
+        Ok(Value::Unknown)
     }
 
     fn resolve_path(&self, p: &str) -> std::path::PathBuf {
@@ -880,11 +1067,21 @@ fn render_template(text: &str, vars: BTreeMap<String, Value>) -> EvalResult {
     let Ok(template) = hcl::edit::parser::parse_template(text) else {
         return Err(EvalError);
     };
+    render_parsed(&template, vars)
+}
+
+/// Renders a parsed template with only `vars` in scope. A reference stays readable as the
+/// `${address.attr}` placeholder, so a policy template that names a bucket's ARN is still JSON
+/// the rules can check.
+fn render_parsed(
+    template: &hcl::edit::template::Template,
+    vars: BTreeMap<String, Value>,
+) -> EvalResult {
     let mut inner = Evaluator::new(&EmptyScope);
     for (k, v) in vars {
         inner.push(&k, placeholder_references(v));
     }
-    inner.eval_template(&template)
+    inner.eval_template(template)
 }
 
 /// Binds for-expression variables; returns how many bindings were pushed.
@@ -905,6 +1102,24 @@ fn bind_for(
             ev.push(value_var.as_str(), v);
             1
         }
+    }
+}
+
+/// Most values [`surely_known`] looks at for one call's arguments.
+const KNOWN_CHECK_BUDGET: usize = 256;
+
+/// Whether `v` holds no unknown and no reference, looking at most at `budget` values (`false`
+/// when it runs out).
+fn surely_known(v: &Value, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match v {
+        Value::Unknown | Value::Reference(_) => false,
+        Value::List(l) => l.iter().all(|e| surely_known(e, budget)),
+        Value::Map(m) => m.values().all(|e| surely_known(e, budget)),
+        _ => true,
     }
 }
 

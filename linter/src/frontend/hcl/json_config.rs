@@ -68,6 +68,12 @@ impl JsonOrigin {
         r.source = Some(Arc::clone(&self.original));
     }
 
+    /// The location in the JSON file of a range of the generated text.
+    pub fn location(&self, generated: Range<usize>) -> crate::finding::SourceLocation {
+        let range = self.map.range(generated, &self.original.source);
+        self.original.location(range)
+    }
+
     /// A parse error in the generated text, located in the JSON file.
     pub fn error(&self, generated: usize, message: String) -> LoadError {
         let range = self.map.range(generated..generated, &self.original.source);

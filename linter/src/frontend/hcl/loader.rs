@@ -157,22 +157,72 @@ pub fn floor_char_boundary(s: &str, i: usize) -> usize {
     i
 }
 
-/// Parses native HCL syntax.
+/// Deepest nesting of expressions, templates and blocks accepted in a file. Terraform has no
+/// limit; hcl-edit's parser stops at 64 levels on its own, so a file nested deeper is parsed
+/// again with this limit on a thread with [`DEEP_PARSE_STACK`] (the tree it builds is then
+/// evaluated and dropped on an ordinary worker thread, which 256 levels leave ample room on).
+pub const MAX_NESTING: usize = 256;
+
+/// Stack of the thread that parses a file nested deeper than hcl-edit's default limit.
+const DEEP_PARSE_STACK: usize = 64 << 20;
+
+/// Parses native HCL syntax, refusing what Terraform refuses that hcl-edit accepts.
 fn parse_native(file: &Arc<SourceFile>) -> Result<Body, LoadError> {
-    hcl::edit::parser::parse_body(&file.source).map_err(|e| {
-        let loc = e.location();
-        // At the end of input hcl-edit reports the last byte, which may be inside a character.
-        let offset = floor_char_boundary(&file.source, loc.offset());
-        let mut location = file.location(offset..offset);
-        location.line = loc.line();
-        location.col = loc.column();
-        location.end_line = loc.line();
-        location.end_col = loc.column();
-        LoadError {
-            location,
-            message: format!("parse error: {}", e.message()),
+    let parse = |max_depth: usize| -> Result<Body, LoadError> {
+        let body = hcl::edit::parser::parse_body_with_max_depth(&file.source, max_depth)
+            .map_err(|e| parse_error(file, &e))?;
+        super::syntax::check(file, &body)?;
+        Ok(body)
+    };
+    match parse(hcl::edit::parser::DEFAULT_MAX_NESTING_DEPTH) {
+        Err(e) if e.message.contains("nesting depth") => {
+            std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("deep-parse".into())
+                    .stack_size(DEEP_PARSE_STACK)
+                    .spawn_scoped(s, || parse(MAX_NESTING))
+                    .map_err(|io| LoadError {
+                        message: format!(
+                            "{} (a thread to parse it with {MAX_NESTING} levels could not start: {io})",
+                            e.message
+                        ),
+                        location: e.location.clone(),
+                    })?
+                    .join()
+                    // A panic in the parser is a bug; report it on the file rather than abort.
+                    .unwrap_or_else(|_| Err(e.clone()))
+            })
+            .map_err(|deep| {
+                if deep.message.contains("nesting depth") {
+                    LoadError {
+                        message: format!(
+                            "parse error: nested deeper than {MAX_NESTING} levels (not linted)"
+                        ),
+                        location: deep.location,
+                    }
+                } else {
+                    deep
+                }
+            })
         }
-    })
+        other => other,
+    }
+}
+
+/// A hcl-edit parse error at its position in `file`.
+fn parse_error(file: &SourceFile, e: &hcl::edit::parser::Error) -> LoadError {
+    let loc = e.location();
+    // At the end of input hcl-edit reports the last byte, which may be inside a character.
+    let offset = floor_char_boundary(&file.source, loc.offset());
+    let mut location = file.location(offset..offset);
+    location.line = loc.line();
+    location.col = loc.column();
+    location.end_line = loc.line();
+    location.end_col = loc.column();
+    LoadError {
+        location,
+        message: format!("parse error: {}", e.message()),
+    }
 }
 
 /// The literal `source` of every `module` block in `files` that points to a local directory.
@@ -238,13 +288,19 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
     for root in paths {
         let meta = std::fs::metadata(root)?;
         if meta.is_file() {
-            let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let kind = kind_of(name).unwrap_or(Kind::Tf);
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let kind = kind_of(&name).unwrap_or(Kind::Tf);
             found.push((root.clone(), root.display().to_string(), kind));
             continue;
         }
+        // Symbolic links are followed (Terraform reads a linked `.tf` file or module directory
+        // like any other); a link loop is reported as an error on the link.
         let walker = walkdir::WalkDir::new(root)
             .sort_by_file_name()
+            .follow_links(true)
             .into_iter()
             .filter_entry(|e| {
                 e.depth() == 0
@@ -258,6 +314,20 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
+                    // A dangling link is an error only if Terraform would read it.
+                    let dangling = e.path().is_some_and(|p| {
+                        p.symlink_metadata()
+                            .is_ok_and(|m| m.file_type().is_symlink())
+                            && p.metadata().is_err()
+                    });
+                    let name = e
+                        .path()
+                        .and_then(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if dangling && kind_of(&name).is_none() {
+                        continue;
+                    }
                     let at = e.path().unwrap_or(root.as_path()).display().to_string();
                     match e.io_error() {
                         Some(io) => unreadable.push(LoadError::io(at, "directory", io)),
@@ -269,10 +339,9 @@ pub fn walk(paths: &[PathBuf], exclude: &[String]) -> Result<Walk, std::io::Erro
             if !entry.file_type().is_file() {
                 continue;
             }
-            let Some(name) = entry.file_name().to_str() else {
-                continue;
-            };
-            let Some(kind) = kind_of(name) else { continue };
+            // A name that is not UTF-8 is read too (as Terraform does), shown lossily.
+            let name = entry.file_name().to_string_lossy();
+            let Some(kind) = kind_of(&name) else { continue };
             let rel = entry
                 .path()
                 .strip_prefix(root)
@@ -338,13 +407,22 @@ pub(crate) fn parse_dir(walk: &Walk, dir: &Path, tree: &mut Tree) -> Vec<Arc<Par
     let sources: Vec<Arc<SourceFile>> = match walk.dirs.get(dir) {
         Some(files) => files.clone(),
         None => {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
+            // A module directory that cannot be listed (Terraform fails on it too) is reported.
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(e) => {
+                    let at = dir.display().to_string();
+                    tree.errors.push(LoadError::io(at, "module directory", &e));
+                    Vec::new()
+                }
+            };
             entries.sort();
             let mut out = Vec::new();
             for p in entries {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
                     continue;
                 }

@@ -8,6 +8,7 @@ pub mod json_syntax;
 pub mod loader;
 pub mod module;
 pub mod parse_cache;
+pub mod syntax;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 use self::eval::{EmptyScope, Evaluator};
 use self::loader::{parse_file, ParsedFile, SourceFile, Tree};
 use self::module::{Ctx, Instance};
-use crate::model::{LoadError, Model, Resource, Value};
+use crate::model::{LoadError, Model, Resource, Unchecked, Value};
 
 /// What to load besides the paths: variable files, `-var` values, excluded paths.
 #[derive(Debug, Clone, Default)]
@@ -37,10 +38,13 @@ pub struct LoadOptions {
 pub struct Loaded {
     /// One model per root module (addresses are unique within a root, not across roots).
     pub roots: Vec<Model>,
-    /// Files that could not be read or parsed.
+    /// Files that could not be read or parsed, module cycles.
     pub errors: Vec<LoadError>,
     /// Every file read, by display path.
     pub files: BTreeMap<String, Arc<SourceFile>>,
+    /// What was read but not checked, in every root (also in each root's [`Model`]), once
+    /// each.
+    pub unchecked: Vec<Unchecked>,
 }
 
 impl Loaded {
@@ -131,14 +135,18 @@ pub fn load_with<T: Send>(
                     inputs.extend(tfvars_values(vf));
                 }
                 inputs.extend(cli_vars.clone());
-                let resources = evaluate_root_with(&tree, root, inputs, &defaults);
-                let mut model = Model::new(resources);
+                let evaluated = evaluate_root_with(&tree, root, inputs, &defaults);
+                let mut model = Model::new(evaluated.resources);
+                model.unchecked = evaluated.unchecked.clone();
                 crate::composite::expand_model(&mut model);
+                let mut errors = tree.errors.clone();
+                errors.extend(evaluated.errors);
                 let result = RootResult {
                     out: per_root(model),
                     visited: tree.dirs.keys().cloned().collect(),
                     extra_files: tree.extra_files.clone(),
-                    errors: tree.errors.clone(),
+                    errors,
+                    unchecked: evaluated.unchecked,
                 };
                 drop(tree);
                 cache.done(root);
@@ -160,6 +168,7 @@ pub fn load_with<T: Send>(
     }
 
     let mut seen_errors = BTreeSet::new();
+    let mut unchecked = BTreeSet::new();
     let mut roots = Vec::with_capacity(results.len());
     for r in results {
         for f in r.extra_files {
@@ -171,6 +180,8 @@ pub fn load_with<T: Send>(
                 errors.push(e);
             }
         }
+        // A module shared by several roots notes its gaps once.
+        unchecked.extend(r.unchecked);
         roots.push(r.out);
     }
     Ok((
@@ -179,6 +190,7 @@ pub fn load_with<T: Send>(
             roots: Vec::new(),
             errors,
             files,
+            unchecked: unchecked.into_iter().collect(),
         },
     ))
 }
@@ -188,6 +200,19 @@ struct RootResult<T> {
     visited: Vec<PathBuf>,
     extra_files: Vec<Arc<SourceFile>>,
     errors: Vec<LoadError>,
+    unchecked: Vec<Unchecked>,
+}
+
+/// A root module evaluated: its resources, what could not be checked, and the errors found
+/// while evaluating (module cycles), located in the files as read (JSON files included).
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    /// Resources, data sources and backends.
+    pub resources: Vec<Resource>,
+    /// What was read but not checked.
+    pub unchecked: Vec<Unchecked>,
+    /// Module cycles.
+    pub errors: Vec<LoadError>,
 }
 
 /// Evaluates the root module in `dir` of `tree` with the given variable values.
@@ -195,7 +220,7 @@ pub fn evaluate_root(
     tree: &Tree,
     dir: &std::path::Path,
     inputs: HashMap<String, Value>,
-) -> Vec<Resource> {
+) -> Evaluated {
     evaluate_root_with(tree, dir, inputs, &module::Defaults::default())
 }
 
@@ -205,7 +230,7 @@ pub fn evaluate_root_with(
     dir: &std::path::Path,
     inputs: HashMap<String, Value>,
     defaults: &module::Defaults,
-) -> Vec<Resource> {
+) -> Evaluated {
     let decls = module::DeclMap::new(tree);
     let ctx = Ctx {
         tree,
@@ -213,32 +238,52 @@ pub fn evaluate_root_with(
         root_display: dir.display().to_string(),
         defaults,
         decls: &decls,
+        notes: RefCell::new(Vec::new()),
+        seen: RefCell::new(Default::default()),
     };
     let inst = Instance::new(&ctx, dir, String::new(), Vec::new(), inputs, 0);
     inst.run();
     drop(inst);
     let mut resources = ctx.out.into_inner();
+    let notes = ctx.notes.into_inner();
     // Resources read from JSON files point at the generated text: point them at the JSON.
-    let origins: Vec<(&Arc<SourceFile>, &json_config::JsonOrigin)> = tree
+    // Looked up by the generated text's address, so a tree of many JSON files stays linear.
+    let origins: HashMap<*const SourceFile, &json_config::JsonOrigin> = tree
         .dirs
         .values()
         .flatten()
-        .filter_map(|f| f.json.as_deref().map(|o| (&f.file, o)))
+        .filter_map(|f| f.json.as_deref().map(|o| (Arc::as_ptr(&f.file), o)))
         .collect();
     if !origins.is_empty() {
         for r in &mut resources {
-            let origin = r.source.as_ref().and_then(|s| {
-                origins
-                    .iter()
-                    .find(|(generated, _)| Arc::ptr_eq(generated, s))
-                    .map(|(_, o)| *o)
-            });
+            let origin = r.source.as_ref().and_then(|s| origins.get(&Arc::as_ptr(s)));
             if let Some(o) = origin {
                 o.remap(r);
             }
         }
     }
-    resources
+    let mut out = Evaluated {
+        resources,
+        ..Evaluated::default()
+    };
+    for n in notes {
+        let location = match origins.get(&Arc::as_ptr(&n.file)) {
+            Some(o) => o.location(n.span),
+            None => n.file.location(n.span),
+        };
+        if n.error {
+            out.errors.push(LoadError {
+                location,
+                message: n.reason,
+            });
+        } else {
+            out.unchecked.push(Unchecked {
+                location,
+                reason: n.reason,
+            });
+        }
+    }
+    out
 }
 
 /// Values assigned in a tfvars file.
@@ -273,9 +318,12 @@ pub fn load_str(display: &str, source: &str) -> Model {
             let mut tree = Tree::default();
             let dir = PathBuf::from(".");
             tree.dirs.insert(dir.clone(), vec![Arc::new(parsed)]);
-            for r in evaluate_root(&tree, &dir, HashMap::new()) {
+            let evaluated = evaluate_root(&tree, &dir, HashMap::new());
+            for r in evaluated.resources {
                 model.push(r);
             }
+            model.unchecked = evaluated.unchecked;
+            model.errors.extend(evaluated.errors);
             crate::composite::expand_model(&mut model);
         }
         Err(e) => model.errors.push(e as LoadError),

@@ -2,7 +2,8 @@
 //! `for_each` and `dynamic` blocks), backends, local module calls and their outputs.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,10 +18,15 @@ use crate::finding::PathStep;
 use crate::model::{Mode, Resource, Value};
 use crate::source::ByteSpan;
 
-/// Deepest module nesting evaluated (guards against modules that call themselves).
-const MAX_MODULE_DEPTH: usize = 16;
-/// Most instances expanded from one `count`/`for_each`.
-const MAX_INSTANCES: usize = 256;
+/// Deepest module nesting evaluated (a module calling itself is a cycle, reported as such
+/// before this). Deeper calls are noted as not checked.
+pub const MAX_MODULE_DEPTH: usize = 32;
+/// Most instances expanded from one resource's `count`/`for_each` or one `dynamic` block; the
+/// rest are noted as not checked.
+pub const MAX_INSTANCES: usize = 1024;
+/// Most instances expanded from one module call's `count`/`for_each` (each instance evaluates
+/// the whole module); the rest are noted as not checked.
+pub const MAX_MODULE_INSTANCES: usize = 256;
 /// Deepest expression nesting for which element spans are recorded.
 const MAX_SPAN_DEPTH: usize = 6;
 
@@ -47,6 +53,50 @@ pub struct Ctx<'a> {
     pub defaults: &'a Defaults,
     /// Each module directory's declarations, collected once for all its instances.
     pub decls: &'a DeclMap<'a>,
+    /// What could not be checked and the errors found while evaluating (module cycles), once
+    /// per place and reason (a module evaluated for many instances notes its gaps once), in
+    /// the file they are in (for a JSON file, its generated text: see [`Note`]).
+    pub notes: RefCell<Vec<Note>>,
+    /// Keys of `notes` already recorded.
+    pub seen: RefCell<HashSet<(usize, usize, String)>>,
+}
+
+/// An [`crate::model::Unchecked`] note, or an error (`error`), at `span` of `file`.
+#[derive(Debug)]
+pub struct Note {
+    /// The file (for a JSON file, the generated native text).
+    pub file: Arc<SourceFile>,
+    /// Where in `file`.
+    pub span: Range<usize>,
+    /// Why it was not checked, or the error.
+    pub reason: String,
+    /// An error (a module cycle), not an unchecked part.
+    pub error: bool,
+}
+
+impl Ctx<'_> {
+    /// Records that `span` of `file` could not be checked, and why (once per place and reason).
+    pub fn note(&self, file: &Arc<SourceFile>, span: Range<usize>, reason: String) {
+        self.push(file, span, reason, false);
+    }
+
+    /// Records an error at `span` of `file` (once per place and message).
+    fn error(&self, file: &Arc<SourceFile>, span: Range<usize>, message: String) {
+        self.push(file, span, message, true);
+    }
+
+    fn push(&self, file: &Arc<SourceFile>, span: Range<usize>, reason: String, error: bool) {
+        let key = (Arc::as_ptr(file) as usize, span.start, reason);
+        if !self.seen.borrow_mut().insert(key.clone()) {
+            return;
+        }
+        self.notes.borrow_mut().push(Note {
+            file: Arc::clone(file),
+            span,
+            reason: key.2,
+            error,
+        });
+    }
 }
 
 /// The declarations of every module directory of a root's tree, by directory.
@@ -81,11 +131,16 @@ impl Defaults {
     }
 }
 
+/// An expression with the file it is written in.
+type InFile<'a, T> = (&'a T, &'a Arc<SourceFile>);
+
 struct Decls<'a> {
-    variables: HashMap<&'a str, Option<&'a Expression>>,
-    locals: HashMap<&'a str, &'a Expression>,
-    outputs: Vec<(&'a str, &'a Expression)>,
-    modules: Vec<(&'a str, &'a Block)>,
+    variables: HashMap<&'a str, Option<InFile<'a, Expression>>>,
+    locals: HashMap<&'a str, InFile<'a, Expression>>,
+    outputs: Vec<(&'a str, InFile<'a, Expression>)>,
+    /// Module calls in source order, and their index by name.
+    modules: Vec<(&'a str, InFile<'a, Block>)>,
+    module_index: HashMap<&'a str, usize>,
     blocks: Vec<(&'a Block, &'a Arc<SourceFile>)>,
     backends: Vec<(&'a Block, &'a Arc<SourceFile>)>,
 }
@@ -96,6 +151,7 @@ fn collect(files: &[Arc<ParsedFile>]) -> Decls<'_> {
         locals: HashMap::new(),
         outputs: Vec::new(),
         modules: Vec::new(),
+        module_index: HashMap::new(),
         blocks: Vec::new(),
         backends: Vec::new(),
     };
@@ -105,19 +161,22 @@ fn collect(files: &[Arc<ParsedFile>]) -> Decls<'_> {
             match (block.ident.as_str(), label) {
                 ("variable", Some(name)) => {
                     let default = block.body.get_attribute("default").map(|a| &a.value);
-                    d.variables.insert(name, default);
+                    d.variables.insert(name, default.map(|e| (e, &f.file)));
                 }
                 ("locals", _) => {
                     for a in block.body.attributes() {
-                        d.locals.insert(a.key.as_str(), &a.value);
+                        d.locals.insert(a.key.as_str(), (&a.value, &f.file));
                     }
                 }
                 ("output", Some(name)) => {
                     if let Some(v) = block.body.get_attribute("value") {
-                        d.outputs.push((name, &v.value));
+                        d.outputs.push((name, (&v.value, &f.file)));
                     }
                 }
-                ("module", Some(name)) => d.modules.push((name, block)),
+                ("module", Some(name)) => {
+                    d.module_index.insert(name, d.modules.len());
+                    d.modules.push((name, (block, &f.file)));
+                }
                 ("resource" | "data", Some(_)) => d.blocks.push((block, &f.file)),
                 ("terraform", _) => {
                     for b in block.body.blocks() {
@@ -143,6 +202,8 @@ pub struct Instance<'a> {
     inputs: HashMap<String, Value>,
     decls: Rc<Decls<'a>>,
     depth: usize,
+    /// The module calls that led here, outermost first: (directory, `module.NAME` address).
+    chain: Vec<(PathBuf, String)>,
     /// Locals evaluated so far (`None` while one is being evaluated: a cycle).
     local_cache: RefCell<HashMap<String, Option<Rc<Value>>>>,
     /// Variable defaults evaluated so far.
@@ -175,6 +236,7 @@ impl<'a> Instance<'a> {
             inputs,
             decls,
             depth,
+            chain: Vec::new(),
             local_cache: RefCell::new(HashMap::new()),
             default_cache: RefCell::new(HashMap::new()),
             module_cache: RefCell::new(HashMap::new()),
@@ -185,7 +247,7 @@ impl<'a> Instance<'a> {
     pub fn run(&self) -> Value {
         for (block, file) in &self.decls.backends {
             let ty = block.labels.first().map(|l| l.as_str()).unwrap_or("");
-            let mut ev = Evaluator::new(self);
+            let mut ev = Evaluator::new(self).in_file(file);
             let mut spans = Vec::new();
             let attrs = eval_body(
                 &block.body,
@@ -210,8 +272,8 @@ impl<'a> Instance<'a> {
             self.module_outputs(name);
         }
         let mut outputs = BTreeMap::new();
-        for (name, expr) in &self.decls.outputs {
-            let v = Evaluator::new(self).eval_or_unknown(expr);
+        for (name, (expr, file)) in &self.decls.outputs {
+            let v = Evaluator::new(self).in_file(file).eval_or_unknown(expr);
             outputs.insert(name.to_string(), v);
         }
         Value::Map(outputs)
@@ -231,8 +293,8 @@ impl<'a> Instance<'a> {
             Mode::Data => format!("{}data.{ty}.{name}", self.prefix),
             _ => format!("{}{ty}.{name}", self.prefix),
         };
-        for (suffix, binding) in self.instances(&block.body) {
-            let mut ev = Evaluator::new(self);
+        for (suffix, binding) in self.instances(block, file, MAX_INSTANCES) {
+            let mut ev = Evaluator::new(self).in_file(file);
             if let Some((n, v)) = &binding {
                 ev.push(n, v.clone());
             }
@@ -255,25 +317,52 @@ impl<'a> Instance<'a> {
         }
     }
 
-    /// Instance suffixes and the `count`/`each` binding of a block with `count` or `for_each`.
-    fn instances(&self, body: &Body) -> Vec<(String, Option<(&'static str, Value)>)> {
+    /// Instance suffixes and the `count`/`each` binding of a block with `count` or `for_each`:
+    /// at most `max`, the rest noted as not checked.
+    fn instances(
+        &self,
+        block: &Block,
+        file: &Arc<SourceFile>,
+        max: usize,
+    ) -> Vec<(String, Option<(&'static str, Value)>)> {
+        let body = &block.body;
         let obj = |pairs: [(&str, Value); 2]| {
             Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
         };
+        let cut = |total: usize| {
+            if total > max {
+                let span = block.span().map(|sp| header(&file.source, sp));
+                if let Some(span) = span {
+                    self.ctx.note(
+                        file,
+                        span,
+                        format!("only the first {max} of {total} instances are checked"),
+                    );
+                }
+            }
+        };
         if let Some(count) = body.get_attribute("count") {
-            let v = Evaluator::new(self).eval_or_unknown(&count.value);
+            let v = Evaluator::new(self)
+                .in_file(file)
+                .eval_or_unknown(&count.value);
             return match v.as_i64() {
-                Some(n) => (0..n.clamp(0, MAX_INSTANCES as i64))
-                    .map(|i| {
-                        let idx = Value::Number(i as f64);
-                        (format!("[{i}]"), Some(("count", index_obj(idx))))
-                    })
-                    .collect(),
+                Some(n) => {
+                    let n = n.max(0) as usize;
+                    cut(n);
+                    (0..n.min(max))
+                        .map(|i| {
+                            let idx = Value::Number(i as f64);
+                            (format!("[{i}]"), Some(("count", index_obj(idx))))
+                        })
+                        .collect()
+                }
                 None => vec![(String::new(), Some(("count", index_obj(Value::Unknown))))],
             };
         }
         if let Some(fe) = body.get_attribute("for_each") {
-            let v = Evaluator::new(self).eval_or_unknown(&fe.value);
+            let v = Evaluator::new(self)
+                .in_file(file)
+                .eval_or_unknown(&fe.value);
             let unknown = || {
                 vec![(
                     String::new(),
@@ -284,22 +373,27 @@ impl<'a> Instance<'a> {
                 )]
             };
             return match &v {
-                Value::Map(m) => m
-                    .iter()
-                    .take(MAX_INSTANCES)
-                    .map(|(k, val)| {
-                        (
-                            format!("[{k:?}]"),
-                            Some((
-                                "each",
-                                obj([("key", Value::String(k.clone())), ("value", val.clone())]),
-                            )),
-                        )
-                    })
-                    .collect(),
+                Value::Map(m) => {
+                    cut(m.len());
+                    m.iter()
+                        .take(max)
+                        .map(|(k, val)| {
+                            (
+                                format!("[{k:?}]"),
+                                Some((
+                                    "each",
+                                    obj([
+                                        ("key", Value::String(k.clone())),
+                                        ("value", val.clone()),
+                                    ]),
+                                )),
+                            )
+                        })
+                        .collect()
+                }
                 Value::List(l) => {
                     let mut out = Vec::new();
-                    for item in l.iter().take(MAX_INSTANCES) {
+                    for item in l.iter().take(max) {
                         let Some(k) = item.to_template_string() else {
                             return unknown();
                         };
@@ -311,6 +405,7 @@ impl<'a> Instance<'a> {
                             )),
                         ));
                     }
+                    cut(l.len());
                     out
                 }
                 Value::Null => Vec::new(),
@@ -336,12 +431,14 @@ impl<'a> Instance<'a> {
     }
 
     fn eval_module_call(&self, name: &str) -> Value {
-        let Some((_, block)) = self.decls.modules.iter().find(|(n, _)| *n == name) else {
+        let Some((_, (block, file))) = self
+            .decls
+            .module_index
+            .get(name)
+            .and_then(|&i| self.decls.modules.get(i))
+        else {
             return Value::Unknown;
         };
-        if self.depth >= MAX_MODULE_DEPTH {
-            return Value::Unknown;
-        }
         let source = match block.body.get_attribute("source").map(|a| &a.value) {
             Some(Expression::String(s)) => s.value().clone(),
             _ => return Value::Unknown,
@@ -349,11 +446,46 @@ impl<'a> Instance<'a> {
         let Some(dir) = local_source(&self.dir, &source) else {
             return Value::Unknown; // registry or remote module: not evaluated
         };
-        let instances = self.instances(&block.body);
+        let at = block
+            .span()
+            .map(|sp| header(&file.source, sp))
+            .unwrap_or(0..0);
+        // A module that calls itself, directly or through others: Terraform cannot expand it.
+        if dir == self.dir || self.chain.iter().any(|(d, _)| *d == dir) {
+            // The calls from the first instance of `dir` on, this one, and the call back.
+            let mut names: Vec<String> = self
+                .chain
+                .iter()
+                .skip_while(|(d, _)| *d != dir)
+                .map(|(d, m)| format!("{m} ({})", d.display()))
+                .collect();
+            names.push(format!("{} ({})", self.here(), self.dir.display()));
+            names.push(format!("{}module.{name} ({})", self.prefix, dir.display()));
+            self.ctx.error(
+                file,
+                at,
+                format!(
+                    "module cycle: {} calls a module it is part of; not expanded",
+                    names.join(" -> ")
+                ),
+            );
+            return Value::Unknown;
+        }
+        if self.depth >= MAX_MODULE_DEPTH {
+            self.ctx.note(
+                file,
+                at,
+                format!(
+                    "module `{name}` not evaluated: nested deeper than {MAX_MODULE_DEPTH} modules"
+                ),
+            );
+            return Value::Unknown;
+        }
+        let instances = self.instances(block, file, MAX_MODULE_INSTANCES);
         let single = instances.len() == 1 && instances[0].0.is_empty();
         let mut last = Value::Unknown;
         for (suffix, binding) in instances {
-            let mut ev = Evaluator::new(self);
+            let mut ev = Evaluator::new(self).in_file(file);
             if let Some((n, v)) = &binding {
                 ev.push(n, v.clone());
             }
@@ -366,7 +498,7 @@ impl<'a> Instance<'a> {
             }
             let mut module_path = self.module_path.clone();
             module_path.push(format!("{name}{suffix}"));
-            let child = Instance::new(
+            let mut child = Instance::new(
                 self.ctx,
                 &dir,
                 format!("{}module.{name}{suffix}.", self.prefix),
@@ -374,12 +506,22 @@ impl<'a> Instance<'a> {
                 inputs,
                 self.depth + 1,
             );
+            child.chain = self.chain.clone();
+            child.chain.push((self.dir.clone(), self.here()));
             last = child.run();
         }
         if single {
             last
         } else {
             Value::Unknown
+        }
+    }
+
+    /// This instance's address (`module.a.module.b`), or `the root module`.
+    fn here(&self) -> String {
+        match self.prefix.strip_suffix('.') {
+            Some(p) => p.to_string(),
+            None => "the root module".to_string(),
         }
     }
 }
@@ -390,13 +532,13 @@ impl Instance<'_> {
         if let Some(v) = self.default_cache.borrow().get(name) {
             return Some(Arc::clone(v));
         }
-        let Some(Some(default)) = self.decls.variables.get(name) else {
+        let Some(Some((default, file))) = self.decls.variables.get(name) else {
             return None;
         };
         let v = match self.ctx.defaults.get(&self.dir, name) {
             Some(v) => v,
             None => {
-                let v = Arc::new(Evaluator::new(self).eval_or_unknown(default));
+                let v = Arc::new(Evaluator::new(self).in_file(file).eval_or_unknown(default));
                 self.ctx.defaults.put(&self.dir, name, Arc::clone(&v));
                 v
             }
@@ -412,9 +554,9 @@ impl Instance<'_> {
         if let Some(state) = self.local_cache.borrow().get(name) {
             return state.clone(); // None: a cycle
         }
-        let expr = self.decls.locals.get(name)?;
+        let (expr, file) = self.decls.locals.get(name)?;
         self.local_cache.borrow_mut().insert(name.to_string(), None);
-        let v = Rc::new(Evaluator::new(self).eval_or_unknown(expr));
+        let v = Rc::new(Evaluator::new(self).in_file(file).eval_or_unknown(expr));
         self.local_cache
             .borrow_mut()
             .insert(name.to_string(), Some(Rc::clone(&v)));
@@ -484,6 +626,10 @@ impl Scope for Instance<'_> {
 
     fn root_dir(&self) -> &str {
         &self.ctx.root_display
+    }
+
+    fn unchecked(&self, file: &Arc<SourceFile>, span: Range<usize>, reason: String) {
+        self.ctx.note(file, span, reason);
     }
 }
 
@@ -571,6 +717,15 @@ fn eval_dynamic(
         .map(|a| ev.eval_or_unknown(&a.value))
         .unwrap_or(Value::Unknown);
     let items = iter_items(&for_each).unwrap_or_else(|| vec![(Value::Unknown, Value::Unknown)]);
+    if items.len() > MAX_INSTANCES {
+        ev.note(
+            b.span().map(|sp| header(&file.source, sp)),
+            format!(
+                "only the first {MAX_INSTANCES} of {} `{label}` blocks are checked",
+                items.len()
+            ),
+        );
+    }
     for (k, v) in items.into_iter().take(MAX_INSTANCES) {
         let binding: BTreeMap<String, Value> = [("key".to_string(), k), ("value".to_string(), v)]
             .into_iter()
