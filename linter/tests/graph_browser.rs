@@ -1,7 +1,11 @@
 //! The Mermaid of every `terraform/examples/seed-*` rendered by a real browser: Debian's Chromium,
 //! headless, loading mermaid's own dist (`linter/tests/browser/`, `npm ci`) in a local page. The
-//! rendered SVG must hold every node's label and the rule ids of the edges that break a rule.
-//! With `BLESS_ARCHITECTURE=1` the SVG and a PNG screenshot go to `docs/architecture/img/`.
+//! rendered SVG must hold every node's label and the rule ids of the edges that break a rule,
+//! and every node, edge label and box title must lie inside the SVG's viewport and inside the
+//! window the screenshot is taken at, which shows the SVG and nothing else (the page measures
+//! the boxes with `getBoundingClientRect` once mermaid has drawn them; the PNG's size is read
+//! from its header). With `BLESS_ARCHITECTURE=1` the SVG and that screenshot go to
+//! `docs/architecture/img/`.
 //! Without Chromium or the mermaid package the test says so loudly and passes (install them with
 //! `linter/tests/browser/setup.sh`); `BLUEPRINT_REQUIRE_BROWSER=1` makes that a failure.
 
@@ -49,18 +53,36 @@ fn dom_text(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The page: the diagram in a margin-less `<pre>` (mermaid replaces its text with the SVG) and
+/// a hidden status line that ends as `rendered` followed by the JSON of [`Layout`].
 fn page(js: &Path, diagram: &str) -> String {
     // The diagram goes in a <pre> as text: HTML-escape it (mermaid reads textContent).
     format!(
         r##"<!doctype html>
 <html><head><meta charset="utf-8"><title>blueprint-lint graph</title>
-<style>body {{ margin: 0; background: #fff; }} #out svg {{ max-width: none !important; }}</style>
+<style>html, body {{ margin: 0; padding: 0; background: #fff; }} pre.mermaid {{ margin: 0; }}
+#status {{ display: none; }} svg {{ max-width: none !important; display: block; }}</style>
 <script src="file://{js}"></script></head>
 <body><pre class="mermaid" id="src">{diagram}</pre><div id="status">pending</div>
 <script>
+const box = (el) => {{ const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }};
 mermaid.initialize({{ startOnLoad: false, securityLevel: "strict", flowchart: {{ useMaxWidth: false }} }});
 mermaid.run({{ querySelector: "#src" }})
-  .then(() => {{ document.getElementById("status").textContent = "rendered"; }})
+  .then(() => {{
+    const svg = document.querySelector("#src svg");
+    const labels = [];
+    for (const el of svg.querySelectorAll("g.node, g.edgeLabel, g.cluster-label")) {{
+      const text = el.textContent.trim();
+      if (text) labels.push({{ kind: el.getAttribute("class"), text, rect: box(el) }});
+    }}
+    const layout = {{
+      svg: box(svg),
+      window: [window.innerWidth, window.innerHeight],
+      page: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+      labels,
+    }};
+    document.getElementById("status").textContent = "rendered" + JSON.stringify(layout);
+  }})
   .catch((e) => {{ document.getElementById("status").textContent = "error: " + e; }});
 </script></body></html>
 "##,
@@ -140,19 +162,7 @@ fn seeds_render_in_chromium() {
         std::fs::write(&html, page(&js, &mermaid)).expect("page");
         let url = format!("file://{}", html.display());
         let profile = tmp.path().join(format!("profile-{seed}"));
-        let out = chromium(&chrome, &profile, &["--dump-dom"], &url);
-        let dom = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            dom.contains("<div id=\"status\">rendered</div>"),
-            "{seed}: mermaid did not render: {}\n{}",
-            dom.split("<div id=\"status\">")
-                .nth(1)
-                .unwrap_or("(no status: the page did not load)")
-                .chars()
-                .take(400)
-                .collect::<String>(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (dom, layout) = render(&chrome, &profile, &url, None, &seed);
         let start = dom.find("<svg").expect("an svg");
         let end = dom.rfind("</svg>").expect("svg end") + "</svg>".len();
         let svg = &dom[start..end];
@@ -184,6 +194,7 @@ fn seeds_render_in_chromium() {
                 l.strip_prefix('n')
                     .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
                     && !l.contains("-->")
+                    && !l.contains("~~~")
             })
             .count();
         let drawn = svg.matches("class=\"node ").count();
@@ -191,40 +202,167 @@ fn seeds_render_in_chromium() {
             declared > 0 && drawn >= declared,
             "{seed}: {drawn} nodes drawn, {declared} declared"
         );
-        if bless {
+        let labelled_edges = mermaid.lines().filter(|l| l.contains("-->|")).count();
+        let edge_labels = layout
+            .labels
+            .iter()
+            .filter(|l| l.kind.contains("edgeLabel"))
+            .count();
+        assert_eq!(edge_labels, labelled_edges, "{seed}: edge labels drawn");
+        assert!(
+            layout.labels.iter().filter(|l| l.kind.starts_with("node")).count() >= declared,
+            "{seed}: {:?}",
+            layout.labels
+        );
+        // Every label inside the SVG's own viewport.
+        let [_, _, right, bottom] = layout.svg;
+        assert_inside(&seed, "the SVG viewport", layout.svg, &layout.labels);
+
+        // The screenshot's window: the SVG's size. Rendered again at that size, the page shows
+        // the SVG and nothing else, and every label lies inside the window.
+        let (w, h) = (right.ceil() as u32, bottom.ceil() as u32);
+        let window = format!("--window-size={w},{h}");
+        let (_, sized) = render(&chrome, &profile, &url, Some(&window), &seed);
+        assert_eq!(sized.window, [f64::from(w), f64::from(h)], "{seed}: window");
+        assert!(
+            sized.page[0] <= f64::from(w) && sized.page[1] <= f64::from(h),
+            "{seed}: the page ({:?}) is larger than the SVG ({w}×{h}): something else is drawn",
+            sized.page
+        );
+        let viewport = [0.0, 0.0, f64::from(w), f64::from(h)];
+        assert_inside(&seed, "the screenshot's window", viewport, &sized.labels);
+        assert_inside(&seed, "the SVG viewport", sized.svg, &sized.labels);
+
+        let png = if bless {
             let img = repo().join("docs/architecture/img");
             std::fs::create_dir_all(&img).expect("img dir");
             std::fs::write(img.join(format!("{seed}.svg")), svg).expect("svg");
-            let (w, h) = svg_size(svg);
-            let png = img.join(format!("{seed}.png"));
-            let shot = chromium(
-                &chrome,
-                &profile,
-                &[
-                    &format!("--screenshot={}", png.display()),
-                    &format!("--window-size={},{}", w + 16, h + 16),
-                    "--hide-scrollbars",
-                ],
-                &url,
-            );
-            assert!(png.is_file(), "{seed}: no screenshot: {shot:?}");
-        }
+            img.join(format!("{seed}.png"))
+        } else {
+            tmp.path().join(format!("{seed}.png"))
+        };
+        let _ = std::fs::remove_file(&png);
+        let shot = chromium(
+            &chrome,
+            &profile,
+            &[
+                &format!("--screenshot={}", png.display()),
+                &window,
+                "--hide-scrollbars",
+            ],
+            &url,
+        );
+        let bytes = std::fs::read(&png)
+            .unwrap_or_else(|e| panic!("{seed}: no screenshot ({e}): {shot:?}"));
+        assert_eq!(png_size(&bytes), Some((w, h)), "{seed}: screenshot size");
     }
 }
 
-/// Width and height of the rendered SVG (its `viewBox`), rounded up, at least 200×200.
-fn svg_size(svg: &str) -> (u32, u32) {
-    let vb = svg
-        .split("viewBox=\"")
+/// What the page measured once mermaid had drawn the chart (CSS pixels, page coordinates).
+#[derive(Debug)]
+struct Layout {
+    /// The SVG element's box: left, top, right, bottom.
+    svg: [f64; 4],
+    /// `innerWidth`, `innerHeight`: the window the screenshot shows.
+    window: [f64; 2],
+    /// The page's scroll size: larger than the SVG when anything else is drawn.
+    page: [f64; 2],
+    labels: Vec<Label>,
+}
+
+/// A node, an edge label or a box title with its text and box.
+#[derive(Debug)]
+struct Label {
+    kind: String,
+    text: String,
+    rect: [f64; 4],
+}
+
+fn four(v: &serde_json::Value) -> [f64; 4] {
+    let n = |i: usize| v[i].as_f64().unwrap_or(f64::NAN);
+    [n(0), n(1), n(2), n(3)]
+}
+
+/// Renders `url` (with `window_size` if given) and returns the DOM and the page's measurements.
+fn render(
+    chrome: &Path,
+    profile: &Path,
+    url: &str,
+    window_size: Option<&str>,
+    seed: &str,
+) -> (String, Layout) {
+    let mut args = vec!["--dump-dom"];
+    args.extend(window_size);
+    let out = chromium(chrome, profile, &args, url);
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = dom
+        .split("<div id=\"status\">")
         .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or("");
-    let nums: Vec<f64> = vb
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
+        .and_then(|r| r.split("</div>").next())
+        .unwrap_or("(no status: the page did not load)");
+    let Some(json) = status.strip_prefix("rendered") else {
+        panic!(
+            "{seed}: mermaid did not render: {}\n{}",
+            status.chars().take(400).collect::<String>(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let json = json
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("{seed}: the page's measurements: {e}: {json}"));
+    let labels = v["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| Label {
+            kind: l["kind"].as_str().unwrap_or("").to_string(),
+            text: l["text"].as_str().unwrap_or("").to_string(),
+            rect: four(&l["rect"]),
+        })
         .collect();
-    match nums.as_slice() {
-        [_, _, w, h] => ((w.ceil() as u32).max(200), (h.ceil() as u32).max(200)),
-        _ => (1600, 1200),
+    let two = |k: &str| [v[k][0].as_f64().unwrap_or(f64::NAN), v[k][1].as_f64().unwrap_or(f64::NAN)];
+    let layout = Layout {
+        svg: four(&v["svg"]),
+        window: two("window"),
+        page: two("page"),
+        labels,
+    };
+    (dom, layout)
+}
+
+/// Every label's box lies inside `area` (left, top, right, bottom; half a pixel of rounding).
+fn assert_inside(seed: &str, what: &str, area: [f64; 4], labels: &[Label]) {
+    const SLACK: f64 = 0.5;
+    let outside: Vec<String> = labels
+        .iter()
+        .filter(|l| {
+            let [x0, y0, x1, y1] = l.rect;
+            !(x0 >= area[0] - SLACK
+                && y0 >= area[1] - SLACK
+                && x1 <= area[2] + SLACK
+                && y1 <= area[3] + SLACK)
+        })
+        .map(|l| format!("{} `{}` at {:?}", l.kind, l.text, l.rect))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "{seed}: outside {what} {area:?}:\n  {}",
+        outside.join("\n  ")
+    );
+    assert!(!labels.is_empty(), "{seed}: no labels measured");
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(..8)? != b"\x89PNG\r\n\x1a\n" || bytes.get(12..16)? != b"IHDR" {
+        return None;
     }
+    let be = |r: std::ops::Range<usize>| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(r)?.try_into().ok()?))
+    };
+    Some((be(16..20)?, be(20..24)?))
 }

@@ -1,5 +1,10 @@
 //! The graph as a Mermaid flowchart that GitHub renders (quoted labels, `classDef` colours,
 //! `linkStyle` for edges that break a rule, one `subgraph` per load balancer or composite).
+//!
+//! The layout stays readable when a page scales the picture down: top to bottom (the internet
+//! at the top, data stores at the bottom), module addresses broken after the module instance
+//! (`module.service["ml"]` then `.aws_ecs_service.service`), and the stores no network path
+//! reaches in a grid below everything else (invisible `~~~` links), not in one row beside it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -23,11 +28,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// `name` escaped, with a line break after each module instance key (`module.a["k"]` then
+/// `.aws_x.y`): the long part of the addresses of resources made in `for_each` modules.
+fn address(name: &str) -> String {
+    escape(name).replace("#quot;].", "#quot;]<br/>.")
+}
+
 fn label(n: &Node) -> String {
     let mut l = escape(&n.service);
     if n.name != n.service {
         l.push_str("<br/>");
-        l.push_str(&escape(&n.name));
+        l.push_str(&address(&n.name));
     }
     if !n.rules.is_empty() {
         let ids: Vec<&str> = n.rules.iter().map(String::as_str).collect();
@@ -59,9 +70,14 @@ fn class(n: &Node) -> &'static str {
     }
 }
 
-/// A Mermaid `flowchart LR` of `graph`.
+/// Columns of the grid the unconnected stores are laid out in: about as many as rows.
+fn grid_columns(stores: usize) -> usize {
+    (1..=stores).find(|c| c * c >= stores).unwrap_or(1)
+}
+
+/// A Mermaid `flowchart TB` of `graph`.
 pub fn render(graph: &Graph) -> String {
-    let mut s = String::from("flowchart LR\n");
+    let mut s = String::from("flowchart TB\n");
     s.push_str("  classDef internet fill:#fde0dc,stroke:#b71c1c,color:#000\n");
     s.push_str("  classDef exposed fill:#ffe0b2,stroke:#e65100,color:#000\n");
     s.push_str("  classDef reachable fill:#fff9c4,stroke:#f9a825,color:#000\n");
@@ -116,7 +132,7 @@ pub fn render(graph: &Graph) -> String {
         s.push_str("  end\n");
     }
     if !api.is_empty() {
-        s.push_str("  subgraph api[\"Stores reached through the AWS API\"]\n    direction TB\n");
+        s.push_str("  subgraph api[\"Stores reached through the AWS API\"]\n");
         for (service, base, members) in &api {
             let id = &ids[members[0].id.as_str()];
             if let [one] = members.as_slice() {
@@ -153,11 +169,16 @@ pub fn render(graph: &Graph) -> String {
         }
         s.push_str("  end\n");
     }
+    // `linkStyle` counts links in the order they are written: the red ones are numbered among
+    // the edges drawn, and the invisible layout links come after all of them.
     let mut red = Vec::new();
-    for (i, e) in graph.edges.iter().enumerate() {
+    let mut drawn_edges = 0;
+    for e in &graph.edges {
         let (Some(f), Some(t)) = (ids.get(e.from.as_str()), ids.get(e.to.as_str())) else {
             continue;
         };
+        let i = drawn_edges;
+        drawn_edges += 1;
         let mut text = e.labels.join(", ");
         if !e.rules.is_empty() {
             let rules: Vec<&str> = e.rules.iter().map(String::as_str).collect();
@@ -175,6 +196,21 @@ pub fn render(graph: &Graph) -> String {
                 "  {f} -->|\"{}\"| {t}",
                 escape(&text).replace("#lt;br/#gt;", "<br/>")
             );
+        }
+    }
+    if !api.is_empty() {
+        // The stores in a grid: store i sits above store i + columns.
+        let columns = grid_columns(api.len());
+        for (i, (_, _, members)) in api.iter().enumerate().skip(columns) {
+            let above = ids[api[i - columns].2[0].id.as_str()].as_str();
+            let _ = writeln!(s, "  {above} ~~~ {}", ids[members[0].id.as_str()]);
+        }
+        // The box goes below every node no edge leaves (the bottom of the network part).
+        let sources: BTreeSet<&str> = graph.edges.iter().map(|e| e.from.as_str()).collect();
+        for n in &graph.nodes {
+            if connected.contains(n.id.as_str()) && !sources.contains(n.id.as_str()) {
+                let _ = writeln!(s, "  {} ~~~ api", ids[n.id.as_str()]);
+            }
         }
     }
     for i in red {
