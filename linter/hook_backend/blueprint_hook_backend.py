@@ -119,8 +119,8 @@ def _find_wheel(version):
         "  This hook installs the linter from a prebuilt wheel, never from a package index.\n"
         "  Set BLUEPRINT_LINT_WHEELS (or PIP_FIND_LINKS) to the wheel, a directory holding it, or a\n"
         "  page linking it, e.g. `export BLUEPRINT_LINT_WHEELS=/path/to/dist`. Build one with\n"
-        "  `maturin build --release --zig --compatibility manylinux2014 -m linter/Cargo.toml --out dist`,\n"
-        "  or use the `blueprint-lint` hook (builds from source with cargo) instead."
+        "  `scripts/build-wheel.sh` in a clone of Blueprint, or use the `blueprint-lint` hook\n"
+        "  (builds from source with cargo) instead."
         % (version, (": looked at " + "; ".join(looked)) if looked else " (neither BLUEPRINT_LINT_WHEELS nor PIP_FIND_LINKS is set)")
     )
 

@@ -1,10 +1,12 @@
 //! The Mermaid of every `terraform/examples/seed-*` rendered by a real browser: Debian's Chromium,
 //! headless, loading mermaid's own dist (`linter/tests/browser/`, `npm ci`) in a local page. The
 //! rendered SVG must hold every node's label and the rule ids of the edges that break a rule,
-//! and every node, edge label and box title must lie inside the SVG's viewport and inside the
-//! window the screenshot is taken at, which shows the SVG and nothing else (the page measures
-//! the boxes with `getBoundingClientRect` once mermaid has drawn them; the PNG's size is read
-//! from its header). With `BLESS_ARCHITECTURE=1` the SVG and that screenshot go to
+//! and every node, edge label and box title must lie inside the SVG's viewport (its `viewBox`,
+//! what the saved SVG shows, is the size it is drawn at), the SVG must start at the page's
+//! origin with no other text on the page, and the screenshot, taken at the SVG's size from the
+//! origin, must be that size: so every label is inside the picture. The page measures the boxes
+//! with `getBoundingClientRect` once mermaid has drawn them; the PNG's size is read from its
+//! header. With `BLESS_ARCHITECTURE=1` the SVG and that screenshot go to
 //! `docs/architecture/img/`.
 //! Without Chromium or the mermaid package the test says so loudly and passes (install them with
 //! `linter/tests/browser/setup.sh`); `BLUEPRINT_REQUIRE_BROWSER=1` makes that a failure.
@@ -75,12 +77,18 @@ mermaid.run({{ querySelector: "#src" }})
       const text = el.textContent.trim();
       if (text) labels.push({{ kind: el.getAttribute("class"), text, rect: box(el) }});
     }}
-    const layout = {{
-      svg: box(svg),
-      window: [window.innerWidth, window.innerHeight],
-      page: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
-      labels,
-    }};
+    // Text drawn outside the SVG (the status line once showed in the screenshots).
+    const stray = [];
+    const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (texts.nextNode()) {{
+      const t = texts.currentNode;
+      if (svg.contains(t) || !t.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(t);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) stray.push(t.textContent.trim().slice(0, 60));
+    }}
+    const layout = {{ svg: box(svg), stray, labels }};
     document.getElementById("status").textContent = "rendered" + JSON.stringify(layout);
   }})
   .catch((e) => {{ document.getElementById("status").textContent = "error: " + e; }});
@@ -162,7 +170,7 @@ fn seeds_render_in_chromium() {
         std::fs::write(&html, page(&js, &mermaid)).expect("page");
         let url = format!("file://{}", html.display());
         let profile = tmp.path().join(format!("profile-{seed}"));
-        let (dom, layout) = render(&chrome, &profile, &url, None, &seed);
+        let (dom, layout) = render(&chrome, &profile, &url, &seed);
         let start = dom.find("<svg").expect("an svg");
         let end = dom.rfind("</svg>").expect("svg end") + "</svg>".len();
         let svg = &dom[start..end];
@@ -210,29 +218,38 @@ fn seeds_render_in_chromium() {
             .count();
         assert_eq!(edge_labels, labelled_edges, "{seed}: edge labels drawn");
         assert!(
-            layout.labels.iter().filter(|l| l.kind.starts_with("node")).count() >= declared,
+            layout
+                .labels
+                .iter()
+                .filter(|l| l.kind.starts_with("node"))
+                .count()
+                >= declared,
             "{seed}: {:?}",
             layout.labels
         );
-        // Every label inside the SVG's own viewport.
-        let [_, _, right, bottom] = layout.svg;
+        // Every label inside the SVG's own viewport, the SVG at the page's origin, and no text
+        // anywhere else on the page.
         assert_inside(&seed, "the SVG viewport", layout.svg, &layout.labels);
-
-        // The screenshot's window: the SVG's size. Rendered again at that size, the page shows
-        // the SVG and nothing else, and every label lies inside the window.
-        let (w, h) = (right.ceil() as u32, bottom.ceil() as u32);
-        let window = format!("--window-size={w},{h}");
-        let (_, sized) = render(&chrome, &profile, &url, Some(&window), &seed);
-        assert_eq!(sized.window, [f64::from(w), f64::from(h)], "{seed}: window");
+        let [left, top, right, bottom] = layout.svg;
         assert!(
-            sized.page[0] <= f64::from(w) && sized.page[1] <= f64::from(h),
-            "{seed}: the page ({:?}) is larger than the SVG ({w}×{h}): something else is drawn",
-            sized.page
+            left.abs() < 0.5 && top.abs() < 0.5,
+            "{seed}: the SVG starts at ({left}, {top}), not at the page's origin"
         );
-        let viewport = [0.0, 0.0, f64::from(w), f64::from(h)];
-        assert_inside(&seed, "the screenshot's window", viewport, &sized.labels);
-        assert_inside(&seed, "the SVG viewport", sized.svg, &sized.labels);
+        assert!(
+            layout.stray.is_empty(),
+            "{seed}: text outside the SVG: {:?}",
+            layout.stray
+        );
 
+        // The screenshot: a window of the SVG's size, captured from the page's origin. Its PNG
+        // must be that size, so the SVG, and every label in it, is inside the picture.
+        let (w, h) = (right.ceil() as u32, bottom.ceil() as u32);
+        let view_box = view_box(svg);
+        assert!(
+            (view_box[2] - right).abs() < 1.0 && (view_box[3] - bottom).abs() < 1.0,
+            "{seed}: the viewBox {view_box:?} is not the drawn size {right}×{bottom}"
+        );
+        let window = format!("--window-size={w},{h}");
         let png = if bless {
             let img = repo().join("docs/architecture/img");
             std::fs::create_dir_all(&img).expect("img dir");
@@ -252,8 +269,8 @@ fn seeds_render_in_chromium() {
             ],
             &url,
         );
-        let bytes = std::fs::read(&png)
-            .unwrap_or_else(|e| panic!("{seed}: no screenshot ({e}): {shot:?}"));
+        let bytes =
+            std::fs::read(&png).unwrap_or_else(|e| panic!("{seed}: no screenshot ({e}): {shot:?}"));
         assert_eq!(png_size(&bytes), Some((w, h)), "{seed}: screenshot size");
     }
 }
@@ -263,10 +280,8 @@ fn seeds_render_in_chromium() {
 struct Layout {
     /// The SVG element's box: left, top, right, bottom.
     svg: [f64; 4],
-    /// `innerWidth`, `innerHeight`: the window the screenshot shows.
-    window: [f64; 2],
-    /// The page's scroll size: larger than the SVG when anything else is drawn.
-    page: [f64; 2],
+    /// Visible text outside the SVG.
+    stray: Vec<String>,
     labels: Vec<Label>,
 }
 
@@ -283,17 +298,9 @@ fn four(v: &serde_json::Value) -> [f64; 4] {
     [n(0), n(1), n(2), n(3)]
 }
 
-/// Renders `url` (with `window_size` if given) and returns the DOM and the page's measurements.
-fn render(
-    chrome: &Path,
-    profile: &Path,
-    url: &str,
-    window_size: Option<&str>,
-    seed: &str,
-) -> (String, Layout) {
-    let mut args = vec!["--dump-dom"];
-    args.extend(window_size);
-    let out = chromium(chrome, profile, &args, url);
+/// Renders `url` and returns the DOM and the page's measurements.
+fn render(chrome: &Path, profile: &Path, url: &str, seed: &str) -> (String, Layout) {
+    let out = chromium(chrome, profile, &["--dump-dom"], url);
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
     let status = dom
         .split("<div id=\"status\">")
@@ -324,11 +331,15 @@ fn render(
             rect: four(&l["rect"]),
         })
         .collect();
-    let two = |k: &str| [v[k][0].as_f64().unwrap_or(f64::NAN), v[k][1].as_f64().unwrap_or(f64::NAN)];
+    let stray = v["stray"]
+        .as_array()
+        .expect("stray")
+        .iter()
+        .map(|t| t.as_str().unwrap_or("").to_string())
+        .collect();
     let layout = Layout {
         svg: four(&v["svg"]),
-        window: two("window"),
-        page: two("page"),
+        stray,
         labels,
     };
     (dom, layout)
@@ -354,6 +365,23 @@ fn assert_inside(seed: &str, what: &str, area: [f64; 4], labels: &[Label]) {
         outside.join("\n  ")
     );
     assert!(!labels.is_empty(), "{seed}: no labels measured");
+}
+
+/// The root `<svg>`'s `viewBox` (x, y, width, height).
+fn view_box(svg: &str) -> [f64; 4] {
+    let head = svg.split('>').next().unwrap_or("");
+    let nums: Vec<f64> = head
+        .split("viewBox=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match nums.as_slice() {
+        [x, y, w, h] => [*x, *y, *w, *h],
+        _ => panic!("no viewBox on the root svg: {head}"),
+    }
 }
 
 /// Width and height from a PNG's IHDR chunk.

@@ -126,7 +126,10 @@ fn hand_written_docs() -> Vec<PathBuf> {
     let mut files = vec![repo().join("README.md"), repo().join("linter/README.md")];
     let mut dirs = vec![repo().join("docs")];
     while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(&d).expect("docs dir").filter_map(|e| e.ok()) {
+        for e in std::fs::read_dir(&d)
+            .expect("docs dir")
+            .filter_map(|e| e.ok())
+        {
             let p = e.path();
             if p.is_dir() {
                 dirs.push(p);

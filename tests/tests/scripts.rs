@@ -332,7 +332,10 @@ fn demo_defaults_to_seed_001s_platform_and_finds_a_directory_from_anywhere() {
     for (cwd, arg) in [
         (PathBuf::from("/"), ci.as_str()),
         (root.join("terraform/examples"), "caller-identity"),
-        (root.join("scripts"), "../terraform/examples/caller-identity"),
+        (
+            root.join("scripts"),
+            "../terraform/examples/caller-identity",
+        ),
         (std::env::temp_dir(), "terraform/examples/caller-identity"),
     ] {
         let o = demo(&cwd, &["--check", arg], &[]);
@@ -352,13 +355,22 @@ fn demo_refuses_a_bad_directory_before_building_or_starting_anything() {
     let root = root();
     let tmp = tempfile::tempdir().expect("temp dir");
     let cases: [(&[&str], &str); 5] = [
-        (&["terraform/examples/no-such-example"], "no directory `terraform/examples/no-such-example` (looked in"),
+        (
+            &["terraform/examples/no-such-example"],
+            "no directory `terraform/examples/no-such-example` (looked in",
+        ),
         (&["/no/such/dir"], "no directory `/no/such/dir`"),
         (&["terraform"], "holds no .tf file"),
         // The seeds' own code runs on hashicorp/aws and real AWS only.
-        (&["terraform/examples/seed-001-senas"], "declares no `variable \"aws_endpoint\"`"),
+        (
+            &["terraform/examples/seed-001-senas"],
+            "declares no `variable \"aws_endpoint\"`",
+        ),
         // Needs an existing platform and an account id.
-        (&["terraform/examples/senas"], "needs values the demo does not set"),
+        (
+            &["terraform/examples/senas"],
+            "needs values the demo does not set",
+        ),
     ];
     for (args, message) in cases {
         // Without --check: the demo itself stops before set-up, the build and moto.
@@ -374,14 +386,21 @@ fn demo_refuses_a_bad_directory_before_building_or_starting_anything() {
     }
     let o = demo(&root, &["terraform/examples/senas"], &[]);
     let err = stderr(&o);
-    for line in ["  platform", "  account_id", "terraform/examples/senas-platform"] {
+    for line in [
+        "  platform",
+        "  account_id",
+        "terraform/examples/senas-platform",
+    ] {
         assert!(err.lines().any(|l| l.contains(line)), "{line}: {err}");
     }
     // Given its values, the same example is accepted.
     let o = demo(
         &root,
         &["--check", "terraform/examples/senas"],
-        &[("TF_VAR_platform", "{}"), ("TF_VAR_account_id", "123456789012")],
+        &[
+            ("TF_VAR_platform", "{}"),
+            ("TF_VAR_account_id", "123456789012"),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
@@ -403,14 +422,16 @@ fn the_demo_builds_and_destroys_seed_001s_platform() {
         let o = demo(
             &root(),
             &["--no-build"],
-            &[("BLUEPRINT_TERRAFORM", &path), ("CARGO_TARGET_DIR", &target_dir)],
+            &[
+                ("BLUEPRINT_TERRAFORM", &path),
+                ("CARGO_TARGET_DIR", &target_dir),
+            ],
         );
         let out = stdout(&o);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(0), "{tf}: {out}{err}");
         assert!(
-            out.contains("=== example: ")
-                && out.contains("terraform/examples/senas-platform"),
+            out.contains("=== example: ") && out.contains("terraform/examples/senas-platform"),
             "{out}"
         );
         assert!(
@@ -424,14 +445,16 @@ fn the_demo_builds_and_destroys_seed_001s_platform() {
             "blueprint_database.db",
             "blueprint_secure_service.svc",
         ] {
-            let created = out
-                .split("=== created by apply")
-                .nth(1)
-                .unwrap_or_default();
+            let created = out.split("=== created by apply").nth(1).unwrap_or_default();
             assert!(created.contains(kind), "{tf}: {kind} not created: {out}");
         }
         // Each output once: in the outputs section, not again in apply's own summary.
-        for name in ["alb_dns_name", "database_endpoint", "services", "backend_config"] {
+        for name in [
+            "alb_dns_name",
+            "database_endpoint",
+            "services",
+            "backend_config",
+        ] {
             let line = format!("{name} = ");
             assert_eq!(out.matches(&line).count(), 1, "{tf}: `{name}`: {out}");
         }

@@ -1,10 +1,12 @@
 //! The graph as a Mermaid flowchart that GitHub renders (quoted labels, `classDef` colours,
 //! `linkStyle` for edges that break a rule, one `subgraph` per load balancer or composite).
 //!
-//! The layout stays readable when a page scales the picture down: top to bottom (the internet
-//! at the top, data stores at the bottom), module addresses broken after the module instance
-//! (`module.service["ml"]` then `.aws_ecs_service.service`), and the stores no network path
-//! reaches in a grid below everything else (invisible `~~~` links), not in one row beside it.
+//! The layout stays readable when a page scales the picture down: the direction that makes the
+//! narrower picture (top to bottom for long chains such as internet → listener → target group →
+//! service → database, left to right for wide fan-outs), module addresses broken after the
+//! module instance (`module.service["ml"]` then `.aws_ecs_service.service`), and the stores no
+//! network path reaches in a grid (invisible `~~~` links; top to bottom, below everything else),
+//! not in one long row.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -75,15 +77,52 @@ fn grid_columns(stores: usize) -> usize {
     (1..=stores).find(|c| c * c >= stores).unwrap_or(1)
 }
 
-/// A Mermaid `flowchart TB` of `graph`.
+/// `TB` or `LR`: whichever lays the connected part of `graph` out narrower. Each node's rank is
+/// the longest edge path reaching it, as the layout ranks nodes (a cycle stops adding after as
+/// many rounds as there are nodes); top to bottom the picture is about as wide as the fullest
+/// rank, left to right as wide as the number of ranks (labels are wider than tall, so a node
+/// costs about the same width either way).
+fn direction(graph: &Graph, connected: &BTreeSet<&str>) -> &'static str {
+    let mut rank: BTreeMap<&str, usize> = connected.iter().map(|n| (*n, 0)).collect();
+    for _ in 0..connected.len() {
+        let mut changed = false;
+        for e in &graph.edges {
+            let from = rank.get(e.from.as_str()).copied().unwrap_or(0);
+            if let Some(to) = rank.get_mut(e.to.as_str()) {
+                if *to < from + 1 {
+                    *to = from + 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut per_rank: BTreeMap<usize, usize> = BTreeMap::new();
+    for r in rank.values() {
+        *per_rank.entry(*r).or_default() += 1;
+    }
+    let ranks = per_rank.len();
+    let fullest = per_rank.values().copied().max().unwrap_or(0);
+    if fullest < ranks {
+        "TB"
+    } else {
+        "LR"
+    }
+}
+
+/// A Mermaid flowchart of `graph` (`flowchart TB` or `LR`, see [`direction`]).
 pub fn render(graph: &Graph) -> String {
-    let mut s = String::from("flowchart TB\n");
-    s.push_str("  classDef internet fill:#fde0dc,stroke:#b71c1c,color:#000\n");
-    s.push_str("  classDef exposed fill:#ffe0b2,stroke:#e65100,color:#000\n");
-    s.push_str("  classDef reachable fill:#fff9c4,stroke:#f9a825,color:#000\n");
-    s.push_str("  classDef private fill:#e8f5e9,stroke:#2e7d32,color:#000\n");
-    s.push_str("  classDef store fill:#e3f2fd,stroke:#1565c0,color:#000\n");
-    s.push_str("  classDef finding fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000\n");
+    let mut s = String::new();
+    let mut classdefs = String::new();
+    classdefs.push_str("  classDef internet fill:#fde0dc,stroke:#b71c1c,color:#000\n");
+    classdefs.push_str("  classDef exposed fill:#ffe0b2,stroke:#e65100,color:#000\n");
+    classdefs.push_str("  classDef reachable fill:#fff9c4,stroke:#f9a825,color:#000\n");
+    classdefs.push_str("  classDef private fill:#e8f5e9,stroke:#2e7d32,color:#000\n");
+    classdefs.push_str("  classDef store fill:#e3f2fd,stroke:#1565c0,color:#000\n");
+    classdefs
+        .push_str("  classDef finding fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000\n");
     let ids: BTreeMap<&str, String> = graph
         .nodes
         .iter()
@@ -97,6 +136,9 @@ pub fn render(graph: &Graph) -> String {
         .iter()
         .flat_map(|e| [e.from.as_str(), e.to.as_str()])
         .collect();
+    let direction = direction(graph, &connected);
+    let _ = writeln!(s, "flowchart {direction}");
+    s.push_str(&classdefs);
     let mut api: Vec<(&str, &str, Vec<&Node>)> = Vec::new();
     let mut clusters: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -205,11 +247,15 @@ pub fn render(graph: &Graph) -> String {
             let above = ids[api[i - columns].2[0].id.as_str()].as_str();
             let _ = writeln!(s, "  {above} ~~~ {}", ids[members[0].id.as_str()]);
         }
-        // The box goes below every node no edge leaves (the bottom of the network part).
-        let sources: BTreeSet<&str> = graph.edges.iter().map(|e| e.from.as_str()).collect();
-        for n in &graph.nodes {
-            if connected.contains(n.id.as_str()) && !sources.contains(n.id.as_str()) {
-                let _ = writeln!(s, "  {} ~~~ api", ids[n.id.as_str()]);
+        // Top to bottom, the box goes below every node no edge leaves (the bottom of the
+        // network part) rather than beside the internet; left to right the first column, where
+        // the layout puts it, is already the narrow place.
+        if direction == "TB" {
+            let sources: BTreeSet<&str> = graph.edges.iter().map(|e| e.from.as_str()).collect();
+            for n in &graph.nodes {
+                if connected.contains(n.id.as_str()) && !sources.contains(n.id.as_str()) {
+                    let _ = writeln!(s, "  {} ~~~ api", ids[n.id.as_str()]);
+                }
             }
         }
     }

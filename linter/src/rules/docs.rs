@@ -104,10 +104,9 @@ fn rule_page(meta: &RuleMeta, dir: &Path) -> Result<String, DocsError> {
     out += &format!("# `{id}`: {}\n\n", meta.title);
     out += &format!("**Severity:** {}  \n", severity(meta));
     out += &format!(
-        "**Seed:** [{}](../seeds.md#seed-{}): \"{}\"  \n",
-        meta.seed.file,
-        seed_number(meta.seed.file),
-        meta.seed.quote
+        "**Seed:** [seed {n}](../seeds.md#seed-{n}): \"{}\"  \n",
+        meta.seed.quote,
+        n = seed_number(meta.seed.file),
     );
     out += &format!("**Reads:** {}  \n", code_list(meta.reads));
     out += &format!("**Checkov:** {}  \n", ids(meta.checkov));

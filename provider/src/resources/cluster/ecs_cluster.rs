@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use crate::tf::Value;
 
 use super::ClusterState;
 use crate::children::ownership;

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_lambda::types::{DeadLetterConfig, Environment, FunctionCode, Runtime};
 use aws_smithy_types::Blob;
-use crate::tf::Value;
 
 use super::{keys, put, remove, scope, DataPipelineState, StageValue};
 use crate::children::ownership::{not_ours, owned};

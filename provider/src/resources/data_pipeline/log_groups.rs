@@ -173,10 +173,7 @@ impl ChildOps<DataPipelineState> for LogGroups {
         // A retention changed out of band shows as a change of `log_retention_days`.
         if let Some(days) = retention_seen {
             rec.record(|st| {
-                st.log_retention_days = days.map_or(
-                    crate::tf::Value::Null,
-                    crate::tf::Value::Value,
-                )
+                st.log_retention_days = days.map_or(crate::tf::Value::Null, crate::tf::Value::Value)
             });
         }
         Ok(if rec.snapshot().log_group_names.is_value() {

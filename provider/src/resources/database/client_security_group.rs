@@ -2,9 +2,9 @@
 //! revoked); the database's group admits 5432 from it, so whatever carries it (a service's tasks)
 //! reaches the database without the database having to know the clients.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::DatabaseState;
 use crate::children::ownership::{not_ours, owned};

@@ -1,9 +1,9 @@
 //! The security group `NAME-db`: TCP 5432 from each allowed security group, nothing from a
 //! CIDR, no egress (a database answers; it does not call out).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::DatabaseState;
 use crate::children::ownership::{not_ours, owned};

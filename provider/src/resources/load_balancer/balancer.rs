@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
-use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned, OWNER_TAG};

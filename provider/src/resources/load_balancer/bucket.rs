@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
     CreateBucketConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
     PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
 };
-use crate::tf::Value;
 
 use super::LoadBalancerState;
 use crate::children::ownership::{not_ours, owned};

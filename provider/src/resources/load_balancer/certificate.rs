@@ -4,10 +4,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_acm::primitives::Blob;
 use base64::Engine;
-use crate::tf::Value;
 
 use super::{tagging, LoadBalancerState};
 use crate::children::ownership::owned;

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum,
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
-use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned};

@@ -1,9 +1,9 @@
 //! The load balancer's security group: 443 and 80 in from `ingress_cidr_blocks`, TCP out only to
 //! the VPC's CIDR (read from the VPC when the group is made).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::{desired, LoadBalancerState};
 use crate::children::ownership::{not_ours, owned};

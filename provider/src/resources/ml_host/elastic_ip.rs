@@ -2,9 +2,9 @@
 //! instance, re-associated when that drifts, released on delete unless `retain_elastic_ip`
 //! (remembered on the address by a tag, read back on import).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::{filter, tag_spec, MlHostState};
 use crate::children::ownership::OWNER_TAG;

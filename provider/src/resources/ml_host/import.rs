@@ -1,7 +1,7 @@
 //! Import by instance id: the whole state rebuilt from the instance and its children.
 
-use base64::Engine;
 use crate::tf::Value;
+use base64::Engine;
 
 use super::elastic_ip::{self, ElasticIp};
 use super::instance::Instance;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
@@ -12,7 +13,6 @@ use aws_sdk_ec2::types::{
     InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use base64::Engine;
-use crate::tf::Value;
 
 use super::{filter, tag_spec, user_data, MlHostState};
 use crate::children::tags;

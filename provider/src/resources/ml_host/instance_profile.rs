@@ -1,8 +1,8 @@
 //! The `instance_profile` child: `NAME-profile`, holding the role (put back if the role was
 //! made again or removed from it out of band).
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::MlHostState;
 use crate::children::ownership::{not_ours, owned};

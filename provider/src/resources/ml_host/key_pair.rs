@@ -4,9 +4,9 @@
 //! `aws_key_pair` does: a running instance keeps the key it was launched with (EC2 copies it
 //! at boot and cannot change it), so the host itself is left alone.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use crate::tf::Value;
 
 use super::{tag_spec, MlHostState};
 use crate::children::ownership::{not_ours, owned};

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
 use crate::children::{iam_role, tags};

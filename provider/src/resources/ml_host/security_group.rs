@@ -2,9 +2,9 @@
 //! exactly the ingress rules the inputs ask for and the egress `restrict_egress` says. Rules
 //! added or removed out of band are observed and repaired.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use crate::tf::Value;
 
 use super::{filter, list, tag_spec, MlHostState};
 use crate::children::ownership::{not_ours, owned};

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::NetworkState;
 use crate::children::ownership::OWNER_TAG;

@@ -1,8 +1,8 @@
 //! The S3 and DynamoDB gateway endpoints, on the private and database route tables.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, State, VpcEndpointType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, retag, tag, tag_spec};
 use super::NetworkState;

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, tag, tag_spec};
 use super::NetworkState;

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, NatGatewayState, ResourceType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, ids, owned, retag, tag, tag_spec};
 use super::subnets::Tier;

@@ -1,11 +1,11 @@
 //! Child `listener_rule`: `path_patterns` at `priority` on the shared ALB's listener, forwarded
 //! to the service's target group.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
 };
-use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;

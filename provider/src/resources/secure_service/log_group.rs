@@ -1,7 +1,7 @@
 //! Child `log_group`: `/ecs/NAME` with its retention.
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::SecureServiceState;
 use crate::children::ownership::{not_ours, owned};

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::policies::{self, EXECUTION, TASK, TASK_POLICY};
 use super::SecureServiceState;

@@ -1,9 +1,9 @@
 //! Child `security_group`: `NAME-service`, whose only ingress rule admits the ALB's group on the
 //! container port.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::SecureServiceState;
 use crate::children::ownership::{not_ours, owned};

@@ -1,9 +1,9 @@
 //! Child `target_group`: `NAME-tg`, type `ip`, HTTP on the container port, with the health
 //! check.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetTypeEnum};
-use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;

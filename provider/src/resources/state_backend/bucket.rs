@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketVersioningStatus, CreateBucketConfiguration, LifecycleRule,
     LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging,
 };
-use crate::tf::Value;
 
 use async_trait::async_trait;
 

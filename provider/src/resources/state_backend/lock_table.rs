@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, SseSpecification, SseType, TableStatus, Tag,
 };
-use crate::tf::Value;
 
 use super::StateBackendState;
 use crate::children::ownership::{not_ours, owned};
