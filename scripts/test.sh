@@ -12,7 +12,7 @@ cd "$BLUEPRINT_ROOT"
 cargo_with_progress test "building the binaries" build --workspace --bins --locked
 cargo_with_progress test "building the tests" test --workspace --locked --lib --bins --tests --no-run
 # Terraform runs are mostly waiting on moto: three at a time keeps a 2-core machine busy (the
-# whole suite: about 37 minutes on a warm target with both Terraform versions).
+# run: 37 minutes on an idle 2-core machine, 57 on a busy one, both Terraform versions; README.md).
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 set +e

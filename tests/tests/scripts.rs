@@ -574,3 +574,36 @@ fn setup_reports_a_working_headless_chromium() {
         "{err}"
     );
 }
+
+/// scripts/test.sh and demo.sh compile through `cargo_with_progress`: while cargo runs, a line
+/// at each interval names the crates rustc is busy with; the status is cargo's. A stand-in
+/// `cargo` runs a child whose arguments carry `--crate-name` as rustc's do.
+#[test]
+fn compiling_prints_a_progress_line_naming_the_busy_crates() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cargo = dir.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\nsh -c 'sleep 3' rustc --crate-name aws_sdk_fake --edition 2021\nexit 7\n",
+    )
+    .expect("write the stand-in");
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = bash(
+        r#". scripts/lib/progress.sh; cargo_with_progress test "building the tests" test --no-run; echo "status=$?""#,
+        &[("PATH", &path), ("BLUEPRINT_PROGRESS_SECONDS", "1")],
+    );
+    let err = stderr(&o);
+    assert_eq!(value(&stdout(&o), "status"), Some("7"), "{err}");
+    assert!(err.starts_with("=== building the tests\n"), "{err}");
+    assert!(
+        err.contains("[test] still compiling after 0 min: rustc is busy with aws_sdk_fake"),
+        "{err}"
+    );
+    assert!(err.contains("=== cargo test failed (exit 7)"), "{err}");
+}
