@@ -168,9 +168,14 @@ if grep -qs 'blueprint-iac/blueprint' ./*.tf; then
     registry.terraform.io/blueprint-iac/blueprint >/dev/null
 fi
 "${TF[@]}" init -input=false -no-color
-# apply's own "Outputs:" section is left out: the outputs are printed once, below.
-"${TF[@]}" apply -auto-approve -input=false -no-color "${VARS[@]}" |
-  awk '/^Outputs:$/ { skip = 1 } !skip { print; fflush() }'
+# The outputs are printed once, by `terraform output` below: the plans' "Changes to Outputs:"
+# blocks (indented lines up to the next unindented one) and apply's closing "Outputs:" section
+# are left out.
+WITHOUT_OUTPUTS='/^Outputs:$/ { done = 1 }
+  /^Changes to Outputs:$/ { skip = 1; next }
+  skip && /^[^ ]/ { skip = 0 }
+  !skip && !done { print; fflush() }'
+"${TF[@]}" apply -auto-approve -input=false -no-color "${VARS[@]}" | awk "$WITHOUT_OUTPUTS"
 echo "=== outputs"
 "${TF[@]}" output -no-color
 
@@ -193,7 +198,10 @@ walk((doc.get("values") or {}).get("root_module") or {})
 }
 CREATED="$(list_state managed)"
 READ="$(list_state data)"
-"${TF[@]}" destroy -auto-approve -input=false -no-color "${VARS[@]}"
+# The destroy's plan repeats what the list above says: from it only its "Plan:" line is kept.
+"${TF[@]}" destroy -auto-approve -input=false -no-color "${VARS[@]}" |
+  awk 'BEGIN { plan = 1 } plan && /^(Plan: |No changes)/ { plan = 0 } !plan { print; fflush() }' |
+  awk "$WITHOUT_OUTPUTS"
 LEFT="$("${TF[@]}" state list 2>/dev/null || true)"
 echo "=== created by apply (managed resources in the state, before destroy)"
 echo "${CREATED:-  (none)}"
