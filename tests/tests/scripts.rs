@@ -462,17 +462,18 @@ fn the_demo_builds_and_destroys_seed_001s_platform() {
                     || outputs.contains(&format!("\n{name} = ")),
                 "{tf}: `{name}` not in the outputs: {out}"
             );
+            // As `terraform output` and apply's own "Outputs:" section print it: unindented.
             let shown = out
                 .lines()
-                .filter(|l| {
-                    l.trim_start_matches(['+', '-', ' '])
-                        .starts_with(&format!("{name} "))
-                })
+                .filter(|l| l.starts_with(&format!("{name} = ")))
                 .count();
             assert_eq!(shown, 1, "{tf}: `{name}` shown {shown} times: {out}");
         }
         assert_eq!(out.matches("=== outputs").count(), 1, "{out}");
-        assert!(!out.contains("Outputs:"), "{out}");
+        assert!(
+            !out.contains("Outputs:"),
+            "no plan's or apply's outputs: {out}"
+        );
         let all = format!("{out}{err}");
         // Terraform 1.4+ warns on every init that computed the provider's checksum itself.
         assert!(
