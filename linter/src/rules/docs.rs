@@ -92,14 +92,21 @@ fn severity(meta: &RuleMeta) -> String {
     }
 }
 
+/// The seed's number, `001` of `001_352796ef1f4e6934.txt` (the heading `Seed 001` of
+/// `docs/seeds.md`).
+pub fn seed_number(file: &str) -> &str {
+    file.split('_').next().unwrap_or(file)
+}
+
 fn rule_page(meta: &RuleMeta, dir: &Path) -> Result<String, DocsError> {
     let id = meta.id;
     let mut out = header();
     out += &format!("# `{id}`: {}\n\n", meta.title);
     out += &format!("**Severity:** {}  \n", severity(meta));
     out += &format!(
-        "**Seed:** `shared/seeds/{}`: \"{}\"  \n",
-        meta.seed.file, meta.seed.quote
+        "**Seed:** [seed {n}](../seeds.md#seed-{n}): \"{}\"  \n",
+        meta.seed.quote,
+        n = seed_number(meta.seed.file),
     );
     out += &format!("**Reads:** {}  \n", code_list(meta.reads));
     out += &format!("**Checkov:** {}  \n", ids(meta.checkov));
