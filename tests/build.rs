@@ -4,13 +4,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in ["tfplugin6.proto", "go_plugin.proto", "health.proto"] {
         println!("cargo:rerun-if-changed=../proto/{f}");
     }
-    tonic_build::configure().build_server(false).compile_protos(
-        &[
-            "../proto/tfplugin6.proto",
-            "../proto/go_plugin.proto",
-            "../proto/health.proto",
-        ],
-        &["../proto"],
-    )?;
+    tonic_build::configure()
+        .build_server(false)
+        .compile_protos(
+            &[
+                "../proto/tfplugin6.proto",
+                "../proto/go_plugin.proto",
+                "../proto/health.proto",
+            ],
+            &["../proto"],
+        )?;
     Ok(())
 }

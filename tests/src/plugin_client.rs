@@ -168,7 +168,10 @@ impl PluginClient {
 
     /// Wait for the plugin process to exit (at most `limit`); its exit status, if it did.
     pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        tokio::time::timeout(limit, self.child.wait()).await.ok()?.ok()
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .ok()?
+            .ok()
     }
 
     /// Resident set size of the plugin process, in KiB (Linux `/proc`).

@@ -61,12 +61,24 @@ async fn metadata_schema_functions_and_identity_schemas() {
         .await
         .unwrap()
         .into_inner();
-    assert!(error_texts(&meta.diagnostics).is_empty(), "{:?}", meta.diagnostics);
+    assert!(
+        error_texts(&meta.diagnostics).is_empty(),
+        "{:?}",
+        meta.diagnostics
+    );
     let caps = meta.server_capabilities.unwrap();
     assert!(caps.plan_destroy);
     assert!(!caps.move_resource_state);
-    let names: Vec<&str> = meta.resources.iter().map(|r| r.type_name.as_str()).collect();
-    for r in ["blueprint_database", "blueprint_network", "blueprint_state_backend"] {
+    let names: Vec<&str> = meta
+        .resources
+        .iter()
+        .map(|r| r.type_name.as_str())
+        .collect();
+    for r in [
+        "blueprint_database",
+        "blueprint_network",
+        "blueprint_state_backend",
+    ] {
         assert!(names.contains(&r), "{r} missing from {names:?}");
     }
     assert!(meta
@@ -82,7 +94,10 @@ async fn metadata_schema_functions_and_identity_schemas() {
         .into_inner();
     assert_eq!(schema.resource_schemas.len(), meta.resources.len());
     // Types travel as Terraform's JSON type syntax.
-    let db = schema.resource_schemas["blueprint_database"].block.clone().unwrap();
+    let db = schema.resource_schemas["blueprint_database"]
+        .block
+        .clone()
+        .unwrap();
     for a in &db.attributes {
         let t: serde_json::Value = serde_json::from_slice(&a.r#type)
             .unwrap_or_else(|e| panic!("{}: type is not JSON: {e}", a.name));
@@ -117,7 +132,11 @@ async fn metadata_schema_functions_and_identity_schemas() {
         .await
         .unwrap()
         .into_inner();
-    assert!(identity.diagnostics.is_empty(), "{:?}", identity.diagnostics);
+    assert!(
+        identity.diagnostics.is_empty(),
+        "{:?}",
+        identity.diagnostics
+    );
 
     let upgraded = plugin
         .client
@@ -353,7 +372,11 @@ async fn state_upgrade_reads_json_and_answers_message_pack() {
         .await
         .unwrap()
         .into_inner();
-    assert!(error_texts(&u.diagnostics).is_empty(), "{:?}", u.diagnostics);
+    assert!(
+        error_texts(&u.diagnostics).is_empty(),
+        "{:?}",
+        u.diagnostics
+    );
     let upgraded = u.upgraded_state.unwrap();
     assert!(!upgraded.msgpack.is_empty(), "answered as MessagePack");
     let value = decode_value(&upgraded).unwrap();
@@ -457,7 +480,10 @@ async fn read_and_plan_null_states_and_unsupported_moves() {
         .unwrap()
         .into_inner();
     assert!(m.target_state.is_none());
-    assert!(error_texts(&m.diagnostics)[0].contains("aws_s3_bucket"), "{m:?}");
+    assert!(
+        error_texts(&m.diagnostics)[0].contains("aws_s3_bucket"),
+        "{m:?}"
+    );
     plugin.shutdown().await;
 }
 

@@ -47,8 +47,9 @@ impl RawValue {
     /// Decode into `T`; on failure an error diagnostic names `what` and `None` is returned.
     pub fn decode<T: DeserializeOwned>(&self, what: &str, diags: &mut Diagnostics) -> Option<T> {
         let result = match self {
-            Self::MessagePack(b) if b.is_empty() => rmp_serde::from_slice(&[MSGPACK_NIL])
-                .map_err(|e| e.to_string()),
+            Self::MessagePack(b) if b.is_empty() => {
+                rmp_serde::from_slice(&[MSGPACK_NIL]).map_err(|e| e.to_string())
+            }
             Self::MessagePack(b) => rmp_serde::from_slice(b).map_err(|e| e.to_string()),
             Self::Json(b) if b.is_empty() => {
                 serde_json::from_slice(b"null").map_err(|e| e.to_string())

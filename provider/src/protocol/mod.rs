@@ -6,6 +6,7 @@
 //! - [`traits`]: `Provider`, `Resource`, `DataSource` and their object-safe forms.
 //! - [`server`]: the gRPC services (tfplugin6, go-plugin's controller and stdio, health).
 //! - [`handshake`], [`tls`]: go-plugin's launch protocol and its pinned-certificate mTLS.
+//! - [`write_only`]: write-only attributes (6.8) never leave the server in a plan or a state.
 //!
 //! Generated code comes from `proto/` through `build.rs` ([`proto`]).
 
@@ -19,6 +20,7 @@ pub mod server;
 pub mod tls;
 pub mod traits;
 pub mod value;
+pub mod write_only;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -61,18 +63,24 @@ pub async fn serve<P: traits::Provider>(
     let shutdown = CancellationToken::new();
     let service = Arc::new(server::ProviderService::new(name, Box::new(provider), stop));
     let router = tonic::transport::Server::builder()
-        .add_service(pb::provider_server::ProviderServer::from_arc(service.clone()))
-        .add_service(plugin_pb::grpc_controller_server::GrpcControllerServer::new(
-            server::Controller {
+        .add_service(pb::provider_server::ProviderServer::from_arc(
+            service.clone(),
+        ))
+        .add_service(
+            plugin_pb::grpc_controller_server::GrpcControllerServer::new(server::Controller {
+                shutdown: shutdown.clone(),
+            }),
+        )
+        .add_service(plugin_pb::grpc_stdio_server::GrpcStdioServer::new(
+            server::Stdio {
                 shutdown: shutdown.clone(),
             },
         ))
-        .add_service(plugin_pb::grpc_stdio_server::GrpcStdioServer::new(server::Stdio {
-            shutdown: shutdown.clone(),
-        }))
-        .add_service(health_pb::health_server::HealthServer::new(server::Health {
-            shutdown: shutdown.clone(),
-        }));
+        .add_service(health_pb::health_server::HealthServer::new(
+            server::Health {
+                shutdown: shutdown.clone(),
+            },
+        ));
 
     {
         let line = handshake::line(
@@ -148,6 +156,5 @@ fn tls_incoming(
             });
         }
     });
-    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) })
-        .boxed()
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) }).boxed()
 }

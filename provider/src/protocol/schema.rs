@@ -262,7 +262,10 @@ mod tests {
     fn json_type_syntax() {
         let t = AttributeType::List(Box::new(AttributeType::Object(HashMap::from([
             ("b".to_string(), AttributeType::Bool),
-            ("a".to_string(), AttributeType::Map(Box::new(AttributeType::String))),
+            (
+                "a".to_string(),
+                AttributeType::Map(Box::new(AttributeType::String)),
+            ),
         ]))));
         assert_eq!(
             String::from_utf8(t.to_json()).unwrap(),

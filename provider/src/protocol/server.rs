@@ -23,6 +23,7 @@ use super::proto::plugin;
 use super::proto::tfplugin6 as pb;
 use super::schema::Schema;
 use super::traits::{DynamicDataSource, DynamicProvider, DynamicResource};
+use super::write_only;
 
 /// What this server knows about its client, learnt from the requests (logged once at debug).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -41,6 +42,8 @@ pub struct ProviderService {
     schema: Option<Schema>,
     meta_schema: Option<Schema>,
     resources: HashMap<String, (Box<dyn DynamicResource>, Schema)>,
+    /// Each resource's write-only attributes.
+    write_only: HashMap<String, Vec<String>>,
     data_sources: HashMap<String, (Box<dyn DynamicDataSource>, Schema)>,
     init_diags: Diagnostics,
     stop: CancellationToken,
@@ -70,11 +73,16 @@ impl ProviderService {
                 data_sources.insert(format!("{name}_{key}"), (d, s));
             }
         }
+        let write_only = resources
+            .iter()
+            .map(|(n, (_, s))| (n.clone(), write_only::attributes(s)))
+            .collect();
         Self {
             provider,
             schema,
             meta_schema,
             resources,
+            write_only,
             data_sources,
             init_diags: diags,
             stop,
@@ -126,6 +134,10 @@ impl ProviderService {
             );
         }
         found
+    }
+
+    fn write_only_of(&self, type_name: &str) -> &[String] {
+        self.write_only.get(type_name).map_or(&[], Vec::as_slice)
     }
 
     fn capabilities() -> pb::ServerCapabilities {
@@ -313,7 +325,17 @@ impl pb::provider_server::Provider for ProviderService {
         guarded("ValidateResourceConfig", async {
             let mut diags = Diagnostics::default();
             if let Some((r, _)) = self.resource(&request.type_name, &mut diags) {
-                let _ = r.validate(&mut diags, RawValue::from_pb(request.config)).await;
+                let config = RawValue::from_pb(request.config);
+                let supported = request
+                    .client_capabilities
+                    .is_some_and(|c| c.write_only_attributes_allowed);
+                write_only::refuse_unless_supported(
+                    &config,
+                    self.write_only_of(&request.type_name),
+                    supported,
+                    &mut diags,
+                );
+                let _ = r.validate(&mut diags, config).await;
             }
             pb::validate_resource_config::Response {
                 diagnostics: diags.into(),
@@ -330,7 +352,9 @@ impl pb::provider_server::Provider for ProviderService {
         guarded("ValidateDataResourceConfig", async {
             let mut diags = Diagnostics::default();
             if let Some(d) = self.data_source(&request.type_name, &mut diags) {
-                let _ = d.validate(&mut diags, RawValue::from_pb(request.config)).await;
+                let _ = d
+                    .validate(&mut diags, RawValue::from_pb(request.config))
+                    .await;
             }
             pb::validate_data_resource_config::Response {
                 diagnostics: diags.into(),
@@ -366,8 +390,9 @@ impl pb::provider_server::Provider for ProviderService {
                     _ => upgraded = Some(RawValue::null()),
                 }
             }
+            let wo = self.write_only_of(&request.type_name);
             pb::upgrade_resource_state::Response {
-                upgraded_state: upgraded.map(Into::into),
+                upgraded_state: upgraded.map(|u| write_only::nulled(u, wo).into()),
                 diagnostics: diags.into(),
             }
         })
@@ -455,9 +480,13 @@ impl pb::provider_server::Provider for ProviderService {
                     response.new_state = Some(RawValue::null().into());
                 } else {
                     let meta = RawValue::from_pb(request.provider_meta);
-                    match r.read(&mut diags, current.clone(), request.private.clone(), meta).await {
+                    match r
+                        .read(&mut diags, current.clone(), request.private.clone(), meta)
+                        .await
+                    {
                         Some(Some((state, private))) => {
-                            response.new_state = Some(state.into());
+                            let wo = self.write_only_of(&request.type_name);
+                            response.new_state = Some(write_only::nulled(state, wo).into());
                             response.private = private;
                         }
                         Some(None) => response.new_state = Some(RawValue::null().into()),
@@ -484,32 +513,45 @@ impl pb::provider_server::Provider for ProviderService {
             let mut diags = Diagnostics::default();
             let mut response = pb::plan_resource_change::Response::default();
             if let Some((r, _)) = self.resource(&request.type_name, &mut diags) {
+                let wo = self.write_only_of(&request.type_name);
                 let prior = RawValue::from_pb(request.prior_state);
-                let proposed = RawValue::from_pb(request.proposed_new_state);
                 let config = RawValue::from_pb(request.config);
+                let proposed = write_only::from_config(
+                    RawValue::from_pb(request.proposed_new_state),
+                    &config,
+                    wo,
+                );
                 let meta = RawValue::from_pb(request.provider_meta);
                 match (prior.is_null(), proposed.is_null()) {
                     (true, false) => {
                         if let Some((planned, private)) =
                             r.plan_create(&mut diags, proposed, config, meta).await
                         {
-                            response.planned_state = Some(planned.into());
+                            response.planned_state = Some(write_only::nulled(planned, wo).into());
                             response.planned_private = private;
                         }
                     }
                     (false, false) => {
                         if let Some((planned, private, replace)) = r
-                            .plan_update(&mut diags, prior, proposed, config, request.prior_private, meta)
+                            .plan_update(
+                                &mut diags,
+                                prior,
+                                proposed,
+                                config,
+                                request.prior_private,
+                                meta,
+                            )
                             .await
                         {
-                            response.planned_state = Some(planned.into());
+                            response.planned_state = Some(write_only::nulled(planned, wo).into());
                             response.planned_private = private;
                             response.requires_replace = replace.iter().map(Into::into).collect();
                         }
                     }
                     (false, true) => {
-                        if let Some(private) =
-                            r.plan_destroy(&mut diags, prior, request.prior_private, meta).await
+                        if let Some(private) = r
+                            .plan_destroy(&mut diags, prior, request.prior_private, meta)
+                            .await
                         {
                             response.planned_private = private;
                         }
@@ -536,9 +578,11 @@ impl pb::provider_server::Provider for ProviderService {
             let mut diags = Diagnostics::default();
             let mut response = pb::apply_resource_change::Response::default();
             if let Some((r, _)) = self.resource(&request.type_name, &mut diags) {
+                let wo = self.write_only_of(&request.type_name);
                 let prior = RawValue::from_pb(request.prior_state);
-                let planned = RawValue::from_pb(request.planned_state);
                 let config = RawValue::from_pb(request.config);
+                let planned =
+                    write_only::from_config(RawValue::from_pb(request.planned_state), &config, wo);
                 let meta = RawValue::from_pb(request.provider_meta);
                 match (prior.is_null(), planned.is_null()) {
                     (true, false) => {
@@ -547,7 +591,7 @@ impl pb::provider_server::Provider for ProviderService {
                             .await
                         {
                             Some((state, private)) => {
-                                response.new_state = Some(state.into());
+                                response.new_state = Some(write_only::nulled(state, wo).into());
                                 response.private = private;
                             }
                             // Nothing was created.
@@ -567,7 +611,7 @@ impl pb::provider_server::Provider for ProviderService {
                             .await
                         {
                             Some((state, private)) => {
-                                response.new_state = Some(state.into());
+                                response.new_state = Some(write_only::nulled(state, wo).into());
                                 response.private = private;
                             }
                             None => response.new_state = Some(prior.into()),
@@ -610,7 +654,10 @@ impl pb::provider_server::Provider for ProviderService {
                 } else if let Some((state, private)) = r.import(&mut diags, request.id).await {
                     imported.push(pb::import_resource_state::ImportedResource {
                         type_name: request.type_name.clone(),
-                        state: Some(state.into()),
+                        state: Some(
+                            write_only::nulled(state, self.write_only_of(&request.type_name))
+                                .into(),
+                        ),
                         private,
                         identity: None,
                     });
@@ -749,10 +796,7 @@ impl pb::provider_server::Provider for ProviderService {
             pb::call_function::Response {
                 result: None,
                 error: Some(pb::FunctionError {
-                    text: format!(
-                        "The blueprint provider has no function {:?}.",
-                        request.name
-                    ),
+                    text: format!("The blueprint provider has no function {:?}.", request.name),
                     function_argument: None,
                 }),
             }
@@ -859,3 +903,296 @@ impl health::health_server::Health for Health {
 
 /// Shared handle to the provider service (tonic needs `'static` services).
 pub type Shared = Arc<ProviderService>;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use async_trait::async_trait;
+    use pb::provider_server::Provider as _;
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::protocol::attribute_path::AttributePath;
+    use crate::protocol::schema::{
+        Attribute, AttributeConstraint, AttributeType, Block, Description,
+    };
+    use crate::protocol::traits::{Provider, Resource};
+    use crate::protocol::value::{Value, ValueEmpty};
+
+    const PASSWORD: &str = "correct-horse-battery";
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct State {
+        name: Value<String>,
+        password_wo: Value<String>,
+        /// What the resource derived from the password: proof that it saw it.
+        password_length: Value<i64>,
+    }
+
+    struct Db;
+
+    fn attr(ty: AttributeType, constraint: AttributeConstraint, write_only: bool) -> Attribute {
+        Attribute {
+            attr_type: ty,
+            description: Description::plain(""),
+            constraint,
+            sensitive: write_only,
+            deprecated: false,
+            write_only,
+        }
+    }
+
+    #[async_trait]
+    impl Resource for Db {
+        type State<'a> = State;
+        type PrivateState<'a> = ValueEmpty;
+        type ProviderMetaState<'a> = ValueEmpty;
+
+        fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+            Some(Schema {
+                version: 1,
+                block: Block {
+                    version: 1,
+                    attributes: HashMap::from([
+                        (
+                            "name".to_string(),
+                            attr(AttributeType::String, AttributeConstraint::Required, false),
+                        ),
+                        (
+                            "password_wo".to_string(),
+                            attr(AttributeType::String, AttributeConstraint::Optional, true),
+                        ),
+                        (
+                            "password_length".to_string(),
+                            attr(AttributeType::Number, AttributeConstraint::Computed, false),
+                        ),
+                    ]),
+                    blocks: HashMap::new(),
+                    description: Description::plain(""),
+                    deprecated: false,
+                },
+            })
+        }
+        async fn read<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            s: State,
+            p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<(State, ValueEmpty)> {
+            Some((s, p))
+        }
+        async fn plan_create<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            mut proposed: State,
+            _c: State,
+            _m: ValueEmpty,
+        ) -> Option<(State, ValueEmpty)> {
+            proposed.password_length = proposed.password_wo.as_ref().map(|p| p.len() as i64);
+            Some((proposed, ValueEmpty::default()))
+        }
+        async fn plan_update<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            _prior: State,
+            proposed: State,
+            _c: State,
+            p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<(State, ValueEmpty, Vec<AttributePath>)> {
+            Some((proposed, p, vec![]))
+        }
+        async fn plan_destroy<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            _prior: State,
+            p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<ValueEmpty> {
+            Some(p)
+        }
+        async fn create<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            planned: State,
+            _c: State,
+            p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<(State, ValueEmpty)> {
+            // A careless resource returns what it was given, password included.
+            Some((planned, p))
+        }
+        async fn update<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            _prior: State,
+            planned: State,
+            _c: State,
+            p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<(State, ValueEmpty)> {
+            Some((planned, p))
+        }
+        async fn destroy<'a>(
+            &self,
+            _d: &mut Diagnostics,
+            _prior: State,
+            _p: ValueEmpty,
+            _m: ValueEmpty,
+        ) -> Option<()> {
+            Some(())
+        }
+    }
+
+    struct TestProvider;
+
+    #[async_trait]
+    impl Provider for TestProvider {
+        type Config<'a> = ValueEmpty;
+        type MetaState<'a> = ValueEmpty;
+        fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+            Resource::schema(&Db, &mut Diagnostics::default()).map(|mut s| {
+                s.block.attributes.clear();
+                s
+            })
+        }
+        fn get_resources(
+            &self,
+            _diags: &mut Diagnostics,
+        ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+            Some(HashMap::from([(
+                "db".to_string(),
+                Box::new(Db) as Box<dyn DynamicResource>,
+            )]))
+        }
+    }
+
+    fn service() -> ProviderService {
+        ProviderService::new("test", Box::new(TestProvider), CancellationToken::new())
+    }
+
+    fn value(v: serde_json::Value) -> Option<pb::DynamicValue> {
+        Some(pb::DynamicValue {
+            msgpack: rmp_serde::to_vec_named(&v).unwrap(),
+            json: Vec::new(),
+        })
+    }
+
+    fn decoded(v: &Option<pb::DynamicValue>) -> serde_json::Value {
+        rmp_serde::from_slice(&v.as_ref().unwrap().msgpack).unwrap()
+    }
+
+    fn contains(bytes: &[u8], needle: &str) -> bool {
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[tokio::test]
+    async fn write_only_values_reach_the_resource_and_never_the_plan_or_state() {
+        let s = service();
+        let schema = s
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let block = schema.resource_schemas["test_db"].block.clone().unwrap();
+        let wo = block
+            .attributes
+            .iter()
+            .find(|a| a.name == "password_wo")
+            .unwrap();
+        assert!(wo.write_only && wo.sensitive);
+
+        let config = value(
+            serde_json::json!({"name": "db", "password_wo": PASSWORD, "password_length": null}),
+        );
+        // Terraform's proposed state carries the config value; the plan must not.
+        let plan = s
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "test_db".into(),
+                prior_state: None,
+                proposed_new_state: config.clone(),
+                config: config.clone(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+        let planned = decoded(&plan.planned_state);
+        assert_eq!(planned["password_wo"], serde_json::Value::Null);
+        assert_eq!(planned["password_length"], PASSWORD.len());
+        assert!(!contains(
+            &plan.planned_state.as_ref().unwrap().msgpack,
+            PASSWORD
+        ));
+
+        let apply = s
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_db".into(),
+                prior_state: None,
+                planned_state: plan.planned_state.clone(),
+                config: config.clone(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(apply.diagnostics.is_empty(), "{:?}", apply.diagnostics);
+        let state = apply.new_state.as_ref().unwrap();
+        assert!(!contains(&state.msgpack, PASSWORD));
+        assert_eq!(decoded(&apply.new_state)["password_length"], PASSWORD.len());
+    }
+
+    #[tokio::test]
+    async fn write_only_values_are_refused_unless_terraform_supports_them() {
+        let s = service();
+        let config = value(
+            serde_json::json!({"name": "db", "password_wo": PASSWORD, "password_length": null}),
+        );
+        let old = s
+            .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+                type_name: "test_db".into(),
+                config: config.clone(),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(old.diagnostics.len(), 1, "{:?}", old.diagnostics);
+        assert!(old.diagnostics[0]
+            .summary
+            .contains("Terraform 1.11 or newer"));
+        let new = s
+            .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+                type_name: "test_db".into(),
+                config,
+                client_capabilities: Some(pb::ClientCapabilities {
+                    deferral_allowed: false,
+                    write_only_attributes_allowed: true,
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(new.diagnostics.is_empty(), "{:?}", new.diagnostics);
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_the_token_and_keeps_serving() {
+        let stop = CancellationToken::new();
+        let s = ProviderService::new("test", Box::new(TestProvider), stop.clone());
+        s.stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap();
+        assert!(stop.is_cancelled());
+        let meta = s
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(meta.resources[0].type_name, "test_db");
+    }
+}

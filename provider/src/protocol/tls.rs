@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 
@@ -202,7 +202,6 @@ pub fn self_signed(ca: bool) -> Result<Identity, rcgen::Error> {
     })
 }
 
-
 /// The server side of the plugin connection: our certificate (for the handshake line) and a
 /// rustls configuration that requires Terraform's.
 pub struct ServerTls {
@@ -245,7 +244,9 @@ mod tests {
         let other = self_signed(true).unwrap();
         let pin = PinnedCert::new(terraform.cert_der.to_vec(), provider());
         let now = UnixTime::now();
-        assert!(pin.verify_client_cert(&terraform.cert_der, &[], now).is_ok());
+        assert!(pin
+            .verify_client_cert(&terraform.cert_der, &[], now)
+            .is_ok());
         assert!(pin.verify_client_cert(&other.cert_der, &[], now).is_err());
     }
 

@@ -522,8 +522,12 @@ pub(crate) trait DynamicProvider: Send + Sync + 'static {
     fn schema(&self, diags: &mut Diagnostics) -> Option<Schema>;
     fn meta_schema(&self, diags: &mut Diagnostics) -> Option<Schema>;
     async fn validate(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()>;
-    async fn configure(&self, diags: &mut Diagnostics, version: String, config: RawValue)
-        -> Option<()>;
+    async fn configure(
+        &self,
+        diags: &mut Diagnostics,
+        version: String,
+        config: RawValue,
+    ) -> Option<()>;
     fn get_resources(
         &self,
         diags: &mut Diagnostics,

@@ -22,12 +22,17 @@ pub enum Value<T> {
     #[default]
     Null,
     /// Known only after apply.
-    #[serde(serialize_with = "unknown::serialize", deserialize_with = "unknown::deserialize")]
+    #[serde(
+        serialize_with = "unknown::serialize",
+        deserialize_with = "unknown::deserialize"
+    )]
     Unknown,
 }
 
 /// An object without attributes (private state, provider meta).
-#[derive(Copy, Clone, PartialEq, PartialOrd, Eq, Ord, Debug, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Copy, Clone, PartialEq, PartialOrd, Eq, Ord, Debug, Hash, Default, Serialize, Deserialize,
+)]
 pub struct StructEmpty {}
 
 /// A value that carries nothing (used where the protocol asks for a type and none is needed).
@@ -348,6 +353,9 @@ mod tests {
         let s: S = serde_json::from_str(r#"{"a":"x","b":null,"c":["y",null]}"#).unwrap();
         assert_eq!(s.a, Value::Value("x".into()));
         assert_eq!(s.b, Value::Null);
-        assert_eq!(s.c, Value::Value(vec![Value::Value("y".into()), Value::Null]));
+        assert_eq!(
+            s.c,
+            Value::Value(vec![Value::Value("y".into()), Value::Null])
+        );
     }
 }
