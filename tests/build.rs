@@ -1,9 +1,18 @@
-//! Compile the project's own tfplugin6 subset for the test client.
+//! Compile the project's plugin protocol definitions (proto/) for the test client.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("cargo:rerun-if-changed=../proto/tfplugin6.proto");
+    for f in ["tfplugin6.proto", "go_plugin.proto", "health.proto"] {
+        println!("cargo:rerun-if-changed=../proto/{f}");
+    }
     tonic_build::configure()
         .build_server(false)
-        .compile_protos(&["../proto/tfplugin6.proto"], &["../proto"])?;
+        .compile_protos(
+            &[
+                "../proto/tfplugin6.proto",
+                "../proto/go_plugin.proto",
+                "../proto/health.proto",
+            ],
+            &["../proto"],
+        )?;
     Ok(())
 }

@@ -13,7 +13,7 @@ pub mod kinds;
 pub mod lint_bridge;
 pub mod logging;
 pub mod plugin_env;
-pub mod plugin_tls;
+pub mod protocol;
 pub mod provider;
 pub mod resources;
 pub mod schema_builder;
@@ -30,38 +30,16 @@ pub const PROVIDER_SOURCE: &str = "blueprint-iac/blueprint";
 /// The provider's version, shared with the crate version.
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Serve the provider over the plugin protocol until Terraform stops it.
-///
-/// `front` is the mTLS front prepared by [`plugin_tls::Front::prepare`] (before the runtime
-/// started); without it the plugin serves exactly as `tf-provider` does.
-pub async fn serve(front: Option<plugin_tls::Front>) -> anyhow::Result<()> {
+/// Serve the provider over the plugin protocol until Terraform shuts it down.
+pub async fn serve() -> anyhow::Result<()> {
     let blueprint = provider::BlueprintProvider::new();
     let stop = blueprint.state().stop_token().clone();
     stop_on_signals(stop.clone());
-    let provider = crate::tf::serve(PROVIDER_NAME, blueprint);
-    match front {
-        None => provider.await,
-        Some(front) => {
-            let finished = tokio_util::sync::CancellationToken::new();
-            let fronted = front.run(stop, finished.clone());
-            tokio::pin!(provider);
-            tokio::pin!(fronted);
-            tokio::select! {
-                served = &mut provider => {
-                    // Shutdown was relayed: let the front deliver the last answers, then exit.
-                    finished.cancel();
-                    let _ = fronted.await;
-                    served
-                }
-                // Stopped and every connection closed (or the front failed): nothing in flight.
-                fronted = &mut fronted => fronted.map_err(anyhow::Error::from),
-            }
-        }
-    }
+    crate::tf::serve(PROVIDER_NAME, blueprint, stop).await
 }
 
-/// `tf-provider` has no cancellation: on Ctrl-C Terraform signals the whole process group and
-/// then waits for the operation in flight. Like go-plugin servers, the plugin does not die on
+/// On Ctrl-C Terraform signals the whole process group and then waits for the operation in
+/// flight (and sends StopProvider, which cancels the same token). Like go-plugin servers, the plugin does not die on
 /// SIGINT/SIGTERM; it cancels `token`, so retries and waits stop early and every resource returns
 /// the partial state it has, which Terraform saves.
 fn stop_on_signals(token: tokio_util::sync::CancellationToken) {

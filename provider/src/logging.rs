@@ -11,8 +11,8 @@
 //!   provider block's `access_key`/`secret_key`/`token` at configure) are replaced wherever they
 //!   appear, whatever their shape.
 //!
-//! `tf-provider` installs its own unfiltered subscriber when `PLUGIN_LOG_FILE` is set; [`init`]
-//! takes that variable away from it and writes the file itself, through the same filter.
+//! When `PLUGIN_LOG_FILE` is set (a plugin-SDK convention), [`init`] writes that file at trace
+//! level, through the same filter.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -170,9 +170,8 @@ fn level_from(value: Option<String>) -> &'static str {
 }
 
 /// Install the redacting subscriber, to stderr (level from `TF_LOG_PROVIDER` or `TF_LOG`) or to
-/// `PLUGIN_LOG_FILE` (trace, as `tf-provider` would). Call before any thread is started: it
-/// removes `PLUGIN_LOG_FILE` from the environment so that `tf-provider` does not install its
-/// own subscriber.
+/// `PLUGIN_LOG_FILE` (trace). Call before any thread is started: it removes `PLUGIN_LOG_FILE`
+/// from the environment, so that child processes do not write the same file.
 pub fn init() {
     for key in [
         "AWS_ACCESS_KEY_ID",

@@ -18,14 +18,6 @@ fn main() -> ExitCode {
     }
     blueprint_provider::plugin_env::keep_backtraces_out_of_diagnostics();
     blueprint_provider::logging::init();
-    // Before any thread exists: it swaps an environment variable and captures stdout.
-    let front = match blueprint_provider::plugin_tls::Front::prepare() {
-        Ok(f) => f,
-        Err(err) => {
-            eprintln!("terraform-provider-blueprint: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
     // rustls is built with two crypto back-ends (ring for rcgen, aws-lc-rs for the AWS SDK); with
     // both present it refuses to guess, so the gRPC server's TLS would panic without this.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -39,7 +31,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(blueprint_provider::serve(front)) {
+    match runtime.block_on(blueprint_provider::serve()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("terraform-provider-blueprint: {err:#}");

@@ -1,7 +1,7 @@
 //! The checks a go-plugin server makes before it serves: the magic cookie and the protocol version.
 //!
-//! `tf-provider` serves unconditionally; this module adds what HashiCorp's plugins do, so that the
-//! binary run from a shell explains itself instead of printing a handshake line and hanging.
+//! Like HashiCorp's plugins, the binary run from a shell explains itself instead of printing a
+//! handshake line and hanging.
 
 /// Environment variable that Terraform sets to prove it launched the plugin.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -20,9 +20,8 @@ pub const PROTOCOL_VERSION: u32 = 6;
 /// (it takes precedence over `RUST_BACKTRACE`, which then only governs panics).
 pub const LIB_BACKTRACE_KEY: &str = "RUST_LIB_BACKTRACE";
 
-/// Keep Rust backtraces out of what Terraform shows users. `tf-provider`'s `Diagnostic::new`
-/// appends `Backtrace::capture()` to every diagnostic's detail, which captures whenever
-/// `RUST_BACKTRACE` is set, so a warning at plan came with forty lines of frames. Setting
+/// Keep Rust backtraces out of what Terraform shows users: `Backtrace::capture()` (used by
+/// `anyhow` errors whose text may reach a diagnostic) captures whenever `RUST_BACKTRACE` is set. Setting
 /// `RUST_LIB_BACKTRACE=0` turns library captures off while a panic still prints its backtrace
 /// (for a bug report) when `RUST_BACKTRACE` asks for one. Call before any thread is started
 /// and before any diagnostic is built (the standard library caches the decision).

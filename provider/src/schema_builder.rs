@@ -1,4 +1,4 @@
-//! Terse constructors for `tf-provider` schema attributes and blocks.
+//! Terse constructors for schema attributes and blocks.
 
 use std::collections::HashMap;
 
@@ -21,6 +21,7 @@ impl Attr {
                 constraint: AttributeConstraint::Optional,
                 sensitive: false,
                 deprecated: false,
+                write_only: false,
             },
         }
     }

@@ -1,4 +1,4 @@
-//! Serde adapters and helpers for Terraform values that `tf-provider` does not cover.
+//! Serde adapters and helpers for Terraform values beyond `crate::tf::Value` itself.
 
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ pub fn map(m: BTreeMap<String, String>) -> StringMap {
 /// A nested block with at most one element (`NestedBlock::Optional`), as `Value<T>`.
 ///
 /// Terraform sends such a block as a list; while a `dynamic` block's `for_each` is unknown the
-/// whole list is unknown. `tf-provider`'s `serde_as_vec` rejects that case, which makes a plain
+/// whole list is unknown. A plain zero-or-one-element list adapter rejects that case, which makes a plain
 /// `terraform plan` fail; this adapter maps it to `Value::Unknown`.
 pub mod optional_block {
     use crate::tf::Value;

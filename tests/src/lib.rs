@@ -34,3 +34,15 @@ pub mod tfplugin6 {
     #![allow(missing_docs, clippy::all)]
     tonic::include_proto!("tfplugin6");
 }
+
+/// go-plugin's controller and stdio services (`proto/go_plugin.proto`), for the test client.
+pub mod go_plugin {
+    #![allow(missing_docs, clippy::all)]
+    tonic::include_proto!("plugin");
+}
+
+/// grpc.health.v1 (`proto/health.proto`), for the test client.
+pub mod health {
+    #![allow(missing_docs, clippy::all)]
+    tonic::include_proto!("grpc.health.v1");
+}

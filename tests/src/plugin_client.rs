@@ -13,13 +13,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use base64::Engine;
-use blueprint_provider::plugin_tls::{self_signed, PinnedCert};
+use blueprint_provider::protocol::tls::{self_signed, PinnedCert};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tonic::transport::{Channel, Endpoint, Uri};
 
+use crate::go_plugin::grpc_controller_client::GrpcControllerClient;
+use crate::go_plugin::grpc_stdio_client::GrpcStdioClient;
+use crate::health::health_client::HealthClient;
 use crate::tfplugin6::provider_client::ProviderClient;
 use crate::tfplugin6::DynamicValue;
 
@@ -69,6 +72,12 @@ pub struct PluginClient {
     child: Child,
     /// The generated gRPC client.
     pub client: ProviderClient<Channel>,
+    /// go-plugin's controller (Shutdown), on the same connection.
+    pub controller: GrpcControllerClient<Channel>,
+    /// go-plugin's stdio relay, on the same connection.
+    pub stdio: GrpcStdioClient<Channel>,
+    /// The gRPC health service, on the same connection.
+    pub health: HealthClient<Channel>,
     /// The handshake the plugin printed.
     pub handshake: Handshake,
     /// Time from spawning the process to reading the handshake line.
@@ -148,10 +157,21 @@ impl PluginClient {
             .context("connecting to the plugin over mTLS")?;
         Ok(Self {
             child,
+            controller: GrpcControllerClient::new(channel.clone()),
+            stdio: GrpcStdioClient::new(channel.clone()),
+            health: HealthClient::new(channel.clone()),
             client: ProviderClient::new(channel),
             handshake,
             launch_to_handshake,
         })
+    }
+
+    /// Wait for the plugin process to exit (at most `limit`); its exit status, if it did.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(limit, self.child.wait())
+            .await
+            .ok()?
+            .ok()
     }
 
     /// Resident set size of the plugin process, in KiB (Linux `/proc`).
@@ -165,13 +185,14 @@ impl PluginClient {
             .and_then(|n| n.parse().ok())
     }
 
-    /// Stop the plugin (StopProvider, then close the connection, then kill if it lingers).
+    /// End the plugin as Terraform does: StopProvider, then GRPCController.Shutdown (kill if it
+    /// lingers).
     pub async fn shutdown(mut self) {
         let _ = self
             .client
             .stop_provider(crate::tfplugin6::stop_provider::Request {})
             .await;
-        // A stopped plugin exits once its client has closed the connection.
+        let _ = self.controller.shutdown(crate::go_plugin::Empty {}).await;
         drop(self.client);
         if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
             .await

@@ -245,6 +245,7 @@ async fn protocol_client_configures_against_moto_and_reads_the_caller() {
         .configure_provider(configure_provider::Request {
             terraform_version: "1.0.3".into(),
             config: Some(dynamic_value(&config).unwrap()),
+            client_capabilities: None,
         })
         .await
         .unwrap()
@@ -256,6 +257,7 @@ async fn protocol_client_configures_against_moto_and_reads_the_caller() {
             type_name: "blueprint_caller_identity".into(),
             config: Some(dynamic_value(&json!({})).unwrap()),
             provider_meta: Some(dynamic_value(&serde_json::Value::Null).unwrap()),
+            client_capabilities: None,
         })
         .await
         .unwrap()
@@ -289,6 +291,7 @@ async fn protocol_client_configure_without_region_says_how_to_set_one() {
         .configure_provider(configure_provider::Request {
             terraform_version: "1.0.3".into(),
             config: Some(dynamic_value(&json!({"skip_credentials_validation": true})).unwrap()),
+            client_capabilities: None,
         })
         .await
         .unwrap()

@@ -35,7 +35,7 @@ fn backtrace_frames(text: &str) -> Vec<&str> {
                 .is_some_and(|(n, rest)| n.parse::<u32>().is_ok() && rest.contains("::"));
             numbered_frame
                 || t.starts_with("at /")
-                || t.contains("tf_provider::")
+                || t.contains("blueprint_provider::")
                 || t.contains("tokio::runtime")
                 || t.contains("std::backtrace")
                 || t.contains("stack backtrace")

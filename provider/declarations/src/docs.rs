@@ -22,6 +22,9 @@ fn argument_row(out: &mut String, prefix: &str, a: &Attr) {
     } else {
         notes.push("in place".to_string());
     }
+    if a.write_only {
+        notes.push("write-only: Terraform 1.11+, never stored in plan or state".to_string());
+    }
     if a.sensitive {
         notes.push("sensitive".to_string());
     }

@@ -121,6 +121,9 @@ pub struct Attr {
     pub default: Option<Default>,
     /// Hidden in plans, output and logs.
     pub sensitive: bool,
+    /// Write-only (plugin protocol 6.8, Terraform 1.11+): sent to the provider at plan and apply,
+    /// never stored in the plan or the state (always null there).
+    pub write_only: bool,
     /// Changing it replaces the resource.
     pub replaces: bool,
     /// Left out of the configuration, it keeps the value it has (an optional+computed input
@@ -139,6 +142,7 @@ impl Attr {
             description,
             default: None,
             sensitive: false,
+            write_only: false,
             replaces: false,
             keep_prior: false,
             checks: Vec::new(),
@@ -197,6 +201,13 @@ impl Attr {
     }
     /// Hidden in plans and output.
     pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    /// Write-only (and so sensitive): Terraform 1.11+ passes it at plan and apply and stores
+    /// null; an older Terraform is refused at plan, since it would store the value.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self.sensitive = true;
         self
     }

@@ -342,7 +342,7 @@ pub trait Composite: Send + Sync + 'static {
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError>;
 }
 
-/// Adapts a [`Composite`] to `tf-provider`'s [`Resource`].
+/// Adapts a [`Composite`] to the protocol's [`Resource`].
 pub struct CompositeResource<C> {
     composite: C,
     provider: Arc<ProviderState>,

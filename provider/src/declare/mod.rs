@@ -1,5 +1,5 @@
 //! The declaration language, from `blueprint-declarations` (shared with the linter), and the one
-//! file that turns a declaration into `tf-provider`'s schema.
+//! file that turns a declaration into the protocol's schema.
 
 pub mod schema;
 

@@ -45,6 +45,7 @@ fn attribute(a: &Attr) -> Attribute {
         },
         sensitive: a.sensitive,
         deprecated: false,
+        write_only: a.write_only,
     }
 }
 

@@ -1,0 +1,18 @@
+//! Generate the plugin protocol's gRPC server from the project's own `.proto` files.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    for f in ["tfplugin6.proto", "go_plugin.proto", "health.proto"] {
+        println!("cargo:rerun-if-changed=../proto/{f}");
+    }
+    tonic_build::configure()
+        .build_client(false)
+        .compile_protos(
+            &[
+                "../proto/tfplugin6.proto",
+                "../proto/go_plugin.proto",
+                "../proto/health.proto",
+            ],
+            &["../proto"],
+        )?;
+    Ok(())
+}
