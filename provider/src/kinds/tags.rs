@@ -145,6 +145,64 @@ pub async fn ecs(
     Ok(())
 }
 
+/// Make the tags of S3 bucket `bucket` equal to `want` (S3 replaces the whole set; an empty
+/// set is removed). A bucket just made may not be visible yet: retried within the deadline.
+pub async fn s3_bucket(
+    ctx: &Ctx,
+    bucket: &str,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    use super::s3_bucket::code;
+    use crate::composite::{retry, Attempt, RetryPolicy};
+    let s3 = ctx.clients.s3();
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .set_tag_set(Some(
+            want.iter()
+                .map(|(k, v)| aws_sdk_s3::types::Tag::builder().key(k).value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CompositeError::new("Building S3 tags", e.to_string()))?,
+        ))
+        .build()
+        .map_err(|e| CompositeError::new("Building S3 tags", e.to_string()))?;
+    retry(
+        &ctx.deadline,
+        &format!("tagging bucket \"{bucket}\""),
+        RetryPolicy::default(),
+        || async {
+            let sent = if want.is_empty() {
+                s3.delete_bucket_tagging()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws_sdk_s3::Error::from)
+            } else {
+                s3.put_bucket_tagging()
+                    .bucket(bucket)
+                    .tagging(tagging.clone())
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(aws_sdk_s3::Error::from)
+            };
+            sent.map_err(|e| {
+                use aws_sdk_s3::error::ProvideErrorMetadata;
+                let retry = matches!(
+                    e.code(),
+                    Some(code::NO_SUCH_BUCKET) | Some(code::OPERATION_ABORTED)
+                );
+                let err = CompositeError::aws(format!("Tagging bucket \"{bucket}\""), &e);
+                if retry {
+                    Attempt::Retry(err)
+                } else {
+                    Attempt::Fail(err)
+                }
+            })
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
