@@ -43,9 +43,9 @@ impl AwsProbe {
     /// copies of them). No deadline to speak of, no stop.
     pub async fn provider_ctx(
         &self,
-    ) -> anyhow::Result<terraform_provider_blueprint::composite::Ctx> {
-        use terraform_provider_blueprint::clients::AwsClients;
-        use terraform_provider_blueprint::config::{ProviderSettings, StaticCredentials};
+    ) -> anyhow::Result<blueprint_provider::composite::Ctx> {
+        use blueprint_provider::clients::AwsClients;
+        use blueprint_provider::config::{ProviderSettings, StaticCredentials};
         let region = self
             .config
             .region()
@@ -69,7 +69,7 @@ impl AwsProbe {
             ..Default::default()
         };
         let clients = AwsClients::connect(&settings).await?;
-        Ok(terraform_provider_blueprint::composite::Ctx::new(
+        Ok(blueprint_provider::composite::Ctx::new(
             std::sync::Arc::new(clients),
             std::time::Duration::from_secs(600),
             tokio_util::sync::CancellationToken::new(),

@@ -394,6 +394,62 @@ where
     }
 }
 
+/// Send one call (`what` describes it) on a bucket that may not be visible yet (just
+/// created): retried within the deadline while S3 says so ([`not_yet`]).
+pub(super) async fn sent<T, E, R, F, Fut>(
+    ctx: &Ctx,
+    what: String,
+    mut send: F,
+) -> Result<(), CompositeError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+        Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    >,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let lowered = what.to_lowercase();
+    retry(&ctx.deadline, &lowered, RetryPolicy::default(), || {
+        let call = send();
+        let what = what.clone();
+        async move { call.await.map(|_| ()).map_err(|e| not_yet(what, e)) }
+    })
+    .await
+}
+
+/// The default-encryption configuration of `wanted`.
+fn encryption_config(
+    bucket: &str,
+    wanted: &Encryption,
+) -> Result<ServerSideEncryptionConfiguration, CompositeError> {
+    let (algorithm, key) = match wanted {
+        Encryption::Aes256 => (ServerSideEncryption::Aes256, None),
+        Encryption::Kms { key } => (ServerSideEncryption::AwsKms, key.clone()),
+        Encryption::Other(a) => (ServerSideEncryption::from(a.as_str()), None),
+        Encryption::None => {
+            return Err(CompositeError::new(
+                format!("Bucket \"{bucket}\" cannot be left unencrypted"),
+                "S3 encrypts every bucket; a bucket spec names SSE-S3 or SSE-KMS. Please report this to the provider's maintainers.",
+            ))
+        }
+    };
+    let kms = algorithm == ServerSideEncryption::AwsKms;
+    let default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(algorithm)
+        .set_kms_master_key_id(key)
+        .build()
+        .map_err(built)?;
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(default)
+        .bucket_key_enabled(kms)
+        .build();
+    ServerSideEncryptionConfiguration::builder()
+        .rules(rule)
+        .build()
+        .map_err(built)
+}
+
 /// Where HeadBucket found the name.
 enum Head {
     /// Here, reachable with these credentials.
@@ -706,66 +762,42 @@ impl Kind for S3Bucket {
         wanted: &BucketSpec,
     ) -> Result<(), CompositeError> {
         let s3 = ctx.clients.s3();
-        let rp = RetryPolicy::default();
-        let dl = &ctx.deadline;
+        let on = |what: &str| format!("{what} of bucket \"{bucket}\"");
 
         if observed.public_access_block != wanted.public_access_block {
             let p = wanted.public_access_block;
-            retry(dl, "setting the public access block", rp, || async {
-                s3.put_public_access_block()
-                    .bucket(bucket)
-                    .public_access_block_configuration(
-                        PublicAccessBlockConfiguration::builder()
-                            .block_public_acls(p.block_public_acls)
-                            .ignore_public_acls(p.ignore_public_acls)
-                            .block_public_policy(p.block_public_policy)
-                            .restrict_public_buckets(p.restrict_public_buckets)
-                            .build(),
-                    )
+            let config = PublicAccessBlockConfiguration::builder()
+                .block_public_acls(p.block_public_acls)
+                .ignore_public_acls(p.ignore_public_acls)
+                .block_public_policy(p.block_public_policy)
+                .restrict_public_buckets(p.restrict_public_buckets)
+                .build();
+            let put = || {
+                let call = s3.put_public_access_block().bucket(bucket);
+                call.public_access_block_configuration(config.clone())
                     .send()
-                    .await
-                    .map_err(|e| {
-                        not_yet(format!("Blocking public access to bucket \"{bucket}\""), e)
-                    })
-            })
-            .await?;
+            };
+            sent(ctx, on("Setting the public access block"), put).await?;
         }
 
         if observed.object_ownership != wanted.object_ownership {
+            let what = on("Setting the object ownership");
             match &wanted.object_ownership {
                 Some(o) => {
+                    let rule = OwnershipControlsRule::builder().object_ownership(o.clone());
                     let controls = OwnershipControls::builder()
-                        .rules(
-                            OwnershipControlsRule::builder()
-                                .object_ownership(o.clone())
-                                .build()
-                                .map_err(built)?,
-                        )
+                        .rules(rule.build().map_err(built)?)
                         .build()
                         .map_err(built)?;
-                    retry(dl, "setting object ownership", rp, || async {
-                        s3.put_bucket_ownership_controls()
-                            .bucket(bucket)
-                            .ownership_controls(controls.clone())
-                            .send()
-                            .await
-                            .map_err(|e| {
-                                not_yet(format!("Setting object ownership of \"{bucket}\""), e)
-                            })
-                    })
-                    .await?;
+                    let put = || {
+                        let call = s3.put_bucket_ownership_controls().bucket(bucket);
+                        call.ownership_controls(controls.clone()).send()
+                    };
+                    sent(ctx, what, put).await?;
                 }
                 None => {
-                    s3.delete_bucket_ownership_controls()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CompositeError::aws(
-                                format!("Removing the ownership controls of \"{bucket}\""),
-                                &e,
-                            )
-                        })?;
+                    let delete = || s3.delete_bucket_ownership_controls().bucket(bucket).send();
+                    sent(ctx, what, delete).await?;
                 }
             }
         }
@@ -778,123 +810,54 @@ impl Kind for S3Bucket {
             _ => None,
         };
         if let Some(status) = versioning {
-            retry(dl, "setting versioning", rp, || async {
-                s3.put_bucket_versioning()
-                    .bucket(bucket)
-                    .versioning_configuration(
-                        VersioningConfiguration::builder()
-                            .status(status.clone())
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| not_yet(format!("Setting versioning of bucket \"{bucket}\""), e))
-            })
-            .await?;
+            let config = VersioningConfiguration::builder().status(status).build();
+            let put = || {
+                let call = s3.put_bucket_versioning().bucket(bucket);
+                call.versioning_configuration(config.clone()).send()
+            };
+            sent(ctx, on("Setting the versioning"), put).await?;
         }
 
         if observed.encryption != wanted.encryption {
-            let (algorithm, key) = match &wanted.encryption {
-                Encryption::Aes256 => (ServerSideEncryption::Aes256, None),
-                Encryption::Kms { key } => (ServerSideEncryption::AwsKms, key.clone()),
-                Encryption::Other(a) => (ServerSideEncryption::from(a.as_str()), None),
-                Encryption::None => {
-                    return Err(CompositeError::new(
-                        format!("Bucket \"{bucket}\" cannot be left unencrypted"),
-                        "S3 encrypts every bucket; a bucket spec must name SSE-S3 or SSE-KMS. Please report this to the provider's maintainers.",
-                    ))
-                }
-            };
-            let kms = algorithm == ServerSideEncryption::AwsKms;
-            let config = ServerSideEncryptionConfiguration::builder()
-                .rules(
-                    ServerSideEncryptionRule::builder()
-                        .apply_server_side_encryption_by_default(
-                            ServerSideEncryptionByDefault::builder()
-                                .sse_algorithm(algorithm)
-                                .set_kms_master_key_id(key)
-                                .build()
-                                .map_err(built)?,
-                        )
-                        .bucket_key_enabled(kms)
-                        .build(),
-                )
-                .build()
-                .map_err(built)?;
-            retry(dl, "setting default encryption", rp, || async {
-                s3.put_bucket_encryption()
-                    .bucket(bucket)
-                    .server_side_encryption_configuration(config.clone())
+            let config = encryption_config(bucket, &wanted.encryption)?;
+            let put = || {
+                let call = s3.put_bucket_encryption().bucket(bucket);
+                call.server_side_encryption_configuration(config.clone())
                     .send()
-                    .await
-                    .map_err(|e| not_yet(format!("Setting default encryption of \"{bucket}\""), e))
-            })
-            .await?;
+            };
+            sent(ctx, on("Setting the default encryption"), put).await?;
         }
 
         if observed.policy != wanted.policy {
+            let what = on("Setting the policy");
             match wanted.policy.document(ctx.clients.partition(), bucket) {
                 Some(doc) => {
-                    retry(dl, "setting the bucket policy", rp, || async {
-                        s3.put_bucket_policy()
-                            .bucket(bucket)
-                            .policy(&doc)
-                            .send()
-                            .await
-                            .map_err(|e| {
-                                not_yet(format!("Setting the policy of bucket \"{bucket}\""), e)
-                            })
-                    })
-                    .await?;
+                    let put = || s3.put_bucket_policy().bucket(bucket).policy(&doc).send();
+                    sent(ctx, what, put).await?;
                 }
                 None => {
-                    s3.delete_bucket_policy()
-                        .bucket(bucket)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            CompositeError::aws(
-                                format!("Removing the policy of bucket \"{bucket}\""),
-                                &e,
-                            )
-                        })?;
+                    let delete = || s3.delete_bucket_policy().bucket(bucket).send();
+                    sent(ctx, what, delete).await?;
                 }
             }
         }
 
         if observed.lifecycle != wanted.lifecycle {
+            let what = on("Setting the lifecycle");
             if wanted.lifecycle.is_empty() {
-                s3.delete_bucket_lifecycle()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        CompositeError::aws(
-                            format!("Removing the lifecycle of bucket \"{bucket}\""),
-                            &e,
-                        )
-                    })?;
+                let delete = || s3.delete_bucket_lifecycle().bucket(bucket).send();
+                sent(ctx, what, delete).await?;
             } else {
-                let rules = wanted
-                    .lifecycle
-                    .iter()
-                    .map(LifecycleRule::to_sdk)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let rules = wanted.lifecycle.iter().map(LifecycleRule::to_sdk);
                 let config = BucketLifecycleConfiguration::builder()
-                    .set_rules(Some(rules))
+                    .set_rules(Some(rules.collect::<Result<Vec<_>, _>>()?))
                     .build()
                     .map_err(built)?;
-                retry(dl, "setting the lifecycle", rp, || async {
-                    s3.put_bucket_lifecycle_configuration()
-                        .bucket(bucket)
-                        .lifecycle_configuration(config.clone())
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            not_yet(format!("Setting the lifecycle of bucket \"{bucket}\""), e)
-                        })
-                })
-                .await?;
+                let put = || {
+                    let call = s3.put_bucket_lifecycle_configuration().bucket(bucket);
+                    call.lifecycle_configuration(config.clone()).send()
+                };
+                sent(ctx, what, put).await?;
             }
         }
         Ok(())

@@ -152,55 +152,28 @@ pub async fn s3_bucket(
     bucket: &str,
     want: &BTreeMap<String, String>,
 ) -> Result<(), CompositeError> {
-    use super::s3_bucket::code;
-    use crate::composite::{retry, Attempt, RetryPolicy};
     let s3 = ctx.clients.s3();
+    let what = format!("Tagging bucket \"{bucket}\"");
+    if want.is_empty() {
+        let delete = || s3.delete_bucket_tagging().bucket(bucket).send();
+        return super::s3_bucket::sent(ctx, what, delete).await;
+    }
+    let built =
+        |e: aws_sdk_s3::error::BuildError| CompositeError::new("Building S3 tags", e.to_string());
+    let tags = want
+        .iter()
+        .map(|(k, v)| aws_sdk_s3::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(built)?;
     let tagging = aws_sdk_s3::types::Tagging::builder()
-        .set_tag_set(Some(
-            want.iter()
-                .map(|(k, v)| aws_sdk_s3::types::Tag::builder().key(k).value(v).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| CompositeError::new("Building S3 tags", e.to_string()))?,
-        ))
+        .set_tag_set(Some(tags))
         .build()
-        .map_err(|e| CompositeError::new("Building S3 tags", e.to_string()))?;
-    retry(
-        &ctx.deadline,
-        &format!("tagging bucket \"{bucket}\""),
-        RetryPolicy::default(),
-        || async {
-            let sent = if want.is_empty() {
-                s3.delete_bucket_tagging()
-                    .bucket(bucket)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(aws_sdk_s3::Error::from)
-            } else {
-                s3.put_bucket_tagging()
-                    .bucket(bucket)
-                    .tagging(tagging.clone())
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(aws_sdk_s3::Error::from)
-            };
-            sent.map_err(|e| {
-                use aws_sdk_s3::error::ProvideErrorMetadata;
-                let retry = matches!(
-                    e.code(),
-                    Some(code::NO_SUCH_BUCKET) | Some(code::OPERATION_ABORTED)
-                );
-                let err = CompositeError::aws(format!("Tagging bucket \"{bucket}\""), &e);
-                if retry {
-                    Attempt::Retry(err)
-                } else {
-                    Attempt::Fail(err)
-                }
-            })
-        },
-    )
-    .await
+        .map_err(built)?;
+    let put = || {
+        let call = s3.put_bucket_tagging().bucket(bucket);
+        call.tagging(tagging.clone()).send()
+    };
+    super::s3_bucket::sent(ctx, what, put).await
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
 use super::AwsProbe;
-use terraform_provider_blueprint::kinds::s3_bucket::{self, S3Bucket};
-use terraform_provider_blueprint::kinds::Kind;
+use blueprint_provider::kinds::s3_bucket::{self, S3Bucket};
+use blueprint_provider::kinds::Kind;
 
 /// Tags of one AWS object, by key.
 pub type Tags = BTreeMap<String, String>;
