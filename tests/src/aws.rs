@@ -41,9 +41,7 @@ impl AwsProbe {
     /// The provider's own clients and operation context, aimed at the same endpoint, for the
     /// children the probe reads through the provider's kinds (their finders and readers, not
     /// copies of them). No deadline to speak of, no stop.
-    pub async fn provider_ctx(
-        &self,
-    ) -> anyhow::Result<blueprint_provider::composite::Ctx> {
+    pub async fn provider_ctx(&self) -> anyhow::Result<blueprint_provider::composite::Ctx> {
         use blueprint_provider::clients::AwsClients;
         use blueprint_provider::config::{ProviderSettings, StaticCredentials};
         let region = self

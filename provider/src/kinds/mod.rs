@@ -52,6 +52,11 @@ pub trait Kind: Send + Sync {
     /// The plain Terraform type it corresponds to (`aws_s3_bucket`), as the expansion names it.
     const TERRAFORM_TYPE: &'static str;
 
+    /// Whether [`Kind::create`] writes the tags. When not (an S3 bucket), [`ensure_recording`]
+    /// writes them right after the create, whatever a read says: a new object's tags are
+    /// never taken as already right.
+    const TAGS_AT_CREATE: bool = true;
+
     /// Look `spec`'s name up: absent, ours (owner tag `owner`) or an error naming a foreign
     /// namesake ([`ownership::not_ours`]), which is left untouched.
     async fn find(
@@ -125,11 +130,14 @@ pub async fn ensure_recording<K: Kind>(
     owner: &str,
     made: impl FnOnce(&K::Id) + Send,
 ) -> Result<K::Id, CompositeError> {
-    let id = match kind.find(ctx, spec, owner).await? {
-        Lookup::Absent => kind.create(ctx, spec, tags).await?,
-        Lookup::Ours(id) => id,
+    let (id, created) = match kind.find(ctx, spec, owner).await? {
+        Lookup::Absent => (kind.create(ctx, spec, tags).await?, true),
+        Lookup::Ours(id) => (id, false),
     };
     made(&id);
+    if created && !K::TAGS_AT_CREATE {
+        kind.set_tags(ctx, &id, &Tags::new(), tags).await?;
+    }
     let what = format!("waiting for the new {} to show", K::TERRAFORM_TYPE);
     crate::composite::retry(
         &ctx.deadline,

@@ -574,6 +574,9 @@ impl Kind for S3Bucket {
     type Id = String;
 
     const TERRAFORM_TYPE: &'static str = "aws_s3_bucket";
+    // CreateBucket takes no tags. (moto also keeps a deleted bucket's tags for a new bucket
+    // of the same name, so comparing first would skip the write there.)
+    const TAGS_AT_CREATE: bool = false;
 
     async fn find(
         &self,
