@@ -7,9 +7,9 @@
 //! plan, and each finding comes back on the composite attribute the value came from (the
 //! expansion's origins), e.g. `ssh_cidr_blocks[0]`.
 
-use crate::tf::{AttributePath, Diagnostics};
 use blueprint_lint::{Finding, PathStep, Profile, Severity};
 use serde::Serialize;
+use crate::tf::{AttributePath, Diagnostics};
 
 /// The attribute path of a finding, in Terraform's terms.
 pub fn attribute_path(steps: &[PathStep]) -> AttributePath {

@@ -17,13 +17,13 @@ mod subnet_group;
 
 use std::collections::BTreeMap;
 
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{
     self as declaration, acu_ok, sizing, Sizing, AURORA, POSTGRES, SERVERLESS_CLASS,
 };
 use serde::{Deserialize, Serialize};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -127,8 +127,8 @@ pub struct DatabaseState {
 /// Capacity units as Terraform sends them: a number, or (for a fraction binary floating point
 /// cannot hold exactly, such as `0.7`) its decimal text, which must still reach validation.
 mod capacity {
-    use crate::tf::Value;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use crate::tf::Value;
 
     #[derive(Deserialize)]
     #[serde(untagged)]

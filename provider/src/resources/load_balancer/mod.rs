@@ -17,10 +17,10 @@ mod tagging;
 
 use std::collections::BTreeMap;
 
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;

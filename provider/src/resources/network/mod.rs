@@ -21,11 +21,11 @@ mod vpc;
 
 use std::collections::BTreeMap;
 
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use blueprint_declarations::composites::network as declaration;
 use serde::{Deserialize, Serialize};
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
