@@ -16,10 +16,15 @@ pub struct AwsProbe {
 impl AwsProbe {
     /// Clients for `endpoint` in us-east-1.
     pub fn new(endpoint: &str) -> Self {
+        Self::in_region(endpoint, "us-east-1")
+    }
+
+    /// Clients for `endpoint` in `region`.
+    pub fn in_region(endpoint: &str, region: &str) -> Self {
         let config =
             aws_config::SdkConfig::builder()
                 .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
+                .region(Region::new(region.to_string()))
                 .credentials_provider(
                     aws_credential_types::provider::SharedCredentialsProvider::new(
                         Credentials::new("testing", "testing", None, None, "blueprint-probe"),
@@ -31,6 +36,42 @@ impl AwsProbe {
             config,
             endpoint: endpoint.to_string(),
         }
+    }
+
+    /// The provider's own clients and operation context, aimed at the same endpoint, for the
+    /// children the probe reads through the provider's kinds (their finders and readers, not
+    /// copies of them). No deadline to speak of, no stop.
+    pub async fn provider_ctx(&self) -> anyhow::Result<blueprint_provider::composite::Ctx> {
+        use blueprint_provider::clients::AwsClients;
+        use blueprint_provider::config::{ProviderSettings, StaticCredentials};
+        let region = self
+            .config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let settings = ProviderSettings {
+            region: Some(region),
+            credentials: Some(StaticCredentials {
+                access_key: "testing".into(),
+                secret_key: "testing".into(),
+                token: None,
+            }),
+            max_retries: 3,
+            s3_use_path_style: true,
+            skip_credentials_validation: true,
+            skip_requesting_account_id: true,
+            endpoints: ["s3", "sts"]
+                .into_iter()
+                .map(|s| (s.to_string(), self.endpoint.clone()))
+                .collect(),
+            ..Default::default()
+        };
+        let clients = AwsClients::connect(&settings).await?;
+        Ok(blueprint_provider::composite::Ctx::new(
+            std::sync::Arc::new(clients),
+            std::time::Duration::from_secs(600),
+            tokio_util::sync::CancellationToken::new(),
+        ))
     }
 
     /// The endpoint.

@@ -160,6 +160,11 @@ impl Harness {
     /// A `terraform { required_providers }` block plus a provider block aimed at the endpoint,
     /// with `extra` lines inside the provider block.
     pub fn provider_config(&self, extra: &str) -> String {
+        self.provider_config_in("us-east-1", extra)
+    }
+
+    /// [`Harness::provider_config`] with the provider in `region`.
+    pub fn provider_config_in(&self, region: &str, extra: &str) -> String {
         let endpoints: String = SERVICES
             .iter()
             .map(|s| format!("    {s} = \"{}\"\n", self.endpoint()))
@@ -175,7 +180,7 @@ impl Harness {
 }}
 
 provider "blueprint" {{
-  region            = "us-east-1"
+  region            = "{region}"
   s3_use_path_style = true
 {extra}
   endpoints {{
@@ -214,6 +219,22 @@ provider "blueprint" {{
             &format!("{}\n{config}", self.provider_config(provider_extra)),
         )?;
         Ok(wd)
+    }
+
+    /// A working dir whose provider is in `region` (the account's other regions are as
+    /// empty as us-east-1 at first; S3 bucket names are global across them).
+    pub fn workdir_in(&self, region: &str, config: &str) -> Result<TfWorkdir> {
+        let wd = self.empty_workdir()?;
+        wd.write(
+            "main.tf",
+            &format!("{}\n{config}", self.provider_config_in(region, "")),
+        )?;
+        Ok(wd)
+    }
+
+    /// SDK clients straight to moto, in `region`.
+    pub fn probe_in(&self, region: &str) -> AwsProbe {
+        AwsProbe::in_region(&self.moto.endpoint(), region)
     }
 
     /// Replace the configuration of an existing working dir (provider block included).

@@ -618,3 +618,196 @@ fn the_seed_004_example_converges() {
         Ok(())
     });
 }
+
+/// Everything a bucket's owner may have set, as read through the SDK: tags, versioning,
+/// encryption, public access block, ownership, policy, lifecycle (absent settings by their
+/// error code).
+async fn bucket_settings(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    fn shown<T: std::fmt::Debug, E: ProvideErrorMetadata>(r: Result<T, E>) -> String {
+        match r {
+            Ok(v) => format!("{v:?}")
+                // Request ids differ from call to call.
+                .split("_request_id")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            Err(e) => format!("error {}", e.code().unwrap_or("(none)")),
+        }
+    }
+    vec![
+        shown(s3.get_bucket_tagging().bucket(bucket).send().await),
+        shown(s3.get_bucket_versioning().bucket(bucket).send().await),
+        shown(s3.get_bucket_encryption().bucket(bucket).send().await),
+        shown(s3.get_public_access_block().bucket(bucket).send().await),
+        shown(
+            s3.get_bucket_ownership_controls()
+                .bucket(bucket)
+                .send()
+                .await,
+        ),
+        shown(s3.get_bucket_policy().bucket(bucket).send().await),
+        shown(
+            s3.get_bucket_lifecycle_configuration()
+                .bucket(bucket)
+                .send()
+                .await,
+        ),
+    ]
+}
+
+/// Issue 19, defect 1: a bucket named like one of the pipeline's (`xyz-raw`) that this
+/// resource did not make (no owner tag) is refused by name at apply, in us-east-1 (where
+/// CreateBucket answers 200 for a bucket the account already owns) and in another region, and
+/// is left exactly as it was: its settings and tags, through the failed apply and the destroy.
+#[test]
+fn a_foreign_bucket_of_a_pipeline_name_is_refused_and_left_untouched() {
+    for_each_terraform(|tf| {
+        for region in ["us-east-1", "eu-west-1"] {
+            let h = Harness::start()?.on(tf);
+            let s3 = h.probe_in(region).s3();
+            rt().block_on(async {
+                let mut create = s3.create_bucket().bucket("xyz-raw");
+                if region != "us-east-1" {
+                    create = create.create_bucket_configuration(
+                        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                            .location_constraint(region.into())
+                            .build(),
+                    );
+                }
+                create.send().await.unwrap();
+                s3.put_bucket_tagging()
+                    .bucket("xyz-raw")
+                    .tagging(
+                        aws_sdk_s3::types::Tagging::builder()
+                            .tag_set(
+                                aws_sdk_s3::types::Tag::builder()
+                                    .key("team")
+                                    .value("other")
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+            });
+            let before = rt().block_on(bucket_settings(&s3, "xyz-raw"));
+            assert!(before[0].contains("other"), "{before:?}");
+
+            let wd = h
+                .workdir_in(
+                    region,
+                    r#"
+resource "blueprint_data_pipeline" "p" {
+  name = "xyz"
+  bucket {
+    suffix = "raw"
+  }
+}
+"#,
+                )
+                .unwrap();
+            wd.init().unwrap();
+            let out = wd.try_apply().unwrap();
+            assert_ne!(out.code, 0, "{region}: {out}");
+            let text = flat(&out.all_output());
+            assert!(
+                text.contains("S3 bucket \"xyz-raw\" already exists"),
+                "{region}: {text}"
+            );
+            assert!(
+                text.contains("does not carry the tag blueprint:owner = \"blueprint_data_pipeline/xyz\", so it was not made by this resource"),
+                "{region}: {text}"
+            );
+            assert!(text.contains("terraform import"), "{region}: {text}");
+            assert_eq!(
+                rt().block_on(bucket_settings(&s3, "xyz-raw")),
+                before,
+                "{region}: the failed apply changed the foreign bucket"
+            );
+            wd.destroy().unwrap();
+            assert_eq!(
+                rt().block_on(bucket_settings(&s3, "xyz-raw")),
+                before,
+                "{region}: the destroy changed the foreign bucket"
+            );
+        }
+        Ok(())
+    });
+}
+
+/// Emptying on destroy (`force_destroy`): a bucket holding 2,500 object versions (and delete
+/// markers) is emptied in pages of 1,000 and deleted.
+#[test]
+fn a_bucket_with_thousands_of_versions_is_emptied_and_deleted() {
+    let h = Harness::start().unwrap();
+    let wd = h
+        .workdir(
+            r#"
+resource "blueprint_data_pipeline" "p" {
+  name          = "many"
+  force_destroy = true
+  bucket {
+    suffix = "raw"
+  }
+}
+"#,
+        )
+        .unwrap();
+    wd.init().unwrap();
+    wd.apply().unwrap();
+    let s3 = h.probe().s3();
+    rt().block_on(async {
+        // 50 keys x 50 versions; every tenth key also deleted (a delete marker on top).
+        for round in 0..50 {
+            for k in 0..50 {
+                s3.put_object()
+                    .bucket("many-raw")
+                    .key(format!("k{k}"))
+                    .body(aws_sdk_s3::primitives::ByteStream::from(
+                        format!("{round}").into_bytes(),
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        for k in (0..50).step_by(10) {
+            s3.delete_object()
+                .bucket("many-raw")
+                .key(format!("k{k}"))
+                .send()
+                .await
+                .unwrap();
+        }
+        let mut count = 0;
+        let mut page = s3
+            .list_object_versions()
+            .bucket("many-raw")
+            .send()
+            .await
+            .unwrap();
+        loop {
+            count += page.versions().len() + page.delete_markers().len();
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            page = s3
+                .list_object_versions()
+                .bucket("many-raw")
+                .set_key_marker(page.next_key_marker().map(str::to_string))
+                .set_version_id_marker(page.next_version_id_marker().map(str::to_string))
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(count, 2505);
+    });
+    wd.destroy().unwrap();
+    let gone = rt().block_on(s3.head_bucket().bucket("many-raw").send());
+    assert!(gone.is_err(), "the bucket is still there");
+    assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
+}

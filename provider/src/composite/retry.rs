@@ -43,18 +43,34 @@ impl Deadline {
             (Some(at), Some(wake)) => wake > at,
         };
         if past_deadline {
-            return Err(CompositeError::new(
-                format!("Timed out {what}"),
-                format!(
-                    "gave up after {:?}; raise the resource's `timeouts` if AWS is slow",
-                    self.timeout
-                ),
-            ));
+            return Err(self.timed_out(what));
         }
         tokio::select! {
             _ = tokio::time::sleep(d) => Ok(()),
             _ = self.stop.cancelled() => Err(self.stopped(what)),
         }
+    }
+
+    /// Fail if a stop was requested or the deadline has passed: for loops that make progress
+    /// on every round (emptying a bucket page by page) and so never wait in [`Deadline::sleep`].
+    pub fn check(&self, what: &str) -> Result<(), CompositeError> {
+        if self.stop.is_cancelled() {
+            return Err(self.stopped(what));
+        }
+        if self.at.is_some_and(|at| Instant::now() >= at) {
+            return Err(self.timed_out(what));
+        }
+        Ok(())
+    }
+
+    fn timed_out(&self, what: &str) -> CompositeError {
+        CompositeError::new(
+            format!("Timed out {what}"),
+            format!(
+                "gave up after {:?}; raise the resource's `timeouts` if AWS is slow",
+                self.timeout
+            ),
+        )
     }
 
     fn stopped(&self, what: &str) -> CompositeError {

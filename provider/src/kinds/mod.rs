@@ -25,6 +25,7 @@ use crate::composite::{CompositeError, Ctx};
 
 pub mod iam_role;
 pub mod ownership;
+pub mod s3_bucket;
 pub mod security_group;
 pub mod tags;
 
@@ -51,6 +52,11 @@ pub trait Kind: Send + Sync {
     /// The plain Terraform type it corresponds to (`aws_s3_bucket`), as the expansion names it.
     const TERRAFORM_TYPE: &'static str;
 
+    /// Whether [`Kind::create`] writes the tags. When not (an S3 bucket), [`ensure_recording`]
+    /// writes them right after the create, whatever a read says: a new object's tags are
+    /// never taken as already right.
+    const TAGS_AT_CREATE: bool = true;
+
     /// Look `spec`'s name up: absent, ours (owner tag `owner`) or an error naming a foreign
     /// namesake ([`ownership::not_ours`]), which is left untouched.
     async fn find(
@@ -60,7 +66,8 @@ pub trait Kind: Send + Sync {
         owner: &str,
     ) -> Result<Lookup<Self::Id>, CompositeError>;
 
-    /// Make it with `tags`; return its id the moment it exists.
+    /// Make it (with `tags` and the settings its create call takes); return its id the moment
+    /// it exists. What the call cannot carry is brought in line by [`converge`] afterwards.
     async fn create(
         &self,
         ctx: &Ctx,
@@ -97,8 +104,8 @@ pub trait Kind: Send + Sync {
     async fn delete(&self, ctx: &Ctx, id: &Self::Id) -> Result<(), CompositeError>;
 }
 
-/// Create-or-adopt: find `spec`'s name; adopt ours (then converge it to `spec` and `tags`),
-/// create when absent, fail on a foreign namesake. Returns the id.
+/// Create-or-adopt: find `spec`'s name; adopt ours, create when absent, fail on a foreign
+/// namesake (left untouched); then bring it to `spec` and `tags` ([`converge`]). Returns the id.
 pub async fn ensure<K: Kind>(
     kind: &K,
     ctx: &Ctx,
@@ -106,16 +113,54 @@ pub async fn ensure<K: Kind>(
     tags: &Tags,
     owner: &str,
 ) -> Result<K::Id, CompositeError> {
-    match kind.find(ctx, spec, owner).await? {
-        Lookup::Absent => kind.create(ctx, spec, tags).await,
-        Lookup::Ours(id) => {
-            converge(kind, ctx, &id, spec, tags).await?;
-            Ok(id)
-        }
-    }
+    ensure_recording(kind, ctx, spec, tags, owner, |_| {}).await
 }
 
-/// Read `id` and bring it to `spec` and `tags` where it differs. `Ok(false)` when it is gone.
+/// [`ensure`], calling `made` with the id the moment it exists (created or adopted), before
+/// its tags and settings are brought in line: the composite records it there, so a failure
+/// after leaves it in state (a later apply finishes it, a destroy deletes it). A kind whose
+/// create cannot carry everything (an S3 bucket takes no tags or settings at creation) relies
+/// on this. A child just created that a read does not show yet is read again within the
+/// deadline.
+pub async fn ensure_recording<K: Kind>(
+    kind: &K,
+    ctx: &Ctx,
+    spec: &K::Spec,
+    tags: &Tags,
+    owner: &str,
+    made: impl FnOnce(&K::Id) + Send,
+) -> Result<K::Id, CompositeError> {
+    let (id, created) = match kind.find(ctx, spec, owner).await? {
+        Lookup::Absent => (kind.create(ctx, spec, tags).await?, true),
+        Lookup::Ours(id) => (id, false),
+    };
+    made(&id);
+    if created && !K::TAGS_AT_CREATE {
+        kind.set_tags(ctx, &id, &Tags::new(), tags).await?;
+    }
+    let what = format!("waiting for the new {} to show", K::TERRAFORM_TYPE);
+    crate::composite::retry(
+        &ctx.deadline,
+        &what,
+        crate::composite::RetryPolicy::default(),
+        || async {
+            match converge(kind, ctx, &id, spec, tags).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(crate::composite::Attempt::Retry(CompositeError::new(
+                    format!("{} {id:?} not found", K::TERRAFORM_TYPE),
+                    "it was just created or adopted, but a read does not show it yet",
+                ))),
+                Err(e) => Err(crate::composite::Attempt::Fail(e)),
+            }
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Read `id` and bring it to `spec` and `tags` where it differs: the tags first (the owner tag
+/// is what lets an interrupted create be adopted), then the settings. `Ok(false)` when it is
+/// gone.
 pub async fn converge<K: Kind>(
     kind: &K,
     ctx: &Ctx,
@@ -126,11 +171,11 @@ pub async fn converge<K: Kind>(
     let Some((observed, observed_tags)) = kind.read(ctx, id).await? else {
         return Ok(false);
     };
-    if &observed != spec {
-        kind.update(ctx, id, &observed, spec).await?;
-    }
     if &observed_tags != tags {
         kind.set_tags(ctx, id, &observed_tags, tags).await?;
+    }
+    if &observed != spec {
+        kind.update(ctx, id, &observed, spec).await?;
     }
     Ok(true)
 }

@@ -145,6 +145,37 @@ pub async fn ecs(
     Ok(())
 }
 
+/// Make the tags of S3 bucket `bucket` equal to `want` (S3 replaces the whole set; an empty
+/// set is removed). A bucket just made may not be visible yet: retried within the deadline.
+pub async fn s3_bucket(
+    ctx: &Ctx,
+    bucket: &str,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let s3 = ctx.clients.s3();
+    let what = format!("Tagging bucket \"{bucket}\"");
+    if want.is_empty() {
+        let delete = || s3.delete_bucket_tagging().bucket(bucket).send();
+        return super::s3_bucket::sent(ctx, what, delete).await;
+    }
+    let built =
+        |e: aws_sdk_s3::error::BuildError| CompositeError::new("Building S3 tags", e.to_string());
+    let tags = want
+        .iter()
+        .map(|(k, v)| aws_sdk_s3::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(built)?;
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .set_tag_set(Some(tags))
+        .build()
+        .map_err(built)?;
+    let put = || {
+        let call = s3.put_bucket_tagging().bucket(bucket);
+        call.tagging(tagging.clone()).send()
+    };
+    super::s3_bucket::sent(ctx, what, put).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 
 use super::AwsProbe;
+use blueprint_provider::kinds::s3_bucket::{self, S3Bucket};
+use blueprint_provider::kinds::Kind;
 
 /// Tags of one AWS object, by key.
 pub type Tags = BTreeMap<String, String>;
@@ -111,7 +113,7 @@ const EC2_KEY_MISSING: &[&str] = &["InvalidKeyPair.NotFound"];
 const EC2_INSTANCE_MISSING: &[&str] = &["InvalidInstanceID.NotFound"];
 const EC2_EIP_MISSING: &[&str] = &["InvalidAllocationID.NotFound", "InvalidAddress.NotFound"];
 const IAM_MISSING: &[&str] = &["NoSuchEntity"];
-const S3_MISSING: &[&str] = &["NoSuchBucket", "NotFound"];
+const S3_MISSING: &[&str] = &[s3_bucket::code::NO_SUCH_BUCKET, "NotFound"];
 const DDB_MISSING: &[&str] = &["ResourceNotFoundException"];
 const LOGS_MISSING: &[&str] = &["ResourceNotFoundException"];
 const LAMBDA_MISSING: &[&str] = &["ResourceNotFoundException"];
@@ -571,31 +573,14 @@ impl AwsProbe {
         done(iam.delete_role().role_name(name).send().await, IAM_MISSING)
     }
 
+    /// Delete a bucket as the provider does, through its S3 bucket kind (every version
+    /// emptied in batches first).
     async fn delete_bucket(&self, bucket: &str) -> Result<()> {
-        let s3 = self.s3();
-        loop {
-            let page = s3.list_object_versions().bucket(bucket).send().await?;
-            let mut ids = Vec::new();
-            for v in page.versions() {
-                ids.push((v.key(), v.version_id()));
-            }
-            for m in page.delete_markers() {
-                ids.push((m.key(), m.version_id()));
-            }
-            if ids.is_empty() {
-                break;
-            }
-            for (key, version) in ids {
-                let Some(key) = key else { continue };
-                s3.delete_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .set_version_id(version.map(str::to_string))
-                    .send()
-                    .await?;
-            }
-        }
-        done(s3.delete_bucket().bucket(bucket).send().await, S3_MISSING)
+        let ctx = self.provider_ctx().await?;
+        S3Bucket::new(true)
+            .delete(&ctx, &bucket.to_string())
+            .await
+            .map_err(|e| anyhow!("{e}"))
     }
 
     async fn delete_target_group(&self, arn: &str) -> Result<()> {
@@ -686,8 +671,10 @@ impl AwsProbe {
                 found(r.await, IAM_MISSING)?.is_some()
             }
             "aws_s3_bucket" => {
-                let r = self.s3().head_bucket().bucket(id).send();
-                found(r.await, S3_MISSING)?.is_some()
+                let ctx = self.provider_ctx().await?;
+                s3_bucket::exists(&ctx, id)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?
             }
             "aws_dynamodb_table" => {
                 let r = self.dynamodb().describe_table().table_name(id).send();
@@ -1101,15 +1088,10 @@ impl AwsProbe {
                     .collect()
             }
             "aws_s3_bucket" => {
-                let r = self.s3().get_bucket_tagging().bucket(id).send().await;
-                found(r, &["NoSuchTagSet"])?
-                    .map(|o| {
-                        o.tag_set()
-                            .iter()
-                            .map(|t| (t.key().to_string(), t.value().to_string()))
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                let ctx = self.provider_ctx().await?;
+                s3_bucket::tags_of(&ctx, id)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?
             }
             "aws_dynamodb_table" => {
                 let ddb = self.dynamodb();

@@ -12,11 +12,12 @@ use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,
     PURPOSE_TAG,
 };
-use crate::clients::error_code;
 use crate::composite::engine::Table;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
 use crate::kinds::iam_role;
 use crate::kinds::ownership::{owned, OWNER_TAG};
+use crate::kinds::s3_bucket::{self, S3Bucket};
+use crate::kinds::Kind;
 use crate::tf_value::map;
 use blueprint_declarations::composites::data_pipeline::flow::{names, POLICY_NAME};
 
@@ -38,54 +39,28 @@ async fn buckets(ctx: &Ctx, name: &str, owner: &str) -> Result<Vec<BucketValue>,
         let Some(suffix) = bucket.strip_prefix(&format!("{name}-")) else {
             continue;
         };
-        let tags: Vec<(String, String)> = match s3.get_bucket_tagging().bucket(bucket).send().await
-        {
-            Ok(t) => t
-                .tag_set()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect(),
-            Err(_) => continue,
+        // A bucket this account cannot read the tags of (another region...) is not ours.
+        let Ok(tags) = s3_bucket::tags_of(ctx, bucket).await else {
+            continue;
         };
         if !owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), owner) {
             continue;
         }
-        let rule = match s3
-            .get_bucket_lifecycle_configuration()
-            .bucket(bucket)
-            .send()
-            .await
-        {
-            Ok(out) => out
-                .rules()
-                .iter()
-                .find(|r| r.id() == Some(super::buckets::LIFECYCLE_ID))
-                .cloned(),
-            Err(e) if error_code(&e).as_deref() == Some("NoSuchLifecycleConfiguration") => None,
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Reading the lifecycle of \"{bucket}\""),
-                    &e,
-                ))
-            }
-        };
+        let rule = S3Bucket::default()
+            .read(ctx, &bucket.to_string())
+            .await?
+            .and_then(|(spec, _)| spec.rule(super::buckets::LIFECYCLE_ID).cloned());
         out.push(BucketValue {
             suffix: Value::Value(suffix.to_string()),
-            purpose: value(
-                tags.iter()
-                    .find(|(k, _)| k == PURPOSE_TAG)
-                    .map(|(_, v)| v.clone()),
-            ),
+            purpose: value(tags.get(PURPOSE_TAG).cloned()),
             glacier_transition_days: value(
                 rule.as_ref()
-                    .and_then(|r| r.transitions().first())
-                    .and_then(|t| t.days())
+                    .and_then(|r| r.glacier_transition_days)
                     .map(i64::from),
             ),
             noncurrent_version_expiration_days: value(
                 rule.as_ref()
-                    .and_then(|r| r.noncurrent_version_expiration())
-                    .and_then(|n| n.noncurrent_days())
+                    .and_then(|r| r.noncurrent_version_expiration_days)
                     .map(i64::from),
             ),
         });

@@ -256,13 +256,7 @@ fn derive(state: &mut StateBackendState, clients: Option<&AwsClients>, diags: &m
     }
 }
 
-/// Whether the TLS-only policy can be applied: not when S3 is reached over plain HTTP (a local
-/// AWS-compatible endpoint), where it would deny every request, the provider's own included.
-pub fn tls_policy_applies(clients: Option<&AwsClients>) -> bool {
-    !clients
-        .and_then(|c| c.endpoint("s3"))
-        .is_some_and(|e| e.starts_with("http://"))
-}
+use crate::kinds::s3_bucket::tls_policy_applies;
 
 /// Set the always-on settings to what the resource guarantees.
 fn desire_secure_settings(

@@ -152,6 +152,7 @@ The plan fails, on the attribute's path, when:
 | bucket encryption | SSE-S3 (AES-256) |
 | versioning | `Enabled` |
 | public access block | all four settings |
+| object ownership | `BucketOwnerEnforced` (ACLs off) |
 | TLS only | a bucket policy denying `aws:SecureTransport = false`; not applied when S3 is reached over plain `http://` (a local emulator), as for `blueprint_state_backend` |
 | lifecycle | `glacier_transition_days` and `noncurrent_version_expiration_days` per bucket, as declared (no rule when neither is set) |
 | dead-letter queue | SQS-managed server-side encryption |
@@ -206,7 +207,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::string_map("tags_all", "Tags including the provider's `default_tags`; every child carries exactly these.").computed(),
             Attr::string_map("bucket_names", "Bucket names by suffix.").computed(),
             Attr::string_map("bucket_arns", "Bucket ARNs by suffix.").computed(),
-            Attr::of("bucket_settings_ok", Type::Map(Box::new(Type::Bool)), "Per bucket suffix: whether versioning, encryption, the public access block, the TLS-only policy and the lifecycle were found as guaranteed (a drifted bucket is repaired by the next apply).").computed(),
+            Attr::of("bucket_settings_ok", Type::Map(Box::new(Type::Bool)), "Per bucket suffix: whether versioning, encryption, the public access block, object ownership (ACLs off), the TLS-only policy, the lifecycle and the tags were found as guaranteed (a drifted bucket is repaired by the next apply).").computed(),
             Attr::string_map("log_group_names", "Each stage's log group (`/aws/lambda/NAME-STAGE`), by stage.").computed(),
             Attr::string_map("dlq_arns", "Each stage's dead-letter queue ARN, by stage.").computed(),
             Attr::string_map("role_arns", "Each stage's role ARN, by stage.").computed(),

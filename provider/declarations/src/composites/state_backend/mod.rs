@@ -98,12 +98,13 @@ the table is gone). Only renaming an existing table (`lock_table`) replaces the 
 | versioning | `Enabled`; suspending it out of band shows as an in-place repair in the next plan |
 | default encryption | SSE-S3 (AES-256), or SSE-KMS with `kms_key_arn`; the table is encrypted too |
 | public access block | all four settings on |
+| object ownership | `BucketOwnerEnforced` (ACLs off) |
 | TLS only | a bucket policy denying requests with `aws:SecureTransport = false`. Not applied when the provider reaches S3 over plain `http://` (a local emulator), where it would deny every request: plan says so with a warning |
 | lock table | hash key `LockID` (string), `PAY_PER_REQUEST` |
 
 The observed values are the computed attributes `versioning`, `sse_algorithm`,
 `public_access_blocked` and `tls_only_policy`; the plan sets them to what the resource guarantees,
-so any drift becomes an update that re-applies every setting.
+so any drift becomes an update that writes every setting found different.
 
 ## Lifecycle
 
@@ -182,7 +183,7 @@ pub fn declaration() -> &'static Declaration {
             Child::new("bucket", "aws_s3_bucket", "bucket_arn")
                 .aws_id("{bucket}")
                 .after(&["lock_table"])
-                .how("versioned, encrypted, public access blocked, TLS-only policy, optional noncurrent-version expiry; destroyed before the table, and not at all while it holds state without `force_destroy`"),
+                .how("versioned, encrypted, public access blocked, ACLs off, TLS-only policy, optional noncurrent-version expiry; destroyed before the table, and not at all while it holds state without `force_destroy`"),
         ],
         import_id: "BUCKET[,TABLE]",
         example: r#"resource "blueprint_state_backend" "this" {
