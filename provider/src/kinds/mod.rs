@@ -23,13 +23,28 @@ use async_trait::async_trait;
 
 use crate::composite::{CompositeError, Ctx};
 
+pub mod codes;
 pub mod iam_role;
+pub mod log_group;
 pub mod ownership;
 pub mod security_group;
 pub mod tags;
 
 /// Tags as the composites hand them to a kind: `tags_all` plus the owner tag.
 pub type Tags = BTreeMap<String, String>;
+
+/// The id `value` an AWS answer carries for `what` (`subnet "x"`): an answer without it is an
+/// error, never an empty id (which the engine would read as "nothing made", leaking it).
+pub fn id_in_answer(value: Option<&str>, what: &str) -> Result<String, CompositeError> {
+    match value {
+        Some(v) if !v.is_empty() => Ok(v.to_string()),
+        _ => Err(CompositeError::new(
+            format!("AWS answered without the id of {what}"),
+            "The call succeeded but its answer names no id, so what it made cannot be \
+             recorded; apply again (it is found by its owner tag).",
+        )),
+    }
+}
 
 /// What looking a child up by its name found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,16 +68,27 @@ pub trait Kind: Send + Sync {
 
     /// Look `spec`'s name up: absent, ours (owner tag `owner`) or an error naming a foreign
     /// namesake ([`ownership::not_ours`]), which is left untouched.
-    async fn find(&self, ctx: &Ctx, spec: &Self::Spec, owner: &str)
-        -> Result<Lookup<Self::Id>, CompositeError>;
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        spec: &Self::Spec,
+        owner: &str,
+    ) -> Result<Lookup<Self::Id>, CompositeError>;
 
     /// Make it with `tags`; return its id the moment it exists.
-    async fn create(&self, ctx: &Ctx, spec: &Self::Spec, tags: &Tags)
-        -> Result<Self::Id, CompositeError>;
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        spec: &Self::Spec,
+        tags: &Tags,
+    ) -> Result<Self::Id, CompositeError>;
 
     /// Read it back into the spec type, with its tags; `None` when it is gone.
-    async fn read(&self, ctx: &Ctx, id: &Self::Id)
-        -> Result<Option<(Self::Spec, Tags)>, CompositeError>;
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &Self::Id,
+    ) -> Result<Option<(Self::Spec, Tags)>, CompositeError>;
 
     /// Bring it from `observed` to `wanted` in place.
     async fn update(
@@ -74,15 +100,21 @@ pub trait Kind: Send + Sync {
     ) -> Result<(), CompositeError>;
 
     /// Make its tags `wanted` (removing what `observed` had beyond it).
-    async fn set_tags(&self, ctx: &Ctx, id: &Self::Id, observed: &Tags, wanted: &Tags)
-        -> Result<(), CompositeError>;
+    async fn set_tags(
+        &self,
+        ctx: &Ctx,
+        id: &Self::Id,
+        observed: &Tags,
+        wanted: &Tags,
+    ) -> Result<(), CompositeError>;
 
     /// Delete it (already gone counts as done), within `ctx.deadline`.
     async fn delete(&self, ctx: &Ctx, id: &Self::Id) -> Result<(), CompositeError>;
 }
 
-/// Create-or-adopt: find `spec`'s name; adopt ours (then converge it to `spec` and `tags`),
-/// create when absent, fail on a foreign namesake. Returns the id.
+/// Create-or-adopt: find `spec`'s name; adopt ours, create when absent, fail on a foreign
+/// namesake; then converge it to `spec` and `tags` (what the create call could not set, such
+/// as a log group's retention). Returns the id.
 pub async fn ensure<K: Kind>(
     kind: &K,
     ctx: &Ctx,
@@ -90,13 +122,27 @@ pub async fn ensure<K: Kind>(
     tags: &Tags,
     owner: &str,
 ) -> Result<K::Id, CompositeError> {
-    match kind.find(ctx, spec, owner).await? {
-        Lookup::Absent => kind.create(ctx, spec, tags).await,
-        Lookup::Ours(id) => {
-            converge(kind, ctx, &id, spec, tags).await?;
-            Ok(id)
-        }
-    }
+    ensure_recording(kind, ctx, spec, tags, owner, |_| ()).await
+}
+
+/// [`ensure`], handing the id to `made` the moment it exists (made or adopted), before it is
+/// converged: the composite records it there, so a failure while converging leaves it in
+/// state (and a later destroy deletes it) instead of leaking it.
+pub async fn ensure_recording<K: Kind>(
+    kind: &K,
+    ctx: &Ctx,
+    spec: &K::Spec,
+    tags: &Tags,
+    owner: &str,
+    made: impl FnOnce(&K::Id) + Send,
+) -> Result<K::Id, CompositeError> {
+    let id = match kind.find(ctx, spec, owner).await? {
+        Lookup::Absent => kind.create(ctx, spec, tags).await?,
+        Lookup::Ours(id) => id,
+    };
+    made(&id);
+    converge(kind, ctx, &id, spec, tags).await?;
+    Ok(id)
 }
 
 /// Read `id` and bring it to `spec` and `tags` where it differs. `Ok(false)` when it is gone.

@@ -4,6 +4,7 @@
 //! policy, its trigger from the bucket notifications. Buckets and stages come back in
 //! alphabetical order.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -12,11 +13,11 @@ use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,
     PURPOSE_TAG,
 };
-use crate::kinds::iam_role;
-use crate::kinds::ownership::{owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::Table;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::{owned, OWNER_TAG};
 use crate::tf_value::map;
 use blueprint_declarations::composites::data_pipeline::flow::{names, POLICY_NAME};
 
@@ -61,7 +62,11 @@ async fn buckets(ctx: &Ctx, name: &str, owner: &str) -> Result<Vec<BucketValue>,
                 .iter()
                 .find(|r| r.id() == Some(super::buckets::LIFECYCLE_ID))
                 .cloned(),
-            Err(e) if error_code(&e).as_deref() == Some("NoSuchLifecycleConfiguration") => None,
+            Err(e)
+                if error_code(&e).as_deref() == Some(code::s3::NO_SUCH_LIFECYCLE_CONFIGURATION) =>
+            {
+                None
+            }
             Err(e) => {
                 return Err(CompositeError::aws(
                     format!("Reading the lifecycle of \"{bucket}\""),

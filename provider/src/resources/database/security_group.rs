@@ -1,16 +1,17 @@
 //! The security group `NAME-db`: TCP 5432 from each allowed security group, nothing from a
 //! CIDR, no egress (a database answers; it does not call out).
 
+use crate::kinds::codes as code;
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::DatabaseState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::tf_value::{known, list, strings};
 use crate::types::sg_rule::{parse_all, to_strings, Source};
 
@@ -88,7 +89,7 @@ impl ChildOps<DatabaseState> for SecurityGroup {
             .await;
         let (sg, adopted) = match sent {
             Ok(out) => (out.group_id().unwrap_or_default().to_string(), false),
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 (adopt(ctx, &s).await?, true)
             }
             Err(e) => {

@@ -13,14 +13,13 @@ mod bucket;
 mod certificate;
 mod listener;
 mod security_group;
-mod tagging;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;

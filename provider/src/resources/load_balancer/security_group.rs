@@ -1,16 +1,17 @@
 //! The load balancer's security group: 443 and 80 in from `ingress_cidr_blocks`, TCP out only to
 //! the VPC's CIDR (read from the VPC when the group is made).
 
+use crate::kinds::codes as code;
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::{desired, LoadBalancerState};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self as sg, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self as sg, Direction};
 use crate::tf_value::{known, list};
 use crate::types::sg_rule::to_strings;
 
@@ -131,7 +132,7 @@ impl ChildOps<LoadBalancerState> for SecurityGroup {
             .await;
         let id = match sent {
             Ok(out) => out.group_id().unwrap_or_default().to_string(),
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 adopt(ctx, &s, &vpc).await?
             }
             Err(e) => {

@@ -1,16 +1,17 @@
 //! Child `security_group`: `NAME-service`, whose only ingress rule admits the ALB's group on the
 //! container port.
 
+use crate::kinds::codes as code;
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::SecureServiceState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, converge, Direction};
 use crate::tf_value::{known, list, strings};
 use crate::types::sg_rule::{from_permissions, parse_all, to_strings, Source};
 
@@ -62,7 +63,7 @@ impl ChildOps<SecureServiceState> for SecurityGroup {
             Ok(out) => (out.group_id().unwrap_or_default().to_string(), Vec::new()),
             // Made by an earlier, interrupted create of this service: adopt it, rules as
             // they are.
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 let out = ec2
                     .describe_security_groups()
                     .filters(filter("group-name", &name))

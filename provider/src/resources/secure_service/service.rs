@@ -3,22 +3,23 @@
 //! a failure. Its reconcile rolls in what changed under it: a new task definition revision, a
 //! security group or target group made again, new subnets or count.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
     DeploymentRolloutState, LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
     ServiceField,
 };
-use crate::tf::Value;
 
-use super::tagging::ecs_tags;
 use super::SecureServiceState;
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::ecs_tags;
 use crate::tf_value::{known, list, map, strings};
 
 fn build_err(e: impl std::fmt::Display) -> CompositeError {
@@ -121,7 +122,9 @@ pub async fn describe(
             .iter()
             .find(|svc| svc.status() != Some("INACTIVE"))
             .cloned()),
-        Err(e) if error_code(&e).as_deref() == Some("ClusterNotFoundException") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLUSTER_NOT_FOUND_EXCEPTION) => {
+            Ok(None)
+        }
         Err(e) => Err(CompositeError::aws(
             format!("Reading ECS service \"{name}\""),
             &e,
@@ -317,7 +320,7 @@ impl ChildOps<SecureServiceState> for EcsService {
         }
         if planned.tags_changed(prior) {
             let arn = known(&planned.service_arn).unwrap_or_default();
-            super::tagging::ecs(ctx, arn, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::ecs(ctx, arn, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }
@@ -415,7 +418,7 @@ async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeError>
     let gone = |code: Option<String>| {
         matches!(
             code.as_deref(),
-            Some("ServiceNotFoundException" | "ServiceNotActiveException")
+            Some(code::ecs::SERVICE_NOT_FOUND_EXCEPTION | code::ecs::SERVICE_NOT_ACTIVE_EXCEPTION)
         )
     };
     match ecs

@@ -2,20 +2,21 @@
 //! container. A new revision (a changed container, or one deregistered out of band) is rolled
 //! into the service by the service's reconcile, which then deregisters the revision it replaced.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
     PortMapping, Secret, TaskDefinitionStatus,
 };
-use crate::tf::Value;
 
-use super::tagging::ecs_tags;
 use super::{ContainerValue, SecureServiceState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::tags::ecs_tags;
 use crate::tf_value::{entries, known, map};
 
 /// Whether `cpu` units with `memory` MiB is a Fargate task size.
@@ -126,7 +127,7 @@ pub async fn deregister(ctx: &Ctx, arn: &str) -> Result<(), CompositeError> {
     {
         Ok(_) => Ok(()),
         // Already deregistered or never there.
-        Err(e) if error_code(&e).as_deref() == Some("ClientException") => Ok(()),
+        Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLIENT_EXCEPTION) => Ok(()),
         Err(e) => Err(CompositeError::aws(
             format!("Deregistering task definition \"{arn}\""),
             &e,
@@ -221,7 +222,7 @@ impl ChildOps<SecureServiceState> for TaskDefinition {
         {
             Ok(o) => o,
             // Deleted: ECS answers with a client error naming the revision.
-            Err(e) if error_code(&e).as_deref() == Some("ClientException") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLIENT_EXCEPTION) => {
                 return Ok(Found::Gone)
             }
             Err(e) => {
@@ -253,7 +254,7 @@ impl ChildOps<SecureServiceState> for TaskDefinition {
         let planned = rec.snapshot();
         if planned.tags_changed(prior) {
             let td = known(&planned.task_definition_arn).unwrap_or_default();
-            super::tagging::ecs(ctx, td, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::ecs(ctx, td, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }
