@@ -54,7 +54,9 @@ pub async fn create(
         .send()
         .await;
     match sent {
-        Ok(out) => Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default()),
+        Ok(out) => {
+            super::id_in_answer(out.role().map(|r| r.arn()), &format!("IAM role \"{name}\""))
+        }
         // Made by an earlier, interrupted create of the same resource: adopt it.
         Err(e) if error_code(&e).as_deref() == Some(code::iam::ENTITY_ALREADY_EXISTS) => {
             let Some(owner) = tag_map.get(OWNER_TAG) else {
@@ -148,7 +150,9 @@ pub struct Observed {
 pub async fn read(ctx: &Ctx, name: &str) -> Result<Option<Observed>, CompositeError> {
     let iam = ctx.clients.iam();
     let arn = match iam.get_role().role_name(name).send().await {
-        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
+        Ok(out) => {
+            super::id_in_answer(out.role().map(|r| r.arn()), &format!("IAM role \"{name}\""))?
+        }
         Err(e) if error_code(&e).as_deref() == Some(code::iam::NO_SUCH_ENTITY) => return Ok(None),
         Err(e) => return Err(CompositeError::aws(format!("Reading role \"{name}\""), &e)),
     };

@@ -482,12 +482,13 @@ impl ChildOps<NetworkState> for Associations {
         let s = rec.snapshot();
         let want = self.ids(&s);
         let ec2 = ctx.clients.ec2();
+        // The VPC's tables, then the associations by id: asking for the tables that hold any
+        // of several association ids (a filter with several values on a set-valued field) is
+        // answered by some implementations (moto) only for a table whose associations are all
+        // or none of them, which a stale association left by a deleted subnet breaks.
         let tables = ec2
             .describe_route_tables()
-            .filters(filter(
-                "association.route-table-association-id",
-                want.clone(),
-            ))
+            .filters(filter("vpc-id", [s.vpc()]))
             .send()
             .await
             .map_err(failed("Reading the route table associations"))?;

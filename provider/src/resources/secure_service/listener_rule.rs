@@ -107,12 +107,10 @@ impl ChildOps<SecureServiceState> for ListenerRule {
             .await;
         match sent {
             Ok(out) => {
-                let arn = out
-                    .rules()
-                    .first()
-                    .and_then(|r| r.rule_arn())
-                    .unwrap_or_default()
-                    .to_string();
+                let arn = crate::kinds::id_in_answer(
+                    out.rules().first().and_then(|r| r.rule_arn()),
+                    "the listener rule",
+                )?;
                 rec.record(|s| s.listener_rule_arn = Value::Value(arn));
                 Ok(())
             }

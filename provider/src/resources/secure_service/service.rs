@@ -198,7 +198,8 @@ impl ChildOps<SecureServiceState> for EcsService {
             if !ours {
                 return Err(not_ours(&format!("ECS service \"{name}\""), &owner));
             }
-            let arn = svc.service_arn().unwrap_or_default().to_string();
+            let arn =
+                crate::kinds::id_in_answer(svc.service_arn(), &format!("ECS service \"{name}\""))?;
             rec.record(|s| s.service_arn = Value::Value(arn));
             return roll(ctx, &planned, true, true).await;
         }
@@ -232,11 +233,10 @@ impl ChildOps<SecureServiceState> for EcsService {
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating ECS service \"{name}\""), &e))?;
-        let arn = out
-            .service()
-            .and_then(|s| s.service_arn())
-            .unwrap_or_default()
-            .to_string();
+        let arn = crate::kinds::id_in_answer(
+            out.service().and_then(|s| s.service_arn()),
+            &format!("ECS service \"{name}\""),
+        )?;
         rec.record(|s| s.service_arn = Value::Value(arn));
         wait_stable(ctx, &planned, &td).await
     }

@@ -104,12 +104,12 @@ impl ChildOps<SecureServiceState> for TargetGroup {
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating target group \"{name}\""), &e))?;
-        let arn = out
-            .target_groups()
-            .first()
-            .and_then(|t| t.target_group_arn())
-            .unwrap_or_default()
-            .to_string();
+        let arn = crate::kinds::id_in_answer(
+            out.target_groups()
+                .first()
+                .and_then(|t| t.target_group_arn()),
+            &format!("target group \"{name}\""),
+        )?;
         rec.record(|s| s.target_group_arn = Value::Value(arn));
         Ok(())
     }

@@ -109,11 +109,10 @@ async fn register(ctx: &Ctx, s: &SecureServiceState) -> Result<String, Composite
         .map_err(|e| {
             CompositeError::aws(format!("Registering task definition \"{family}\""), &e)
         })?;
-    Ok(out
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
-        .to_string())
+    crate::kinds::id_in_answer(
+        out.task_definition().and_then(|t| t.task_definition_arn()),
+        &format!("task definition \"{family}\""),
+    )
 }
 
 pub async fn deregister(ctx: &Ctx, arn: &str) -> Result<(), CompositeError> {
