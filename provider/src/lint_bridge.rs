@@ -32,17 +32,27 @@ pub fn attribute_path(steps: &[PathStep]) -> AttributePath {
 
 /// The findings of every rule on what the composite `resource_type` (a registered
 /// declaration's type) builds from `config`.
-pub fn check<T: Serialize>(resource_type: &str, config: &T) -> Vec<Finding> {
-    match crate::declare::value::to_generic(config) {
-        Some(generic) => blueprint_lint::check_composite(resource_type, &generic, Profile::Dev),
-        None => Vec::new(),
-    }
+pub fn check<T: Serialize>(
+    resource_type: &str,
+    config: &T,
+) -> Result<Vec<Finding>, crate::declare::value::ValueError> {
+    let generic = crate::declare::value::to_generic(config)?;
+    Ok(blueprint_lint::check_composite(
+        resource_type,
+        &generic,
+        Profile::Dev,
+    ))
 }
 
 /// Report the findings of [`check`]: errors for error rules, warnings otherwise, each on its
 /// composite attribute.
 pub fn warn<T: Serialize>(diags: &mut Diagnostics, resource_type: &str, config: &T) {
-    for f in check(resource_type, config) {
+    let findings = match check(resource_type, config) {
+        Ok(f) => f,
+        // Never a lint silently skipped: the state that cannot be encoded is a bug.
+        Err(e) => return crate::composite::CompositeError::from(e).report(diags),
+    };
+    for f in findings {
         let summary = format!("{} ({})", f.message, f.rule_id);
         // Terraform 1.0 underlines only top-level attributes and blocks: name the element.
         let detail = format!(
@@ -96,7 +106,7 @@ mod tests {
             "environment": {"HF_TOKEN": "hf_x", "MODEL": "v1"},
         }));
         assert_eq!(
-            paths(&check("blueprint_ml_host", &host)),
+            paths(&check("blueprint_ml_host", &host).unwrap()),
             [
                 (
                     "ecs-plaintext-secrets".into(),
@@ -122,7 +132,7 @@ mod tests {
             ],
         }));
         assert_eq!(
-            paths(&check("blueprint_secure_service", &svc)),
+            paths(&check("blueprint_secure_service", &svc).unwrap()),
             [
                 (
                     "ecs-plaintext-secrets".into(),
@@ -144,7 +154,7 @@ mod tests {
         }));
         host.ssh_cidr_blocks = crate::tf::Value::Unknown;
         host.environment = crate::tf::Value::Unknown;
-        assert_eq!(paths(&check("blueprint_ml_host", &host)), []);
-        assert!(check("aws_instance", &host).is_empty());
+        assert_eq!(paths(&check("blueprint_ml_host", &host).unwrap()), []);
+        assert!(check("aws_instance", &host).unwrap().is_empty());
     }
 }

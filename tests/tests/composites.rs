@@ -7,7 +7,7 @@
 
 use anyhow::{anyhow, Result};
 use blueprint_e2e::composite_case::children;
-use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Expected, Step};
+use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Expected};
 use blueprint_e2e::moto::MotoOptions;
 use blueprint_e2e::tf_versions::for_each_terraform;
 use serde_json::Value;
@@ -29,16 +29,6 @@ fn string(values: &Value, attr: &str) -> Result<String> {
 
 fn children_of(type_name: &str) -> Vec<blueprint_e2e::composite_case::ChildRef> {
     children(type_name).unwrap_or_else(|| panic!("no children listed for {type_name}"))
-}
-
-/// A step that fails on every Terraform version today.
-const fn fails(step: Step, child: Option<&'static str>, why: &'static str) -> Expected {
-    Expected {
-        step,
-        child,
-        version: None,
-        why,
-    }
 }
 
 /// Every registered composite has its case below: a composite added to the registry without one
@@ -413,13 +403,7 @@ const NETWORK_EXTRA_TAGS: &[(&str, &str)] = &[
     ),
 ];
 
-const NETWORK_EXPECTED: &[Expected] = &[fails(
-    Step::DisappearsConverged,
-    Some("private_subnets"),
-    "a private subnet deleted out of band is made again and associated, but the next refresh \
-     reads the private associations as gone once more (private_route_table_association_ids \
-     planned again): the per-zone association row does not settle after its subnet is re-made",
-)];
+const NETWORK_EXPECTED: &[Expected] = &[];
 
 #[test]
 fn blueprint_network_passes_the_generic_check() {

@@ -10,17 +10,29 @@ pub type Generic = rmpv::Value;
 /// Terraform's MessagePack extension type for unknown values.
 const UNKNOWN_EXT: i8 = 0;
 
+/// A typed state that did not survive the trip to Terraform's encoding or back: a bug in the
+/// state type (never a user's doing), reported as such instead of a silent default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The typed state could not be encoded.
+    #[error("encoding the state failed: {0}")]
+    Encode(String),
+    /// The generic value does not fit the typed state.
+    #[error("decoding the state failed: {0}")]
+    Decode(String),
+}
+
 /// Encode a typed state as Terraform would.
-pub fn to_generic<T: Serialize>(state: &T) -> Option<Generic> {
-    let bytes = rmp_serde::to_vec_named(state).ok()?;
-    rmpv::decode::read_value(&mut bytes.as_slice()).ok()
+pub fn to_generic<T: Serialize>(state: &T) -> Result<Generic, ValueError> {
+    let bytes = rmp_serde::to_vec_named(state).map_err(|e| ValueError::Encode(e.to_string()))?;
+    rmpv::decode::read_value(&mut bytes.as_slice()).map_err(|e| ValueError::Encode(e.to_string()))
 }
 
 /// Decode a generic value into a typed state.
-pub fn from_generic<T: DeserializeOwned>(value: &Generic) -> Option<T> {
+pub fn from_generic<T: DeserializeOwned>(value: &Generic) -> Result<T, ValueError> {
     let mut bytes = Vec::new();
-    rmpv::encode::write_value(&mut bytes, value).ok()?;
-    rmp_serde::from_slice(&bytes).ok()
+    rmpv::encode::write_value(&mut bytes, value).map_err(|e| ValueError::Decode(e.to_string()))?;
+    rmp_serde::from_slice(&bytes).map_err(|e| ValueError::Decode(e.to_string()))
 }
 
 /// Whether the value is unknown (to be known after apply).

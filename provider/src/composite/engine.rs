@@ -139,18 +139,19 @@ where
             .collect()
     }
 
-    /// Whether `state` records child `i`'s id.
-    fn recorded(&self, i: usize, state: &S) -> bool {
-        value::to_generic(state).is_some_and(|g| id_recorded(self.rows[i].0, &g))
+    /// Whether child `i` exists according to `g` (a state, encoded): [`exists`].
+    fn recorded(&self, i: usize, g: &Generic) -> bool {
+        exists(self.rows[i].0, g)
     }
 
     /// Make every wanted child not yet recorded, wave by wave.
     pub async fn create_all(&self, ctx: &Ctx, rec: &Recorder<S>) -> Result<(), CompositeError> {
         for wave in &self.waves {
             let now = rec.snapshot();
+            let g = value::to_generic(&now)?;
             let jobs: Vec<ChildFuture<'_>> = wave
                 .iter()
-                .filter(|&&i| self.rows[i].1.wanted(&now) && !self.recorded(i, &now))
+                .filter(|&&i| self.rows[i].1.wanted(&now) && !self.recorded(i, &g))
                 .map(|&i| self.rows[i].1.create(ctx, rec))
                 .collect();
             ctx.all(jobs).await?;
@@ -160,7 +161,7 @@ where
 
     /// Read every recorded child; one that is gone loses its id and outputs.
     pub async fn read_all(&self, ctx: &Ctx, rec: &Recorder<S>) -> Result<(), CompositeError> {
-        let now = rec.snapshot();
+        let now = value::to_generic(&rec.snapshot())?;
         let present: Vec<usize> = (0..self.rows.len())
             .filter(|&i| self.recorded(i, &now))
             .collect();
@@ -178,7 +179,13 @@ where
         for (&i, found) in present.iter().zip(found) {
             match found {
                 Ok(Found::Present) => {}
-                Ok(Found::Gone) => rec.record(|s| forget(self.rows[i].0, s)),
+                Ok(Found::Gone) => {
+                    let mut failed = None;
+                    rec.record(|s| failed = forget(self.rows[i].0, s).err());
+                    if let Some(e) = failed {
+                        first_error.get_or_insert(e);
+                    }
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -196,11 +203,12 @@ where
         rec: &Recorder<S>,
     ) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
+        let prior_g = value::to_generic(prior)?;
         for wave in self.waves.iter().rev() {
             let gone: Vec<usize> = wave
                 .iter()
                 .copied()
-                .filter(|&i| self.recorded(i, prior) && !self.rows[i].1.wanted(&planned))
+                .filter(|&i| self.recorded(i, &prior_g) && !self.rows[i].1.wanted(&planned))
                 .collect();
             let jobs: Vec<ChildFuture<'_>> = gone
                 .iter()
@@ -210,11 +218,12 @@ where
         }
         for wave in &self.waves {
             let now = rec.snapshot();
+            let g = value::to_generic(&now)?;
             let jobs: Vec<ChildFuture<'_>> = wave
                 .iter()
                 .filter(|&&i| self.rows[i].1.wanted(&now))
                 .map(|&i| {
-                    if self.recorded(i, &now) {
+                    if self.recorded(i, &g) {
                         self.rows[i].1.reconcile(ctx, prior, rec)
                     } else {
                         self.rows[i].1.create(ctx, rec)
@@ -230,11 +239,11 @@ where
     /// children of a wave at the same time), leaving retained ones. A failing wave stops the
     /// rest: what it needed is still there.
     pub async fn delete_all(&self, ctx: &Ctx, state: &S) -> Result<(), CompositeError> {
-        let g = value::to_generic(state).unwrap_or(Generic::Nil);
+        let g = value::to_generic(state)?;
         for wave in self.waves.iter().rev() {
             let jobs: Vec<ChildFuture<'_>> = wave
                 .iter()
-                .filter(|&&i| id_recorded(self.rows[i].0, &g) && !retained(self.rows[i].0, &g))
+                .filter(|&&i| self.recorded(i, &g) && !retained(self.rows[i].0, &g))
                 .map(|&i| self.rows[i].1.delete(ctx, state))
                 .collect();
             ctx.all(jobs).await?;
@@ -245,21 +254,24 @@ where
     /// At plan: a wanted child that `prior` does not record will be made (its id and outputs
     /// become unknown, unless its loss replaces the resource, which the skeleton plans); a child
     /// no longer wanted will be deleted (null id and outputs).
-    pub fn plan(&self, prior: &S, planned: &mut S) {
-        self.plan_children(prior, planned, true);
+    pub fn plan(&self, prior: &S, planned: &mut S) -> Result<(), CompositeError> {
+        self.plan_children(prior, planned, true)
     }
 
     /// The first half of [`Table::plan`]: only the wanted children `prior` does not record
     /// get unknown id and outputs (run before the composite derives its values from them).
-    pub fn plan_made_again(&self, prior: &S, planned: &mut S) {
-        self.plan_children(prior, planned, false);
+    pub fn plan_made_again(&self, prior: &S, planned: &mut S) -> Result<(), CompositeError> {
+        self.plan_children(prior, planned, false)
     }
 
-    fn plan_children(&self, prior: &S, planned: &mut S, drop_unwanted: bool) {
-        let (Some(prior_g), Some(mut g)) = (value::to_generic(prior), value::to_generic(planned))
-        else {
-            return;
-        };
+    fn plan_children(
+        &self,
+        prior: &S,
+        planned: &mut S,
+        drop_unwanted: bool,
+    ) -> Result<(), CompositeError> {
+        let prior_g = value::to_generic(prior)?;
+        let mut g = value::to_generic(planned)?;
         for (child, ops) in &self.rows {
             let set = |g: &mut Generic, v: Generic| {
                 for attr in std::iter::once(&child.id_attr).chain(child.outputs) {
@@ -272,18 +284,21 @@ where
                 if drop_unwanted {
                     set(&mut g, Generic::Nil);
                 }
-            } else if !id_recorded(child, &prior_g) && !child.replace_when_gone {
+            } else if !exists(child, &prior_g) && !child.replace_when_gone {
                 set(&mut g, value::unknown());
             }
         }
-        if let Some(s) = value::from_generic(&g) {
-            *planned = s;
-        }
+        *planned = value::from_generic(&g)?;
+        Ok(())
     }
 }
 
-/// Whether `g` holds a known, non-empty id (or non-empty list of ids) for `child`.
-fn id_recorded(child: &Child, g: &Generic) -> bool {
+/// Whether `child` exists according to the state `g` (encoded): its id attribute holds a known,
+/// non-empty id (or a non-empty list or map of ids). The one definition of "this child
+/// exists", used by the engine (what to read, make, reconcile and delete), by the skeleton
+/// (whether a failed create keeps its state) and by the plan (a `replace_when_gone` child
+/// that is gone). An empty id is no id.
+pub fn exists(child: &Child, g: &Generic) -> bool {
     match value::field(g, child.id_attr) {
         None | Some(Generic::Nil) => false,
         Some(v) if value::is_unknown(v) => false,
@@ -297,7 +312,7 @@ fn id_recorded(child: &Child, g: &Generic) -> bool {
 }
 
 /// Whether the inputs say to keep `child` after destroy.
-fn retained(child: &Child, g: &Generic) -> bool {
+pub fn retained(child: &Child, g: &Generic) -> bool {
     child
         .retained_when
         .and_then(|a| value::field(g, a))
@@ -306,18 +321,18 @@ fn retained(child: &Child, g: &Generic) -> bool {
 }
 
 /// Clear `child`'s id and outputs in `state`.
-fn forget<S: Serialize + DeserializeOwned>(child: &Child, state: &mut S) {
-    let Some(mut g) = value::to_generic(&*state) else {
-        return;
-    };
+fn forget<S: Serialize + DeserializeOwned>(
+    child: &Child,
+    state: &mut S,
+) -> Result<(), CompositeError> {
+    let mut g = value::to_generic(&*state)?;
     for attr in std::iter::once(&child.id_attr).chain(child.outputs) {
         if let Some(f) = value::field_mut(&mut g, attr) {
             *f = Generic::Nil;
         }
     }
-    if let Some(s) = value::from_generic(&g) {
-        *state = s;
-    }
+    *state = value::from_generic(&g)?;
+    Ok(())
 }
 
 /// The dependency order in waves: each wave holds the children whose dependencies are all in
@@ -366,6 +381,7 @@ mod tests {
 
     use super::*;
     use crate::clients::AwsClients;
+    use crate::composite::Composite;
     use crate::declare::{Attr, Declaration};
 
     #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -598,7 +614,7 @@ mod tests {
         assert!(read.a_id.clone().as_option().is_some());
 
         let mut planned = read.clone();
-        table.plan(&read, &mut planned);
+        table.plan(&read, &mut planned).unwrap();
         assert!(planned.c_id.is_unknown() && planned.c_url.is_unknown());
         assert_eq!(planned.a_id, read.a_id, "a is left as it is");
 
@@ -621,7 +637,7 @@ mod tests {
             want_c: Value::Value(false),
             ..prior.clone()
         };
-        table.plan(&prior, &mut planned);
+        table.plan(&prior, &mut planned).unwrap();
         assert!(planned.c_id.is_null() && planned.c_url.is_null());
         log(&cloud);
         let rec = Recorder::new(planned);
@@ -689,6 +705,130 @@ mod tests {
         let mut reads = log(&cloud);
         reads.sort();
         assert_eq!(reads, ["read a", "read b"]);
+    }
+
+    #[tokio::test]
+    async fn an_empty_id_is_no_id_for_the_engine_and_for_has_children() {
+        let (cloud, ops, ctx) = setup();
+        let table = Table::new(declaration(), ops).unwrap();
+        // `a` recorded with an empty id (what a silent default once made of a missing one).
+        let empty = S {
+            a_id: Value::Value(String::new()),
+            ..S::default()
+        };
+        let g = value::to_generic(&empty).unwrap();
+        let a = &declaration().children[0];
+        assert!(!exists(a, &g), "an empty id is no id");
+        assert!(
+            !Probe.has_children(&empty).unwrap(),
+            "has_children uses the same definition as the engine"
+        );
+        let rec = Recorder::new(empty);
+        table.create_all(&ctx, &rec).await.unwrap();
+        assert!(
+            log(&cloud).contains(&"create a".to_string()),
+            "the engine makes a child whose id is empty"
+        );
+        let made = rec.snapshot();
+        assert!(Probe.has_children(&made).unwrap());
+        // A retained child alone does not keep the resource.
+        let only_kept = S {
+            keep_c: Value::Value(true),
+            c_id: Value::Value("c-9".into()),
+            ..S::default()
+        };
+        assert!(!Probe.has_children(&only_kept).unwrap());
+    }
+
+    /// A state that cannot be encoded (a bug in a state type).
+    #[derive(Debug, Clone, Default, Deserialize)]
+    struct Broken;
+
+    impl Serialize for Broken {
+        fn serialize<Se: serde::Serializer>(&self, _: Se) -> Result<Se::Ok, Se::Error> {
+            Err(serde::ser::Error::custom("this state cannot be encoded"))
+        }
+    }
+
+    /// Operations on [`Broken`] that count what they are asked to do.
+    struct Counting(&'static str, Arc<Mutex<Vec<String>>>);
+
+    #[async_trait]
+    impl ChildOps<Broken> for Counting {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        async fn create(&self, _: &Ctx, _: &Recorder<Broken>) -> Result<(), CompositeError> {
+            self.1.lock().unwrap().push(format!("create {}", self.0));
+            Ok(())
+        }
+        async fn read(&self, _: &Ctx, _: &Recorder<Broken>) -> Result<Found, CompositeError> {
+            self.1.lock().unwrap().push(format!("read {}", self.0));
+            Ok(Found::Present)
+        }
+        async fn delete(&self, _: &Ctx, _: &Broken) -> Result<(), CompositeError> {
+            self.1.lock().unwrap().push(format!("delete {}", self.0));
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_state_that_cannot_be_encoded_is_an_error_never_a_default() {
+        let (_, _, ctx) = setup();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let ops: Vec<Box<dyn ChildOps<Broken>>> = ["a", "b", "c"]
+            .into_iter()
+            .map(|n| Box::new(Counting(n, calls.clone())) as Box<dyn ChildOps<Broken>>)
+            .collect();
+        let table = Table::new(declaration(), ops).unwrap();
+        // Before, delete saw "no children" and succeeded: the state was dropped, the children
+        // leaked. Now every operation fails, naming the bug, and touches nothing.
+        let err = table.delete_all(&ctx, &Broken).await.unwrap_err();
+        assert_eq!(err.summary, "Internal error in the provider");
+        assert!(err.detail.contains("cannot be encoded"), "{}", err.detail);
+        let rec = Recorder::new(Broken);
+        assert!(table.create_all(&ctx, &rec).await.is_err());
+        assert!(table.read_all(&ctx, &rec).await.is_err());
+        assert!(table.update_all(&ctx, &Broken, &rec).await.is_err());
+        assert!(table.plan(&Broken, &mut Broken).is_err());
+        assert!(
+            calls.lock().unwrap().is_empty(),
+            "{:?}",
+            calls.lock().unwrap()
+        );
+        // A failed create keeps its state rather than drop what it may record.
+        assert!(Probe.has_children(&S::default()).is_ok_and(|c| !c));
+    }
+
+    /// The smallest composite over [`S`], to reach [`Composite::has_children`].
+    struct Probe;
+
+    #[async_trait]
+    impl crate::composite::Composite for Probe {
+        type State = S;
+        fn declaration(&self) -> &Declaration {
+            declaration()
+        }
+        fn plan_create(&self, _: &mut S, _: Option<&AwsClients>, _: &mut crate::tf::Diagnostics) {}
+        fn plan_update(
+            &self,
+            _: &S,
+            _: &mut S,
+            _: Option<&AwsClients>,
+            _: &mut crate::tf::Diagnostics,
+        ) -> Vec<crate::tf::AttributePath> {
+            Vec::new()
+        }
+        fn timeouts_block<'s>(
+            &self,
+            _: &'s S,
+        ) -> &'s Value<crate::composite::timeouts::TimeoutsValue> {
+            static NONE: Value<crate::composite::timeouts::TimeoutsValue> = Value::Null;
+            &NONE
+        }
+        async fn import(&self, _: &Ctx, _: &str) -> Result<S, CompositeError> {
+            Ok(S::default())
+        }
     }
 
     #[test]

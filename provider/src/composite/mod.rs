@@ -66,11 +66,22 @@ impl CompositeError {
         Self::new(what, crate::clients::error_text(err))
     }
 
-    fn report(self, diags: &mut Diagnostics) {
+    /// Report it into `diags` (on its attribute when it has one).
+    pub fn report(self, diags: &mut Diagnostics) {
         match self.path {
             Some(path) => diags.error(self.summary, self.detail, path),
             None => diags.root_error(self.summary, self.detail),
         }
+    }
+}
+
+impl From<value::ValueError> for CompositeError {
+    /// A state that did not survive its encoding is a bug in the provider, never a default.
+    fn from(e: value::ValueError) -> Self {
+        Self::new(
+            "Internal error in the provider",
+            format!("{e}. Please report this to the provider's maintainers."),
+        )
     }
 }
 
@@ -269,21 +280,16 @@ pub trait Composite: Send + Sync + 'static {
     fn timeouts_block<'s>(&self, state: &'s Self::State) -> &'s Value<timeouts::TimeoutsValue>;
 
     /// Whether the state records any child (so a failed create must be kept in state): any
-    /// declared child's id attribute is set, except a child the inputs say to retain.
-    fn has_children(&self, state: &Self::State) -> bool {
-        let Some(g) = value::to_generic(state) else {
-            return false;
-        };
-        self.declaration().children.iter().any(|c| {
-            let present =
-                value::field(&g, c.id_attr).is_some_and(|v| !v.is_nil() && !value::is_unknown(v));
-            let retained = c
-                .retained_when
-                .and_then(|a| value::field(&g, a))
-                .and_then(|v| v.as_bool())
-                == Some(true);
-            present && !retained
-        })
+    /// declared child that exists ([`engine::exists`], the engine's own definition), except a
+    /// child the inputs say to retain. A state that cannot be encoded is an error (the caller
+    /// keeps the state rather than drop what it records).
+    fn has_children(&self, state: &Self::State) -> Result<bool, CompositeError> {
+        let g = value::to_generic(state)?;
+        Ok(self
+            .declaration()
+            .children
+            .iter()
+            .any(|c| engine::exists(c, &g) && !engine::retained(c, &g)))
     }
 
     /// Each declared child's operations. A composite that gives them gets create, read,
@@ -372,10 +378,13 @@ impl<C: Composite> CompositeResource<C> {
 
     /// The declared checks, the composite's own, and the `timeouts` block's.
     fn validate_config(&self, config: &C::State, diags: &mut Diagnostics) {
-        if let Some(g) = value::to_generic(config) {
-            for p in plan::check(self.composite.declaration(), &g) {
-                diags.error(p.summary, p.detail, plan::attribute_path(&p.path));
+        match value::to_generic(config) {
+            Ok(g) => {
+                for p in plan::check(self.composite.declaration(), &g) {
+                    diags.error(p.summary, p.detail, plan::attribute_path(&p.path));
+                }
             }
+            Err(e) => CompositeError::from(e).report(diags),
         }
         self.composite.validate(config, diags);
         for (path, message) in
@@ -388,24 +397,32 @@ impl<C: Composite> CompositeResource<C> {
     /// After a failed create or update: what exists, read back from AWS, with nothing left
     /// unknown (Terraform refuses unknown values after apply, and recording planned values
     /// that were never applied would hide them from the next plan).
-    async fn what_exists(&self, ctx: &Ctx, state: C::State) -> C::State {
+    async fn what_exists(&self, ctx: &Ctx, state: C::State, diags: &mut Diagnostics) -> C::State {
         let read = match self.composite.read(ctx, state.clone()).await {
             Ok(Some(s)) => s,
             _ => state,
         };
-        plan::fully_known(read)
+        // A state that cannot be encoded is reported (a bug) and returned as it is.
+        match plan::fully_known(read.clone()) {
+            Ok(known) => known,
+            Err(e) => {
+                CompositeError::from(e).report(diags);
+                read
+            }
+        }
     }
 
     /// After a successful create or update: a value the composite left unknown is read back
     /// from AWS (Terraform refuses unknown values after apply).
-    async fn settled(&self, ctx: &Ctx, state: C::State) -> C::State {
-        let unknown = value::to_generic(&state).is_some_and(|g| value::has_unknown(&g));
+    async fn settled(&self, ctx: &Ctx, state: C::State, diags: &mut Diagnostics) -> C::State {
+        // A state that cannot be encoded goes through `what_exists`, which reports it.
+        let unknown = value::to_generic(&state).map_or(true, |g| value::has_unknown(&g));
         if unknown {
             tracing::warn!(
                 resource = self.composite.declaration().type_name,
                 "apply left values unknown; reading them back"
             );
-            self.what_exists(ctx, state).await
+            self.what_exists(ctx, state, diags).await
         } else {
             state
         }
@@ -445,8 +462,15 @@ impl<C: Composite> Resource for CompositeResource<C> {
             // The root is gone, but a child is left (a failed create, a root deleted out of
             // band): keep the resource so the next plan replaces it and destroy deletes the
             // child. Nothing left: the resource is gone from state.
-            Ok(Some(s)) if self.composite.has_children(&s) => Some((s, private_state)),
-            Ok(_) => None,
+            Ok(Some(s)) => match self.composite.has_children(&s) {
+                Ok(true) => Some((s, private_state)),
+                Ok(false) => None,
+                Err(err) => {
+                    err.report(diags);
+                    Some((state, private_state))
+                }
+            },
+            Ok(None) => None,
             Err(err) => {
                 err.report(diags);
                 // Keep the prior state: an error is not proof that the resource is gone.
@@ -466,12 +490,16 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
-        let planned = plan::with_defaults(declaration, proposed, None);
-        let mut planned = plan::with_tags_all(
-            declaration,
-            planned,
-            clients.as_deref().map(|c| c.default_tags()),
-        );
+        let planned = plan::with_defaults(declaration, proposed, None).and_then(|p| {
+            plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
+        });
+        let mut planned = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                CompositeError::from(e).report(diags);
+                return None;
+            }
+        };
         self.composite
             .plan_create(&mut planned, clients.as_deref(), diags);
         Some((planned, ValueEmpty::default()))
@@ -490,12 +518,16 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
-        let planned = plan::with_defaults(declaration, proposed, Some(&prior));
-        let mut planned = plan::with_tags_all(
-            declaration,
-            planned,
-            clients.as_deref().map(|c| c.default_tags()),
-        );
+        let planned = plan::with_defaults(declaration, proposed, Some(&prior)).and_then(|p| {
+            plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
+        });
+        let mut planned = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                CompositeError::from(e).report(diags);
+                return None;
+            }
+        };
         // The children's part of the plan runs before the composite's own (so what it derives
         // from a child to be made again is unknown too) and after it (so optional children
         // follow the values it derived, such as a profile's defaults).
@@ -511,15 +543,28 @@ impl<C: Composite> Resource for CompositeResource<C> {
             }
         };
         if let Some(table) = &table {
-            table.plan_made_again(&prior, &mut planned);
+            if let Err(e) = table.plan_made_again(&prior, &mut planned) {
+                e.report(diags);
+                return None;
+            }
         }
         let mut replace =
             self.composite
                 .plan_update(&prior, &mut planned, clients.as_deref(), diags);
         if let Some(table) = &table {
-            table.plan(&prior, &mut planned);
+            if let Err(e) = table.plan(&prior, &mut planned) {
+                e.report(diags);
+                return None;
+            }
         }
-        for path in plan::replacements(declaration, &prior, &planned) {
+        let declared = match plan::replacements(declaration, &prior, &planned) {
+            Ok(paths) => paths,
+            Err(e) => {
+                CompositeError::from(e).report(diags);
+                return None;
+            }
+        };
+        for path in declared {
             if !replace.contains(&path) {
                 replace.push(path);
             }
@@ -551,15 +596,21 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let result = self.composite.create(&ctx, &rec).await;
         let state = rec.snapshot();
         match result {
-            Ok(()) => Some((self.settled(&ctx, state).await, private)),
+            Ok(()) => Some((self.settled(&ctx, state, diags).await, private)),
             Err(err) => {
                 err.report(diags);
                 // Partial state: exactly what exists, so Terraform keeps it (tainted) and a
                 // later apply or destroy finishes the job.
-                let state = self.what_exists(&ctx, state).await;
-                self.composite
-                    .has_children(&state)
-                    .then_some((state, private))
+                let state = self.what_exists(&ctx, state, diags).await;
+                match self.composite.has_children(&state) {
+                    Ok(true) => Some((state, private)),
+                    Ok(false) => None,
+                    // Unsure what it records: keep it, so nothing made is forgotten.
+                    Err(e) => {
+                        e.report(diags);
+                        Some((state, private))
+                    }
+                }
             }
         }
     }
@@ -578,10 +629,10 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let rec = Recorder::new(planned);
         if let Err(err) = self.composite.update(&ctx, &prior, &rec).await {
             err.report(diags);
-            let state = self.what_exists(&ctx, rec.snapshot()).await;
+            let state = self.what_exists(&ctx, rec.snapshot(), diags).await;
             return Some((state, private));
         }
-        Some((self.settled(&ctx, rec.snapshot()).await, private))
+        Some((self.settled(&ctx, rec.snapshot(), diags).await, private))
     }
 
     async fn destroy<'a>(

@@ -110,11 +110,9 @@ pub fn with_defaults<S: Serialize + DeserializeOwned + Clone>(
     d: &Declaration,
     planned: S,
     prior: Option<&S>,
-) -> S {
-    let Some(mut g) = value::to_generic(&planned) else {
-        return planned;
-    };
-    let prior_g = prior.and_then(value::to_generic);
+) -> Result<S, value::ValueError> {
+    let mut g = value::to_generic(&planned)?;
+    let prior_g = prior.map(value::to_generic).transpose()?;
     fill_defaults(&d.attrs, &mut g, prior_g.as_ref());
     for b in &d.blocks {
         let prior_block = prior_g
@@ -135,7 +133,7 @@ pub fn with_defaults<S: Serialize + DeserializeOwned + Clone>(
             _ => {}
         }
     }
-    value::from_generic(&g).unwrap_or(planned)
+    value::from_generic(&g)
 }
 
 /// `tags_all` (when the declaration has it, computed, beside `tags`): the provider's default
@@ -145,13 +143,14 @@ pub fn with_tags_all<S: Serialize + DeserializeOwned + Clone>(
     d: &Declaration,
     planned: S,
     default_tags: Option<&std::collections::BTreeMap<String, String>>,
-) -> S {
+) -> Result<S, value::ValueError> {
     let declared = d.attr("tags").is_some()
         && d.attr("tags_all")
             .is_some_and(|a| a.presence == crate::declare::Presence::Computed);
-    let Some(mut g) = value::to_generic(&planned).filter(|_| declared) else {
-        return planned;
-    };
+    if !declared {
+        return Ok(planned);
+    }
+    let mut g = value::to_generic(&planned)?;
     let tags = value::field(&g, "tags").cloned().unwrap_or(Generic::Nil);
     let all = match (default_tags, &tags) {
         (None, _) => value::unknown(),
@@ -178,15 +177,18 @@ pub fn with_tags_all<S: Serialize + DeserializeOwned + Clone>(
     if let Some(f) = value::field_mut(&mut g, "tags_all") {
         *f = all;
     }
-    value::from_generic(&g).unwrap_or(planned)
+    value::from_generic(&g)
 }
 
 /// The attributes whose change replaces the resource: declared `replaces` attributes (and
 /// blocks) that differ, and the id attribute of a `replace_when_gone` child that is gone.
-pub fn replacements<S: Serialize>(d: &Declaration, prior: &S, planned: &S) -> Vec<AttributePath> {
-    let (Some(p), Some(n)) = (value::to_generic(prior), value::to_generic(planned)) else {
-        return Vec::new();
-    };
+pub fn replacements<S: Serialize>(
+    d: &Declaration,
+    prior: &S,
+    planned: &S,
+) -> Result<Vec<AttributePath>, value::ValueError> {
+    let p = value::to_generic(prior)?;
+    let n = value::to_generic(planned)?;
     let mut out = Vec::new();
     let differs = |name: &str| {
         let a = value::field(&p, name).cloned().unwrap_or(Generic::Nil);
@@ -205,18 +207,16 @@ pub fn replacements<S: Serialize>(d: &Declaration, prior: &S, planned: &S) -> Ve
         }
     }
     for c in d.children.iter().filter(|c| c.replace_when_gone) {
-        if value::field(&p, c.id_attr).is_none_or(|v| v.is_nil()) {
+        if !super::engine::exists(c, &p) {
             out.push(AttributePath::new(c.id_attr));
         }
     }
-    out
+    Ok(out)
 }
 
 /// The state with every unknown made null.
-pub fn fully_known<S: Serialize + DeserializeOwned + Clone>(state: S) -> S {
-    let Some(mut g) = value::to_generic(&state) else {
-        return state;
-    };
+pub fn fully_known<S: Serialize + DeserializeOwned>(state: S) -> Result<S, value::ValueError> {
+    let mut g = value::to_generic(&state)?;
     value::null_unknowns(&mut g);
-    value::from_generic(&g).unwrap_or(state)
+    value::from_generic(&g)
 }

@@ -1,6 +1,7 @@
 //! IAM role children: a role trusted by one AWS service, its inline policies, what is attached
 //! to it (observed for drift repair), and its deletion with everything attached.
 
+use super::codes as code;
 use std::collections::BTreeMap;
 
 use aws_sdk_iam::types::Tag;
@@ -53,9 +54,11 @@ pub async fn create(
         .send()
         .await;
     match sent {
-        Ok(out) => Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default()),
+        Ok(out) => {
+            super::id_in_answer(out.role().map(|r| r.arn()), &format!("IAM role \"{name}\""))
+        }
         // Made by an earlier, interrupted create of the same resource: adopt it.
-        Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => {
+        Err(e) if error_code(&e).as_deref() == Some(code::iam::ENTITY_ALREADY_EXISTS) => {
             let Some(owner) = tag_map.get(OWNER_TAG) else {
                 return Err(CompositeError::aws(
                     format!("Creating IAM role \"{name}\""),
@@ -112,7 +115,7 @@ pub async fn delete_inline(ctx: &Ctx, role: &str, policy: &str) -> Result<(), Co
             .policy_name(policy)
             .send()
             .await,
-        "NoSuchEntity",
+        code::iam::NO_SUCH_ENTITY,
         format!("Deleting policy {policy} of \"{role}\""),
     )
 }
@@ -147,8 +150,10 @@ pub struct Observed {
 pub async fn read(ctx: &Ctx, name: &str) -> Result<Option<Observed>, CompositeError> {
     let iam = ctx.clients.iam();
     let arn = match iam.get_role().role_name(name).send().await {
-        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        Err(e) if error_code(&e).as_deref() == Some("NoSuchEntity") => return Ok(None),
+        Ok(out) => {
+            super::id_in_answer(out.role().map(|r| r.arn()), &format!("IAM role \"{name}\""))?
+        }
+        Err(e) if error_code(&e).as_deref() == Some(code::iam::NO_SUCH_ENTITY) => return Ok(None),
         Err(e) => return Err(CompositeError::aws(format!("Reading role \"{name}\""), &e)),
     };
     let mut observed = Observed {
@@ -222,7 +227,7 @@ async fn detach(ctx: &Ctx, role: &str, arn: &str) -> Result<(), CompositeError> 
             .policy_arn(arn)
             .send()
             .await,
-        "NoSuchEntity",
+        code::iam::NO_SUCH_ENTITY,
         format!("Detaching {arn} from \"{role}\""),
     )
 }
@@ -243,8 +248,8 @@ pub async fn delete(ctx: &Ctx, name: &str) -> Result<(), CompositeError> {
     delete_retrying(
         &ctx.deadline,
         &format!("role \"{name}\""),
-        "NoSuchEntity",
-        "DeleteConflict",
+        code::iam::NO_SUCH_ENTITY,
+        code::iam::DELETE_CONFLICT,
         || iam.delete_role().role_name(name).send(),
     )
     .await

@@ -23,7 +23,9 @@ use async_trait::async_trait;
 
 use crate::composite::{CompositeError, Ctx};
 
+pub mod codes;
 pub mod iam_role;
+pub mod log_group;
 pub mod ownership;
 pub mod s3_bucket;
 pub mod security_group;
@@ -31,6 +33,19 @@ pub mod tags;
 
 /// Tags as the composites hand them to a kind: `tags_all` plus the owner tag.
 pub type Tags = BTreeMap<String, String>;
+
+/// The id `value` an AWS answer carries for `what` (`subnet "x"`): an answer without it is an
+/// error, never an empty id (which the engine would read as "nothing made", leaking it).
+pub fn id_in_answer(value: Option<&str>, what: &str) -> Result<String, CompositeError> {
+    match value {
+        Some(v) if !v.is_empty() => Ok(v.to_string()),
+        _ => Err(CompositeError::new(
+            format!("AWS answered without the id of {what}"),
+            "The call succeeded but its answer names no id, so what it made cannot be \
+             recorded; apply again (it is found by its owner tag).",
+        )),
+    }
+}
 
 /// What looking a child up by its name found.
 #[derive(Debug, Clone, PartialEq, Eq)]

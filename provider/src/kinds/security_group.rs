@@ -1,6 +1,7 @@
 //! Security group children: typed rules ([`SgRule`]), their convergence (authorize what is
 //! missing, revoke what was added out of band), and deletion.
 
+use super::codes as code;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::IpPermission;
 
@@ -77,8 +78,8 @@ pub async fn change_rules(
     match sent {
         Ok(()) => Ok(()),
         // Already as wanted (a retried call, or an earlier interrupted apply): done.
-        Err(e) if open && e.code() == Some("InvalidPermission.Duplicate") => Ok(()),
-        Err(e) if !open && e.code() == Some("InvalidPermission.NotFound") => Ok(()),
+        Err(e) if open && e.code() == Some(code::ec2::INVALID_PERMISSION_DUPLICATE) => Ok(()),
+        Err(e) if !open && e.code() == Some(code::ec2::INVALID_PERMISSION_NOT_FOUND) => Ok(()),
         Err(e) => {
             let shown: Vec<String> = rules.iter().map(ToString::to_string).collect();
             Err(CompositeError::aws(
@@ -127,7 +128,7 @@ pub async fn read(ctx: &Ctx, sg: &str) -> Result<Option<Observed>, CompositeErro
             ingress: from_permissions(g.ip_permissions()),
             egress: from_permissions(g.ip_permissions_egress()),
         })),
-        Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.NotFound") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_NOT_FOUND) => Ok(None),
         Err(e) => Err(CompositeError::aws(
             format!("Reading security group \"{sg}\""),
             &e,
@@ -142,8 +143,8 @@ pub async fn delete(ctx: &Ctx, sg: &str) -> Result<(), CompositeError> {
     delete_retrying(
         &ctx.deadline,
         &format!("security group \"{sg}\""),
-        "InvalidGroup.NotFound",
-        "DependencyViolation",
+        code::ec2::INVALID_GROUP_NOT_FOUND,
+        code::ec2::DEPENDENCY_VIOLATION,
         || ec2.delete_security_group().group_id(sg).send(),
     )
     .await

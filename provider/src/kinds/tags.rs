@@ -1,5 +1,11 @@
-//! Keeping every child's tags equal to the composite's `tags_all`: keys removed from the
-//! resource are removed from each child, changed and added ones are written.
+//! Every tagging implementation of the provider, one per AWS tag API: keeping a child's tags
+//! equal to the composite's `tags_all` (plus the owner tag). All of them follow one rule
+//! ([`change`]): the keys the child had beyond what is wanted are removed (except `Name`, which
+//! the composites manage on EC2 children), then the wanted tags are written, **never as an
+//! empty write**: ELBv2's `AddTags` (and ECS's, RDS's and DynamoDB's `TagResource`) refuse an
+//! empty tag list, and with nothing wanted there is nothing to write.
+//!
+//! S3 bucket tagging (a whole-set `PutBucketTagging`) lives with the bucket kind.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +24,19 @@ pub fn removed_keys(
         .collect()
 }
 
+/// What a tag API is asked to do to go from `prior` to `want`: the keys to remove (`None`:
+/// no removal call) and the tags to write (`None`: no write call, never an empty one).
+pub fn change<'w>(
+    prior: &BTreeMap<String, String>,
+    want: &'w BTreeMap<String, String>,
+) -> (Option<Vec<String>>, Option<&'w BTreeMap<String, String>>) {
+    let removed = removed_keys(prior, want);
+    (
+        (!removed.is_empty()).then_some(removed),
+        (!want.is_empty()).then_some(want),
+    )
+}
+
 /// Make the tags of EC2 resources `ids` (instances, volumes, security groups, Elastic IP
 /// allocations, key pairs by id) equal to `want`, removing what `prior` had beyond it.
 pub async fn ec2(
@@ -30,8 +49,8 @@ pub async fn ec2(
         return Ok(());
     }
     let ec2 = ctx.clients.ec2();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
         let mut call = ec2.delete_tags().set_resources(Some(ids.to_vec()));
         for k in &removed {
             call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).build());
@@ -40,15 +59,32 @@ pub async fn ec2(
             CompositeError::aws(format!("Removing tags {removed:?} from {ids:?}"), &e)
         })?;
     }
-    if !want.is_empty() {
-        let mut call = ec2.create_tags().set_resources(Some(ids.to_vec()));
-        for (k, v) in want {
-            call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).value(v).build());
-        }
-        call.send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Tagging {ids:?}"), &e))?;
+    if let Some(want) = write {
+        ec2_add(ctx, ids, want).await?;
     }
+    Ok(())
+}
+
+/// Add (or overwrite) `tags` on EC2 resources `ids`, leaving their other tags.
+pub async fn ec2_add(
+    ctx: &Ctx,
+    ids: &[String],
+    tags: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    if ids.is_empty() || tags.is_empty() {
+        return Ok(());
+    }
+    let mut call = ctx
+        .clients
+        .ec2()
+        .create_tags()
+        .set_resources(Some(ids.to_vec()));
+    for (k, v) in tags {
+        call = call.tags(aws_sdk_ec2::types::Tag::builder().key(k).value(v).build());
+    }
+    call.send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Tagging {ids:?}"), &e))?;
     Ok(())
 }
 
@@ -60,8 +96,8 @@ pub async fn iam_role(
     want: &BTreeMap<String, String>,
 ) -> Result<(), CompositeError> {
     let iam = ctx.clients.iam();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
         iam.untag_role()
             .role_name(role)
             .set_tag_keys(Some(removed))
@@ -69,7 +105,7 @@ pub async fn iam_role(
             .await
             .map_err(|e| CompositeError::aws(format!("Untagging role \"{role}\""), &e))?;
     }
-    if !want.is_empty() {
+    if let Some(want) = write {
         iam.tag_role()
             .role_name(role)
             .set_tags(Some(super::iam_role::tags(want)?))
@@ -88,8 +124,8 @@ pub async fn iam_instance_profile(
     want: &BTreeMap<String, String>,
 ) -> Result<(), CompositeError> {
     let iam = ctx.clients.iam();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
         iam.untag_instance_profile()
             .instance_profile_name(profile)
             .set_tag_keys(Some(removed))
@@ -99,7 +135,7 @@ pub async fn iam_instance_profile(
                 CompositeError::aws(format!("Untagging instance profile \"{profile}\""), &e)
             })?;
     }
-    if !want.is_empty() {
+    if let Some(want) = write {
         iam.tag_instance_profile()
             .instance_profile_name(profile)
             .set_tags(Some(super::iam_role::tags(want)?))
@@ -127,8 +163,8 @@ pub async fn ecs(
     want: &BTreeMap<String, String>,
 ) -> Result<(), CompositeError> {
     let ecs = ctx.clients.ecs();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
         ecs.untag_resource()
             .resource_arn(arn)
             .set_tag_keys(Some(removed))
@@ -136,12 +172,321 @@ pub async fn ecs(
             .await
             .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
     }
-    ecs.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(ecs_tags(want)))
+    if let Some(want) = write {
+        ecs.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(ecs_tags(want)))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// ELBv2 tags from a map.
+pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {
+    all.iter()
+        .map(|(k, v)| {
+            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        })
+        .collect()
+}
+
+/// The tags of ELBv2 resource `arn` (load balancer, listener, target group, rule).
+pub async fn elb_read(ctx: &Ctx, arn: &str) -> Result<BTreeMap<String, String>, CompositeError> {
+    let out = ctx
+        .clients
+        .elbv2()
+        .describe_tags()
+        .resource_arns(arn)
         .send()
         .await
-        .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+        .map_err(|e| CompositeError::aws(format!("Reading the tags of \"{arn}\""), &e))?;
+    // One description per ARN asked for; a tag without a value has the empty value.
+    Ok(out
+        .tag_descriptions()
+        .iter()
+        .filter(|d| d.resource_arn() == Some(arn))
+        .flat_map(|d| d.tags())
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+        .collect())
+}
+
+/// Whether ELBv2 resource `arn` carries the owner tag `owner`.
+pub async fn elb_owned(ctx: &Ctx, arn: &str, owner: &str) -> Result<bool, CompositeError> {
+    let tags = elb_read(ctx, arn).await?;
+    Ok(super::ownership::owned(
+        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        owner,
+    ))
+}
+
+/// Make the tags of ELBv2 resource `arn` equal to `want`. An empty `want` sends no `AddTags`
+/// (ELBv2 refuses an empty tag list).
+pub async fn elb(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let elb = ctx.clients.elbv2();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        elb.remove_tags()
+            .resource_arns(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
+    }
+    if let Some(want) = write {
+        elb.add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(elb_tags(want)))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// ACM tags from a map.
+pub fn acm_tags(
+    all: &BTreeMap<String, String>,
+) -> Result<Vec<aws_sdk_acm::types::Tag>, CompositeError> {
+    all.iter()
+        .map(|(k, v)| {
+            aws_sdk_acm::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| CompositeError::new("Building ACM tags", e.to_string()))
+        })
+        .collect()
+}
+
+/// Make the tags of ACM certificate `arn` equal to `want` (ACM removes by key and value).
+pub async fn acm(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let acm = ctx.clients.acm();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        let removed: BTreeMap<String, String> = removed
+            .into_iter()
+            .filter_map(|k| prior.get(&k).map(|v| (k, v.clone())))
+            .collect();
+        acm.remove_tags_from_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(acm_tags(&removed)?))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging certificate {arn}"), &e))?;
+    }
+    if let Some(want) = write {
+        acm.add_tags_to_certificate()
+            .certificate_arn(arn)
+            .set_tags(Some(acm_tags(want)?))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging certificate {arn}"), &e))?;
+    }
+    Ok(())
+}
+
+/// Make the tags of the CloudWatch Logs resource `arn` (a log group's `logGroupArn`, without
+/// `:*`) equal to `want`, through the current tag API (`TagResource`/`UntagResource`).
+pub async fn logs(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let logs = ctx.clients.logs();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        logs.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
+    }
+    if let Some(want) = write {
+        logs.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(want.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// Make the tags of the Lambda function `arn` equal to `want`.
+pub async fn lambda(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let lambda = ctx.clients.lambda();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        lambda
+            .untag_resource()
+            .resource(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
+    }
+    if let Some(want) = write {
+        lambda
+            .tag_resource()
+            .resource(arn)
+            .set_tags(Some(want.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// Make the tags of the SQS queue at `url` (named `name` in errors) equal to `want`.
+pub async fn sqs(
+    ctx: &Ctx,
+    url: &str,
+    name: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let sqs = ctx.clients.sqs();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        sqs.untag_queue()
+            .queue_url(url)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{name}\""), &e))?;
+    }
+    if let Some(want) = write {
+        sqs.tag_queue()
+            .queue_url(url)
+            .set_tags(Some(want.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{name}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// The tags of the DynamoDB table `arn` (named `table` in errors).
+pub async fn dynamodb_read(
+    ctx: &Ctx,
+    arn: &str,
+    table: &str,
+) -> Result<BTreeMap<String, String>, CompositeError> {
+    let out = ctx
+        .clients
+        .dynamodb()
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Listing tags of \"{table}\""), &e))?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect())
+}
+
+/// Make the tags of the DynamoDB table `arn` (named `table` in errors) equal to `want`.
+pub async fn dynamodb(
+    ctx: &Ctx,
+    arn: &str,
+    table: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let ddb = ctx.clients.dynamodb();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        ddb.untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Untagging \"{table}\""), &e))?;
+    }
+    if let Some(want) = write {
+        let tags = want
+            .iter()
+            .map(|(k, v)| {
+                aws_sdk_dynamodb::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CompositeError::new("Building DynamoDB tags", e.to_string()))?;
+        ddb.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging \"{table}\""), &e))?;
+    }
+    Ok(())
+}
+
+/// RDS tags from a tag map.
+pub fn rds_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_rds::types::Tag> {
+    all.iter()
+        .map(|(k, v)| aws_sdk_rds::types::Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// RDS tags as a map (a tag without a value has the empty value).
+pub fn rds_map(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
+    list.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
+        .collect()
+}
+
+/// Make the tags of the RDS object `arn` equal to `want`, removing what `prior` had beyond it.
+pub async fn rds(
+    ctx: &Ctx,
+    arn: &str,
+    prior: &BTreeMap<String, String>,
+    want: &BTreeMap<String, String>,
+) -> Result<(), CompositeError> {
+    let rds = ctx.clients.rds();
+    let (removed, write) = change(prior, want);
+    if let Some(removed) = removed {
+        rds.remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Removing tags from {arn}"), &e))?;
+    }
+    if let Some(want) = write {
+        rds.add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(rds_tags(want)))
+            .send()
+            .await
+            .map_err(|e| CompositeError::aws(format!("Tagging {arn}"), &e))?;
+    }
     Ok(())
 }
 
@@ -180,13 +525,29 @@ pub async fn s3_bucket(
 mod tests {
     use super::*;
 
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn removed_keys_leave_name_to_the_composite() {
-        let prior: BTreeMap<String, String> = [("a", "1"), ("b", "2"), ("Name", "x")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let want: BTreeMap<String, String> = [("a".to_string(), "3".to_string())].into();
+        let prior = map(&[("a", "1"), ("b", "2"), ("Name", "x")]);
+        let want = map(&[("a", "3")]);
         assert_eq!(removed_keys(&prior, &want), ["b"]);
+    }
+
+    #[test]
+    fn an_empty_tag_set_is_never_written() {
+        let prior = map(&[("a", "1")]);
+        let nothing = BTreeMap::new();
+        let (removed, write) = change(&prior, &nothing);
+        assert_eq!(removed, Some(vec!["a".to_string()]));
+        assert_eq!(write, None, "ELBv2 refuses an empty AddTags");
+        let want = map(&[("a", "1")]);
+        let (removed, write) = change(&want, &want);
+        assert_eq!((removed, write), (None, Some(&want)));
     }
 }

@@ -1,6 +1,7 @@
 //! The ECS cluster child: create (or adopt an owned leftover), read with drift, reconcile
 //! settings and tags, delete once its services are gone.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -227,10 +228,12 @@ impl ChildOps<ClusterState> for EcsCluster {
                             let err =
                                 CompositeError::aws(format!("Deleting ECS cluster \"{name}\""), &e);
                             match error_code(&e).as_deref() {
-                                Some("ClusterNotFoundException") => Ok(()),
-                                Some("ClusterContainsServicesException")
-                                | Some("ClusterContainsTasksException")
-                                | Some("UpdateInProgressException") => Err(Attempt::Retry(err)),
+                                Some(code::ecs::CLUSTER_NOT_FOUND_EXCEPTION) => Ok(()),
+                                Some(code::ecs::CLUSTER_CONTAINS_SERVICES_EXCEPTION)
+                                | Some(code::ecs::CLUSTER_CONTAINS_TASKS_EXCEPTION)
+                                | Some(code::ecs::UPDATE_IN_PROGRESS_EXCEPTION) => {
+                                    Err(Attempt::Retry(err))
+                                }
                                 _ => Err(Attempt::Fail(err)),
                             }
                         }

@@ -1,6 +1,7 @@
 //! Child row `functions`: each stage's Lambda function `NAME-STAGE`, with its code (a local zip
 //! or an S3 object), settings, environment, role and dead-letter queue.
 
+use crate::kinds::codes as code;
 use std::collections::HashMap;
 
 use crate::tf::Value;
@@ -13,11 +14,10 @@ use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
 use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags::removed_keys;
 use crate::tf_value::{entries, known};
 use blueprint_declarations::composites::data_pipeline::flow::names;
 
-const GONE: &str = "ResourceNotFoundException";
+const GONE: &str = code::lambda::RESOURCE_NOT_FOUND_EXCEPTION;
 
 fn function(s: &DataPipelineState, stage: &str) -> String {
     names::function(s.pipeline(), stage)
@@ -65,13 +65,13 @@ where
     R: std::fmt::Debug + 'static,
 {
     let retryable = match error_code(&err).as_deref() {
-        Some("InvalidParameterValueException") => {
+        Some(code::lambda::INVALID_PARAMETER_VALUE_EXCEPTION) => {
             crate::clients::error_text(&err).contains("cannot be assumed")
         }
-        Some("ResourceConflictException") => {
+        Some(code::lambda::RESOURCE_CONFLICT_EXCEPTION) => {
             crate::clients::error_text(&err).contains("in progress")
         }
-        Some("TooManyRequestsException") => true,
+        Some(code::lambda::TOO_MANY_REQUESTS_EXCEPTION) => true,
         _ => false,
     };
     let e = CompositeError::aws(what, &err);
@@ -122,7 +122,8 @@ async fn create_one(
                 ))),
                 // Made by an earlier, interrupted create of this pipeline: adopt it below.
                 Err(e)
-                    if error_code(&e).as_deref() == Some("ResourceConflictException")
+                    if error_code(&e).as_deref()
+                        == Some(code::lambda::RESOURCE_CONFLICT_EXCEPTION)
                         && !crate::clients::error_text(&e).contains("in progress") =>
                 {
                     Ok(None)
@@ -373,25 +374,13 @@ impl ChildOps<DataPipelineState> for Functions {
             }
             if prior.function_tags(stage) != planned.function_tags(stage) {
                 let arn = scope(ctx).await?.function_arn(&function(&planned, stage));
-                let lambda = ctx.clients.lambda();
-                let removed =
-                    removed_keys(&prior.function_tags(stage), &planned.function_tags(stage));
-                if !removed.is_empty() {
-                    lambda
-                        .untag_resource()
-                        .resource(&arn)
-                        .set_tag_keys(Some(removed))
-                        .send()
-                        .await
-                        .map_err(|e| CompositeError::aws(format!("Untagging \"{arn}\""), &e))?;
-                }
-                lambda
-                    .tag_resource()
-                    .resource(&arn)
-                    .set_tags(Some(planned.function_tags(stage).into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| CompositeError::aws(format!("Tagging \"{arn}\""), &e))?;
+                crate::kinds::tags::lambda(
+                    ctx,
+                    &arn,
+                    &prior.function_tags(stage),
+                    &planned.function_tags(stage),
+                )
+                .await?;
             }
         }
         Ok(())

@@ -170,8 +170,8 @@ impl DataPipelineState {
     /// The data flow, and which parts of it are known.
     pub fn flow(&self) -> (Flow, Known) {
         match value::to_generic(self) {
-            Some(g) => flow::from_config(&g),
-            None => (Flow::default(), Known::default()),
+            Ok(g) => flow::from_config(&g),
+            Err(_) => (Flow::default(), Known::default()),
         }
     }
 

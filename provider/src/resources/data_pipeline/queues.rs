@@ -1,6 +1,7 @@
 //! Child row `dead_letter_queues`: each stage's `NAME-STAGE-dlq`, SQS with SQS-managed
 //! server-side encryption, where failed asynchronous invocations end.
 
+use crate::kinds::codes as code;
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
@@ -11,12 +12,11 @@ use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags::removed_keys;
 use blueprint_declarations::composites::data_pipeline::flow::names;
 
 const GONE: &[&str] = &[
     "AWS.SimpleQueueService.NonExistentQueue",
-    "QueueDoesNotExist",
+    code::sqs::QUEUE_DOES_NOT_EXIST,
 ];
 
 fn queue(s: &DataPipelineState, stage: &str) -> String {
@@ -195,22 +195,14 @@ impl ChildOps<DataPipelineState> for Queues {
                 let Some(url) = url(ctx, &name).await? else {
                     continue;
                 };
-                let sqs = ctx.clients.sqs();
-                let removed = removed_keys(&prior.child_tags(), &planned.child_tags());
-                if !removed.is_empty() {
-                    sqs.untag_queue()
-                        .queue_url(&url)
-                        .set_tag_keys(Some(removed))
-                        .send()
-                        .await
-                        .map_err(|e| CompositeError::aws(format!("Untagging \"{name}\""), &e))?;
-                }
-                sqs.tag_queue()
-                    .queue_url(&url)
-                    .set_tags(Some(planned.child_tags().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| CompositeError::aws(format!("Tagging \"{name}\""), &e))?;
+                crate::kinds::tags::sqs(
+                    ctx,
+                    &url,
+                    &name,
+                    &prior.child_tags(),
+                    &planned.child_tags(),
+                )
+                .await?;
             }
         }
         Ok(())

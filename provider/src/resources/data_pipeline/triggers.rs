@@ -3,6 +3,7 @@
 //! then the bucket's notification configuration (`s3:ObjectCreated:*` with the trigger's prefix
 //! and suffix filters) that invokes it.
 
+use crate::kinds::codes as code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
@@ -61,7 +62,9 @@ async fn permission(
             };
             Ok(statements.into_iter().find(|s| s["Sid"] == PERMISSION_SID))
         }
-        Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::lambda::RESOURCE_NOT_FOUND_EXCEPTION) => {
+            Ok(None)
+        }
         Err(e) => Err(CompositeError::aws(
             format!("Reading the policy of \"{function}\""),
             &e,
@@ -83,7 +86,7 @@ async fn remove_permission(ctx: &Ctx, function: &str) -> Result<(), CompositeErr
             .statement_id(PERMISSION_SID)
             .send()
             .await,
-        "ResourceNotFoundException",
+        code::lambda::RESOURCE_NOT_FOUND_EXCEPTION,
         format!("Removing the S3 permission of \"{function}\""),
     )
 }
@@ -274,7 +277,7 @@ async fn put_configuration(
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) if error_code(&e).as_deref() == Some("NoSuchBucket") => Ok(()),
+                Err(e) if error_code(&e).as_deref() == Some(code::s3::NO_SUCH_BUCKET) => Ok(()),
                 Err(e) => {
                     let err = CompositeError::aws(
                         format!("Writing the notifications of \"{bucket}\""),
@@ -350,7 +353,10 @@ impl ChildOps<DataPipelineState> for Notifications {
                 .await
             {
                 Ok(out) => out.lambda_function_configurations().to_vec(),
-                Err(e) if error_code(&e).as_deref() == Some("NoSuchBucket") || empty_answer(&e) => {
+                Err(e)
+                    if error_code(&e).as_deref() == Some(code::s3::NO_SUCH_BUCKET)
+                        || empty_answer(&e) =>
+                {
                     Vec::new()
                 }
                 Err(e) => {
@@ -414,7 +420,7 @@ impl ChildOps<DataPipelineState> for Notifications {
                 .await
             {
                 Ok(_) => {}
-                Err(e) if error_code(&e).as_deref() == Some("NoSuchBucket") => {}
+                Err(e) if error_code(&e).as_deref() == Some(code::s3::NO_SUCH_BUCKET) => {}
                 Err(e) => {
                     return Err(CompositeError::aws(
                         format!("Removing the notifications of \"{bucket}\""),

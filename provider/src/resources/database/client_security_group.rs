@@ -2,6 +2,7 @@
 //! revoked); the database's group admits 5432 from it, so whatever carries it (a service's tasks)
 //! reaches the database without the database having to know the clients.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
@@ -88,7 +89,7 @@ impl ChildOps<DatabaseState> for ClientSecurityGroup {
         let sg = match sent {
             Ok(out) => out.group_id().unwrap_or_default().to_string(),
             // An interrupted create left it: adopt it if it is ours.
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 find(ctx, &s).await?.ok_or_else(|| {
                     CompositeError::new(
                         format!("Security group \"{name}\" is in the way"),

@@ -1,6 +1,7 @@
 //! The Aurora PostgreSQL cluster `NAME`: encrypted, the master password managed by RDS,
 //! Serverless v2 capacity, backups and deletion protection from the profile.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -8,14 +9,15 @@ use async_trait::async_trait;
 use aws_sdk_rds::types::{DbCluster, ServerlessV2ScalingConfiguration};
 use blueprint_declarations::composites::database::{sizing, AURORA};
 
-use super::rds::{self, tag_map, Seen, PROFILE_TAG};
+use super::rds::{self, Seen, PROFILE_TAG};
 use super::DatabaseState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::tags::{self, rds_map as tag_map};
 use crate::tf_value::{entries, known, map};
 
-const GONE: &str = "DBClusterNotFoundFault";
+const GONE: &str = code::rds::DB_CLUSTER_NOT_FOUND_FAULT;
 
 /// The cluster child.
 pub struct Cluster;
@@ -159,7 +161,7 @@ impl ChildOps<DatabaseState> for Cluster {
                 match create_request(ctx, &s, &id, &want).await {
                     Err(e)
                         if error_code(&e).as_deref()
-                            == Some("DBClusterSnapshotAlreadyExistsFault") =>
+                            == Some(code::rds::DB_CLUSTER_SNAPSHOT_ALREADY_EXISTS_FAULT) =>
                     {
                         Err(Attempt::Retry(CompositeError::aws(
                             format!("Creating DB cluster \"{id}\""),
@@ -173,7 +175,10 @@ impl ChildOps<DatabaseState> for Cluster {
         .await?;
         match sent {
             Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("DBClusterAlreadyExistsFault") => {
+            Err(e)
+                if error_code(&e).as_deref()
+                    == Some(code::rds::DB_CLUSTER_ALREADY_EXISTS_FAULT) =>
+            {
                 let found = describe(ctx, &id).await?.map(|c| tag_map(c.tag_list()));
                 rds::adopt(&format!("DB cluster \"{id}\""), found.as_ref(), &want)?;
             }
@@ -273,7 +278,7 @@ impl ChildOps<DatabaseState> for Cluster {
         }
         if prior.main_tags() != s.main_tags() {
             if let Some(arn) = known(&s.cluster_arn) {
-                rds::retag(ctx, arn, &prior.main_tags(), &s.main_tags()).await?;
+                tags::rds(ctx, arn, &prior.main_tags(), &s.main_tags()).await?;
             }
         }
         Ok(())
@@ -324,7 +329,9 @@ impl ChildOps<DatabaseState> for Cluster {
                             match error_code(&e).as_deref() {
                                 Some(GONE) => Ok(()),
                                 // Its instances are still going, or it is busy (a modification).
-                                Some("InvalidDBClusterStateFault") => Err(Attempt::Retry(err)),
+                                Some(code::rds::INVALID_DB_CLUSTER_STATE_FAULT) => {
+                                    Err(Attempt::Retry(err))
+                                }
                                 _ => Err(Attempt::Fail(err)),
                             }
                         }
@@ -447,7 +454,7 @@ async fn create_request(
         .deletion_protection(s.protected())
         .copy_tags_to_snapshot(true)
         .set_serverless_v2_scaling_configuration(scaling(s))
-        .set_tags(Some(rds::tags(want)))
+        .set_tags(Some(tags::rds_tags(want)))
         .send()
         .await
 }

@@ -1,16 +1,18 @@
 //! The Aurora cluster's instances: the writer `NAME-writer` and, with `reader`, the reader
 //! `NAME-reader`, both Serverless v2 (`db.serverless`), never publicly accessible.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{AURORA, SERVERLESS_CLASS};
 
 use super::instance::{delete_instance, describe, wait_available};
-use super::rds::{self, tag_map};
+use super::rds;
 use super::DatabaseState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::tags::{self, rds_map as tag_map};
 use crate::tf_value::{entries, known};
 
 /// Which of the cluster's instances.
@@ -92,12 +94,12 @@ impl ChildOps<DatabaseState> for ClusterInstance {
                 ClusterInstance::Writer => 0,
                 ClusterInstance::Reader => 1,
             })
-            .set_tags(Some(rds::tags(&want)))
+            .set_tags(Some(tags::rds_tags(&want)))
             .send()
             .await;
         match sent {
             Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("DBInstanceAlreadyExists") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::rds::DB_INSTANCE_ALREADY_EXISTS) => {
                 let found = describe(ctx, &id).await?.map(|i| tag_map(i.tag_list()));
                 rds::adopt(&format!("DB instance \"{id}\""), found.as_ref(), &want)?;
             }
@@ -178,7 +180,7 @@ impl ChildOps<DatabaseState> for ClusterInstance {
                 ClusterInstance::Reader => known(&s.reader_arn),
             };
             if let Some(arn) = arn {
-                rds::retag(ctx, arn, &prior.child_tags(), &s.child_tags()).await?;
+                tags::rds(ctx, arn, &prior.child_tags(), &s.child_tags()).await?;
             }
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! The RDS for PostgreSQL instance `NAME` (engine `postgres`), and what the Aurora instances
 //! share with it: describing, waiting, deleting.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -8,14 +9,15 @@ use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use blueprint_declarations::composites::database::{sizing, POSTGRES};
 
-use super::rds::{self, tag_map, Seen, PROFILE_TAG};
+use super::rds::{self, Seen, PROFILE_TAG};
 use super::DatabaseState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::tags::{self, rds_map as tag_map};
 use crate::tf_value::{entries, known, map};
 
-const GONE: &str = "DBInstanceNotFound";
+const GONE: &str = code::rds::DB_INSTANCE_NOT_FOUND;
 
 /// The instance `id`, or `None` when it does not exist.
 pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<DbInstance>, CompositeError> {
@@ -84,11 +86,12 @@ pub async fn delete_instance(
                         match error_code(&e).as_deref() {
                             Some(GONE) => Ok(()),
                             // Already being deleted: wait for it below.
-                            Some("InvalidDBInstanceState") => match describe_status(&rds, id).await
-                            {
-                                Some(s) if s == "deleting" => Ok(()),
-                                _ => Err(Attempt::Retry(err)),
-                            },
+                            Some(code::rds::INVALID_DB_INSTANCE_STATE) => {
+                                match describe_status(&rds, id).await {
+                                    Some(s) if s == "deleting" => Ok(()),
+                                    _ => Err(Attempt::Retry(err)),
+                                }
+                            }
                             _ => Err(Attempt::Fail(err)),
                         }
                     }
@@ -231,12 +234,12 @@ impl ChildOps<DatabaseState> for Instance {
             .deletion_protection(s.protected())
             .multi_az(s.multi_az.as_option().unwrap_or(false))
             .copy_tags_to_snapshot(true)
-            .set_tags(Some(rds::tags(&want)))
+            .set_tags(Some(tags::rds_tags(&want)))
             .send()
             .await;
         match sent {
             Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("DBInstanceAlreadyExists") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::rds::DB_INSTANCE_ALREADY_EXISTS) => {
                 let found = describe(ctx, &id).await?.map(|i| tag_map(i.tag_list()));
                 rds::adopt(&format!("DB instance \"{id}\""), found.as_ref(), &want)?;
             }
@@ -349,7 +352,7 @@ impl ChildOps<DatabaseState> for Instance {
         }
         if prior.main_tags() != s.main_tags() {
             if let Some(arn) = known(&s.instance_arn) {
-                rds::retag(ctx, arn, &prior.main_tags(), &s.main_tags()).await?;
+                tags::rds(ctx, arn, &prior.main_tags(), &s.main_tags()).await?;
             }
         }
         Ok(())

@@ -1,62 +1,14 @@
-//! What the database's RDS children share: tags on an RDS ARN, waiting for a status or for
+//! What the database's RDS children share (their tags go through `kinds::tags::rds`): waiting for a status or for
 //! the object to be gone, and adopting what an interrupted create left.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use aws_sdk_rds::types::Tag;
-
 use crate::composite::{retry, Attempt, CompositeError, Ctx, RetryPolicy};
 use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
-use crate::kinds::tags::removed_keys;
 
 /// The tag holding the profile, read back by import.
 pub const PROFILE_TAG: &str = "blueprint:profile";
-
-/// RDS tags from a tag map.
-pub fn tags(all: &BTreeMap<String, String>) -> Vec<Tag> {
-    all.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
-}
-
-/// Tags as a map.
-pub fn tag_map(list: &[Tag]) -> BTreeMap<String, String> {
-    list.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
-}
-
-/// Make the tags of the RDS object `arn` equal to `want`, removing what `prior` had beyond it.
-pub async fn retag(
-    ctx: &Ctx,
-    arn: &str,
-    prior: &BTreeMap<String, String>,
-    want: &BTreeMap<String, String>,
-) -> Result<(), CompositeError> {
-    let rds = ctx.clients.rds();
-    let removed = removed_keys(prior, want);
-    if !removed.is_empty() {
-        rds.remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Removing tags from {arn}"), &e))?;
-    }
-    rds.add_tags_to_resource()
-        .resource_name(arn)
-        .set_tags(Some(tags(want)))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Tagging {arn}"), &e))?;
-    Ok(())
-}
 
 /// What a describe call saw.
 pub enum Seen<T> {

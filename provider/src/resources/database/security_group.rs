@@ -1,6 +1,7 @@
 //! The security group `NAME-db`: TCP 5432 from each allowed security group, nothing from a
 //! CIDR, no egress (a database answers; it does not call out).
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
@@ -88,7 +89,7 @@ impl ChildOps<DatabaseState> for SecurityGroup {
             .await;
         let (sg, adopted) = match sent {
             Ok(out) => (out.group_id().unwrap_or_default().to_string(), false),
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 (adopt(ctx, &s).await?, true)
             }
             Err(e) => {

@@ -1,16 +1,18 @@
 //! The DB subnet group `NAME`: the database subnets.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 
-use super::rds::{self, tag_map};
+use super::rds;
 use super::DatabaseState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};
+use crate::kinds::tags::{self, rds_map as tag_map};
 use crate::tf_value::{known, list, strings};
 
-const GONE: &str = "DBSubnetGroupNotFoundFault";
+const GONE: &str = code::rds::DB_SUBNET_GROUP_NOT_FOUND_FAULT;
 
 /// The subnet group child.
 pub struct SubnetGroup;
@@ -66,12 +68,14 @@ impl ChildOps<DatabaseState> for SubnetGroup {
             .db_subnet_group_name(&name)
             .db_subnet_group_description(format!("blueprint_database {name}"))
             .set_subnet_ids(Some(strings(&s.subnet_ids)))
-            .set_tags(Some(rds::tags(&want)))
+            .set_tags(Some(tags::rds_tags(&want)))
             .send()
             .await;
         match sent {
             Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("DBSubnetGroupAlreadyExists") => {
+            Err(e)
+                if error_code(&e).as_deref() == Some(code::rds::DB_SUBNET_GROUP_ALREADY_EXISTS) =>
+            {
                 let mut found = None;
                 if let Some((arn, _, _)) = describe(ctx, &name).await? {
                     found = ctx
@@ -158,7 +162,7 @@ impl ChildOps<DatabaseState> for SubnetGroup {
         }
         if prior.child_tags() != s.child_tags() {
             if let Some((arn, _, _)) = describe(ctx, &name).await? {
-                rds::retag(ctx, &arn, &prior.child_tags(), &s.child_tags()).await?;
+                tags::rds(ctx, &arn, &prior.child_tags(), &s.child_tags()).await?;
             }
         }
         Ok(())
@@ -173,7 +177,7 @@ impl ChildOps<DatabaseState> for SubnetGroup {
             &ctx.deadline,
             &format!("DB subnet group \"{name}\""),
             GONE,
-            "InvalidDBSubnetGroupStateFault",
+            code::rds::INVALID_DB_SUBNET_GROUP_STATE_FAULT,
             || {
                 rds.delete_db_subnet_group()
                     .db_subnet_group_name(name)

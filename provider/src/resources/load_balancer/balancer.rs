@@ -2,6 +2,7 @@
 //! security group; its attributes (deletion protection, header dropping, access logs) and
 //! security groups and subnets are observed and repaired. Also the import, which starts here.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -10,11 +11,12 @@ use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
 
-use super::{desired, tagging, LoadBalancerState};
+use super::{desired, LoadBalancerState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, Composite, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
+use crate::kinds::tags as tagging;
 use crate::tf_value::{known, list, map, strings};
 use crate::types::sg_rule::{Protocol, Source};
 
@@ -28,7 +30,7 @@ const MANAGED: &[(&str, &str)] = &[
     ("access_logs.s3.enabled", "false"),
 ];
 
-const NOT_FOUND: &str = "LoadBalancerNotFound";
+const NOT_FOUND: &str = code::elbv2::LOAD_BALANCER_NOT_FOUND;
 
 /// What describing a load balancer tells.
 struct Seen {

@@ -2,6 +2,7 @@
 //! into ACM, its private key dropped right after (never in state, plan or logs: every form it
 //! could be logged in is registered with the log redactor first).
 
+use crate::kinds::codes as code;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::tf::Value;
@@ -9,11 +10,12 @@ use async_trait::async_trait;
 use aws_sdk_acm::primitives::Blob;
 use base64::Engine;
 
-use super::{tagging, LoadBalancerState};
+use super::LoadBalancerState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::owned;
+use crate::kinds::tags as tagging;
 use crate::tf_value::known;
 
 /// How long the certificate is valid, in days from today.
@@ -205,7 +207,9 @@ impl ChildOps<LoadBalancerState> for Certificate {
             .await
         {
             Ok(_) => Ok(Found::Present),
-            Err(e) if error_code(&e).as_deref() == Some("ResourceNotFoundException") => {
+            Err(e)
+                if error_code(&e).as_deref() == Some(code::acm::RESOURCE_NOT_FOUND_EXCEPTION) =>
+            {
                 Ok(Found::Gone)
             }
             Err(e) => Err(CompositeError::aws(
@@ -245,8 +249,8 @@ impl ChildOps<LoadBalancerState> for Certificate {
         delete_retrying(
             &ctx.deadline,
             &format!("certificate {arn}"),
-            "ResourceNotFoundException",
-            "ResourceInUseException",
+            code::acm::RESOURCE_NOT_FOUND_EXCEPTION,
+            code::acm::RESOURCE_IN_USE_EXCEPTION,
             || acm.delete_certificate().certificate_arn(arn).send(),
         )
         .await

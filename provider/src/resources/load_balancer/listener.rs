@@ -2,6 +2,7 @@
 //! rules added by `blueprint_secure_service`) and HTTP on 80 (only a 301 redirect to HTTPS).
 //! Each one's settings are observed as a map and repaired to what the arguments say.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -11,11 +12,12 @@ use aws_sdk_elasticloadbalancingv2::types::{
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
 
-use super::{desired, tagging, LoadBalancerState};
+use super::{desired, LoadBalancerState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags as tagging;
 use crate::tf_value::{entries, known, map};
 
 /// How the HTTPS listener's default action reads in its settings.
@@ -23,7 +25,7 @@ pub const FIXED_404: &str = "fixed-response 404 text/plain";
 /// How the HTTP listener's default action reads in its settings.
 pub const REDIRECT_HTTPS: &str = "redirect HTTPS:443 HTTP_301";
 
-const NOT_FOUND: &str = "ListenerNotFound";
+const NOT_FOUND: &str = code::elbv2::LISTENER_NOT_FOUND;
 
 /// Which listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +198,7 @@ async fn describe(
         Err(e)
             if matches!(
                 error_code(&e).as_deref(),
-                Some(NOT_FOUND) | Some("LoadBalancerNotFound")
+                Some(NOT_FOUND) | Some(code::elbv2::LOAD_BALANCER_NOT_FOUND)
             ) =>
         {
             Ok(None)

@@ -13,7 +13,6 @@ mod bucket;
 mod certificate;
 mod listener;
 mod security_group;
-mod tagging;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! The load balancer's security group: 443 and 80 in from `ingress_cidr_blocks`, TCP out only to
 //! the VPC's CIDR (read from the VPC when the group is made).
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
@@ -131,7 +132,7 @@ impl ChildOps<LoadBalancerState> for SecurityGroup {
             .await;
         let id = match sent {
             Ok(out) => out.group_id().unwrap_or_default().to_string(),
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 adopt(ctx, &s, &vpc).await?
             }
             Err(e) => {

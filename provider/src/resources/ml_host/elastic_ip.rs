@@ -2,6 +2,7 @@
 //! instance, re-associated when that drifts, released on delete unless `retain_elastic_ip`
 //! (remembered on the address by a tag, read back on import).
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType, Tag, TagSpecification};
@@ -16,7 +17,7 @@ use crate::kinds::tags;
 /// Tag that remembers `retain_elastic_ip` on the address itself (read back on import).
 pub const RETAIN_TAG: &str = "blueprint:retain";
 
-const NOT_FOUND: &str = "InvalidAllocationID.NotFound";
+const NOT_FOUND: &str = code::ec2::INVALID_ALLOCATION_ID_NOT_FOUND;
 
 fn retain_tag(retain: bool) -> Tag {
     Tag::builder()
@@ -227,14 +228,8 @@ impl ChildOps<MlHostState> for ElasticIp {
         }
         if planned.retain_elastic_ip != prior.retain_elastic_ip {
             let retain = planned.retain_elastic_ip.as_option() == Some(true);
-            ctx.clients
-                .ec2()
-                .create_tags()
-                .resources(allocation)
-                .tags(retain_tag(retain))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Tagging {allocation}"), &e))?;
+            let tag = [(RETAIN_TAG.to_string(), retain.to_string())].into();
+            tags::ec2_add(ctx, std::slice::from_ref(allocation), &tag).await?;
         }
         match describe(ctx, allocation).await? {
             Some(a) => {
@@ -263,7 +258,7 @@ impl ChildOps<MlHostState> for ElasticIp {
                     .association_id(association)
                     .send()
                     .await,
-                "InvalidAssociationID.NotFound",
+                code::ec2::INVALID_ASSOCIATION_ID_NOT_FOUND,
                 format!("Disassociating {allocation}"),
             )?;
         }

@@ -3,6 +3,7 @@
 //! create, an owned leftover adopted), changed in place (instance type with a stop and start,
 //! tags), moved to a security group or instance profile that was made again, terminated.
 
+use crate::kinds::codes as code;
 use std::time::Duration;
 
 use crate::tf::Value;
@@ -56,7 +57,7 @@ pub async fn latest_al2023(ctx: &Ctx) -> Result<String, CompositeError> {
 }
 
 fn instance_profile_not_ready(code: Option<&str>, message: &str) -> bool {
-    code == Some("InvalidParameterValue") && message.contains("iamInstanceProfile")
+    code == Some(code::ec2::INVALID_PARAMETER_VALUE) && message.contains("iamInstanceProfile")
 }
 
 /// Launch the instance (or adopt one an interrupted create left) and wait until it runs.
@@ -241,7 +242,7 @@ async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), Co
             .await
             .map_err(|e| match error_code(&e).as_deref() {
                 // Eventual consistency right after RunInstances.
-                Some("InvalidInstanceID.NotFound") => {
+                Some(code::ec2::INVALID_INSTANCE_ID_NOT_FOUND) => {
                     Attempt::Retry(CompositeError::aws(format!("Describing {id}"), &e))
                 }
                 _ => Attempt::Fail(CompositeError::aws(format!("Describing {id}"), &e)),
@@ -280,7 +281,7 @@ pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Described>, Composit
         .await
     {
         Ok(out) => out,
-        Err(e) if error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => {
+        Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_INSTANCE_ID_NOT_FOUND) => {
             return Ok(None)
         }
         Err(e) => return Err(CompositeError::aws(format!("Reading instance {id}"), &e)),
@@ -496,7 +497,9 @@ impl ChildOps<MlHostState> for Instance {
             .await
         {
             Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("InvalidInstanceID.NotFound") => {
+            Err(e)
+                if error_code(&e).as_deref() == Some(code::ec2::INVALID_INSTANCE_ID_NOT_FOUND) =>
+            {
                 return Ok(())
             }
             Err(e) => return Err(CompositeError::aws(format!("Terminating {id}"), &e)),

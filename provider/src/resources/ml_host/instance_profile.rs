@@ -1,6 +1,7 @@
 //! The `instance_profile` child: `NAME-profile`, holding the role (put back if the role was
 //! made again or removed from it out of band).
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 
@@ -12,7 +13,7 @@ use crate::kinds::ownership::{not_ours, owned};
 use crate::kinds::{iam_role, tags};
 
 fn missing(code: Option<String>) -> bool {
-    code.as_deref() == Some("NoSuchEntity")
+    code.as_deref() == Some(code::iam::NO_SUCH_ENTITY)
 }
 
 /// The profile's ARN and whether it holds `role`; `None` when it does not exist.
@@ -82,7 +83,7 @@ impl ChildOps<MlHostState> for InstanceProfile {
                 false,
             ),
             // Made by an earlier, interrupted create of this resource: adopt it.
-            Err(e) if error_code(&e).as_deref() == Some("EntityAlreadyExists") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::iam::ENTITY_ALREADY_EXISTS) => {
                 let out = iam
                     .get_instance_profile()
                     .instance_profile_name(&profile)
@@ -176,7 +177,7 @@ impl ChildOps<MlHostState> for InstanceProfile {
                     .role_name(&role)
                     .send()
                     .await,
-                "NoSuchEntity",
+                code::iam::NO_SUCH_ENTITY,
                 format!("Removing \"{role}\" from \"{profile}\""),
             )?;
         }
@@ -185,7 +186,7 @@ impl ChildOps<MlHostState> for InstanceProfile {
                 .instance_profile_name(&profile)
                 .send()
                 .await,
-            "NoSuchEntity",
+            code::iam::NO_SUCH_ENTITY,
             format!("Deleting instance profile \"{profile}\""),
         )
     }

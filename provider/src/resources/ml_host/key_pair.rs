@@ -4,6 +4,7 @@
 //! `aws_key_pair` does: a running instance keeps the key it was launched with (EC2 copies it
 //! at boot and cannot change it), so the host itself is left alone.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
@@ -15,7 +16,7 @@ use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::{not_ours, owned};
 use crate::kinds::tags;
 
-const NOT_FOUND: &str = "InvalidKeyPair.NotFound";
+const NOT_FOUND: &str = code::ec2::INVALID_KEY_PAIR_NOT_FOUND;
 
 /// The key pair `name` as EC2 describes it, `None` when it does not exist.
 async fn describe(
@@ -70,7 +71,7 @@ impl ChildOps<MlHostState> for KeyPair {
         match sent {
             Ok(_) => {}
             // Imported by an earlier, interrupted create of this resource: adopt it.
-            Err(e) if error_code(&e).as_deref() == Some("InvalidKeyPair.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_KEY_PAIR_DUPLICATE) => {
                 let owner = planned.owner();
                 let ours = describe(ctx, &name).await?.is_some_and(|k| {
                     owned(

@@ -390,11 +390,20 @@ impl Composite for MlHost {
         prior: &Self::State,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
         derive(planned, clients);
-        let replace =
-            crate::composite::plan::replacements(declaration::declaration(), prior, planned);
+        let replace = match crate::composite::plan::replacements(
+            declaration::declaration(),
+            prior,
+            planned,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                crate::composite::CompositeError::from(e).report(diags);
+                return Vec::new();
+            }
+        };
         if !replace.is_empty() {
             for v in [
                 &mut planned.id,

@@ -2,6 +2,7 @@
 //! exactly the ingress rules the inputs ask for and the egress `restrict_egress` says. Rules
 //! added or removed out of band are observed and repaired.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
@@ -134,7 +135,8 @@ impl ChildOps<MlHostState> for SecurityGroup {
             // Made by an earlier, interrupted create of this resource: adopt it, rules as
             // they are.
             Err(e)
-                if crate::clients::error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") =>
+                if crate::clients::error_code(&e).as_deref()
+                    == Some(code::ec2::INVALID_GROUP_DUPLICATE) =>
             {
                 let out = ec2
                     .describe_security_groups()

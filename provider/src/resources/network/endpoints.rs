@@ -1,5 +1,7 @@
 //! The S3 and DynamoDB gateway endpoints, on the private and database route tables.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, State, VpcEndpointType};
@@ -86,7 +88,10 @@ impl ChildOps<NetworkState> for Endpoint {
                 && tag(e.tags(), OWNER_TAG) == Some(owner.as_str())
         });
         if let Some(e) = existing {
-            let id = e.vpc_endpoint_id().unwrap_or_default().to_string();
+            let id = id_in_answer(
+                e.vpc_endpoint_id(),
+                &format!("the {service} gateway endpoint"),
+            )?;
             let mut have: Vec<String> = e.route_table_ids().to_vec();
             have.sort();
             if have == want {
@@ -111,11 +116,10 @@ impl ChildOps<NetworkState> for Endpoint {
             .send()
             .await
             .map_err(failed(format!("Creating the {service} gateway endpoint")))?;
-        let id = out
-            .vpc_endpoint()
-            .and_then(|e| e.vpc_endpoint_id())
-            .unwrap_or_default()
-            .to_string();
+        let id = id_in_answer(
+            out.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()),
+            &format!("the {service} gateway endpoint"),
+        )?;
         rec.record(|st| self.record(st, &id));
         Ok(())
     }
@@ -132,7 +136,10 @@ impl ChildOps<NetworkState> for Endpoint {
             .await;
         let out = match sent {
             Ok(out) => out,
-            Err(e) if error_code(&e).as_deref() == Some("InvalidVpcEndpointId.NotFound") => {
+            Err(e)
+                if error_code(&e).as_deref()
+                    == Some(code::ec2::INVALID_VPC_ENDPOINT_ID_NOT_FOUND) =>
+            {
                 return Ok(Found::Gone)
             }
             Err(e) => {
@@ -235,7 +242,10 @@ async fn unroute_stale(ctx: &Ctx, ids: &[String]) -> Result<(), CompositeError> 
             .await;
         let out = match sent {
             Ok(out) => out,
-            Err(e) if error_code(&e).as_deref() == Some("InvalidVpcEndpointId.NotFound") => {
+            Err(e)
+                if error_code(&e).as_deref()
+                    == Some(code::ec2::INVALID_VPC_ENDPOINT_ID_NOT_FOUND) =>
+            {
                 continue
             }
             Err(e) => {

@@ -1,6 +1,8 @@
 //! VPC flow logs: the log group, the role flow logs write with (that log group only) and the
 //! flow log itself, when flow logs are on.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -9,11 +11,12 @@ use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType,
 
 use super::ec2::{failed, filter, tag, tag_spec};
 use super::NetworkState;
-use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 use crate::kinds::iam_role;
-use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
+use crate::kinds::log_group::{self, LogGroupSpec};
+use crate::kinds::ownership::OWNER_TAG;
+use crate::kinds::{ensure_recording, Kind};
 use crate::tf_value::known;
 use crate::types::arn::Arn;
 
@@ -53,26 +56,17 @@ fn group_arn(ctx: &Ctx, s: &NetworkState) -> Result<String, CompositeError> {
     .to_string())
 }
 
+/// The flow log group as the network wants it.
+fn group_spec(s: &NetworkState) -> Result<LogGroupSpec, CompositeError> {
+    let days = s
+        .flow_log_retention_days
+        .as_option()
+        .unwrap_or(blueprint_declarations::composites::network::DEFAULT_RETENTION);
+    LogGroupSpec::new(s.flow_log_group(), days)
+}
+
 /// The flow log group.
 pub struct LogGroup;
-
-async fn group_tags(ctx: &Ctx, name: &str) -> Result<BTreeMap<String, String>, CompositeError> {
-    #[allow(deprecated)]
-    let out = ctx
-        .clients
-        .logs()
-        .list_tags_log_group()
-        .log_group_name(name)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading the tags of \"{name}\""), &e))?;
-    Ok(out
-        .tags()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .collect())
-}
 
 #[async_trait]
 impl ChildOps<NetworkState> for LogGroup {
@@ -86,67 +80,28 @@ impl ChildOps<NetworkState> for LogGroup {
 
     async fn create(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<(), CompositeError> {
         let s = rec.snapshot();
-        let name = s.flow_log_group();
-        let logs = ctx.clients.logs();
-        let tags = s.base_tags();
-        let made = logs
-            .create_log_group()
-            .log_group_name(&name)
-            .set_tags(Some(tags.clone().into_iter().collect()))
-            .send()
-            .await;
-        match made {
-            Ok(_) => {}
-            Err(e) if error_code(&e).as_deref() == Some("ResourceAlreadyExistsException") => {
-                let have = group_tags(ctx, &name).await?;
-                let owner = s.owner();
-                if !owned(have.iter().map(|(k, v)| (k.as_str(), v.as_str())), &owner) {
-                    return Err(not_ours(&format!("log group \"{name}\""), &owner));
-                }
-            }
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Creating log group \"{name}\""),
-                    &e,
-                ))
-            }
-        }
-        rec.record(|st| st.flow_log_group_name = Value::Value(name.clone()));
-        let days = s
-            .flow_log_retention_days
-            .as_option()
-            .unwrap_or(blueprint_declarations::composites::network::DEFAULT_RETENTION);
-        logs.put_retention_policy()
-            .log_group_name(&name)
-            .retention_in_days(i32::try_from(days).unwrap_or(90))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Setting the retention of \"{name}\""), &e))?;
+        ensure_recording(
+            &log_group::LogGroup,
+            ctx,
+            &group_spec(&s)?,
+            &s.base_tags(),
+            &s.owner(),
+            |name| rec.record(|st| st.flow_log_group_name = Value::Value(name.clone())),
+        )
+        .await?;
         Ok(())
     }
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let name = known(&s.flow_log_group_name)
-            .unwrap_or_default()
-            .to_string();
-        let out = ctx
-            .clients
-            .logs()
-            .describe_log_groups()
-            .log_group_name_prefix(&name)
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Reading log group \"{name}\""), &e))?;
-        let Some(group) = out
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name.as_str()))
-        else {
+        let Some(name) = known(&s.flow_log_group_name) else {
+            return Ok(Found::Gone);
+        };
+        let Some(group) = log_group::describe(ctx, name).await? else {
             return Ok(Found::Gone);
         };
         // Retention as it is: a difference shows in the next plan, and apply sets it again.
-        let days = group.retention_in_days().map(i64::from);
+        let days = group.retention_days.map(i64::from);
         rec.record(|st| {
             st.flow_log_retention_days = days.map_or(Value::Null, Value::Value);
         });
@@ -156,47 +111,18 @@ impl ChildOps<NetworkState> for LogGroup {
     async fn reconcile(
         &self,
         ctx: &Ctx,
-        prior: &NetworkState,
+        _prior: &NetworkState,
         rec: &Recorder<NetworkState>,
     ) -> Result<(), CompositeError> {
-        let now = rec.snapshot();
-        let name = now.flow_log_group();
-        if prior.tags_all != now.tags_all {
-            let logs = ctx.clients.logs();
-            let want = now.base_tags();
-            let removed = crate::kinds::tags::removed_keys(&prior.base_tags(), &want);
-            #[allow(deprecated)]
-            if !removed.is_empty() {
-                logs.untag_log_group()
-                    .log_group_name(&name)
-                    .set_tags(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| CompositeError::aws(format!("Untagging \"{name}\""), &e))?;
-            }
-            #[allow(deprecated)]
-            logs.tag_log_group()
-                .log_group_name(&name)
-                .set_tags(Some(want.into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| CompositeError::aws(format!("Tagging \"{name}\""), &e))?;
-        }
+        // Create-or-adopt converges retention and tags (read back from AWS) to the plan.
         self.create(ctx, rec).await
     }
 
     async fn delete(&self, ctx: &Ctx, s: &NetworkState) -> Result<(), CompositeError> {
-        let name = known(&s.flow_log_group_name).unwrap_or_default();
-        done_unless_gone(
-            ctx.clients
-                .logs()
-                .delete_log_group()
-                .log_group_name(name)
-                .send()
-                .await,
-            "ResourceNotFoundException",
-            format!("Deleting log group \"{name}\""),
-        )
+        match known(&s.flow_log_group_name) {
+            Some(name) => log_group::LogGroup.delete(ctx, &name.to_string()).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -342,7 +268,10 @@ impl ChildOps<NetworkState> for FlowLog {
                             .to_string(),
                     ));
                 }
-                out.flow_log_ids().first().cloned().unwrap_or_default()
+                id_in_answer(
+                    out.flow_log_ids().first().map(String::as_str),
+                    &format!("the flow log of \"{}\"", s.vpc()),
+                )?
             }
         };
         rec.record(|st| st.flow_log_id = Value::Value(id.clone()));
@@ -351,7 +280,10 @@ impl ChildOps<NetworkState> for FlowLog {
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let id = known(&s.flow_log_id).unwrap_or_default().to_string();
+        let Some(id) = known(&s.flow_log_id) else {
+            return Ok(Found::Gone);
+        };
+        let id = id.to_string();
         let out = ctx
             .clients
             .ec2()
@@ -388,7 +320,9 @@ impl ChildOps<NetworkState> for FlowLog {
     }
 
     async fn delete(&self, ctx: &Ctx, s: &NetworkState) -> Result<(), CompositeError> {
-        let id = known(&s.flow_log_id).unwrap_or_default();
+        let Some(id) = known(&s.flow_log_id) else {
+            return Ok(());
+        };
         done_unless_gone(
             ctx.clients
                 .ec2()
@@ -396,7 +330,7 @@ impl ChildOps<NetworkState> for FlowLog {
                 .flow_log_ids(id)
                 .send()
                 .await,
-            "InvalidFlowLogId.NotFound",
+            code::ec2::INVALID_FLOW_LOG_ID_NOT_FOUND,
             format!("Deleting flow log \"{id}\""),
         )
     }

@@ -1,5 +1,7 @@
 //! The internet gateway, the NAT gateways' Elastic IPs and the NAT gateways.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use std::time::Duration;
 
 use crate::tf::Value;
@@ -42,7 +44,7 @@ impl ChildOps<NetworkState> for InternetGateway {
         });
         let (id, attached) = match existing {
             Some(g) => (
-                g.internet_gateway_id().unwrap_or_default().to_string(),
+                id_in_answer(g.internet_gateway_id(), "the internet gateway")?,
                 !g.attachments().is_empty(),
             ),
             None => {
@@ -55,11 +57,10 @@ impl ChildOps<NetworkState> for InternetGateway {
                     .send()
                     .await
                     .map_err(failed("Creating the internet gateway"))?;
-                let id = out
-                    .internet_gateway()
-                    .and_then(|g| g.internet_gateway_id())
-                    .unwrap_or_default()
-                    .to_string();
+                let id = id_in_answer(
+                    out.internet_gateway().and_then(|g| g.internet_gateway_id()),
+                    "the internet gateway",
+                )?;
                 (id, false)
             }
         };
@@ -77,7 +78,9 @@ impl ChildOps<NetworkState> for InternetGateway {
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let id = known(&s.internet_gateway_id).unwrap_or_default();
+        let Some(id) = known(&s.internet_gateway_id) else {
+            return Ok(Found::Gone);
+        };
         let out = ctx
             .clients
             .ec2()
@@ -135,9 +138,9 @@ pub async fn delete_igw(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), CompositeE
             Err(e)
                 if matches!(
                     error_code(&e).as_deref(),
-                    Some("Gateway.NotAttached")
-                        | Some("InvalidInternetGatewayID.NotFound")
-                        | Some("InvalidVpcID.NotFound")
+                    Some(code::ec2::GATEWAY_NOT_ATTACHED)
+                        | Some(code::ec2::INVALID_INTERNET_GATEWAY_ID_NOT_FOUND)
+                        | Some(code::ec2::INVALID_VPC_ID_NOT_FOUND)
                 ) => {}
             Err(e) => {
                 return Err(CompositeError::aws(
@@ -150,8 +153,8 @@ pub async fn delete_igw(ctx: &Ctx, id: &str, vpc: &str) -> Result<(), CompositeE
     delete_retrying(
         &ctx.deadline,
         &format!("internet gateway \"{id}\""),
-        "InvalidInternetGatewayID.NotFound",
-        "DependencyViolation",
+        code::ec2::INVALID_INTERNET_GATEWAY_ID_NOT_FOUND,
+        code::ec2::DEPENDENCY_VIOLATION,
         || ec2.delete_internet_gateway().internet_gateway_id(id).send(),
     )
     .await
@@ -190,7 +193,7 @@ impl ChildOps<NetworkState> for NatEips {
                 .find(|a| tag(a.tags(), "Name") == Some(name.as_str()));
             let (alloc, ip) = match found {
                 Some(a) => (
-                    a.allocation_id().unwrap_or_default().to_string(),
+                    id_in_answer(a.allocation_id(), &format!("Elastic IP {name}"))?,
                     a.public_ip().unwrap_or_default().to_string(),
                 ),
                 None => {
@@ -205,7 +208,7 @@ impl ChildOps<NetworkState> for NatEips {
                         .await
                         .map_err(failed(format!("Allocating Elastic IP {name}")))?;
                     (
-                        out.allocation_id().unwrap_or_default().to_string(),
+                        id_in_answer(out.allocation_id(), &format!("Elastic IP {name}"))?,
                         out.public_ip().unwrap_or_default().to_string(),
                     )
                 }
@@ -263,8 +266,8 @@ pub async fn release(ctx: &Ctx, allocs: &[String]) -> Result<(), CompositeError>
         delete_retrying(
             &ctx.deadline,
             &format!("Elastic IP \"{id}\""),
-            "InvalidAllocationID.NotFound",
-            "InvalidIPAddress.InUse",
+            code::ec2::INVALID_ALLOCATION_ID_NOT_FOUND,
+            code::ec2::INVALID_IP_ADDRESS_IN_USE,
             || ec2.release_address().allocation_id(id).send(),
         )
         .await?;
@@ -310,7 +313,7 @@ impl ChildOps<NetworkState> for NatGateways {
                 .filter(|n| live(n.state()) && tag(n.tags(), OWNER_TAG) == Some(owner.as_str()))
                 .find(|n| tag(n.tags(), "Name") == Some(name.as_str()));
             let id = match found {
-                Some(n) => n.nat_gateway_id().unwrap_or_default().to_string(),
+                Some(n) => id_in_answer(n.nat_gateway_id(), &format!("NAT gateway {name}"))?,
                 None => {
                     let (Some(subnet), Some(alloc)) = (subnets.get(i), allocs.get(i)) else {
                         return Err(CompositeError::new(
@@ -330,10 +333,10 @@ impl ChildOps<NetworkState> for NatGateways {
                         .send()
                         .await
                         .map_err(failed(format!("Creating NAT gateway {name}")))?;
-                    out.nat_gateway()
-                        .and_then(|n| n.nat_gateway_id())
-                        .unwrap_or_default()
-                        .to_string()
+                    id_in_answer(
+                        out.nat_gateway().and_then(|n| n.nat_gateway_id()),
+                        &format!("NAT gateway {name}"),
+                    )?
                 }
             };
             made.push(id);
@@ -416,7 +419,7 @@ pub async fn delete_nats(ctx: &Ctx, nats: &[String]) -> Result<(), CompositeErro
         let id = n.nat_gateway_id().unwrap_or_default();
         done_unless_gone(
             ec2.delete_nat_gateway().nat_gateway_id(id).send().await,
-            "NatGatewayNotFound",
+            code::ec2::NAT_GATEWAY_NOT_FOUND,
             format!("Deleting NAT gateway \"{id}\""),
         )?;
     }
@@ -509,7 +512,7 @@ async fn free_address(
                 .association_id(assoc)
                 .send()
                 .await,
-            "InvalidAssociationID.NotFound",
+            code::ec2::INVALID_ASSOCIATION_ID_NOT_FOUND,
             format!("Freeing Elastic IP \"{alloc}\" from a deleted NAT gateway"),
         )?;
     }

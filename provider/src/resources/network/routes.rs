@@ -1,6 +1,8 @@
 //! Route tables (public: the internet gateway; private, one per zone: its NAT gateway;
 //! database: nothing out of the VPC) and their associations with the subnets.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, RouteTable};
@@ -49,7 +51,7 @@ async fn ensure_table(
         .find(|t| tag(t.tags(), "Name") == Some(name.as_str()))
     {
         return Ok((
-            t.route_table_id().unwrap_or_default().to_string(),
+            id_in_answer(t.route_table_id(), &format!("route table {name}"))?,
             Some(t.clone()),
         ));
     }
@@ -63,10 +65,10 @@ async fn ensure_table(
         .await
         .map_err(failed(format!("Creating route table {name}")))?;
     Ok((
-        out.route_table()
-            .and_then(|t| t.route_table_id())
-            .unwrap_or_default()
-            .to_string(),
+        id_in_answer(
+            out.route_table().and_then(|t| t.route_table_id()),
+            &format!("route table {name}"),
+        )?,
         None,
     ))
 }
@@ -114,7 +116,7 @@ async fn ensure_route(
         match call.send().await {
             Ok(_) => {}
             // Made meanwhile (a retried call): replace it.
-            Err(e) if error_code(&e).as_deref() == Some("RouteAlreadyExists") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::ROUTE_ALREADY_EXISTS) => {
                 let call = ec2
                     .replace_route()
                     .route_table_id(table)
@@ -186,8 +188,8 @@ pub async fn delete_table(ctx: &Ctx, id: &str) -> Result<(), CompositeError> {
     delete_retrying(
         &ctx.deadline,
         &format!("route table \"{id}\""),
-        "InvalidRouteTableID.NotFound",
-        "DependencyViolation",
+        code::ec2::INVALID_ROUTE_TABLE_ID_NOT_FOUND,
+        code::ec2::DEPENDENCY_VIOLATION,
         || ec2.delete_route_table().route_table_id(id).send(),
     )
     .await
@@ -207,17 +209,23 @@ impl ChildOps<NetworkState> for PublicTable {
         let existing = owned_tables(ctx, &s).await?;
         let (id, seen) = ensure_table(ctx, &s, &existing, "public").await?;
         rec.record(|st| st.public_route_table_id = Value::Value(id.clone()));
-        let igw = known(&s.internet_gateway_id)
-            .unwrap_or_default()
-            .to_string();
+        // The internet gateway is made in an earlier wave: without it there is no route.
+        let Some(igw) = known(&s.internet_gateway_id) else {
+            return Err(CompositeError::new(
+                format!("Routing the public route table \"{id}\""),
+                "the internet gateway is not recorded; apply again",
+            ));
+        };
+        let igw = igw.to_string();
         ensure_route(ctx, &id, seen.as_ref(), &Target::Gateway(igw)).await
     }
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let id = known(&s.public_route_table_id)
-            .unwrap_or_default()
-            .to_string();
+        let Some(id) = known(&s.public_route_table_id) else {
+            return Ok(Found::Gone);
+        };
+        let id = id.to_string();
         let igw = known(&s.internet_gateway_id).map(|g| Target::Gateway(g.to_string()));
         Ok(if tables_whole(ctx, &[id], &[igw]).await? {
             Found::Present
@@ -337,9 +345,10 @@ impl ChildOps<NetworkState> for DatabaseTable {
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let id = known(&s.database_route_table_id)
-            .unwrap_or_default()
-            .to_string();
+        let Some(id) = known(&s.database_route_table_id) else {
+            return Ok(Found::Gone);
+        };
+        let id = id.to_string();
         Ok(if tables_whole(ctx, &[id], &[None]).await? {
             Found::Present
         } else {
@@ -435,40 +444,33 @@ impl ChildOps<NetworkState> for Associations {
                 t.associations()
                     .iter()
                     .find(|a| a.subnet_id() == Some(subnet.as_str()))
-                    .map(|a| {
-                        (
-                            t.route_table_id().unwrap_or_default().to_string(),
-                            a.clone(),
-                        )
-                    })
+                    .map(|a| (t.route_table_id().unwrap_or("").to_string(), a.clone()))
             });
+            let what = format!("the association of subnet \"{subnet}\"");
             let id = match current {
-                Some((t, a)) if t == table => a
-                    .route_table_association_id()
-                    .unwrap_or_default()
-                    .to_string(),
-                Some((_, a)) => ec2
-                    .replace_route_table_association()
-                    .association_id(a.route_table_association_id().unwrap_or_default())
-                    .route_table_id(&table)
-                    .send()
-                    .await
-                    .map_err(failed(format!("Moving subnet \"{subnet}\" to \"{table}\"")))?
-                    .new_association_id()
-                    .unwrap_or_default()
-                    .to_string(),
-                None => ec2
-                    .associate_route_table()
-                    .route_table_id(&table)
-                    .subnet_id(subnet)
-                    .send()
-                    .await
-                    .map_err(failed(format!(
-                        "Associating subnet \"{subnet}\" with \"{table}\""
-                    )))?
-                    .association_id()
-                    .unwrap_or_default()
-                    .to_string(),
+                Some((t, a)) if t == table => id_in_answer(a.route_table_association_id(), &what)?,
+                Some((_, a)) => {
+                    let moved = ec2
+                        .replace_route_table_association()
+                        .association_id(id_in_answer(a.route_table_association_id(), &what)?)
+                        .route_table_id(&table)
+                        .send()
+                        .await
+                        .map_err(failed(format!("Moving subnet \"{subnet}\" to \"{table}\"")))?;
+                    id_in_answer(moved.new_association_id(), &what)?
+                }
+                None => {
+                    let made = ec2
+                        .associate_route_table()
+                        .route_table_id(&table)
+                        .subnet_id(subnet)
+                        .send()
+                        .await
+                        .map_err(failed(format!(
+                            "Associating subnet \"{subnet}\" with \"{table}\""
+                        )))?;
+                    id_in_answer(made.association_id(), &what)?
+                }
             };
             made.push(id);
             rec.record(|st| self.record(st, &made));
@@ -480,12 +482,13 @@ impl ChildOps<NetworkState> for Associations {
         let s = rec.snapshot();
         let want = self.ids(&s);
         let ec2 = ctx.clients.ec2();
+        // The VPC's tables, then the associations by id: asking for the tables that hold any
+        // of several association ids (a filter with several values on a set-valued field) is
+        // answered by some implementations (moto) only for a table whose associations are all
+        // or none of them, which a stale association left by a deleted subnet breaks.
         let tables = ec2
             .describe_route_tables()
-            .filters(filter(
-                "association.route-table-association-id",
-                want.clone(),
-            ))
+            .filters(filter("vpc-id", [s.vpc()]))
             .send()
             .await
             .map_err(failed("Reading the route table associations"))?;
@@ -539,7 +542,7 @@ pub async fn disassociate(ctx: &Ctx, assoc: &[String]) -> Result<(), CompositeEr
                 .association_id(id)
                 .send()
                 .await,
-            "InvalidAssociationID.NotFound",
+            code::ec2::INVALID_ASSOCIATION_ID_NOT_FOUND,
             format!("Removing route table association \"{id}\""),
         )?;
     }

@@ -1,6 +1,8 @@
 //! The three subnet rows (public, private, database): one subnet per zone, `NAME-TIER-a`...,
 //! public ones mapping a public IP on launch.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
@@ -104,7 +106,7 @@ impl ChildOps<NetworkState> for Subnets {
                 .find(|x| tag(x.tags(), "Name") == Some(name.as_str()));
             let (id, mapped) = match found {
                 Some(x) => (
-                    x.subnet_id().unwrap_or_default().to_string(),
+                    id_in_answer(x.subnet_id(), &format!("subnet {name}"))?,
                     x.map_public_ip_on_launch() == Some(true),
                 ),
                 None => {
@@ -122,10 +124,10 @@ impl ChildOps<NetworkState> for Subnets {
                         .await
                         .map_err(failed(format!("Creating subnet {name} ({cidr} in {zone})")))?;
                     (
-                        out.subnet()
-                            .and_then(|x| x.subnet_id())
-                            .unwrap_or_default()
-                            .to_string(),
+                        id_in_answer(
+                            out.subnet().and_then(|x| x.subnet_id()),
+                            &format!("subnet {name}"),
+                        )?,
                         false,
                     )
                 }
@@ -187,8 +189,8 @@ pub async fn delete_ids(ctx: &Ctx, ids: &[String]) -> Result<(), CompositeError>
         delete_retrying(
             &ctx.deadline,
             &format!("subnet \"{id}\""),
-            "InvalidSubnetID.NotFound",
-            "DependencyViolation",
+            code::ec2::INVALID_SUBNET_ID_NOT_FOUND,
+            code::ec2::DEPENDENCY_VIOLATION,
             || ec2.delete_subnet().subnet_id(id).send(),
         )
         .await?;

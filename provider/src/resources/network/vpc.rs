@@ -2,6 +2,8 @@
 //! delete first removes anything this network owns that is still in it, so nothing a forgotten
 //! row made is left behind.
 
+use crate::kinds::codes as code;
+use crate::kinds::id_in_answer;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -79,10 +81,7 @@ impl ChildOps<NetworkState> for Vpc {
                     .send()
                     .await
                     .map_err(failed(format!("Creating the VPC of \"{}\"", s.name())))?;
-                out.vpc()
-                    .and_then(|v| v.vpc_id())
-                    .unwrap_or_default()
-                    .to_string()
+                id_in_answer(out.vpc().and_then(|v| v.vpc_id()), "the VPC")?
             }
         };
         rec.record(|st| {
@@ -145,8 +144,8 @@ impl ChildOps<NetworkState> for Vpc {
         delete_retrying(
             &ctx.deadline,
             &format!("VPC \"{id}\""),
-            "InvalidVpcID.NotFound",
-            "DependencyViolation",
+            code::ec2::INVALID_VPC_ID_NOT_FOUND,
+            code::ec2::DEPENDENCY_VIOLATION,
             || ec2.delete_vpc().vpc_id(&id).send(),
         )
         .await

@@ -1,18 +1,19 @@
 //! Child `listener_rule`: `path_patterns` at `priority` on the shared ALB's listener, forwarded
 //! to the service's target group.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
 };
 
-use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::not_ours;
+use crate::kinds::tags::{elb_owned, elb_tags};
 use crate::tf_value::{known, list, strings};
 
 fn path_condition(paths: Vec<String>) -> RuleCondition {
@@ -106,12 +107,10 @@ impl ChildOps<SecureServiceState> for ListenerRule {
             .await;
         match sent {
             Ok(out) => {
-                let arn = out
-                    .rules()
-                    .first()
-                    .and_then(|r| r.rule_arn())
-                    .unwrap_or_default()
-                    .to_string();
+                let arn = crate::kinds::id_in_answer(
+                    out.rules().first().and_then(|r| r.rule_arn()),
+                    "the listener rule",
+                )?;
                 rec.record(|s| s.listener_rule_arn = Value::Value(arn));
                 Ok(())
             }
@@ -143,7 +142,9 @@ impl ChildOps<SecureServiceState> for ListenerRule {
             .await
         {
             Ok(o) => o,
-            Err(e) if error_code(&e).as_deref() == Some("RuleNotFound") => return Ok(Found::Gone),
+            Err(e) if error_code(&e).as_deref() == Some(code::elbv2::RULE_NOT_FOUND) => {
+                return Ok(Found::Gone)
+            }
             Err(e) => return Err(CompositeError::aws(format!("Reading rule \"{rule}\""), &e)),
         };
         let Some(r) = out.rules().first() else {
@@ -205,7 +206,7 @@ impl ChildOps<SecureServiceState> for ListenerRule {
             modify(ctx, rule, &planned).await?;
         }
         if planned.tags_changed(prior) {
-            super::tagging::elb(ctx, rule, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::elb(ctx, rule, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }
@@ -221,7 +222,7 @@ impl ChildOps<SecureServiceState> for ListenerRule {
                 .rule_arn(rule)
                 .send()
                 .await,
-            "RuleNotFound",
+            code::elbv2::RULE_NOT_FOUND,
             format!("Deleting listener rule \"{rule}\""),
         )
     }

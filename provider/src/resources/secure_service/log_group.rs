@@ -1,61 +1,22 @@
-//! Child `log_group`: `/ecs/NAME` with its retention.
+//! Child `log_group`: `/ecs/NAME` with its retention, through the log group kind.
 
-use crate::tf::Value;
 use async_trait::async_trait;
 
 use super::SecureServiceState;
-use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
-use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
-use crate::kinds::ownership::{not_ours, owned};
+use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::log_group::{self, LogGroupSpec};
+use crate::kinds::{converge, ensure_recording, Kind};
+use crate::tf::Value;
 use crate::tf_value::known;
 
-/// The log group's ARN (its account and region are the listener's).
-fn arn(s: &SecureServiceState, group: &str) -> Option<String> {
-    let scope = s.scope()?;
-    Some(format!(
-        "arn:{}:logs:{}:{}:log-group:{group}",
-        scope.partition, scope.region, scope.account
-    ))
-}
-
-async fn put_retention(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeError> {
-    let name = s.log_group();
+/// The group the service wants.
+fn spec(s: &SecureServiceState) -> Result<LogGroupSpec, CompositeError> {
     let days = s
         .log_retention_days
         .as_option()
         .unwrap_or(super::DEFAULT_LOG_RETENTION_DAYS);
-    ctx.clients
-        .logs()
-        .put_retention_policy()
-        .log_group_name(&name)
-        .retention_in_days(days as i32)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Setting retention of \"{name}\""), &e))?;
-    Ok(())
-}
-
-/// Whether the existing group `name` carries the service's owner tag.
-async fn ours(ctx: &Ctx, s: &SecureServiceState, name: &str) -> Result<bool, CompositeError> {
-    let Some(arn) = arn(s, name) else {
-        return Ok(false);
-    };
-    let out = ctx
-        .clients
-        .logs()
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading the tags of \"{name}\""), &e))?;
-    Ok(owned(
-        out.tags()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-        &s.owner(),
-    ))
+    LogGroupSpec::new(s.log_group(), days)
 }
 
 /// The service's log group.
@@ -73,32 +34,17 @@ impl ChildOps<SecureServiceState> for LogGroup {
         rec: &Recorder<SecureServiceState>,
     ) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
-        let name = planned.log_group();
-        let sent = ctx
-            .clients
-            .logs()
-            .create_log_group()
-            .log_group_name(&name)
-            .set_tags(Some(planned.child_tags().into_iter().collect()))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => {}
-            // Made by an earlier, interrupted create of this service: adopt it.
-            Err(e) if error_code(&e).as_deref() == Some("ResourceAlreadyExistsException") => {
-                if !ours(ctx, &planned, &name).await? {
-                    return Err(not_ours(&format!("log group \"{name}\""), &planned.owner()));
-                }
-            }
-            Err(e) => {
-                return Err(CompositeError::aws(
-                    format!("Creating log group \"{name}\""),
-                    &e,
-                ))
-            }
-        }
-        rec.record(|s| s.log_group_name = Value::Value(name.clone()));
-        put_retention(ctx, &planned).await
+        let spec = spec(&planned)?;
+        ensure_recording(
+            &log_group::LogGroup,
+            ctx,
+            &spec,
+            &planned.child_tags(),
+            &planned.owner(),
+            |name| rec.record(|s| s.log_group_name = Value::Value(name.clone())),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn read(
@@ -107,23 +53,13 @@ impl ChildOps<SecureServiceState> for LogGroup {
         rec: &Recorder<SecureServiceState>,
     ) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
-        let name = known(&s.log_group_name).unwrap_or_default();
-        let groups = ctx
-            .clients
-            .logs()
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Reading log group \"{name}\""), &e))?;
-        let Some(group) = groups
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name))
-        else {
+        let Some(name) = known(&s.log_group_name) else {
             return Ok(Found::Gone);
         };
-        if let Some(days) = group.retention_in_days() {
+        let Some(group) = log_group::describe(ctx, name).await? else {
+            return Ok(Found::Gone);
+        };
+        if let Some(days) = group.retention_days {
             rec.record(|s| s.log_retention_days = Value::Value(i64::from(days)));
         }
         Ok(Found::Present)
@@ -136,31 +72,29 @@ impl ChildOps<SecureServiceState> for LogGroup {
         rec: &Recorder<SecureServiceState>,
     ) -> Result<(), CompositeError> {
         let planned = rec.snapshot();
-        if prior.log_retention_days != planned.log_retention_days {
-            put_retention(ctx, &planned).await?;
+        if prior.log_retention_days == planned.log_retention_days && !planned.tags_changed(prior) {
+            return Ok(());
         }
-        if planned.tags_changed(prior) {
-            let group = planned.log_group();
-            if let Some(arn) = arn(&planned, &group) {
-                super::tagging::logs(ctx, &arn, &prior.child_tags(), &planned.child_tags()).await?;
-            }
+        let spec = spec(&planned)?;
+        if !converge(
+            &log_group::LogGroup,
+            ctx,
+            &spec.name,
+            &spec,
+            &planned.child_tags(),
+        )
+        .await?
+        {
+            // Gone since the plan: make it again.
+            return self.create(ctx, rec).await;
         }
         Ok(())
     }
 
     async fn delete(&self, ctx: &Ctx, state: &SecureServiceState) -> Result<(), CompositeError> {
-        let Some(name) = known(&state.log_group_name) else {
-            return Ok(());
-        };
-        done_unless_gone(
-            ctx.clients
-                .logs()
-                .delete_log_group()
-                .log_group_name(name)
-                .send()
-                .await,
-            "ResourceNotFoundException",
-            format!("Deleting log group \"{name}\""),
-        )
+        match known(&state.log_group_name) {
+            Some(name) => log_group::LogGroup.delete(ctx, &name.to_string()).await,
+            None => Ok(()),
+        }
     }
 }

@@ -17,7 +17,6 @@ mod role;
 mod scaling;
 mod security_group;
 mod service;
-mod tagging;
 mod target_group;
 mod task_definition;
 
@@ -413,12 +412,19 @@ impl Composite for SecureService {
         prior: &Self::State,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
         derive(planned, clients);
         // The declared `replaces` attributes and a service gone out of band (the children
         // table makes every other child again in place).
-        let mut replace = crate::composite::plan::replacements(self.declaration(), prior, planned);
+        let mut replace =
+            match crate::composite::plan::replacements(self.declaration(), prior, planned) {
+                Ok(r) => r,
+                Err(e) => {
+                    crate::composite::CompositeError::from(e).report(diags);
+                    return Vec::new();
+                }
+            };
         let port = |s: &SecureServiceState| s.container.as_ref_option().map(|c| c.port);
         if port(prior) != port(planned) {
             replace.push(AttributePath::new("container").attribute("port"));

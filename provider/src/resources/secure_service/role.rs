@@ -3,6 +3,7 @@
 //! A role of that name that does not carry this service's owner tag is never read, changed or
 //! deleted as its own.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -89,7 +90,7 @@ async fn ours(ctx: &Ctx, name: &str, owner: &str) -> Result<Option<bool>, Compos
         Ok(out) => Ok(Some(out.role().is_some_and(|r| {
             owned(r.tags().iter().map(|t| (t.key(), t.value())), owner)
         }))),
-        Err(e) if error_code(&e).as_deref() == Some("NoSuchEntity") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::iam::NO_SUCH_ENTITY) => Ok(None),
         Err(e) => Err(CompositeError::aws(format!("Reading role \"{name}\""), &e)),
     }
 }
@@ -231,7 +232,7 @@ pub async fn import_inputs(ctx: &Ctx, s: &mut SecureServiceState) -> Result<(), 
         let name = s.role_name(role.kind);
         let arn = match ctx.clients.iam().get_role().role_name(&name).send().await {
             Ok(out) => out.role().map(|r| Value::Value(r.arn().to_string())),
-            Err(e) if error_code(&e).as_deref() == Some("NoSuchEntity") => None,
+            Err(e) if error_code(&e).as_deref() == Some(code::iam::NO_SUCH_ENTITY) => None,
             Err(e) => return Err(CompositeError::aws(format!("Reading role \"{name}\""), &e)),
         };
         *role.arn(s) = arn.unwrap_or(Value::Null);

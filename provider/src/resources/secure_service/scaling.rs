@@ -1,6 +1,7 @@
 //! Children `scalable_target`, `cpu_policy` and `memory_policy`: target-tracking autoscaling of
 //! the service's desired count (seed 001: CPU 70 %, memory 80 %), only with `autoscaling`.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{
@@ -43,7 +44,9 @@ fn in_block(s: &mut SecureServiceState, f: impl FnOnce(&mut AutoscalingValue)) {
 fn missing(code: Option<String>) -> bool {
     matches!(
         code.as_deref(),
-        Some("ObjectNotFoundException" | "ValidationException")
+        Some(
+            code::autoscaling::OBJECT_NOT_FOUND_EXCEPTION | code::autoscaling::VALIDATION_EXCEPTION
+        )
     )
 }
 

@@ -1,6 +1,7 @@
 //! Child `security_group`: `NAME-service`, whose only ingress rule admits the ALB's group on the
 //! container port.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
@@ -59,10 +60,13 @@ impl ChildOps<SecureServiceState> for SecurityGroup {
             .send()
             .await;
         let (sg, have) = match sent {
-            Ok(out) => (out.group_id().unwrap_or_default().to_string(), Vec::new()),
+            Ok(out) => (
+                crate::kinds::id_in_answer(out.group_id(), &format!("security group \"{name}\""))?,
+                Vec::new(),
+            ),
             // Made by an earlier, interrupted create of this service: adopt it, rules as
             // they are.
-            Err(e) if error_code(&e).as_deref() == Some("InvalidGroup.Duplicate") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_DUPLICATE) => {
                 let out = ec2
                     .describe_security_groups()
                     .filters(filter("group-name", &name))
@@ -83,7 +87,10 @@ impl ChildOps<SecureServiceState> for SecurityGroup {
                         ) =>
                     {
                         (
-                            g.group_id().unwrap_or_default().to_string(),
+                            crate::kinds::id_in_answer(
+                                g.group_id(),
+                                &format!("security group \"{name}\""),
+                            )?,
                             from_permissions(g.ip_permissions()),
                         )
                     }

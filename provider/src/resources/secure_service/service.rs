@@ -3,6 +3,7 @@
 //! a failure. Its reconcile rolls in what changed under it: a new task definition revision, a
 //! security group or target group made again, new subnets or count.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -13,12 +14,12 @@ use aws_sdk_ecs::types::{
     ServiceField,
 };
 
-use super::tagging::ecs_tags;
 use super::SecureServiceState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
 use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::ecs_tags;
 use crate::tf_value::{known, list, map, strings};
 
 fn build_err(e: impl std::fmt::Display) -> CompositeError {
@@ -121,7 +122,9 @@ pub async fn describe(
             .iter()
             .find(|svc| svc.status() != Some("INACTIVE"))
             .cloned()),
-        Err(e) if error_code(&e).as_deref() == Some("ClusterNotFoundException") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLUSTER_NOT_FOUND_EXCEPTION) => {
+            Ok(None)
+        }
         Err(e) => Err(CompositeError::aws(
             format!("Reading ECS service \"{name}\""),
             &e,
@@ -195,7 +198,8 @@ impl ChildOps<SecureServiceState> for EcsService {
             if !ours {
                 return Err(not_ours(&format!("ECS service \"{name}\""), &owner));
             }
-            let arn = svc.service_arn().unwrap_or_default().to_string();
+            let arn =
+                crate::kinds::id_in_answer(svc.service_arn(), &format!("ECS service \"{name}\""))?;
             rec.record(|s| s.service_arn = Value::Value(arn));
             return roll(ctx, &planned, true, true).await;
         }
@@ -229,11 +233,10 @@ impl ChildOps<SecureServiceState> for EcsService {
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating ECS service \"{name}\""), &e))?;
-        let arn = out
-            .service()
-            .and_then(|s| s.service_arn())
-            .unwrap_or_default()
-            .to_string();
+        let arn = crate::kinds::id_in_answer(
+            out.service().and_then(|s| s.service_arn()),
+            &format!("ECS service \"{name}\""),
+        )?;
         rec.record(|s| s.service_arn = Value::Value(arn));
         wait_stable(ctx, &planned, &td).await
     }
@@ -317,7 +320,7 @@ impl ChildOps<SecureServiceState> for EcsService {
         }
         if planned.tags_changed(prior) {
             let arn = known(&planned.service_arn).unwrap_or_default();
-            super::tagging::ecs(ctx, arn, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::ecs(ctx, arn, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }
@@ -415,7 +418,7 @@ async fn delete(ctx: &Ctx, s: &SecureServiceState) -> Result<(), CompositeError>
     let gone = |code: Option<String>| {
         matches!(
             code.as_deref(),
-            Some("ServiceNotFoundException" | "ServiceNotActiveException")
+            Some(code::ecs::SERVICE_NOT_FOUND_EXCEPTION | code::ecs::SERVICE_NOT_ACTIVE_EXCEPTION)
         )
     };
     match ecs

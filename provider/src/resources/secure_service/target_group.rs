@@ -1,16 +1,17 @@
 //! Child `target_group`: `NAME-tg`, type `ip`, HTTP on the container port, with the health
 //! check.
 
+use crate::kinds::codes as code;
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetTypeEnum};
 
-use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::not_ours;
+use crate::kinds::tags::{elb_owned, elb_tags};
 use crate::tf_value::known;
 
 fn health_check_path(s: &SecureServiceState) -> &str {
@@ -48,7 +49,9 @@ async fn find(ctx: &Ctx, name: &str) -> Result<Option<String>, CompositeError> {
             .first()
             .and_then(|t| t.target_group_arn())
             .map(str::to_string)),
-        Err(e) if error_code(&e).as_deref() == Some("TargetGroupNotFound") => Ok(None),
+        Err(e) if error_code(&e).as_deref() == Some(code::elbv2::TARGET_GROUP_NOT_FOUND) => {
+            Ok(None)
+        }
         Err(e) => Err(CompositeError::aws(
             format!("Reading target group \"{name}\""),
             &e,
@@ -101,12 +104,12 @@ impl ChildOps<SecureServiceState> for TargetGroup {
             .send()
             .await
             .map_err(|e| CompositeError::aws(format!("Creating target group \"{name}\""), &e))?;
-        let arn = out
-            .target_groups()
-            .first()
-            .and_then(|t| t.target_group_arn())
-            .unwrap_or_default()
-            .to_string();
+        let arn = crate::kinds::id_in_answer(
+            out.target_groups()
+                .first()
+                .and_then(|t| t.target_group_arn()),
+            &format!("target group \"{name}\""),
+        )?;
         rec.record(|s| s.target_group_arn = Value::Value(arn));
         Ok(())
     }
@@ -127,7 +130,7 @@ impl ChildOps<SecureServiceState> for TargetGroup {
             .await
         {
             Ok(o) => o,
-            Err(e) if error_code(&e).as_deref() == Some("TargetGroupNotFound") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::elbv2::TARGET_GROUP_NOT_FOUND) => {
                 return Ok(Found::Gone)
             }
             Err(e) => {
@@ -159,7 +162,7 @@ impl ChildOps<SecureServiceState> for TargetGroup {
             set_health_check(ctx, tg, &planned).await?;
         }
         if planned.tags_changed(prior) {
-            super::tagging::elb(ctx, tg, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::elb(ctx, tg, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }
@@ -173,7 +176,7 @@ impl ChildOps<SecureServiceState> for TargetGroup {
         delete_retrying(
             &ctx.deadline,
             &format!("target group \"{tg}\""),
-            "TargetGroupNotFound",
+            code::elbv2::TARGET_GROUP_NOT_FOUND,
             "ResourceInUse",
             || elb.delete_target_group().target_group_arn(tg).send(),
         )

@@ -2,6 +2,7 @@
 //! container. A new revision (a changed container, or one deregistered out of band) is rolled
 //! into the service by the service's reconcile, which then deregisters the revision it replaced.
 
+use crate::kinds::codes as code;
 use std::collections::BTreeMap;
 
 use crate::tf::Value;
@@ -11,11 +12,11 @@ use aws_sdk_ecs::types::{
     PortMapping, Secret, TaskDefinitionStatus,
 };
 
-use super::tagging::ecs_tags;
 use super::{ContainerValue, SecureServiceState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::tags::ecs_tags;
 use crate::tf_value::{entries, known, map};
 
 /// Whether `cpu` units with `memory` MiB is a Fargate task size.
@@ -108,11 +109,10 @@ async fn register(ctx: &Ctx, s: &SecureServiceState) -> Result<String, Composite
         .map_err(|e| {
             CompositeError::aws(format!("Registering task definition \"{family}\""), &e)
         })?;
-    Ok(out
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
-        .to_string())
+    crate::kinds::id_in_answer(
+        out.task_definition().and_then(|t| t.task_definition_arn()),
+        &format!("task definition \"{family}\""),
+    )
 }
 
 pub async fn deregister(ctx: &Ctx, arn: &str) -> Result<(), CompositeError> {
@@ -126,7 +126,7 @@ pub async fn deregister(ctx: &Ctx, arn: &str) -> Result<(), CompositeError> {
     {
         Ok(_) => Ok(()),
         // Already deregistered or never there.
-        Err(e) if error_code(&e).as_deref() == Some("ClientException") => Ok(()),
+        Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLIENT_EXCEPTION) => Ok(()),
         Err(e) => Err(CompositeError::aws(
             format!("Deregistering task definition \"{arn}\""),
             &e,
@@ -221,7 +221,7 @@ impl ChildOps<SecureServiceState> for TaskDefinition {
         {
             Ok(o) => o,
             // Deleted: ECS answers with a client error naming the revision.
-            Err(e) if error_code(&e).as_deref() == Some("ClientException") => {
+            Err(e) if error_code(&e).as_deref() == Some(code::ecs::CLIENT_EXCEPTION) => {
                 return Ok(Found::Gone)
             }
             Err(e) => {
@@ -253,7 +253,7 @@ impl ChildOps<SecureServiceState> for TaskDefinition {
         let planned = rec.snapshot();
         if planned.tags_changed(prior) {
             let td = known(&planned.task_definition_arn).unwrap_or_default();
-            super::tagging::ecs(ctx, td, &prior.child_tags(), &planned.child_tags()).await?;
+            crate::kinds::tags::ecs(ctx, td, &prior.child_tags(), &planned.child_tags()).await?;
         }
         Ok(())
     }

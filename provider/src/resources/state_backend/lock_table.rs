@@ -1,6 +1,7 @@
 //! Child `lock_table` (only with DynamoDB locking): `LockID` string hash key, on-demand billing,
 //! encrypted, point-in-time recovery.
 
+use crate::kinds::codes as code;
 use std::time::Duration;
 
 use crate::tf::Value;
@@ -66,7 +67,7 @@ pub async fn create(
         }
         // A table of this name: adopted when an interrupted create of this resource left it,
         // refused otherwise.
-        Err(e) if error_code(&e).as_deref() == Some("ResourceInUseException") => {
+        Err(e) if error_code(&e).as_deref() == Some(code::dynamodb::RESOURCE_IN_USE_EXCEPTION) => {
             let arn = adopt(ctx, planned).await?;
             rec.record(|s| s.lock_table_arn = Value::Value(arn));
         }
@@ -177,7 +178,12 @@ pub async fn ensure(
     let table = planned.table_name();
     let arn = match ddb.describe_table().table_name(&table).send().await {
         Ok(out) => out.table().and_then(|t| t.table_arn()).map(str::to_string),
-        Err(err) if error_code(&err).as_deref() == Some("ResourceNotFoundException") => None,
+        Err(err)
+            if error_code(&err).as_deref()
+                == Some(code::dynamodb::RESOURCE_NOT_FOUND_EXCEPTION) =>
+        {
+            None
+        }
         Err(err) => return Err(CompositeError::aws(format!("Describing \"{table}\""), &err)),
     };
     let Some(arn) = arn else {
@@ -185,38 +191,9 @@ pub async fn ensure(
     };
     rec.record(|s| s.lock_table_arn = Value::Value(arn.clone()));
     set_pitr(ctx, planned).await?;
-    let tags = planned.child_tags();
     // Keys no longer in tags_all go (the table follows tags_all exactly).
-    let have = ddb
-        .list_tags_of_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Listing tags of \"{table}\""), &e))?;
-    let removed: Vec<String> = have
-        .tags()
-        .iter()
-        .map(|t| t.key().to_string())
-        .filter(|k| !tags.contains_key(k))
-        .collect();
-    if !removed.is_empty() {
-        ddb.untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Untagging \"{table}\""), &e))?;
-    }
-    if !tags.is_empty() {
-        let mut req = ddb.tag_resource().resource_arn(&arn);
-        for (k, v) in tags {
-            req = req.tags(Tag::builder().key(k).value(v).build().map_err(build_err)?);
-        }
-        req.send()
-            .await
-            .map_err(|e| CompositeError::aws(format!("Tagging \"{table}\""), &e))?;
-    }
-    Ok(())
+    let have = crate::kinds::tags::dynamodb_read(ctx, &arn, &table).await?;
+    crate::kinds::tags::dynamodb(ctx, &arn, &table, &have, &planned.child_tags()).await
 }
 
 /// Refresh the table part of `state` (`lock_table_arn` null when the table is gone).
@@ -231,7 +208,10 @@ pub async fn read(ctx: &Ctx, state: &mut StateBackendState) -> Result<(), Compos
                 .map(|a| Value::Value(a.to_string()))
                 .unwrap_or(Value::Null);
         }
-        Err(err) if error_code(&err).as_deref() == Some("ResourceNotFoundException") => {
+        Err(err)
+            if error_code(&err).as_deref()
+                == Some(code::dynamodb::RESOURCE_NOT_FOUND_EXCEPTION) =>
+        {
             state.lock_table_arn = Value::Null;
             return Ok(());
         }
@@ -312,7 +292,10 @@ pub async fn delete(ctx: &Ctx, state: &StateBackendState) -> Result<(), Composit
     let table = state.table_name();
     match ddb.delete_table().table_name(&table).send().await {
         Ok(_) => {}
-        Err(err) if error_code(&err).as_deref() == Some("ResourceNotFoundException") => {
+        Err(err)
+            if error_code(&err).as_deref()
+                == Some(code::dynamodb::RESOURCE_NOT_FOUND_EXCEPTION) =>
+        {
             return Ok(())
         }
         Err(err) => {
@@ -328,7 +311,10 @@ pub async fn delete(ctx: &Ctx, state: &StateBackendState) -> Result<(), Composit
         RetryPolicy::default(),
         || async {
             match ddb.describe_table().table_name(&table).send().await {
-                Err(err) if error_code(&err).as_deref() == Some("ResourceNotFoundException") => {
+                Err(err)
+                    if error_code(&err).as_deref()
+                        == Some(code::dynamodb::RESOURCE_NOT_FOUND_EXCEPTION) =>
+                {
                     Ok(())
                 }
                 Err(err) => Err(Attempt::Fail(CompositeError::aws(

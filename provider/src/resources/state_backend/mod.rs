@@ -346,8 +346,17 @@ impl Composite for StateBackend {
         // longer using the table, derive drops it.
         derive(planned, clients, diags);
         desire_secure_settings(planned, clients, diags);
-        let mut replace =
-            crate::composite::plan::replacements(declaration::declaration(), prior, planned);
+        let mut replace = match crate::composite::plan::replacements(
+            declaration::declaration(),
+            prior,
+            planned,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                crate::composite::CompositeError::from(e).report(diags);
+                return Vec::new();
+            }
+        };
         // The table coming or going with `locking` is created or deleted in place; only a
         // rename of an existing table replaces (so `lock_table` is not declared `replaces`).
         if let (Value::Value(before), Value::Value(after)) =
@@ -564,6 +573,7 @@ mod tests {
             &prior,
             &planned("1.11", Some("lockfile"), None)
         )
+        .unwrap()
         .is_empty());
     }
 }
