@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use crate::tf::schema::{Block, NestedBlock, Schema};
-use crate::tf::Value;
 use crate::tf::AttributePath;
+use crate::tf::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::schema_builder::{block, Attr};
 

@@ -4,12 +4,12 @@
 //! The crate is a library plus a thin binary so that unit tests and the end-to-end harness can
 //! reach the configuration parsing, the AWS client factory and the schemas directly.
 
-pub mod kinds;
 pub mod clients;
 pub mod composite;
 pub mod config;
 pub mod data_sources;
 pub mod declare;
+pub mod kinds;
 pub mod lint_bridge;
 pub mod logging;
 pub mod plugin_env;

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use async_trait::async_trait;
 use crate::tf::schema::Schema;
 use crate::tf::ValueEmpty;
 use crate::tf::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::AwsClients;

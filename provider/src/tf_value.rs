@@ -55,8 +55,8 @@ pub fn map(m: BTreeMap<String, String>) -> StringMap {
 /// whole list is unknown. `tf-provider`'s `serde_as_vec` rejects that case, which makes a plain
 /// `terraform plan` fail; this adapter maps it to `Value::Unknown`.
 pub mod optional_block {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use crate::tf::Value;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     /// Serialize as a list of zero or one element (or unknown).
     pub fn serialize<T, S>(value: &Value<T>, serializer: S) -> Result<S::Ok, S::Error>
@@ -89,8 +89,8 @@ pub mod optional_block {
 
 #[cfg(test)]
 mod tests {
-    use serde::{Deserialize, Serialize};
     use crate::tf::Value;
+    use serde::{Deserialize, Serialize};
 
     #[derive(Debug, Serialize, Deserialize, PartialEq)]
     struct Holder {

@@ -361,8 +361,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    use serde::{Deserialize, Serialize};
     use crate::tf::Value;
+    use serde::{Deserialize, Serialize};
 
     use super::*;
     use crate::clients::AwsClients;

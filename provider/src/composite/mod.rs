@@ -21,12 +21,12 @@ pub mod timeouts;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::tf::schema::Schema;
+use crate::tf::{AttributePath, Diagnostics, Resource};
+use crate::tf::{Value, ValueEmpty};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use crate::tf::schema::Schema;
-use crate::tf::{Value, ValueEmpty};
-use crate::tf::{AttributePath, Diagnostics, Resource};
 
 use crate::clients::AwsClients;
 use crate::declare::{value, Declaration};

@@ -2,9 +2,9 @@
 //! defaults, values kept from the prior state, and the attributes whose change replaces the
 //! resource (including "a child that cannot be re-created in place is gone").
 
+use crate::tf::AttributePath;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use crate::tf::AttributePath;
 
 use crate::declare::checks::Problem;
 use crate::declare::value::{self, Generic, Path, Step};

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use crate::tf::schema::NestedBlock;
-use crate::tf::Value;
 use crate::tf::AttributePath;
+use crate::tf::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::schema_builder::{block, Attr};
 

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::tf::schema::Schema;
+use crate::tf::{DataSource, Diagnostics};
+use crate::tf::{Value, ValueEmpty};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use crate::tf::schema::Schema;
-use crate::tf::{Value, ValueEmpty};
-use crate::tf::{DataSource, Diagnostics};
 
 use crate::provider::ProviderState;
 use crate::schema_builder::{block, Attr};

@@ -11,9 +11,9 @@ pub use blueprint_declarations::{
 #[cfg(test)]
 mod tests {
     use super::value::*;
+    use crate::tf::Value;
     use serde::Deserialize;
     use serde::Serialize;
-    use crate::tf::Value;
 
     #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
     struct S {

@@ -53,16 +53,27 @@ pub trait Kind: Send + Sync {
 
     /// Look `spec`'s name up: absent, ours (owner tag `owner`) or an error naming a foreign
     /// namesake ([`ownership::not_ours`]), which is left untouched.
-    async fn find(&self, ctx: &Ctx, spec: &Self::Spec, owner: &str)
-        -> Result<Lookup<Self::Id>, CompositeError>;
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        spec: &Self::Spec,
+        owner: &str,
+    ) -> Result<Lookup<Self::Id>, CompositeError>;
 
     /// Make it with `tags`; return its id the moment it exists.
-    async fn create(&self, ctx: &Ctx, spec: &Self::Spec, tags: &Tags)
-        -> Result<Self::Id, CompositeError>;
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        spec: &Self::Spec,
+        tags: &Tags,
+    ) -> Result<Self::Id, CompositeError>;
 
     /// Read it back into the spec type, with its tags; `None` when it is gone.
-    async fn read(&self, ctx: &Ctx, id: &Self::Id)
-        -> Result<Option<(Self::Spec, Tags)>, CompositeError>;
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &Self::Id,
+    ) -> Result<Option<(Self::Spec, Tags)>, CompositeError>;
 
     /// Bring it from `observed` to `wanted` in place.
     async fn update(
@@ -74,8 +85,13 @@ pub trait Kind: Send + Sync {
     ) -> Result<(), CompositeError>;
 
     /// Make its tags `wanted` (removing what `observed` had beyond it).
-    async fn set_tags(&self, ctx: &Ctx, id: &Self::Id, observed: &Tags, wanted: &Tags)
-        -> Result<(), CompositeError>;
+    async fn set_tags(
+        &self,
+        ctx: &Ctx,
+        id: &Self::Id,
+        observed: &Tags,
+        wanted: &Tags,
+    ) -> Result<(), CompositeError>;
 
     /// Delete it (already gone counts as done), within `ctx.deadline`.
     async fn delete(&self, ctx: &Ctx, id: &Self::Id) -> Result<(), CompositeError>;

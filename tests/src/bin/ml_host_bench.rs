@@ -13,8 +13,8 @@ use blueprint_provider::clients::AwsClients;
 use blueprint_provider::composite::{Composite, Ctx, Recorder};
 use blueprint_provider::config::{ProviderSettings, StaticCredentials};
 use blueprint_provider::resources::ml_host::{MlHost, MlHostState};
-use blueprint_provider::tf::Value;
 use blueprint_provider::tf::Diagnostics;
+use blueprint_provider::tf::Value;
 
 const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCgZ3mCzt7RfOSGbNVBh2f501SCPPqB/ETXFYOMK7aeruEdCGfgXRwltAxK5AVBm1lMJVqMeFtyReITEsDMDoysj/6yYvogUVAVav4SrwCj5VKskPRXv/U4Lmue5lk64g2BXk28f2C04FCh6Jxo03Nk/ZiaLu4rmgsW2QsSrHUFaWiQYFgvZhZKJ+dBo8CQFF94eWYMiGzEJXCVMV2LuMNUibvle9anVLa0kELFj3J3E1tHUN95+ZgBZYNi3THnGiIeNxmkgg9La3q0A7lvPfMm4M0u9wUjtUW2XaQ3foJqVGQaAs5QUKfR7CPmgFuQhSA0lkCVX9FcR+PTb4pbzMs5 blueprint-test";
 

@@ -80,6 +80,22 @@ fn availability_zone(z: &str) -> Result<(), String> {
     }
 }
 
+/// Why `zone` is not an availability zone of `region`: a zone is the region's name and one
+/// letter (`us-east-2a`), or a Local or Wavelength Zone named after it (`us-east-1-bos-1a`).
+pub fn zone_in_region(zone: &str, region: &str) -> Result<(), String> {
+    let ok = zone.strip_prefix(region).is_some_and(|rest| {
+        (rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()))
+            || (rest.starts_with('-') && rest.len() > 1)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{zone}\" is not an availability zone of the provider's region {region} (e.g. {region}a)."
+        ))
+    }
+}
+
 const NOTES: &str = r#"
 ## Sizing (seed 001)
 
@@ -531,5 +547,19 @@ mod tests {
             value::field(&private.attrs, "map_public_ip_on_launch"),
             Some(&Generic::from(false))
         );
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::zone_in_region;
+
+    #[test]
+    fn zones_of_another_region_are_refused() {
+        assert!(zone_in_region("us-east-2a", "us-east-2").is_ok());
+        assert!(zone_in_region("us-east-1-bos-1a", "us-east-1").is_ok());
+        assert!(zone_in_region("us-east-1a", "us-east-2").is_err());
+        assert!(zone_in_region("us-east-2", "us-east-2").is_err());
+        assert!(zone_in_region("eu-west-1b", "us-east-2").is_err());
     }
 }

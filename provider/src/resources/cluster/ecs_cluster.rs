@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use crate::tf::Value;
 
 use super::ClusterState;
-use crate::kinds::ownership;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership;
 use crate::tf_value::{entries, map};
 
 /// An active cluster as AWS describes it.

@@ -5,16 +5,16 @@ mod ecs_cluster;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
-use crate::kinds::ownership;
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
 use crate::composite::timeouts::TimeoutsValue;
 use crate::composite::{Composite, CompositeError, Ctx};
+use crate::kinds::ownership;
 use crate::tf_value::{entries, known, StringMap};
 use blueprint_declarations::composites::cluster as declaration;
 

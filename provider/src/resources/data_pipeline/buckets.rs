@@ -12,10 +12,10 @@ use aws_sdk_s3::types::{
 };
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::resources::state_backend::tls_policy_applies;
 
 /// Id of the lifecycle rule the resource writes.

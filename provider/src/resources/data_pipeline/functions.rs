@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_lambda::types::{DeadLetterConfig, Environment, FunctionCode, Runtime};
 use aws_smithy_types::Blob;
-use crate::tf::Value;
 
 use super::{keys, put, remove, scope, DataPipelineState, StageValue};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use crate::tf_value::{entries, known};
 use blueprint_declarations::composites::data_pipeline::flow::names;
 

@@ -12,11 +12,11 @@ use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,
     PURPOSE_TAG,
 };
-use crate::kinds::iam_role;
-use crate::kinds::ownership::{owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::Table;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::{owned, OWNER_TAG};
 use crate::tf_value::map;
 use blueprint_declarations::composites::data_pipeline::flow::{names, POLICY_NAME};
 

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use blueprint_declarations::composites::data_pipeline::flow::names;
 
 fn group(s: &DataPipelineState, stage: &str) -> String {
@@ -173,10 +173,7 @@ impl ChildOps<DataPipelineState> for LogGroups {
         // A retention changed out of band shows as a change of `log_retention_days`.
         if let Some(days) = retention_seen {
             rec.record(|st| {
-                st.log_retention_days = days.map_or(
-                    crate::tf::Value::Null,
-                    crate::tf::Value::Value,
-                )
+                st.log_retention_days = days.map_or(crate::tf::Value::Null, crate::tf::Value::Value)
             });
         }
         Ok(if rec.snapshot().log_group_names.is_value() {

@@ -16,12 +16,12 @@ mod triggers;
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags::removed_keys;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags::removed_keys;
 use blueprint_declarations::composites::data_pipeline::flow::names;
 
 const GONE: &[&str] = &[

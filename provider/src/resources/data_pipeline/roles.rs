@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{keys, put, remove, scope, DataPipelineState};
-use crate::kinds::iam_role::{self, canonical_document};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::iam_role::{self, canonical_document};
 use blueprint_declarations::composites::data_pipeline::flow::{names, POLICY_NAME};
 
 /// The trusted service.

@@ -2,16 +2,16 @@
 //! revoked); the database's group admits 5432 from it, so whatever carries it (a service's tasks)
 //! reaches the database without the database having to know the clients.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::DatabaseState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self, all_egress, change_rules};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, all_egress, change_rules};
 use crate::tf_value::known;
 
 /// The client security group child.

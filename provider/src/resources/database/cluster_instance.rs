@@ -1,9 +1,9 @@
 //! The Aurora cluster's instances: the writer `NAME-writer` and, with `reader`, the reader
 //! `NAME-reader`, both Serverless v2 (`db.serverless`), never publicly accessible.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{AURORA, SERVERLESS_CLASS};
-use crate::tf::Value;
 
 use super::instance::{delete_instance, describe, wait_available};
 use super::rds::{self, tag_map};

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use blueprint_declarations::composites::database::{sizing, POSTGRES};
-use crate::tf::Value;
 
 use super::rds::{self, tag_map, Seen, PROFILE_TAG};
 use super::DatabaseState;

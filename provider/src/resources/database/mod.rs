@@ -17,13 +17,13 @@ mod subnet_group;
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{
     self as declaration, acu_ok, sizing, Sizing, AURORA, POSTGRES, SERVERLESS_CLASS,
 };
 use serde::{Deserialize, Serialize};
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -127,8 +127,8 @@ pub struct DatabaseState {
 /// Capacity units as Terraform sends them: a number, or (for a fraction binary floating point
 /// cannot hold exactly, such as `0.7`) its decimal text, which must still reach validation.
 mod capacity {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use crate::tf::Value;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -417,6 +417,13 @@ impl Composite for Database {
         if !engine_known {
             return;
         }
+        if let Some(v) = known(&c.engine_version) {
+            if let Err(e) =
+                blueprint_declarations::composites::database::engine_version_exists(engine, v)
+            {
+                refuse("engine_version", e);
+            }
+        }
         if engine == POSTGRES {
             for (attr, set) in [
                 ("min_capacity", !c.min_capacity.is_null()),
@@ -678,5 +685,29 @@ mod tests {
             diags.errors[0].attribute,
             AttributePath::new("max_capacity")
         );
+    }
+
+    /// An engine version whose major RDS does not offer for the engine fails at plan, on
+    /// `engine_version`; a known one passes.
+    #[test]
+    fn unknown_engine_versions_are_refused() {
+        for (engine, version, ok) in [
+            (AURORA, "16.4", true),
+            (POSTGRES, "17", true),
+            (AURORA, "42.1", false),
+            (POSTGRES, "9.6.22", false),
+        ] {
+            let mut c = planned("dev", engine);
+            c.engine_version = Value::Value(version.into());
+            let mut diags = Diagnostics::default();
+            Database.validate(&c, &mut diags);
+            let paths: Vec<AttributePath> =
+                diags.errors.iter().map(|e| e.attribute.clone()).collect();
+            assert_eq!(
+                paths.contains(&AttributePath::new("engine_version")),
+                !ok,
+                "{engine} {version}: {paths:?}"
+            );
+        }
     }
 }

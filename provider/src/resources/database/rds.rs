@@ -6,9 +6,9 @@ use std::future::Future;
 
 use aws_sdk_rds::types::Tag;
 
+use crate::composite::{retry, Attempt, CompositeError, Ctx, RetryPolicy};
 use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::kinds::tags::removed_keys;
-use crate::composite::{retry, Attempt, CompositeError, Ctx, RetryPolicy};
 
 /// The tag holding the profile, read back by import.
 pub const PROFILE_TAG: &str = "blueprint:profile";

@@ -1,16 +1,16 @@
 //! The security group `NAME-db`: TCP 5432 from each allowed security group, nothing from a
 //! CIDR, no egress (a database answers; it does not call out).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::DatabaseState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, all_egress, change_rules, converge, Direction};
 use crate::tf_value::{known, list, strings};
 use crate::types::sg_rule::{parse_all, to_strings, Source};
 

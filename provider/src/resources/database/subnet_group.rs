@@ -1,7 +1,7 @@
 //! The DB subnet group `NAME`: the database subnets.
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::rds::{self, tag_map};
 use super::DatabaseState;

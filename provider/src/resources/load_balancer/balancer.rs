@@ -4,17 +4,17 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
 };
-use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
-use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, Composite, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::tf_value::{known, list, map, strings};
 use crate::types::sg_rule::{Protocol, Source};
 

@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
     CreateBucketConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
     PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
 };
-use crate::tf::Value;
 
 use super::LoadBalancerState;
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::{error_code, AwsClients};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::tf_value::{known, map};
 
 /// The log bucket child.

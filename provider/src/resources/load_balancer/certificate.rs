@@ -4,16 +4,16 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_acm::primitives::Blob;
 use base64::Engine;
-use crate::tf::Value;
 
 use super::{tagging, LoadBalancerState};
-use crate::kinds::ownership::owned;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::owned;
 use crate::tf_value::known;
 
 /// How long the certificate is valid, in days from today.

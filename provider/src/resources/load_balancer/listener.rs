@@ -4,18 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum,
     RedirectActionConfig, RedirectActionStatusCodeEnum,
 };
-use crate::tf::Value;
 
 use super::{desired, tagging, LoadBalancerState};
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::tf_value::{entries, known, map};
 
 /// How the HTTPS listener's default action reads in its settings.

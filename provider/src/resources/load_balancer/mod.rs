@@ -17,10 +17,10 @@ mod tagging;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -350,7 +350,7 @@ impl Composite for LoadBalancer {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
         for v in [
             &mut planned.id,
@@ -366,6 +366,9 @@ impl Composite for LoadBalancer {
         ] {
             *v = Value::Unknown;
         }
+        if let Some(c) = clients {
+            certificate_in_region(planned, &c.region(), diags);
+        }
         derive(planned, clients);
     }
 
@@ -374,8 +377,11 @@ impl Composite for LoadBalancer {
         prior: &Self::State,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
+        if let Some(c) = clients {
+            certificate_in_region(planned, &c.region(), diags);
+        }
         // A child to be made again (its id null in the prior state) has unknown outputs: the
         // engine's plan marks them after this; the settings derived from them follow here.
         if prior.security_group_id.is_null() {
@@ -532,5 +538,22 @@ mod tests {
         s.domain_name = Value::Unknown;
         LoadBalancer.validate(&s, &mut d);
         assert_eq!(d.errors.len(), 2);
+    }
+}
+
+/// An ACM certificate serves only load balancers of its own region: `certificate_arn` of
+/// another region (known at plan, as the provider's region is) is refused on the attribute.
+fn certificate_in_region(config: &LoadBalancerState, region: &str, diags: &mut Diagnostics) {
+    let Some(arn) = known(&config.certificate_arn) else {
+        return;
+    };
+    if let Err(e) =
+        blueprint_declarations::composites::load_balancer::certificate_region(arn, region)
+    {
+        diags.error(
+            "Certificate of another region",
+            format!("certificate_arn: {e}"),
+            AttributePath::new("certificate_arn"),
+        );
     }
 }

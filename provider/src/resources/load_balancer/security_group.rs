@@ -1,16 +1,16 @@
 //! The load balancer's security group: 443 and 80 in from `ingress_cidr_blocks`, TCP out only to
 //! the VPC's CIDR (read from the VPC when the group is made).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::{desired, LoadBalancerState};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self as sg, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self as sg, Direction};
 use crate::tf_value::{known, list};
 use crate::types::sg_rule::to_strings;
 

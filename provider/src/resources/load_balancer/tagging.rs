@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::kinds::tags::removed_keys;
 use crate::composite::{CompositeError, Ctx};
+use crate::kinds::tags::removed_keys;
 
 /// ELBv2 tags from a map.
 pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {

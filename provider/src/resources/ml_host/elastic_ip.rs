@@ -2,16 +2,16 @@
 //! instance, re-associated when that drifts, released on delete unless `retain_elastic_ip`
 //! (remembered on the address by a tag, read back on import).
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::{filter, tag_spec, MlHostState};
-use crate::kinds::ownership::OWNER_TAG;
-use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::OWNER_TAG;
+use crate::kinds::tags;
 
 /// Tag that remembers `retain_elastic_ip` on the address itself (read back on import).
 pub const RETAIN_TAG: &str = "blueprint:retain";

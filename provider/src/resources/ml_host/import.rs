@@ -1,7 +1,7 @@
 //! Import by instance id: the whole state rebuilt from the instance and its children.
 
-use base64::Engine;
 use crate::tf::Value;
+use base64::Engine;
 
 use super::elastic_ip::{self, ElasticIp};
 use super::instance::Instance;
@@ -9,9 +9,9 @@ use super::instance_profile::InstanceProfile;
 use super::role::Role;
 use super::security_group::SecurityGroup;
 use super::{derive, list, map, user_data, MlHostState};
-use crate::kinds::security_group as sg;
 use crate::composite::engine::ChildOps;
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::security_group as sg;
 use crate::types::sg_rule::{Protocol, SgRule, Source};
 
 /// Build the whole state from instance `id`: the inputs from its boot script, rules, key pair,

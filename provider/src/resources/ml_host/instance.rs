@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
@@ -12,13 +13,12 @@ use aws_sdk_ec2::types::{
     InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use base64::Engine;
-use crate::tf::Value;
 
 use super::{filter, tag_spec, user_data, MlHostState};
-use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::tags;
 
 const WAIT: RetryPolicy = RetryPolicy {
     initial: Duration::from_millis(500),

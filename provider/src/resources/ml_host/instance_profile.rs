@@ -1,15 +1,15 @@
 //! The `instance_profile` child: `NAME-profile`, holding the role (put back if the role was
 //! made again or removed from it out of band).
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::MlHostState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::{iam_role, tags};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::{iam_role, tags};
 
 fn missing(code: Option<String>) -> bool {
     code.as_deref() == Some("NoSuchEntity")

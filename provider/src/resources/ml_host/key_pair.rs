@@ -4,16 +4,16 @@
 //! `aws_key_pair` does: a running instance keeps the key it was launched with (EC2 copies it
 //! at boot and cannot change it), so the host itself is left alone.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use crate::tf::Value;
 
 use super::{tag_spec, MlHostState};
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::tags;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::tags;
 
 const NOT_FOUND: &str = "InvalidKeyPair.NotFound";
 

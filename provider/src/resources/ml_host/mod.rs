@@ -22,10 +22,10 @@ pub mod user_data;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::{list, MlHostState, ECR_READ_ONLY};
-use crate::kinds::{iam_role, tags};
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::{iam_role, tags};
 
 /// Name of the inline policy that lets the host read exactly its secrets.
 pub const SECRETS_POLICY: &str = "blueprint-secrets";

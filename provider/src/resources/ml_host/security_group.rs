@@ -2,16 +2,16 @@
 //! exactly the ingress rules the inputs ask for and the egress `restrict_egress` says. Rules
 //! added or removed out of band are observed and repaired.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use crate::tf::Value;
 
 use super::{filter, list, tag_spec, MlHostState};
+use crate::composite::engine::{ChildOps, Found};
+use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::kinds::ownership::{not_ours, owned};
 use crate::kinds::security_group::{self as sg, all_egress, converge, Direction};
 use crate::kinds::tags;
-use crate::composite::engine::{ChildOps, Found};
-use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::types::sg_rule::{from_permissions, to_strings, SgRule};
 
 /// The VPC and subnet to use: the given ones, else the default VPC and one of its subnets.

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::tf::Value;
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::NetworkState;
+use crate::composite::{CompositeError, Ctx};
 use crate::kinds::ownership::OWNER_TAG;
 use crate::kinds::tags;
-use crate::composite::{CompositeError, Ctx};
 use crate::tf_value::StringList;
 
 /// A tag specification of `tags` for a resource of type `rt`.

@@ -1,15 +1,15 @@
 //! The S3 and DynamoDB gateway endpoints, on the private and database route tables.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, State, VpcEndpointType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, retag, tag, tag_spec};
 use super::NetworkState;
-use crate::kinds::ownership::OWNER_TAG;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::OWNER_TAG;
 use crate::tf_value::{known, strings};
 
 /// One gateway endpoint.

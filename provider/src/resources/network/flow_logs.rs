@@ -3,17 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{FlowLogsResourceType, LogDestinationType, ResourceType, TrafficType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, tag, tag_spec};
 use super::NetworkState;
-use crate::kinds::iam_role;
-use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
 use crate::tf_value::known;
 use crate::types::arn::Arn;
 

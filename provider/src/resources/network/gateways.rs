@@ -2,17 +2,17 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, NatGatewayState, ResourceType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, ids, owned, retag, tag, tag_spec};
 use super::subnets::Tier;
 use super::NetworkState;
-use crate::kinds::ownership::OWNER_TAG;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::OWNER_TAG;
 use crate::tf_value::{known, strings};
 
 /// How often a NAT gateway's state is polled.

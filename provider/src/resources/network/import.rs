@@ -8,8 +8,8 @@ use crate::tf::Value;
 use super::ec2::{failed, filter, ids, owned, tag, tag_map};
 use super::subnets::Tier;
 use super::{NetworkState, PROFILE_TAG};
-use crate::kinds::ownership::OWNER_TAG;
 use crate::composite::{CompositeError, Ctx};
+use crate::kinds::ownership::OWNER_TAG;
 use crate::tf_value::{list, map};
 use blueprint_declarations::composites::network as declaration;
 

@@ -21,11 +21,11 @@ mod vpc;
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use blueprint_declarations::composites::network as declaration;
 use serde::{Deserialize, Serialize};
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -395,8 +395,11 @@ impl Composite for Network {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
+        if let Some(c) = clients {
+            zones_in_region(planned, &c.region(), diags);
+        }
         run_derive(planned, clients);
         mark_unknown(planned);
     }
@@ -439,6 +442,29 @@ impl Composite for Network {
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
         import::import(ctx, id).await
+    }
+}
+
+/// The configured zones against the provider's region (known at plan): a zone of another
+/// region is refused on its element, before anything is created.
+fn zones_in_region(config: &NetworkState, region: &str, diags: &mut Diagnostics) {
+    if region.is_empty() {
+        return;
+    }
+    if let Value::Value(zones) = &config.availability_zones {
+        for (i, z) in zones.iter().enumerate() {
+            if let Value::Value(zone) = z {
+                if let Err(e) =
+                    blueprint_declarations::composites::network::zone_in_region(zone, region)
+                {
+                    diags.error(
+                        "Availability zone of another region",
+                        format!("availability_zones[{i}]: {e}"),
+                        AttributePath::new("availability_zones").index(i as i64),
+                    );
+                }
+            }
+        }
     }
 }
 

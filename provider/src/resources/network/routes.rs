@@ -1,9 +1,9 @@
 //! Route tables (public: the internet gateway; private, one per zone: its NAT gateway;
 //! database: nothing out of the VPC) and their associations with the subnets.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, RouteTable};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, ids, owned, retag, tag, tag_spec};
 use super::subnets::Tier;

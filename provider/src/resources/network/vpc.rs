@@ -2,9 +2,9 @@
 //! delete first removes anything this network owns that is still in it, so nothing a forgotten
 //! row made is left behind.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use crate::tf::Value;
 
 use super::ec2::{failed, filter, owned, tag_spec};
 use super::{endpoints, gateways, routes, subnets, NetworkState};

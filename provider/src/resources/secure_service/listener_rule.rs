@@ -1,18 +1,18 @@
 //! Child `listener_rule`: `path_patterns` at `priority` on the shared ALB's listener, forwarded
 //! to the service's target group.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, PathPatternConditionConfig, RuleCondition, RulePriorityPair,
 };
-use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;
-use crate::kinds::ownership::not_ours;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::not_ours;
 use crate::tf_value::{known, list, strings};
 
 fn path_condition(paths: Vec<String>) -> RuleCondition {

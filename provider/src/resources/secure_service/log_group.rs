@@ -1,13 +1,13 @@
 //! Child `log_group`: `/ecs/NAME` with its retention.
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::SecureServiceState;
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{done_unless_gone, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::tf_value::known;
 
 /// The log group's ARN (its account and region are the listener's).

@@ -23,10 +23,10 @@ mod task_definition;
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;

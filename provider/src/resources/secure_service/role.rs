@@ -5,16 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
 use crate::tf::Value;
+use async_trait::async_trait;
 
 use super::policies::{self, EXECUTION, TASK, TASK_POLICY};
 use super::SecureServiceState;
-use crate::kinds::iam_role;
-use crate::kinds::ownership::owned;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::iam_role;
+use crate::kinds::ownership::owned;
 use crate::tf_value::{entries, list, map};
 
 const TRUSTED: &str = "ecs-tasks.amazonaws.com";

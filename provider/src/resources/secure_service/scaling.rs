@@ -1,12 +1,12 @@
 //! Children `scalable_target`, `cpu_policy` and `memory_policy`: target-tracking autoscaling of
 //! the service's desired count (seed 001: CPU 70 %, memory 80 %), only with `autoscaling`.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalingPolicy,
     ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
-use crate::tf::Value;
 
 use super::{AutoscalingValue, SecureServiceState};
 use crate::clients::error_code;

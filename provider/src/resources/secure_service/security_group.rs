@@ -1,16 +1,16 @@
 //! Child `security_group`: `NAME-service`, whose only ingress rule admits the ALB's group on the
 //! container port.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use crate::tf::Value;
 
 use super::SecureServiceState;
-use crate::kinds::ownership::{not_ours, owned};
-use crate::kinds::security_group::{self, converge, Direction};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::{not_ours, owned};
+use crate::kinds::security_group::{self, converge, Direction};
 use crate::tf_value::{known, list, strings};
 use crate::types::sg_rule::{from_permissions, parse_all, to_strings, Source};
 

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::composite::{CompositeError, Ctx};
 use crate::kinds::tags::removed_keys;
 pub use crate::kinds::tags::{ecs, ecs_tags};
-use crate::composite::{CompositeError, Ctx};
 
 /// ELB tags from a tag map.
 pub fn elb_tags(all: &BTreeMap<String, String>) -> Vec<aws_sdk_elasticloadbalancingv2::types::Tag> {

@@ -1,16 +1,16 @@
 //! Child `target_group`: `NAME-tg`, type `ip`, HTTP on the container port, with the health
 //! check.
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetTypeEnum};
-use crate::tf::Value;
 
 use super::tagging::{elb_owned, elb_tags};
 use super::SecureServiceState;
-use crate::kinds::ownership::not_ours;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{delete_retrying, CompositeError, Ctx, Recorder};
+use crate::kinds::ownership::not_ours;
 use crate::tf_value::known;
 
 fn health_check_path(s: &SecureServiceState) -> &str {

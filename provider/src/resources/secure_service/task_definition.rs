@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
     PortMapping, Secret, TaskDefinitionStatus,
 };
-use crate::tf::Value;
 
 use super::tagging::ecs_tags;
 use super::{ContainerValue, SecureServiceState};

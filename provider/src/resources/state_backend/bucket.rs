@@ -2,21 +2,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketVersioningStatus, CreateBucketConfiguration, LifecycleRule,
     LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, Tagging,
 };
-use crate::tf::Value;
 
 use async_trait::async_trait;
 
 use super::{StateBackendState, VERSIONING_ENABLED};
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
 use crate::tf_value::map;
 
 /// Sid of the statement that denies plain-HTTP access.

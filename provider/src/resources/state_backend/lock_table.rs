@@ -3,18 +3,18 @@
 
 use std::time::Duration;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, SseSpecification, SseType, TableStatus, Tag,
 };
-use crate::tf::Value;
 
 use super::StateBackendState;
-use crate::kinds::ownership::{not_ours, owned};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership::{not_ours, owned};
 
 /// The hash key Terraform's S3 backend writes its locks under.
 pub const LOCK_KEY: &str = "LockID";

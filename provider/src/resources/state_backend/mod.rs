@@ -20,10 +20,10 @@ pub use blueprint_declarations::composites::state_backend::{naming, syntax};
 
 use std::collections::BTreeMap;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use crate::tf::Value;
 use crate::tf::{AttributePath, Diagnostics};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
