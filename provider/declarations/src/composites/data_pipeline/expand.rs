@@ -281,7 +281,10 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
                     path(&["bucket"]),
                     trigger_path.clone().then(Step::Attr("bucket".into())),
                 )
-                .origin(path(&["lambda_function"]), trigger_path),
+                .origin(
+                    path(&["lambda_function"]).then(Step::Index(0)),
+                    trigger_path,
+                ),
             );
         }
     }
