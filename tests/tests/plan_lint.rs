@@ -353,7 +353,7 @@ resource "blueprint_data_pipeline" "ml" {
             .unwrap();
         assert_eq!(run.code, 2, "warnings only: {run}");
         let said = diagnostics(&run.stdout);
-        let details = details(&run.stdout);
+        let warned = details(&run.stdout);
         for (rule, at) in [
             ("vpc-flow-logs", None),
             ("rds-backup-retention", Some("At backup_retention_days")),
@@ -371,10 +371,10 @@ resource "blueprint_data_pipeline" "ml" {
                 "{rule}: {said:?}"
             );
             assert!(
-                details
+                warned
                     .iter()
                     .any(|d| d.contains(&tag) && at.is_none_or(|a| d.starts_with(a))),
-                "{rule} {at:?}: {details:?}"
+                "{rule} {at:?}: {warned:?}"
             );
         }
         // The load balancer's two halves are its design (the internet, as 0.0.0.0/0): no
