@@ -421,6 +421,39 @@ resource "blueprint_data_pipeline" "ml" {
                     && d.contains("[blueprint-lint rule ecs-plaintext-secrets]")),
             "{details:?}"
         );
+
+        // The provider knows its region (us-east-1) at plan: zones and a certificate of
+        // another region fail the plan on their attributes, before anything is created.
+        h.rewrite(
+            &wd,
+            r#"
+resource "blueprint_network" "elsewhere" {
+  name               = "elsewhere"
+  az_count           = 2
+  availability_zones = ["us-east-1a", "eu-west-1b"]
+}
+
+resource "blueprint_load_balancer" "elsewhere" {
+  name              = "elsewhere"
+  vpc_id            = "vpc-0123abcd"
+  public_subnet_ids = ["subnet-0123abcd", "subnet-4567abcd"]
+  certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+}
+"#,
+        )
+        .unwrap();
+        let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
+        assert_eq!(run.code, 1, "{run}");
+        let details = details(&run.stdout);
+        for wanted in [
+            "availability_zones[1]: \"eu-west-1b\" is not an availability zone of the provider's region us-east-1",
+            "certificate_arn: the certificate is in eu-west-1, the load balancer in the provider's region us-east-1",
+        ] {
+            assert!(
+                details.iter().any(|d| d.starts_with(wanted)),
+                "{wanted}: {details:?}"
+            );
+        }
         Ok(())
     });
 }

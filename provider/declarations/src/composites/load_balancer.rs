@@ -185,7 +185,7 @@ pub fn declaration() -> &'static Declaration {
                 .required().replaces().check(Check::Id("vpc-")),
             Attr::strings("public_subnet_ids", "Two or more public subnets in different availability zones (`blueprint_network`'s `public_subnet_ids`); changed in place.")
                 .required().check(Check::Len(2, 16)).check(Check::each(Check::Id("subnet-"))).check(Check::Distinct),
-            Attr::string("certificate_arn", "ACM certificate of the HTTPS listener, for production. Unset: a self-signed certificate for `domain_name` is made and imported into ACM (tests and demos only).")
+            Attr::string("certificate_arn", "ACM certificate of the HTTPS listener, for production, in the provider's region (a certificate of another region fails the plan). Unset: a self-signed certificate for `domain_name` is made and imported into ACM (tests and demos only).")
                 .check(Check::Arn { service: "acm", prefix: "certificate/", wanted: "the ARN of an ACM certificate (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" }),
             Attr::string("domain_name", "DNS name of the self-signed certificate; required when `certificate_arn` is unset, refused when it is set.")
                 .check(Check::Custom { describe: "DNS name", check: domain_name }),

@@ -177,7 +177,7 @@ pub fn declaration() -> &'static Declaration {
                 .default(Default::String(DEFAULT_CIDR)).replaces().check(Check::Cidr),
             Attr::number("az_count", "Number of availability zones, 2 to 4 (unset: the profile's). Changing the effective count replaces the network.")
                 .check(Check::Range(2, 4)),
-            Attr::strings("availability_zones", "The zones, in order (unset: the first available zones of the region). Exactly `az_count` (or the profile's count) of them; changing them replaces the network.")
+            Attr::strings("availability_zones", "The zones, in order (unset: the first available zones of the region). Exactly `az_count` (or the profile's count) of them, each once and of the provider's region (another region's zone fails the plan); changing them replaces the network.")
                 .optional_computed().replaces().check(Check::each(Check::Custom { describe: "availability zone name", check: availability_zone })),
             Attr::strings("public_subnet_cidrs", "The public subnets' CIDRs, one per zone in zone order (unset: derived from `cidr_block`). Changing them replaces the network.")
                 .optional_computed().replaces().check(Check::each(Check::Cidr)),
