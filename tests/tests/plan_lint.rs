@@ -413,13 +413,13 @@ resource "blueprint_data_pipeline" "ml" {
         .unwrap();
         let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
         assert_eq!(run.code, 1, "{run}");
-        let details = details(&run.stdout);
+        let refused = details(&run.stdout);
         assert!(
-            details
+            refused
                 .iter()
                 .any(|d| d.starts_with("At environment[\"GH\"]")
                     && d.contains("[blueprint-lint rule ecs-plaintext-secrets]")),
-            "{details:?}"
+            "{refused:?}"
         );
 
         // The provider knows its region (us-east-1) at plan: zones and a certificate of
