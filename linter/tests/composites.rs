@@ -227,3 +227,66 @@ resource "blueprint_ml_host" "api" {
         got[0].message
     );
 }
+
+/// What only the whole configuration shows: a database in the network's public subnets, and
+/// a database admitting the load balancer's group, which the internet reaches (admitted as
+/// the two halves of IPv4: the internet all the same).
+#[test]
+fn a_database_in_public_subnets_or_behind_an_open_group_is_reported() {
+    let model = load_str(
+        "main.tf",
+        r#"resource "blueprint_network" "main" {
+  name       = "senas"
+  cidr_block = "10.0.0.0/16"
+}
+resource "blueprint_load_balancer" "web" {
+  name                = "senas"
+  vpc_id              = blueprint_network.main.vpc_id
+  public_subnet_ids   = blueprint_network.main.public_subnet_ids
+  domain_name         = "senas.example.org"
+  ingress_cidr_blocks = ["0.0.0.0/1", "128.0.0.0/1"]
+}
+resource "blueprint_database" "db" {
+  name                       = "senas-db"
+  vpc_id                     = blueprint_network.main.vpc_id
+  subnet_ids                 = blueprint_network.main.public_subnet_ids
+  allowed_security_group_ids = [blueprint_load_balancer.web.security_group_id]
+}
+"#,
+    );
+    let got: Vec<(String, String, String)> = findings(&model)
+        .into_iter()
+        .map(|(r, a, p, _)| (r, a, p))
+        .collect();
+    assert!(
+        got.contains(&(
+            "rds-not-public".into(),
+            "blueprint_database.db".into(),
+            "subnet_ids".into()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(r, a, _)| r == "data-store-internet-reachable" && a == "blueprint_database.db"),
+        "{got:?}"
+    );
+    // The database subnets are not public; a database admitting a service's group is not
+    // reached.
+    let model = load_str(
+        "main.tf",
+        r#"resource "blueprint_network" "main" {
+  name       = "senas"
+  cidr_block = "10.0.0.0/16"
+}
+resource "blueprint_database" "db" {
+  name                       = "senas-db"
+  vpc_id                     = blueprint_network.main.vpc_id
+  subnet_ids                 = blueprint_network.main.database_subnet_ids
+  allowed_security_group_ids = ["sg-0123abcd"]
+}
+"#,
+    );
+    let got = findings(&model);
+    assert!(got.is_empty(), "{got:?}");
+}

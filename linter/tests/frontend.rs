@@ -130,6 +130,8 @@ resource "aws_db_instance" "d" {
   publicly_accessible = var.port
   password            = var.cidr
   backup_retention_period = var.port
+  deletion_protection     = var.port
+  skip_final_snapshot     = var.port
 }
 "#,
     );

@@ -117,6 +117,9 @@ rule_tests! {
     vpc_flow_logs => "vpc-flow-logs",
     cognito_mfa => "cognito-mfa",
     data_store_internet_reachable => "data-store-internet-reachable",
+    rds_deletion_protection => "rds-deletion-protection",
+    alb_logs_and_protection => "alb-logs-and-protection",
+    s3_trigger_whole_bucket => "s3-trigger-whole-bucket",
 }
 
 #[test]

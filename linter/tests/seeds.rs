@@ -73,6 +73,9 @@ fn seed_001_dev_sizing_fails_the_prod_profile() {
         rules,
         [
             "vpc-flow-logs",
+            "alb-logs-and-protection",
+            "alb-logs-and-protection",
+            "rds-deletion-protection",
             "rds-backup-retention",
             "dynamodb-pitr",
             "dynamodb-pitr",

@@ -285,3 +285,175 @@ module "api" {
         Ok(())
     });
 }
+
+/// Issue 21's risky configurations, planned for real: each composite is linted with its own
+/// `profile` (prod-only rules warn for `profile = "prod"`), exposure is judged on addresses
+/// (SSH from `0.0.0.0/00` and `::0/0`), a whole-bucket trigger warns, and a token in an
+/// environment under a harmless name fails the plan on the variable. What needs the whole
+/// configuration (a database in the network's public subnets, or admitting the load
+/// balancer's group, which admits the two halves of IPv4) is reported by `blueprint-lint`.
+#[test]
+fn plan_time_policy_follows_the_profile_the_addresses_and_the_values() {
+    const RISKY: &str = r#"
+resource "blueprint_network" "main" {
+  name      = "risky"
+  profile   = "prod"
+  flow_logs = false
+}
+
+resource "blueprint_load_balancer" "web" {
+  name                = "risky"
+  profile             = "prod"
+  vpc_id              = blueprint_network.main.vpc_id
+  public_subnet_ids   = blueprint_network.main.public_subnet_ids
+  domain_name         = "risky.example.org"
+  ingress_cidr_blocks = ["0.0.0.0/1", "128.0.0.0/1"]
+  access_logs         = false
+  deletion_protection = false
+}
+
+resource "blueprint_database" "db" {
+  name                       = "risky-db"
+  profile                    = "prod"
+  vpc_id                     = blueprint_network.main.vpc_id
+  subnet_ids                 = blueprint_network.main.public_subnet_ids
+  allowed_security_group_ids = [blueprint_load_balancer.web.security_group_id]
+  backup_retention_days      = 1
+  deletion_protection        = false
+  skip_final_snapshot        = true
+}
+
+resource "blueprint_ml_host" "api" {
+  name            = "risky-api"
+  image           = "750477224025.dkr.ecr.us-east-2.amazonaws.com/ml-santiago-api:latest"
+  ssh_cidr_blocks = ["0.0.0.0/00", "::0/0"]
+}
+
+resource "blueprint_data_pipeline" "ml" {
+  name = "risky-data"
+  bucket {
+    suffix = "raw"
+  }
+  stage {
+    name     = "prep"
+    runtime  = "python3.12"
+    handler  = "main.handler"
+    filename = "prep.zip"
+    trigger  = { bucket = "raw", prefix = "", suffix = "" }
+  }
+}
+"#;
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = h.workdir(RISKY).unwrap();
+        wd.write("prep.zip", "not read at plan").unwrap();
+        wd.init().unwrap();
+        let run = wd
+            .run(&["plan", "-json", "-input=false", "-detailed-exitcode"])
+            .unwrap();
+        assert_eq!(run.code, 2, "warnings only: {run}");
+        let said = diagnostics(&run.stdout);
+        let warned = details(&run.stdout);
+        for (rule, at) in [
+            ("vpc-flow-logs", None),
+            ("rds-backup-retention", Some("At backup_retention_days")),
+            ("rds-deletion-protection", Some("At deletion_protection")),
+            ("rds-deletion-protection", Some("At skip_final_snapshot")),
+            ("alb-logs-and-protection", Some("At access_logs")),
+            ("alb-logs-and-protection", Some("At deletion_protection")),
+            ("sg-ssh-rdp-open", Some("At ssh_cidr_blocks[0]")),
+            ("sg-ssh-rdp-open", Some("At ssh_cidr_blocks[1]")),
+            ("s3-trigger-whole-bucket", Some("At stage[0].trigger")),
+        ] {
+            let tag = format!("[blueprint-lint rule {rule}]");
+            assert!(
+                said.iter().any(|(s, _)| s.ends_with(&format!("({rule})"))),
+                "{rule}: {said:?}"
+            );
+            assert!(
+                warned
+                    .iter()
+                    .any(|d| d.contains(&tag) && at.is_none_or(|a| d.starts_with(a))),
+                "{rule} {at:?}: {warned:?}"
+            );
+        }
+        // The load balancer's two halves are its design (the internet, as 0.0.0.0/0): no
+        // warning of its own beyond the prod settings.
+        assert!(
+            !said
+                .iter()
+                .any(|(s, _)| s.contains("(sg-") && s.contains("128.0.0.0/1")),
+            "{said:?}"
+        );
+        // The whole configuration, in the linter: the database's subnets are the network's
+        // public ones, and the internet reaches it through the load balancer's group.
+        let dir = wd.path().display().to_string();
+        let from_hcl = lint(&[&dir]);
+        assert!(
+            from_hcl.iter().any(|f| f.0 == "rds-not-public"
+                && f.1 == "blueprint_database.db"
+                && f.2 == ".subnet_ids"),
+            "{from_hcl:?}"
+        );
+        assert!(
+            from_hcl
+                .iter()
+                .any(|f| f.0 == "data-store-internet-reachable" && f.1 == "blueprint_database.db"),
+            "{from_hcl:?}"
+        );
+
+        // A GitHub token under a harmless name fails the plan, on the variable.
+        h.rewrite(
+            &wd,
+            &host(
+                "leaky",
+                "  environment = {\n    GH = \"ghp_0123456789abcdefghijABCDEFGHIJ012345\"\n  }\n",
+            ),
+        )
+        .unwrap();
+        let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
+        assert_eq!(run.code, 1, "{run}");
+        let refused = details(&run.stdout);
+        assert!(
+            refused
+                .iter()
+                .any(|d| d.starts_with("At environment[\"GH\"]")
+                    && d.contains("[blueprint-lint rule ecs-plaintext-secrets]")),
+            "{refused:?}"
+        );
+
+        // The provider knows its region (us-east-1) at plan: zones and a certificate of
+        // another region fail the plan on their attributes, before anything is created.
+        h.rewrite(
+            &wd,
+            r#"
+resource "blueprint_network" "elsewhere" {
+  name               = "elsewhere"
+  az_count           = 2
+  availability_zones = ["us-east-1a", "eu-west-1b"]
+}
+
+resource "blueprint_load_balancer" "elsewhere" {
+  name              = "elsewhere"
+  vpc_id            = "vpc-0123abcd"
+  public_subnet_ids = ["subnet-0123abcd", "subnet-4567abcd"]
+  certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+}
+"#,
+        )
+        .unwrap();
+        let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
+        assert_eq!(run.code, 1, "{run}");
+        let details = details(&run.stdout);
+        for wanted in [
+            "availability_zones[1]: \"eu-west-1b\" is not an availability zone of the provider's region us-east-1",
+            "certificate_arn: the certificate is in eu-west-1, the load balancer in the provider's region us-east-1",
+        ] {
+            assert!(
+                details.iter().any(|d| d.starts_with(wanted)),
+                "{wanted}: {details:?}"
+            );
+        }
+        Ok(())
+    });
+}

@@ -215,6 +215,7 @@ fn index_page() -> String {
     let mut out = header();
     out += "# blueprint-lint rules\n\n";
     out += "One page per rule, generated from the rule's metadata (`RuleMeta` in `linter/src/rules/`) and its fixtures (`terraform/lint-fixtures/<id>/`). `blueprint-lint --list-rules` prints the same list.\n\n";
+    out += "Every rule also runs at `terraform plan` inside the provider, on what each composite builds from its own configuration and with its own `profile` (prod-only rules warn there); what needs the whole configuration (a database in a network's public subnets, or reached through another resource's security group) is reported only by `blueprint-lint`: see [Which rules run where](../ci.md#which-rules-run-where).\n\n";
     out += "| Rule | What good looks like | Severity | Reads | Checkov | Trivy |\n";
     out += "| --- | --- | --- | --- | --- | --- |\n";
     for rule in registry() {

@@ -8,6 +8,7 @@ pub mod iam_actions;
 pub mod support;
 
 mod alb_https;
+mod alb_logs_and_protection;
 mod backend_s3_encrypted_locked;
 mod cognito_mfa;
 mod data_store_internet_reachable;
@@ -20,10 +21,12 @@ mod ecs_no_public_ip;
 mod ecs_plaintext_secrets;
 mod iam_no_wildcard;
 mod rds_backup_retention;
+mod rds_deletion_protection;
 mod rds_not_public;
 mod rds_storage_encrypted;
 mod s3_public_access_blocked;
 mod s3_state_versioning;
+mod s3_trigger_whole_bucket;
 mod sg_app_port_open;
 mod sg_db_port_open;
 mod sg_ssh_rdp_open;
@@ -149,6 +152,9 @@ static RULES: &[&dyn Rule] = &[
     &vpc_flow_logs::VpcFlowLogs,
     &cognito_mfa::CognitoMfa,
     &data_store_internet_reachable::DataStoreInternetReachable,
+    &rds_deletion_protection::RdsDeletionProtection,
+    &alb_logs_and_protection::AlbLogsAndProtection,
+    &s3_trigger_whole_bucket::S3TriggerWholeBucket,
 ];
 
 /// Whether some rule reads the attributes of resources of type `ty` (the union of every

@@ -1,7 +1,7 @@
 //! `sg-app-port-open`: an application port (anything but 80/443) open to the whole internet.
 
 use super::sg_db_port_open::DB_PORTS;
-use super::support::{is_world, SourceKind};
+use super::support::open_sources;
 use super::{Context, Rule, RuleMeta, SeedRef};
 use crate::finding::{Finding, Severity};
 
@@ -20,7 +20,7 @@ static META: RuleMeta = RuleMeta {
     fix: "Put the service behind an ALB with HTTPS and admit only the ALB's security group, or restrict the CIDR.",
     checkov: &["CKV_AWS_277"],
     trivy: &[],
-    checks: r##"Ingress from `0.0.0.0/0` or `::/0` on an application port: any single TCP port other than 80 and 443 (and other than SSH/RDP and database ports, which have their own rules), any TCP port range, or all protocols. Blueprint composites are checked as the security groups they build: `app_cidr_blocks` of `blueprint_ml_host` opens `host_port` (else `container_port`, else 8000, as the provider does), reported on the composite's attribute.
+    checks: r##"Ingress from the internet or from too wide a range (judged on addresses and on the union of the group's sources, with the thresholds of [`sg-ssh-rdp-open`](sg-ssh-rdp-open.md): `0.0.0.0/00`, `::ffff:0.0.0.0/96`, `2000::/3` or the two `/1` halves count as `0.0.0.0/0`; more than a `/8` of public IPv4 or a `/32` of IPv6 is too wide) on an application port: any single TCP port other than 80 and 443 (and other than SSH/RDP and database ports, which have their own rules), any TCP port range, or all protocols. Blueprint composites are checked as the security groups they build: `app_cidr_blocks` of `blueprint_ml_host` opens `host_port` (else `container_port`, else 8000, as the provider does), reported on the composite's attribute.
 
 An application port open to the world bypasses the load balancer, TLS and any WAF in front of it."##,
     notes: r##"Checkov's CKV_AWS_277 reports all ports open to the world, a subset of this rule; CKV_AWS_260 (port 80) is not a peer, since port 80 in front of a load balancer is intended here. Trivy's AVD-AWS-0107 covers SSH and RDP only."##,
@@ -39,33 +39,28 @@ impl Rule for SgAppPortOpen {
     }
 
     fn check(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for ing in ctx.ingress() {
-            let flagged = if ing.all_ports {
-                true
-            } else {
-                match (ing.tcp, ing.from_port, ing.to_port) {
-                    (Some(true), Some(a), Some(b)) if a == b => !covered_elsewhere(a),
-                    (Some(true), Some(a), Some(b)) => a < b,
-                    _ => false,
-                }
-            };
-            if !flagged {
-                continue;
-            }
-            for src in &ing.sources {
-                if let SourceKind::Cidr(c) = &src.kind {
-                    if is_world(c) {
-                        out.push(ctx.finding(
-                            &META,
-                            ing.resource,
-                            src.path.clone(),
-                            format!("{} open to `{c}`", ing.ports()),
-                        ));
+        let flagged: Vec<_> = ctx
+            .ingress()
+            .iter()
+            .filter(|ing| {
+                ing.all_ports
+                    || match (ing.tcp, ing.from_port, ing.to_port) {
+                        (Some(true), Some(a), Some(b)) if a == b => !covered_elsewhere(a),
+                        (Some(true), Some(a), Some(b)) => a < b,
+                        _ => false,
                     }
-                }
-            }
-        }
-        out
+            })
+            .collect();
+        open_sources(&flagged)
+            .into_iter()
+            .map(|open| {
+                ctx.finding(
+                    &META,
+                    open.ingress.resource,
+                    open.source.path.clone(),
+                    format!("{} open to {}", open.ingress.ports(), open.shown),
+                )
+            })
+            .collect()
     }
 }

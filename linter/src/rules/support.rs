@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use blueprint_declarations::types::addr_set::{self, AddrSet, Exposure};
 use ipnet::IpNet;
 
 use crate::finding::PathStep;
@@ -316,39 +317,144 @@ fn push_prefix(v: &Value, path: Vec<PathStep>, out: &mut Vec<Source>) {
     }
 }
 
-/// Whether `cidr` is the whole IPv4 or IPv6 internet.
-pub fn is_world(cidr: &str) -> bool {
-    matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+/// The addresses of a CIDR (a bare address counts as a host route), when it parses; spellings
+/// are read as AWS reads them and IPv4-mapped IPv6 blocks count as IPv4 (see
+/// [`blueprint_declarations::types::addr_set`]).
+pub fn cidr_set(cidr: &str) -> Option<AddrSet> {
+    parse_cidr(cidr).map(|n| AddrSet::of([n]))
 }
 
-/// Parses a CIDR (a bare address counts as a host route).
+/// Whether `cidr` alone admits the whole IPv4 or IPv6 internet, however it is spelt
+/// (`0.0.0.0/00`, `::0/0`, `::ffff:0.0.0.0/96`, `2000::/3`...).
+pub fn is_world(cidr: &str) -> bool {
+    cidr_set(cidr).is_some_and(|s| s.exposure() == Exposure::Internet)
+}
+
+/// Parses a CIDR (a bare address counts as a host route). Host bits are masked off, as the
+/// AWS provider's plan shows them to AWS.
 pub fn parse_cidr(cidr: &str) -> Option<IpNet> {
     let c = cidr.trim();
-    c.parse::<IpNet>()
+    addr_set::parse_cidr(c)
         .ok()
+        .or_else(|| c.parse::<IpNet>().ok().map(|n| n.trunc()))
         .or_else(|| c.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Whether `cidr` lies inside private address space (RFC 1918, RFC 6598 or IPv6 ULA).
 pub fn is_private(cidr: &str) -> Option<bool> {
-    let net = parse_cidr(cidr)?;
-    let private: [&str; 5] = [
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "fc00::/7",
-    ];
-    Some(private.iter().any(|p| {
-        p.parse::<IpNet>()
-            .map(|p: IpNet| p.contains(&net))
-            .unwrap_or(false)
-    }))
+    Some(addr_set::private().contains_set(&cidr_set(cidr)?))
 }
 
 /// Whether `inner` lies inside `outer`.
 pub fn cidr_contains(outer: &str, inner: &str) -> Option<bool> {
-    Some(parse_cidr(outer)?.contains(&parse_cidr(inner)?))
+    Some(cidr_set(outer)?.contains_set(&cidr_set(inner)?))
+}
+
+/// One CIDR source of a group judged with the group's other sources.
+#[derive(Debug, Clone)]
+pub struct OpenSource<'r, 'm> {
+    /// The rule holding it.
+    pub ingress: &'r Ingress<'m>,
+    /// The source.
+    pub source: &'r Source,
+    /// The CIDR as written.
+    pub cidr: String,
+    /// How it reads in a message: the CIDR, and why it counts when it is not
+    /// `0.0.0.0/0` or `::/0` itself.
+    pub shown: String,
+}
+
+/// The CIDR sources of `rules` (each already known to matter, e.g. to admit SSH) that open
+/// their security group to the internet or to a too-wide range, judged on the union of every
+/// source of the same group among `rules` (a rule's own sources when its group is unknown):
+/// the two `/1` halves of IPv4 in two rules of one group are the internet. Of a group that is
+/// open, each source that admits public addresses and is not strictly inside another of its
+/// sources is reported (`0.0.0.0/0` beside `8.8.8.8/32` reports only the first).
+pub fn open_sources<'r, 'm>(rules: &[&'r Ingress<'m>]) -> Vec<OpenSource<'r, 'm>> {
+    let key = |ing: &Ingress<'_>| {
+        ing.group.clone().unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                ing.resource.address,
+                crate::finding::path_to_string(&ing.base)
+            )
+        })
+    };
+    let mut groups: std::collections::BTreeMap<
+        String,
+        Vec<(&'r Ingress<'m>, &'r Source, String, AddrSet)>,
+    > = std::collections::BTreeMap::new();
+    for &ing in rules {
+        for src in &ing.sources {
+            let SourceKind::Cidr(c) = &src.kind else {
+                continue;
+            };
+            let Some(set) = cidr_set(c) else { continue };
+            groups
+                .entry(key(ing))
+                .or_default()
+                .push((ing, src, c.clone(), set));
+        }
+    }
+    let mut out = Vec::new();
+    for sources in groups.values() {
+        let mut union = AddrSet::new();
+        for (_, _, _, set) in sources {
+            union.extend(set);
+        }
+        let whole = union.exposure();
+        if whole == Exposure::Narrow {
+            continue;
+        }
+        for (i, (ing, src, c, set)) in sources.iter().enumerate() {
+            let public = set.public();
+            if public.is_empty() {
+                continue;
+            }
+            let inside_another = sources.iter().enumerate().any(|(j, (_, _, _, other))| {
+                j != i && other.contains_set(set) && !set.contains_set(other)
+            });
+            if inside_another {
+                continue;
+            }
+            let alone = set.exposure();
+            let why = match (alone, whole) {
+                (Exposure::Internet, _) if matches!(c.trim(), "0.0.0.0/0" | "::/0") => None,
+                (Exposure::Internet, _) => Some("the whole internet".to_string()),
+                (_, Exposure::Internet) => {
+                    Some("with the group's other ranges, the whole internet".to_string())
+                }
+                (Exposure::TooWide, _) => Some(too_wide(&public)),
+                _ => Some(format!(
+                    "with the group's other ranges, {}",
+                    too_wide(&union.public())
+                )),
+            };
+            let shown = match why {
+                Some(w) => format!("`{c}` ({w})"),
+                None => format!("`{c}`"),
+            };
+            out.push(OpenSource {
+                ingress: ing,
+                source: src,
+                cidr: c.clone(),
+                shown,
+            });
+        }
+    }
+    out
+}
+
+/// "N public IPv4 addresses, more than a /8" (or IPv6 and a /32).
+fn too_wide(public: &AddrSet) -> String {
+    if public.v4_count() > addr_set::V4_TOO_WIDE {
+        format!(
+            "{} public IPv4 addresses, more than a /8",
+            public.v4_count()
+        )
+    } else {
+        "more public IPv6 addresses than a /32".to_string()
+    }
 }
 
 /// A list of strings in a statement (`Action`, `NotResource`, ...), with where it is written.

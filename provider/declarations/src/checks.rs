@@ -48,7 +48,22 @@ pub enum Check {
     Each(Box<Check>),
     /// Applies the inner check to each key of a map.
     Keys(Box<Check>),
+    /// A map of strings whose keys and values together are at most this many bytes (Lambda's
+    /// 4 KB environment). Judged only when every key and value is known.
+    MapBytes(usize),
+    /// No element of a list appears twice (known elements).
+    Distinct,
+    /// An object whose named fields must all be set (null refused; unknown is checked later).
+    Fields(&'static [&'static str]),
 }
+
+/// The most tags AWS accepts on any child kind the composites make (EC2 and VPC resources,
+/// load balancers and listeners, RDS, ECS, IAM roles, S3 buckets, Lambda functions, SQS queues,
+/// CloudWatch log groups, DynamoDB tables, ACM certificates: 50 each).
+pub const CHILD_TAG_LIMIT: usize = 50;
+
+/// The most tags a composite's `tags` may hold: the limit less the three the composites add.
+pub const MAX_USER_TAGS: usize = CHILD_TAG_LIMIT - 3;
 
 /// A refused value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,10 +112,19 @@ impl Check {
             Check::GroupId => "`sg-…` id".into(),
             Check::Arn { wanted, .. } => wanted.to_string(),
             Check::SecretArn => "exact secret or parameter ARN".into(),
-            Check::Tags => "tag keys without `aws:`".into(),
+            Check::Tags => format!("tag keys without `aws:`, at most {MAX_USER_TAGS} tags"),
             Check::Custom { describe, .. } => describe.to_string(),
             Check::Each(inner) => format!("each: {}", inner.describe()),
             Check::Keys(inner) => format!("keys: {}", inner.describe()),
+            Check::MapBytes(max) => format!("at most {max} bytes of names and values"),
+            Check::Distinct => "no duplicates".into(),
+            Check::Fields(f) => format!(
+                "{} required",
+                f.iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -216,6 +240,23 @@ impl Check {
             }
             Check::Tags => {
                 if let rmpv::Value::Map(entries) = v {
+                    // Every child kind the composites make (EC2, ELB, RDS, ECS, IAM, S3,
+                    // Lambda, SQS, CloudWatch Logs, DynamoDB, ACM) takes at most 50 tags; the
+                    // composites add `Name`, `blueprint:owner` and `blueprint:profile`.
+                    let own = entries
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(
+                                k.as_str(),
+                                Some("Name" | "blueprint:owner" | "blueprint:profile")
+                            )
+                        })
+                        .count();
+                    if own > MAX_USER_TAGS {
+                        refuse(format!(
+                            "{own} tags: every child carries these and the composite's own `Name`, `blueprint:owner` and `blueprint:profile`, and AWS accepts at most {CHILD_TAG_LIMIT} tags on each kind the composites make, so at most {MAX_USER_TAGS} (with the provider's `default_tags`)."
+                        ));
+                    }
                     for (k, val) in entries {
                         let key = k.as_str().unwrap_or_default();
                         let at = path.then(Step::Key(key.to_string()));
@@ -267,6 +308,58 @@ impl Check {
                     for (k, _) in entries {
                         let key = k.as_str().unwrap_or_default().to_string();
                         inner.run(attr, k, &path.then(Step::Key(key)), out);
+                    }
+                }
+            }
+            Check::Fields(fields) => {
+                if let rmpv::Value::Map(_) = v {
+                    for f in *fields {
+                        let missing = super::value::field(v, f).is_none_or(|x| x.is_nil());
+                        if missing {
+                            out.push(Problem {
+                                path: path.then(Step::Attr((*f).to_string())),
+                                summary: format!("Missing {attr}.{f}"),
+                                detail: format!(
+                                    "{}: is required (\"\" for no filter).",
+                                    path.then(Step::Attr((*f).to_string()))
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+            Check::Distinct => {
+                if let rmpv::Value::Array(items) = v {
+                    for (i, item) in items.iter().enumerate() {
+                        if item.is_nil() || super::value::is_unknown(item) {
+                            continue;
+                        }
+                        if let Some(first) = items[..i].iter().position(|x| x == item) {
+                            out.push(Problem {
+                                path: path.then(Step::Index(i)),
+                                summary: format!("Invalid {attr}"),
+                                detail: format!(
+                                    "{}: {} is already element {first}: each must appear once.",
+                                    path.then(Step::Index(i)),
+                                    show(item)
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+            Check::MapBytes(max) => {
+                if let rmpv::Value::Map(entries) = v {
+                    let sizes: Option<Vec<usize>> = entries
+                        .iter()
+                        .map(|(k, v)| Some(k.as_str()?.len() + v.as_str()?.len()))
+                        .collect();
+                    if let Some(total) = sizes.map(|s| s.iter().sum::<usize>()) {
+                        if total > *max {
+                            refuse(format!(
+                                "names and values take {total} bytes; at most {max} are accepted."
+                            ));
+                        }
                     }
                 }
             }
@@ -378,6 +471,36 @@ mod tests {
 
     fn s(v: &str) -> Generic {
         Generic::from(v)
+    }
+
+    #[test]
+    fn more_tags_than_the_children_accept_are_refused() {
+        let tags = |n: usize| {
+            Generic::Map(
+                (0..n)
+                    .map(|i| (s(&format!("k{i}")), s("v")))
+                    .chain([(s("Name"), s("x"))])
+                    .collect(),
+            )
+        };
+        assert!(problems(Check::Tags, tags(MAX_USER_TAGS)).is_empty());
+        let p = problems(Check::Tags, tags(MAX_USER_TAGS + 1));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("at most 47"), "{p:?}");
+    }
+
+    #[test]
+    fn duplicates_are_refused_on_the_repeated_element() {
+        let list = Generic::Array(vec![
+            s("subnet-0123abcd"),
+            s("subnet-4567abcd"),
+            s("subnet-0123abcd"),
+        ]);
+        let mut out = Vec::new();
+        Check::Distinct.run("subnet_ids", &list, &Path::attr("subnet_ids"), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path.to_string(), "subnet_ids[2]");
+        assert!(out[0].detail.contains("already element 0"), "{:?}", out[0]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod checks;
 pub mod composites;
 pub mod docs;
 pub mod expand;
+pub mod secrets;
 pub mod types;
 pub mod value;
 

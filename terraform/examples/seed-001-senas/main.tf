@@ -138,6 +138,13 @@ resource "aws_lb" "main" {
   load_balancer_type = "application"
   security_groups    = [aws_security_group.alb.id]
   subnets            = aws_subnet.public[*].id
+
+  # Prod: no deletion by accident, and every request logged (seed: "ALB Access Logs").
+  enable_deletion_protection = var.environment == "prod"
+  access_logs {
+    bucket  = aws_s3_bucket.buckets["alb-logs"].id
+    enabled = var.environment == "prod"
+  }
 }
 
 resource "aws_lb_listener" "http" {
@@ -253,6 +260,9 @@ resource "aws_rds_cluster" "content" {
   manage_master_user_password = true
   storage_encrypted           = true
   backup_retention_period     = local.size.backup_days
+  deletion_protection         = var.environment == "prod"
+  skip_final_snapshot         = var.environment != "prod"
+  final_snapshot_identifier   = "content-db-final"
   db_subnet_group_name        = aws_db_subnet_group.db.name
   vpc_security_group_ids      = [aws_security_group.db.id]
 
@@ -292,7 +302,7 @@ resource "aws_dynamodb_table" "tables" {
 }
 
 resource "aws_s3_bucket" "buckets" {
-  for_each = toset(["content-assets", "user-uploads", "ml-models", "video-processing"])
+  for_each = toset(["content-assets", "user-uploads", "ml-models", "video-processing", "alb-logs"])
   bucket   = "${local.name}-${each.key}"
 }
 

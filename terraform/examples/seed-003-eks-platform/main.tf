@@ -168,6 +168,13 @@ resource "aws_lb" "main" {
   load_balancer_type = "application"
   security_groups    = [aws_security_group.alb.id]
   subnets            = var.public_subnet_ids
+
+  # Production: the load balancer cannot be deleted by accident and logs every request.
+  enable_deletion_protection = true
+  access_logs {
+    bucket  = aws_s3_bucket.files["alb-logs"].id
+    enabled = true
+  }
 }
 
 resource "aws_lb_listener" "http" {
@@ -278,6 +285,8 @@ resource "aws_db_instance" "primary" {
   db_subnet_group_name        = aws_db_subnet_group.data.name
   vpc_security_group_ids      = [aws_security_group.data.id]
   backup_retention_period     = 14
+  deletion_protection         = true
+  final_snapshot_identifier   = "${local.name}-pg-final"
 }
 
 resource "aws_db_instance" "replica" {
@@ -336,7 +345,7 @@ resource "aws_docdb_cluster" "docs" {
 # --- S3: "Almacenamiento de archivos y backups" ----------------------------------------------------
 
 resource "aws_s3_bucket" "files" {
-  for_each = toset(["files", "backups"])
+  for_each = toset(["files", "backups", "alb-logs"])
   bucket   = "${local.name}-${each.key}"
 }
 

@@ -177,6 +177,43 @@ pub fn engine_version(v: &str) -> Result<(), String> {
     }
 }
 
+/// The PostgreSQL major versions RDS offers, per engine (standard and extended support, as of
+/// 2026). A version must name one: `16`, or a minor of it, `16.4`. Majors from 10 on have two
+/// parts at most (`15.4.1` does not exist); 9.6 and earlier are gone from RDS.
+pub const KNOWN_MAJORS: &[(&str, &[u32])] = &[
+    (AURORA, &[11, 12, 13, 14, 15, 16, 17]),
+    (POSTGRES, &[11, 12, 13, 14, 15, 16, 17]),
+];
+
+/// Why `version` is not a version of `engine` RDS offers (see [`KNOWN_MAJORS`]), or `Ok`.
+/// The minor is not checked against a list: AWS adds minors every quarter, and a minor that
+/// does not exist is refused by RDS at apply before anything is created.
+pub fn engine_version_exists(engine: &str, version: &str) -> Result<(), String> {
+    engine_version(version)?;
+    let Some((_, majors)) = KNOWN_MAJORS.iter().find(|(e, _)| *e == engine) else {
+        return Ok(());
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    let major: Option<u32> = parts.first().and_then(|p| p.parse().ok());
+    let listed = || {
+        majors
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match major {
+        Some(m) if majors.contains(&m) && parts.len() <= 2 => Ok(()),
+        Some(m) if majors.contains(&m) => Err(format!(
+            "\"{version}\" is not a {engine} version: from 10 on a version is MAJOR.MINOR (e.g. \"{m}.4\")."
+        )),
+        _ => Err(format!(
+            "\"{version}\" is not a {engine} version RDS offers: the major version must be one of {}.",
+            listed()
+        )),
+    }
+}
+
 /// Whether `acu` is a capacity Serverless v2 accepts: 0.5 to 256, in steps of 0.5.
 pub fn acu_ok(acu: f64) -> bool {
     (ACU_RANGE.0..=ACU_RANGE.1).contains(&acu) && (acu * 2.0).fract() == 0.0
@@ -254,12 +291,12 @@ pub fn declaration() -> &'static Declaration {
                 .required().check(Check::OneOf(&["dev", "prod"])),
             Attr::string("engine", "`aurora-postgresql` (Serverless v2) or `postgres` (one RDS instance).")
                 .default(Default::String(AURORA)).replaces().check(Check::OneOf(&[AURORA, POSTGRES])),
-            Attr::string("engine_version", "PostgreSQL version, e.g. `15.4` (default: RDS's default for the engine). A change upgrades in place.")
+            Attr::string("engine_version", "PostgreSQL version, e.g. `15.4` (default: RDS's default for the engine). Its major must be one RDS offers for the engine (11 to 17 for both), as `MAJOR` or `MAJOR.MINOR`; another fails the plan. A change upgrades in place.")
                 .optional_computed().check(Check::Custom { describe: "version, e.g. `15.4`", check: engine_version }),
             Attr::string("vpc_id", "VPC of the subnets; the security group is made in it.")
                 .required().replaces().check(Check::Id("vpc-")),
             Attr::strings("subnet_ids", "The database subnets (e.g. `blueprint_network`'s `database_subnet_ids`), at least two in different availability zones.")
-                .required().check(Check::Len(2, 20)).check(Check::each(Check::Id("subnet-"))),
+                .required().check(Check::Len(2, 20)).check(Check::each(Check::Id("subnet-"))).check(Check::Distinct),
             Attr::strings("allowed_security_group_ids", "Security groups admitted on 5432 (e.g. the services'); nothing else is.")
                 .default(Default::EmptyList).check(Check::Len(0, 50)).check(Check::each(Check::GroupId)),
             Attr::string("database_name", "Name of the database created with it.")
@@ -455,7 +492,15 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
                     Generic::from(s.skip_final_snapshot)
                 }),
             ),
-            ("vpc_security_group_ids", crate::value::unknown()),
+            // Its own security group: the graph sees the database as the group's member.
+            (
+                "vpc_security_group_ids",
+                Generic::Array(vec![crate::expand::sibling(
+                    "aws_security_group",
+                    "security_group",
+                    "id",
+                )]),
+            ),
             ("db_subnet_group_name", field_or_nil(config, "name")),
         ];
         attrs.extend(extra);
@@ -598,6 +643,12 @@ mod tests {
         assert!(instance_class("db.serverless").is_ok());
         assert!(instance_class("t4g.micro").is_err());
         assert!(engine_version("15.4").is_ok());
+        assert!(engine_version_exists(AURORA, "16.4").is_ok());
+        assert!(engine_version_exists(POSTGRES, "17").is_ok());
+        assert!(engine_version_exists(POSTGRES, "9.6.22").is_err());
+        assert!(engine_version_exists(AURORA, "42.1").is_err());
+        assert!(engine_version_exists(AURORA, "15.4.1").is_err());
+        assert!(engine_version_exists(POSTGRES, "8").is_err());
         assert!(engine_version("15.").is_err());
     }
 

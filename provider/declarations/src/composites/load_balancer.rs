@@ -39,6 +39,23 @@ pub fn prod(profile: Option<&str>) -> bool {
     profile == Some("prod")
 }
 
+/// Why the ACM certificate `arn` cannot serve a load balancer in `region` (ACM certificates are
+/// regional: a listener takes only one of its own region). `Ok` when the ARN's region is that
+/// region, or when either is not known.
+pub fn certificate_region(arn: &str, region: &str) -> Result<(), String> {
+    let Ok(parsed) = arn.parse::<crate::types::arn::Arn>() else {
+        return Ok(()); // the attribute's own check refuses a malformed ARN
+    };
+    if region.is_empty() || parsed.region.is_empty() || parsed.region == region {
+        Ok(())
+    } else {
+        Err(format!(
+            "the certificate is in {}, the load balancer in the provider's region {region}: import or request it in {region}.",
+            parsed.region
+        ))
+    }
+}
+
 /// A load balancer name: 1 to 32 lowercase letters, digits and hyphens, not starting or ending
 /// with a hyphen nor starting with `internal-` (it also names the security group and the log
 /// bucket, hence lowercase).
@@ -51,7 +68,15 @@ pub fn lb_name(n: &str) -> Result<(), String> {
         && !n.ends_with('-')
         && !n.starts_with("internal-");
     if ok {
-        Ok(())
+        // It starts the log bucket's name (`NAME-alb-logs-ACCOUNT`).
+        match crate::composites::state_backend::naming::reserved_bucket_affix(&format!(
+            "{n}-alb-logs"
+        )) {
+            Some(why) => Err(format!(
+                "name \"{n}\" starts the access-log bucket's name, which {why}."
+            )),
+            None => Ok(()),
+        }
     } else {
         Err(format!(
             "name \"{n}\" must be 1 to 32 lowercase letters, digits or '-', not starting or ending with '-' nor starting with \"internal-\" (it names the load balancer, its security group and its log bucket)."
@@ -159,8 +184,8 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("vpc_id", "The VPC of the public subnets.")
                 .required().replaces().check(Check::Id("vpc-")),
             Attr::strings("public_subnet_ids", "Two or more public subnets in different availability zones (`blueprint_network`'s `public_subnet_ids`); changed in place.")
-                .required().check(Check::Len(2, 16)).check(Check::each(Check::Id("subnet-"))),
-            Attr::string("certificate_arn", "ACM certificate of the HTTPS listener, for production. Unset: a self-signed certificate for `domain_name` is made and imported into ACM (tests and demos only).")
+                .required().check(Check::Len(2, 16)).check(Check::each(Check::Id("subnet-"))).check(Check::Distinct),
+            Attr::string("certificate_arn", "ACM certificate of the HTTPS listener, for production, in the provider's region (a certificate of another region fails the plan). Unset: a self-signed certificate for `domain_name` is made and imported into ACM (tests and demos only).")
                 .check(Check::Arn { service: "acm", prefix: "certificate/", wanted: "the ARN of an ACM certificate (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" }),
             Attr::string("domain_name", "DNS name of the self-signed certificate; required when `certificate_arn` is unset, refused when it is set.")
                 .check(Check::Custom { describe: "DNS name", check: domain_name }),
@@ -315,6 +340,15 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
             ("internal", Generic::Boolean(false)),
             ("load_balancer_type", s("application")),
             ("subnets", attr(config, "public_subnet_ids").clone()),
+            // Its own security group: the graph sees the load balancer as the group's member.
+            (
+                "security_groups",
+                Generic::Array(vec![crate::expand::sibling(
+                    "aws_security_group",
+                    "security_group",
+                    "id",
+                )]),
+            ),
             ("drop_invalid_header_fields", Generic::Boolean(true)),
             (
                 "enable_deletion_protection",
@@ -411,6 +445,17 @@ mod tests {
     }
 
     #[test]
+    fn certificates_of_another_region_are_refused() {
+        let arn = |r: &str| {
+            format!("arn:aws:acm:{r}:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666")
+        };
+        assert!(certificate_region(&arn("us-east-2"), "us-east-2").is_ok());
+        let e = certificate_region(&arn("us-east-1"), "us-east-2").unwrap_err();
+        assert!(e.contains("us-east-1") && e.contains("us-east-2"), "{e}");
+        assert!(certificate_region(&arn("us-east-1"), "").is_ok());
+    }
+
+    #[test]
     fn names_and_domains() {
         assert!(lb_name("senas").is_ok());
         assert!(lb_name("senas-prod-01").is_ok());
@@ -421,6 +466,8 @@ mod tests {
             "senas-",
             "internal-x",
             "a_b",
+            "sthree-web",
+            "xn--web",
             &"x".repeat(33),
         ] {
             assert!(lb_name(bad).is_err(), "{bad:?}");

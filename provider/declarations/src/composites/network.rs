@@ -80,6 +80,22 @@ fn availability_zone(z: &str) -> Result<(), String> {
     }
 }
 
+/// Why `zone` is not an availability zone of `region`: a zone is the region's name and one
+/// letter (`us-east-2a`), or a Local or Wavelength Zone named after it (`us-east-1-bos-1a`).
+pub fn zone_in_region(zone: &str, region: &str) -> Result<(), String> {
+    let ok = zone.strip_prefix(region).is_some_and(|rest| {
+        (rest.len() == 1 && rest.chars().all(|c| c.is_ascii_lowercase()))
+            || (rest.starts_with('-') && rest.len() > 1)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{zone}\" is not an availability zone of the provider's region {region} (e.g. {region}a)."
+        ))
+    }
+}
+
 const NOTES: &str = r#"
 ## Sizing (seed 001)
 
@@ -161,7 +177,7 @@ pub fn declaration() -> &'static Declaration {
                 .default(Default::String(DEFAULT_CIDR)).replaces().check(Check::Cidr),
             Attr::number("az_count", "Number of availability zones, 2 to 4 (unset: the profile's). Changing the effective count replaces the network.")
                 .check(Check::Range(2, 4)),
-            Attr::strings("availability_zones", "The zones, in order (unset: the first available zones of the region). Exactly `az_count` (or the profile's count) of them; changing them replaces the network.")
+            Attr::strings("availability_zones", "The zones, in order (unset: the first available zones of the region). Exactly `az_count` (or the profile's count) of them, each once and of the provider's region (another region's zone fails the plan); changing them replaces the network.")
                 .optional_computed().replaces().check(Check::each(Check::Custom { describe: "availability zone name", check: availability_zone })),
             Attr::strings("public_subnet_cidrs", "The public subnets' CIDRs, one per zone in zone order (unset: derived from `cidr_block`). Changing them replaces the network.")
                 .optional_computed().replaces().check(Check::each(Check::Cidr)),
@@ -531,5 +547,19 @@ mod tests {
             value::field(&private.attrs, "map_public_ip_on_launch"),
             Some(&Generic::from(false))
         );
+    }
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::zone_in_region;
+
+    #[test]
+    fn zones_of_another_region_are_refused() {
+        assert!(zone_in_region("us-east-2a", "us-east-2").is_ok());
+        assert!(zone_in_region("us-east-1-bos-1a", "us-east-1").is_ok());
+        assert!(zone_in_region("us-east-1a", "us-east-2").is_err());
+        assert!(zone_in_region("us-east-2", "us-east-2").is_err());
+        assert!(zone_in_region("eu-west-1b", "us-east-2").is_err());
     }
 }

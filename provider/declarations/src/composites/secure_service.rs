@@ -82,7 +82,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("vpc_id", "VPC of the ALB and the tasks.")
                 .required().replaces().check(Check::Id("vpc-")),
             Attr::strings("subnet_ids", "Private subnets for the tasks (they never get a public IP).")
-                .required().check(Check::Len(1, 16)).check(Check::each(Check::Id("subnet-"))),
+                .required().check(Check::Len(1, 16)).check(Check::each(Check::Id("subnet-"))).check(Check::Distinct),
             Attr::string("listener_arn", "Listener of the shared ALB (HTTPS); its region and account scope the log permission.")
                 .required().replaces()
                 .check(Check::Arn { service: "elasticloadbalancing", prefix: "listener/", wanted: "the ARN of an ALB listener (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener/app/...)" }),

@@ -74,9 +74,11 @@ pub enum Source {
 }
 
 impl Source {
-    /// Whether the source is the whole IPv4 or IPv6 internet.
+    /// Whether the source admits the whole IPv4 or IPv6 internet, however it is spelt
+    /// (judged on its addresses: `::ffff:0.0.0.0/96` and `2000::/3` are the internet too).
     pub fn is_world(&self) -> bool {
-        matches!(self, Source::Cidr(net) if net.prefix_len() == 0)
+        matches!(self, Source::Cidr(net)
+            if super::addr_set::AddrSet::of([*net]).exposure() == super::addr_set::Exposure::Internet)
     }
 }
 
@@ -111,8 +113,19 @@ pub enum RuleError {
     NotRule(String),
 }
 
-/// Parse a CIDR block, refusing host bits (`10.0.0.1/8`).
+/// Whether an IPv4 part of `s` (plain or the tail of an IPv6 address) has an octet with a
+/// leading zero (`010.0.0.0/8`): some parsers read it as octal, AWS's provider refuses it.
+fn leading_zero_octet(s: &str) -> bool {
+    let addr = s.split('/').next().unwrap_or_default();
+    let v4 = addr.rsplit(':').next().unwrap_or_default();
+    v4.contains('.') && v4.split('.').any(|o| o.len() > 1 && o.starts_with('0'))
+}
+
+/// Parse a CIDR block, refusing host bits (`10.0.0.1/8`) and octets with leading zeros.
 pub fn parse_cidr(s: &str) -> Result<IpNet, RuleError> {
+    if leading_zero_octet(s) {
+        return Err(RuleError::NotCidr(s.to_string()));
+    }
     let net: IpNet = s.parse().map_err(|_| RuleError::NotCidr(s.to_string()))?;
     if net.trunc() != net {
         return Err(RuleError::HostBits {

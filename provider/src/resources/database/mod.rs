@@ -417,6 +417,13 @@ impl Composite for Database {
         if !engine_known {
             return;
         }
+        if let Some(v) = known(&c.engine_version) {
+            if let Err(e) =
+                blueprint_declarations::composites::database::engine_version_exists(engine, v)
+            {
+                refuse("engine_version", e);
+            }
+        }
         if engine == POSTGRES {
             for (attr, set) in [
                 ("min_capacity", !c.min_capacity.is_null()),
@@ -678,5 +685,29 @@ mod tests {
             diags.errors[0].attribute,
             AttributePath::new("max_capacity")
         );
+    }
+
+    /// An engine version whose major RDS does not offer for the engine fails at plan, on
+    /// `engine_version`; a known one passes.
+    #[test]
+    fn unknown_engine_versions_are_refused() {
+        for (engine, version, ok) in [
+            (AURORA, "16.4", true),
+            (POSTGRES, "17", true),
+            (AURORA, "42.1", false),
+            (POSTGRES, "9.6.22", false),
+        ] {
+            let mut c = planned("dev", engine);
+            c.engine_version = Value::Value(version.into());
+            let mut diags = Diagnostics::default();
+            Database.validate(&c, &mut diags);
+            let paths: Vec<AttributePath> =
+                diags.errors.iter().map(|e| e.attribute.clone()).collect();
+            assert_eq!(
+                paths.contains(&AttributePath::new("engine_version")),
+                !ok,
+                "{engine} {version}: {paths:?}"
+            );
+        }
     }
 }

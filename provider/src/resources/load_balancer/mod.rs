@@ -349,7 +349,7 @@ impl Composite for LoadBalancer {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
         for v in [
             &mut planned.id,
@@ -365,6 +365,9 @@ impl Composite for LoadBalancer {
         ] {
             *v = Value::Unknown;
         }
+        if let Some(c) = clients {
+            certificate_in_region(planned, &c.region(), diags);
+        }
         derive(planned, clients);
     }
 
@@ -373,8 +376,11 @@ impl Composite for LoadBalancer {
         prior: &Self::State,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
+        if let Some(c) = clients {
+            certificate_in_region(planned, &c.region(), diags);
+        }
         // A child to be made again (its id null in the prior state) has unknown outputs: the
         // engine's plan marks them after this; the settings derived from them follow here.
         if prior.security_group_id.is_null() {
@@ -531,5 +537,22 @@ mod tests {
         s.domain_name = Value::Unknown;
         LoadBalancer.validate(&s, &mut d);
         assert_eq!(d.errors.len(), 2);
+    }
+}
+
+/// An ACM certificate serves only load balancers of its own region: `certificate_arn` of
+/// another region (known at plan, as the provider's region is) is refused on the attribute.
+fn certificate_in_region(config: &LoadBalancerState, region: &str, diags: &mut Diagnostics) {
+    let Some(arn) = known(&config.certificate_arn) else {
+        return;
+    };
+    if let Err(e) =
+        blueprint_declarations::composites::load_balancer::certificate_region(arn, region)
+    {
+        diags.error(
+            "Certificate of another region",
+            format!("certificate_arn: {e}"),
+            AttributePath::new("certificate_arn"),
+        );
     }
 }

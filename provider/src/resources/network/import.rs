@@ -112,7 +112,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<NetworkState, CompositeError>
     }
     let sizing = declaration::sizing(s.profile());
     if zones.len() != sizing.az_count {
-        s.az_count = Value::Value(zones.len() as i64);
+        s.az_count = Value::Value(zones.len() as f64);
     }
 
     // Internet gateway.

@@ -49,7 +49,9 @@ pub struct NetworkState {
     /// The VPC's CIDR.
     pub cidr_block: Value<String>,
     /// Number of zones (null: the profile's).
-    pub az_count: Value<i64>,
+    /// A number as Terraform sends it: a fraction (`2.5`) decodes, and the declared check
+    /// refuses it on `az_count` (an integer type would fail in the decoder, without a path).
+    pub az_count: Value<f64>,
     /// The zones.
     pub availability_zones: StringList,
     /// Public subnet CIDRs.
@@ -129,7 +131,7 @@ impl NetworkState {
     fn zone_count(&self) -> usize {
         self.az_count
             .as_option()
-            .and_then(|n| usize::try_from(n).ok())
+            .and_then(|n| (n.fract() == 0.0 && (0.0..=64.0).contains(&n)).then_some(n as usize))
             .unwrap_or(self.sizing().az_count)
     }
     fn zones(&self) -> Vec<String> {
@@ -395,8 +397,11 @@ impl Composite for Network {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
+        if let Some(c) = clients {
+            zones_in_region(planned, &c.region(), diags);
+        }
         run_derive(planned, clients);
         mark_unknown(planned);
     }
@@ -439,6 +444,29 @@ impl Composite for Network {
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
         import::import(ctx, id).await
+    }
+}
+
+/// The configured zones against the provider's region (known at plan): a zone of another
+/// region is refused on its element, before anything is created.
+fn zones_in_region(config: &NetworkState, region: &str, diags: &mut Diagnostics) {
+    if region.is_empty() {
+        return;
+    }
+    if let Value::Value(zones) = &config.availability_zones {
+        for (i, z) in zones.iter().enumerate() {
+            if let Value::Value(zone) = z {
+                if let Err(e) =
+                    blueprint_declarations::composites::network::zone_in_region(zone, region)
+                {
+                    diags.error(
+                        "Availability zone of another region",
+                        format!("availability_zones[{i}]: {e}"),
+                        AttributePath::new("availability_zones").index(i as i64),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -695,7 +723,7 @@ mod tests {
         fill_cidrs(&mut prior);
         let mut planned = prior.clone();
         planned.profile = Value::Value("prod".into());
-        planned.az_count = Value::Value(2);
+        planned.az_count = Value::Value(2.0);
         planned.nat_gateways = Value::Value("single".into());
         planned.flow_logs = Value::Value(false);
         let kept = plan_update(&prior, &mut planned, None);
@@ -706,6 +734,29 @@ mod tests {
         assert!(
             replace.contains(&AttributePath::new("az_count")),
             "{replace:?}"
+        );
+    }
+
+    /// `az_count = 2.5` decodes and is refused by the declared check, on `az_count`, with a
+    /// message a user can act on (it used to fail in the decoder, with no attribute path).
+    #[test]
+    fn a_fractional_az_count_is_refused_on_its_attribute() {
+        use crate::declare::value;
+        let config =
+            serde_json::json!({"name": "net", "cidr_block": "10.0.0.0/16", "az_count": 2.5});
+        let generic = value::to_generic(&config).expect("encodes");
+        let state: NetworkState = value::from_generic(&generic).expect("a fraction decodes");
+        assert_eq!(state.az_count, Value::Value(2.5));
+        let problems = crate::composite::plan::check(
+            Network.declaration(),
+            &value::to_generic(&state).expect("encodes"),
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path.to_string(), "az_count");
+        assert!(
+            problems[0].detail.contains("whole number"),
+            "{:?}",
+            problems[0]
         );
     }
 }

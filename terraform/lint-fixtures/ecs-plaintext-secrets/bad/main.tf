@@ -61,3 +61,51 @@ resource "aws_instance" "worker" {
       worker:latest
   EOT
 }
+
+# Secrets found by value, under harmless names.
+resource "aws_ecs_task_definition" "by_value" {
+  family = "by-value"
+  container_definitions = jsonencode([
+    {
+      name  = "app"
+      image = "123456789012.dkr.ecr.us-east-2.amazonaws.com/app:1"
+      environment = [
+        { name = "GH", value = "ghp_0123456789abcdefghijABCDEFGHIJ012345" },
+        { name = "UPSTREAM", value = "AKIAIOSFODNN7EXAMPLE" },
+        { name = "DATABASE_URL", value = "postgres://app:hunter2@db.internal:5432/app" },
+      ]
+    }
+  ])
+}
+
+resource "aws_lambda_function" "prep" {
+  function_name = "ml-prep"
+  role          = "arn:aws:iam::123456789012:role/ml-prep"
+  runtime       = "python3.12"
+  handler       = "main.handler"
+  filename      = "prep.zip"
+
+  environment {
+    variables = {
+      NOTIFY      = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX"
+      STRIPE_KEY  = "q8Zr2LmP0xVb7TnY4kWs9HcD"
+      DB_PASSWORD = "changeme123"
+    }
+  }
+}
+
+resource "blueprint_data_pipeline" "ml" {
+  name = "ml-data"
+  bucket {
+    suffix = "raw"
+  }
+  stage {
+    name     = "prep"
+    runtime  = "python3.12"
+    handler  = "main.handler"
+    filename = "prep.zip"
+    environment = {
+      CONFIG = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    }
+  }
+}

@@ -54,3 +54,22 @@ resource "aws_instance" "worker" {
     docker run --detach --env STRIPE_API_KEY --env LOG_LEVEL=info worker:latest
   EOT
 }
+
+# Where the secret is, not the secret: a name ending in _ARN or _PARAMETER; a URL without a
+# password; a random-looking value under a name that is not a secret's.
+resource "aws_lambda_function" "prep" {
+  function_name = "ml-prep"
+  role          = "arn:aws:iam::123456789012:role/ml-prep"
+  runtime       = "python3.12"
+  handler       = "main.handler"
+  filename      = "prep.zip"
+
+  environment {
+    variables = {
+      DB_PASSWORD_PARAMETER = "/ml/db/password"
+      API_TOKEN_ARN         = "arn:aws:secretsmanager:us-east-2:123456789012:secret:ml-api-AbCdEf"
+      DATABASE_URL          = "postgres://app@db.internal:5432/app"
+      BUILD_ID              = "q8Zr2LmP0xVb7TnY4kWs9HcD"
+    }
+  }
+}

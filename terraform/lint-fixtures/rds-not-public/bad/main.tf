@@ -14,3 +14,14 @@ resource "aws_rds_cluster_instance" "content" {
   engine              = "aurora-postgresql"
   publicly_accessible = true
 }
+
+resource "aws_subnet" "public" {
+  vpc_id                  = "vpc-0123abcd"
+  cidr_block              = "10.0.0.0/24"
+  map_public_ip_on_launch = true
+}
+
+resource "aws_db_subnet_group" "videos" {
+  name       = "anb-db"
+  subnet_ids = [aws_subnet.public.id]
+}

@@ -13,3 +13,13 @@ resource "aws_rds_cluster_instance" "content" {
   instance_class     = "db.serverless"
   engine             = "aurora-postgresql"
 }
+
+resource "aws_subnet" "database" {
+  vpc_id     = "vpc-0123abcd"
+  cidr_block = "10.0.20.0/24"
+}
+
+resource "aws_db_subnet_group" "videos" {
+  name       = "anb-db"
+  subnet_ids = [aws_subnet.database.id]
+}

@@ -50,3 +50,58 @@ resource "blueprint_ml_host" "api" {
   ssh_cidr_blocks = ["0.0.0.0/0"]
   app_cidr_blocks = ["10.0.0.0/16"]
 }
+
+# The internet however it is spelt, and split across rules of one group: judged on addresses.
+resource "aws_security_group" "spelt" {
+  name = "spelt"
+
+  ingress {
+    from_port        = 22
+    to_port          = 22
+    protocol         = "tcp"
+    cidr_blocks      = ["0.0.0.0/00"]
+    ipv6_cidr_blocks = ["::0/0", "::ffff:0.0.0.0/96", "2000::/3"]
+  }
+}
+
+resource "aws_security_group" "halves" {
+  name = "halves"
+
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/1"]
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "other_half" {
+  security_group_id = aws_security_group.halves.id
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+  cidr_ipv4         = "128.0.0.0/1"
+}
+
+resource "aws_security_group" "quarters" {
+  name = "quarters"
+
+  ingress {
+    from_port   = 3389
+    to_port     = 3389
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"]
+  }
+}
+
+# Too wide: more public addresses than a /8, from ranges each narrower than one.
+resource "aws_security_group" "wide" {
+  name = "wide"
+
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["8.0.0.0/9", "8.128.0.0/9", "9.0.0.0/9"]
+  }
+}

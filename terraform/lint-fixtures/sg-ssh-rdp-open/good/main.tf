@@ -46,3 +46,17 @@ resource "blueprint_ml_host" "api" {
   ssh_cidr_blocks = ["198.51.100.0/24"]
   app_cidr_blocks = []
 }
+
+# A whole /8 of public addresses (the threshold), private space however wide, and a public
+# range split in two: narrow on addresses.
+resource "aws_security_group" "partners" {
+  name = "partners"
+
+  ingress {
+    from_port        = 22
+    to_port          = 22
+    protocol         = "tcp"
+    cidr_blocks      = ["8.0.0.0/9", "8.128.0.0/9", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+    ipv6_cidr_blocks = ["2001:db8::/33", "2001:db8:8000::/33", "fc00::/7"]
+  }
+}

@@ -246,6 +246,47 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
                 block_path("stage", i, "environment"),
             ),
         );
+        // The trigger: a notification of the trigger bucket invoking the function.
+        let trigger = get(s, "trigger");
+        if let Some(bucket) = get(trigger, "bucket").as_str() {
+            let trigger_path = block_path("stage", i, "trigger");
+            out.push(
+                Plain::new(
+                    "aws_s3_bucket_notification",
+                    intern(format!("notification_{stage}")),
+                    object(vec![
+                        (
+                            "bucket",
+                            sibling("aws_s3_bucket", intern(format!("bucket_{bucket}")), "id"),
+                        ),
+                        (
+                            "lambda_function",
+                            list(vec![object(vec![
+                                (
+                                    "lambda_function_arn",
+                                    sibling(
+                                        "aws_lambda_function",
+                                        intern(format!("function_{stage}")),
+                                        "arn",
+                                    ),
+                                ),
+                                ("events", list(vec![string("s3:ObjectCreated:*")])),
+                                ("filter_prefix", get(trigger, "prefix").clone()),
+                                ("filter_suffix", get(trigger, "suffix").clone()),
+                            ])]),
+                        ),
+                    ]),
+                )
+                .origin(
+                    path(&["bucket"]),
+                    trigger_path.clone().then(Step::Attr("bucket".into())),
+                )
+                .origin(
+                    path(&["lambda_function"]).then(Step::Index(0)),
+                    trigger_path,
+                ),
+            );
+        }
     }
     out
 }

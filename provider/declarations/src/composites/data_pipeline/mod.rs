@@ -34,18 +34,11 @@ pub const RUNTIMES: &[&str] = &[
     "provided.al2023",
 ];
 
-/// Words that make an environment variable's name look like a secret.
-pub const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
+/// Lambda's limit on a function's environment: names and values together, 4 KB.
+pub const LAMBDA_ENV_BYTES: usize = 4096;
+
+/// Words that make an environment variable's name look like a secret (the shared detector's).
+pub use crate::secrets::SECRET_WORDS;
 
 fn lower_name(n: &str, max: usize) -> bool {
     !n.is_empty()
@@ -60,9 +53,25 @@ fn lower_name(n: &str, max: usize) -> bool {
 /// Why `n` is not a pipeline name.
 pub fn check_name(n: &str) -> Result<(), String> {
     if lower_name(n, MAX_NAME_LEN) && n.len() >= 3 {
-        Ok(())
+        // It starts every bucket's name (`NAME-SUFFIX`).
+        match crate::composites::state_backend::naming::reserved_bucket_affix(&format!("{n}-x")) {
+            Some(why) => Err(format!("\"{n}\" starts every bucket's name, which {why}.")),
+            None => Ok(()),
+        }
     } else {
         Err(format!("\"{n}\" must be 3 to {MAX_NAME_LEN} lowercase letters, digits or single '-', not starting or ending with '-' (it prefixes every bucket, function, role and queue)."))
+    }
+}
+
+/// Why `n` is not a bucket suffix: a part name that does not end the bucket's name
+/// (`NAME-SUFFIX`) with a suffix S3 reserves (`s3alias`).
+fn bucket_suffix(n: &str) -> Result<(), String> {
+    part_name(n)?;
+    match crate::composites::state_backend::naming::reserved_bucket_affix(&format!("x-{n}")) {
+        Some(why) => Err(format!(
+            "\"{n}\" ends the bucket's name (`NAME-{n}`), which {why}."
+        )),
+        None => Ok(()),
     }
 }
 
@@ -75,9 +84,8 @@ fn part_name(n: &str) -> Result<(), String> {
 }
 
 fn not_secret_name(k: &str) -> Result<(), String> {
-    let upper = k.to_ascii_uppercase();
-    match SECRET_WORDS.iter().find(|w| upper.contains(*w)) {
-        Some(w) => Err(format!("\"{k}\" looks like a secret ({w}): a plain environment value is readable by anyone who can read the function's configuration. Keep secrets in Secrets Manager or SSM Parameter Store and pass their name instead (e.g. `DB_PASSWORD_PARAMETER`).")),
+    match crate::secrets::secret_word(k) {
+        Some(w) => Err(format!("\"{k}\" looks like a secret ({w}): a plain environment value is readable by anyone who can read the function's configuration. Keep secrets in Secrets Manager or SSM Parameter Store and pass where they are instead, under a name ending in _ARN or _PARAMETER (e.g. `{}_PARAMETER`).", k.to_ascii_uppercase())),
         None => Ok(()),
     }
 }
@@ -101,6 +109,12 @@ pub fn prefix_problem(p: &str) -> Result<(), String> {
     if p.starts_with('/') || p.len() > 1024 || p.contains('*') || p.contains('?') {
         Err(format!(
             "\"{p}\" must be an object key prefix (not starting with '/', no wildcard, at most 1024 bytes; \"\" for the whole bucket)."
+        ))
+    } else if p.contains("${") {
+        // The prefix goes into the derived policy's resources and `s3:prefix` conditions,
+        // where IAM would read `${aws:username}` as a policy variable.
+        Err(format!(
+            "\"{p}\" contains \"${{\": the derived policy would read it as an IAM policy variable (`${{aws:username}}`...), which matches per caller, not the literal key."
         ))
     } else {
         Ok(())
@@ -225,7 +239,7 @@ pub fn declaration() -> &'static Declaration {
                 replaces: false,
                 attrs: vec![
                     Attr::string("suffix", "The bucket is `NAME-SUFFIX`; stages refer to it by the suffix.")
-                        .required().check(Check::Custom { describe: "1 to 32 lowercase letters, digits or '-'", check: part_name }),
+                        .required().check(Check::Custom { describe: "1 to 32 lowercase letters, digits or '-', not `s3alias`", check: bucket_suffix }),
                     Attr::string("purpose", "What it holds (documentation only)."),
                     Attr::number("glacier_transition_days", "Move current objects to GLACIER after this many days (seed 004: raw data archived for compliance).")
                         .check(Check::Range(0, 36_500)),
@@ -250,10 +264,11 @@ pub fn declaration() -> &'static Declaration {
                     Attr::number("timeout", "Timeout in seconds.").default(Default::Number(30)).check(Check::Range(1, 900)),
                     Attr::string_map("environment", "Plain environment of the function. Never secrets: a name that looks like one (PASSWORD, TOKEN, API_KEY...) fails the plan.")
                         .check(Check::keys(Check::Custom { describe: "environment variable name", check: env_name }))
-                        .check(Check::keys(Check::Custom { describe: "not a secret-looking name", check: not_secret_name })),
+                        .check(Check::keys(Check::Custom { describe: "not a secret-looking name", check: not_secret_name }))
+                        .check(Check::MapBytes(LAMBDA_ENV_BYTES)),
                     Attr::of("reads", edge_list(), "What the stage reads: `[{ bucket = SUFFIX, prefix = \"incoming/\" }]` (`prefix = \"\"`: the whole bucket). Grants `s3:GetObject` on those objects and `s3:ListBucket` on those prefixes."),
                     Attr::of("writes", edge_list(), "What the stage writes, in the same form. Grants `s3:PutObject` on those objects."),
-                    Attr::of("trigger", Type::Object(vec![("bucket", Type::String), ("prefix", Type::String), ("suffix", Type::String)]), "What invokes the stage: `{ bucket = SUFFIX, prefix = \"incoming/\", suffix = \".csv\" }` (every field required; `\"\"` for no filter): an object created there."),
+                    Attr::of("trigger", Type::Object(vec![("bucket", Type::String), ("prefix", Type::String), ("suffix", Type::String)]), "What invokes the stage: `{ bucket = SUFFIX, prefix = \"incoming/\", suffix = \".csv\" }` (every field required; `\"\"` for no filter): an object created there.").check(Check::Fields(&["bucket", "prefix", "suffix"])),
                 ],
             },
         ],
@@ -333,4 +348,72 @@ fn edge_list() -> Type {
         ("bucket", Type::String),
         ("prefix", Type::String),
     ])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_secret_name;
+
+    #[test]
+    fn reserved_bucket_names_and_policy_variables_are_refused() {
+        use super::{bucket_suffix, check_name, prefix_problem};
+        assert!(check_name("sthree-data").is_err());
+        assert!(check_name("amzn-s3-demo-x").is_err());
+        assert_eq!(check_name("ml-data"), Ok(()));
+        assert!(bucket_suffix("s3alias").is_err());
+        assert_eq!(bucket_suffix("raw"), Ok(()));
+        assert!(prefix_problem("home/${aws:username}/").is_err());
+        assert_eq!(prefix_problem("home/$user/"), Ok(()));
+    }
+
+    #[test]
+    fn trigger_fields_left_null_are_refused_on_their_paths() {
+        use crate::value::{Generic, Path, Step};
+        use crate::Check;
+        let trigger = Generic::Map(vec![
+            (Generic::from("bucket"), Generic::from("raw")),
+            (Generic::from("prefix"), Generic::Nil),
+        ]);
+        let path = Path::attr("stage")
+            .then(Step::Index(0))
+            .then(Step::Attr("trigger".into()));
+        let mut out = Vec::new();
+        Check::Fields(&["bucket", "prefix", "suffix"]).run("trigger", &trigger, &path, &mut out);
+        let paths: Vec<String> = out.iter().map(|p| p.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            ["stage[0].trigger.prefix", "stage[0].trigger.suffix"]
+        );
+    }
+
+    #[test]
+    fn an_environment_over_4_kb_is_refused_on_its_path() {
+        use crate::value::{Generic, Path};
+        use crate::Check;
+        let env =
+            |n: usize| Generic::Map(vec![(Generic::from("BIG"), Generic::from("x".repeat(n)))]);
+        let mut out = Vec::new();
+        let path = Path::attr("environment");
+        Check::MapBytes(super::LAMBDA_ENV_BYTES).run("environment", &env(4093), &path, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        Check::MapBytes(super::LAMBDA_ENV_BYTES).run("environment", &env(4094), &path, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].detail.contains("4097 bytes"), "{:?}", out[0]);
+    }
+
+    /// The error suggests a name the check itself accepts (it used to suggest
+    /// `DB_PASSWORD_PARAMETER` and refuse it).
+    #[test]
+    fn the_secret_name_error_suggests_an_accepted_name() {
+        let err = not_secret_name("db_password").unwrap_err();
+        let suggested = err
+            .split('`')
+            .nth(1)
+            .expect("a suggested name in backquotes");
+        assert_eq!(suggested, "DB_PASSWORD_PARAMETER");
+        assert_eq!(not_secret_name(suggested), Ok(()));
+        assert_eq!(not_secret_name("DB_PASSWORD_ARN"), Ok(()));
+        assert!(not_secret_name("API_TOKEN").is_err());
+        assert_eq!(not_secret_name("LOG_LEVEL"), Ok(()));
+    }
 }

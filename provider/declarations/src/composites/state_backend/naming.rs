@@ -26,17 +26,30 @@ pub fn bucket_name_problem(name: &str) -> Option<String> {
     if octets.len() == 4 && octets.iter().all(|o| o.parse::<u8>().is_ok()) {
         return Some("must not look like an IP address".into());
     }
-    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
-        if name.starts_with(prefix) {
-            return Some(format!("must not start with {prefix:?}"));
-        }
+    reserved_bucket_affix(name)
+}
+
+/// Bucket name prefixes S3 reserves.
+pub const RESERVED_BUCKET_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
+
+/// Bucket name suffixes S3 reserves (access point aliases, Object Lambda, directory and table
+/// buckets, Multi-Region Access Points).
+pub const RESERVED_BUCKET_SUFFIXES: &[&str] =
+    &["-s3alias", "--ol-s3", "--x-s3", ".mrap", "--table-s3"];
+
+/// Why a bucket name uses a prefix or suffix S3 reserves, or `None`. Composites that derive
+/// bucket names (`NAME-SUFFIX`, `NAME-alb-logs-ACCOUNT`) check their parts with it.
+pub fn reserved_bucket_affix(name: &str) -> Option<String> {
+    if let Some(p) = RESERVED_BUCKET_PREFIXES
+        .iter()
+        .find(|p| name.starts_with(*p))
+    {
+        return Some(format!("must not start with {p:?} (reserved by S3)"));
     }
-    for suffix in ["-s3alias", "--ol-s3", "--x-s3", ".mrap", "--table-s3"] {
-        if name.ends_with(suffix) {
-            return Some(format!("must not end with {suffix:?}"));
-        }
-    }
-    None
+    RESERVED_BUCKET_SUFFIXES
+        .iter()
+        .find(|s| name.ends_with(*s))
+        .map(|s| format!("must not end with {s:?} (reserved by S3)"))
 }
 
 /// Why a DynamoDB table name is invalid, or `None`.
@@ -69,6 +82,9 @@ mod tests {
             "192.168.1.1",
             "xn--punycode",
             "bucket-s3alias",
+            "sthree-state",
+            "state--ol-s3",
+            "amzn-s3-demo-state",
             &"a".repeat(64),
         ] {
             assert!(bucket_name_problem(bad).is_some(), "{bad}");

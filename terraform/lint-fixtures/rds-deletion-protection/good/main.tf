@@ -1,0 +1,27 @@
+resource "aws_rds_cluster" "content" {
+  cluster_identifier          = "content-db"
+  engine                      = "aurora-postgresql"
+  storage_encrypted           = true
+  manage_master_user_password = true
+  backup_retention_period     = 14
+  deletion_protection         = true
+  final_snapshot_identifier   = "content-db-final"
+}
+
+resource "aws_rds_cluster_instance" "content" {
+  identifier         = "content-db-1"
+  cluster_identifier = aws_rds_cluster.content.id
+  instance_class     = "db.serverless"
+  engine             = "aurora-postgresql"
+}
+
+resource "aws_db_instance" "videos" {
+  identifier                  = "anb-db"
+  engine                      = "postgres"
+  instance_class              = "db.t3.micro"
+  storage_encrypted           = true
+  manage_master_user_password = true
+  backup_retention_period     = 14
+  deletion_protection         = true
+  final_snapshot_identifier   = "anb-db-final"
+}
