@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
-use crate::tf::Value;
 
 use super::ClusterState;
-use crate::kinds::ownership;
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+use crate::kinds::ownership;
 use crate::tf_value::{entries, map};
 
 /// An active cluster as AWS describes it.
@@ -75,9 +75,22 @@ pub fn record(rec: &Recorder<ClusterState>, found: &Cluster) {
     });
 }
 
+/// Record the cluster's tags: `tags_all` is what it carries apart from its owner tag. An owner
+/// tag that is not this cluster's (changed or removed out of band: a later import would refuse
+/// the cluster) stays in `tags_all` as found, or as an empty value when missing, so the next
+/// plan shows it and the apply puts the right one back.
 fn record_tags(rec: &Recorder<ClusterState>, ctx: &Ctx, found: &Cluster) {
     let mut all = found.tags.clone();
-    all.remove(ownership::OWNER_TAG);
+    let owner = rec.snapshot().owner();
+    match all.get(ownership::OWNER_TAG) {
+        Some(v) if *v == owner => {
+            all.remove(ownership::OWNER_TAG);
+        }
+        Some(_) => {}
+        None => {
+            all.insert(ownership::OWNER_TAG.to_string(), String::new());
+        }
+    }
     let defaults = ctx.clients.default_tags();
     rec.record(|s| {
         let configured = entries(&s.tags);

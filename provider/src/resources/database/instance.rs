@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 use blueprint_declarations::composites::database::{sizing, POSTGRES};
-use crate::tf::Value;
 
 use super::rds::{self, tag_map, Seen, PROFILE_TAG};
 use super::DatabaseState;
@@ -287,6 +287,15 @@ impl ChildOps<DatabaseState> for Instance {
         let Some(id) = known(&s.instance_identifier).map(str::to_string) else {
             return Ok(());
         };
+        // Recorded by a create that was interrupted before it was available: wait for it (and
+        // record its endpoint, which the plan left unknown) before anything else.
+        let ready = describe(ctx, &id)
+            .await?
+            .is_some_and(|i| i.db_instance_status() == Some("available"));
+        if !ready || prior.endpoint.is_null() {
+            let i = wait_available(ctx, &id).await?;
+            rec.record(|r| observe(r, &i));
+        }
         let have = entries(&prior.settings);
         let want = s.desired_settings().unwrap_or_default();
         let differs = |k: &str| have.get(k) != want.get(k);

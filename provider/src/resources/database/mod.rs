@@ -17,13 +17,13 @@ mod subnet_group;
 
 use std::collections::BTreeMap;
 
+use crate::tf::Value;
+use crate::tf::{AttributePath, Diagnostics};
 use async_trait::async_trait;
 use blueprint_declarations::composites::database::{
     self as declaration, acu_ok, sizing, Sizing, AURORA, POSTGRES, SERVERLESS_CLASS,
 };
 use serde::{Deserialize, Serialize};
-use crate::tf::Value;
-use crate::tf::{AttributePath, Diagnostics};
 
 use crate::clients::AwsClients;
 use crate::composite::engine::ChildOps;
@@ -127,8 +127,8 @@ pub struct DatabaseState {
 /// Capacity units as Terraform sends them: a number, or (for a fraction binary floating point
 /// cannot hold exactly, such as `0.7`) its decimal text, which must still reach validation.
 mod capacity {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use crate::tf::Value;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -504,11 +504,13 @@ impl Composite for Database {
         derive(planned, known(&prior.profile), clients);
         // The endpoint, port and secret come from whichever main child the engine has: when
         // it is to be made again, they will change.
+        // So do they when a create was interrupted before the main child was available (it is
+        // recorded, its endpoint not yet): the resumed apply records them.
         let main_gone = if planned.postgres() {
             prior.instance_identifier.is_null()
         } else {
             prior.cluster_identifier.is_null()
-        };
+        } || prior.endpoint.is_null();
         if main_gone {
             planned.endpoint = Value::Unknown;
             planned.master_user_secret_arn = Value::Unknown;
