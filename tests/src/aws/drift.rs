@@ -159,7 +159,7 @@ impl AwsProbe {
             }
             ("aws_ecs_cluster", Change::ContainerInsights(on)) => {
                 self.ecs()
-                    .update_cluster_settings()
+                    .update_cluster()
                     .cluster(&first)
                     .settings(
                         ClusterSetting::builder()
@@ -169,7 +169,7 @@ impl AwsProbe {
                     )
                     .send()
                     .await
-                    .context("UpdateClusterSettings")?;
+                    .context("UpdateCluster")?;
             }
             ("aws_ecs_cluster", Change::EcsTag { key, value }) => {
                 let arn = self.ecs_cluster_arn(&first).await?;

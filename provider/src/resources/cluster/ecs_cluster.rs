@@ -120,7 +120,9 @@ async fn converge(ctx: &Ctx, found: &Cluster, want: &ClusterState) -> Result<(),
     let ecs = ctx.clients.ecs();
     let name = want.name();
     if found.insights != want.insights() {
-        ecs.update_cluster_settings()
+        // UpdateCluster takes the settings as UpdateClusterSettings does (and moto 5.1 has only
+        // UpdateCluster).
+        ecs.update_cluster()
             .cluster(&found.arn)
             .settings(insights_setting(want.insights()))
             .send()
