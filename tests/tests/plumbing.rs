@@ -366,6 +366,7 @@ fn ctrl_c_during_a_database_create_resumes_instead_of_replacing() {
             r#"
 resource "blueprint_database" "db" {{
   name                       = "resumed"
+  profile                    = "dev"
   vpc_id                     = "{vpc}"
   subnet_ids                 = ["{s0}", "{s1}"]
   allowed_security_group_ids = ["{sg}"]
