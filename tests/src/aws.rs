@@ -1,8 +1,10 @@
 //! Ask AWS directly (through the SDK, not Terraform) what exists.
 
 mod children;
+mod drift;
 
 pub use children::Tags;
+pub use drift::Change as DriftChange;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;

@@ -6,8 +6,9 @@
 //! empty → `tags` changed: apply, the plan is empty, every child carries exactly the new
 //! `tags_all` → each child deleted out of band in turn: the plan sees it, apply repairs it, the
 //! child in state exists again, the next plan is empty (when one of those fails: destroy, check
-//! nothing is left, apply afresh, so the next child's result is its own) → destroy → nothing
-//! tagged is left.
+//! nothing is left, apply afresh, so the next child's result is its own) → each declared setting
+//! of a child changed out of band in turn ([`Case::drifts`]): the plan sees it, apply repairs
+//! it (the change is gone from AWS), the next plan is empty → destroy → nothing tagged is left.
 //!
 //! Steps known to fail on today's code are listed per case ([`Expected`]); the check asserts
 //! that each of them still fails (and says so when one starts passing), so the list cannot rot.
@@ -61,6 +62,16 @@ pub enum Step {
     /// After a repair that did not converge: destroy succeeds, leaves nothing, and a fresh
     /// apply succeeds (so the next child starts from a clean slate).
     DisappearsCleanup,
+    /// The setting could be changed out of band (a failure here is the test's).
+    DriftMake,
+    /// The plan after the change is not empty.
+    DriftPlan,
+    /// `terraform apply` after the change succeeds.
+    DriftRepair,
+    /// The change is gone from AWS after that apply.
+    DriftUndone,
+    /// The plan after the repair is empty.
+    DriftConverged,
     /// `terraform destroy` succeeds.
     Destroy,
     /// Nothing carrying the test's tag is left in moto.
@@ -86,6 +97,11 @@ impl Step {
             Step::DisappearsRecreated => "the repaired child exists in AWS",
             Step::DisappearsConverged => "plan is empty after the repair",
             Step::DisappearsCleanup => "destroy and a fresh apply after a failed repair",
+            Step::DriftMake => "out-of-band change of a declared setting (test setup)",
+            Step::DriftPlan => "plan shows the out-of-band change",
+            Step::DriftRepair => "apply repairs the out-of-band change",
+            Step::DriftUndone => "the out-of-band change is gone from AWS",
+            Step::DriftConverged => "plan is empty after the drift repair",
             Step::Destroy => "destroy",
             Step::NothingLeft => "destroy leaves nothing in moto",
         }
@@ -112,6 +128,17 @@ impl Expected {
             && self.child == child
             && self.version.is_none_or(|v| version.starts_with(v))
     }
+}
+
+/// A declared setting of one child, changed out of band by the generic check.
+#[derive(Debug, Clone, Copy)]
+pub struct Drift {
+    /// The child, by its name in [`Case::children`].
+    pub child: &'static str,
+    /// Names the drift in messages and in [`Expected::child`] (`child/what`).
+    pub what: &'static str,
+    /// The change, which the probe makes by the child's kind.
+    pub change: crate::aws::DriftChange,
 }
 
 /// What a case's configuration may use.
@@ -143,6 +170,8 @@ pub struct Case {
     /// Tag keys a child may carry besides `tags_all`, each with the reason: an exact key, or a
     /// prefix when it ends with `:` (`blueprint:`).
     pub extra_tag_keys: &'static [(&'static str, &'static str)],
+    /// Declared settings changed out of band, each in turn (see [`Drift`]).
+    pub drifts: &'static [Drift],
     /// Steps known to fail today.
     pub expected_failures: &'static [Expected],
 }
@@ -563,6 +592,85 @@ fn disappears_step(
     Ok(run.record(Step::DisappearsCleanup, name, cleanup))
 }
 
+/// One out-of-band change of a declared setting: made, seen by the plan, repaired by apply
+/// (gone from AWS), and the next plan empty. `Ok(false)` when it did not converge: the next
+/// drift would not start from a converged composite, so the caller stops there.
+fn drift_step(
+    run: &mut Run<'_>,
+    rt: &tokio::runtime::Runtime,
+    h: &Harness,
+    wd: &TfWorkdir,
+    drift: &Drift,
+) -> Result<bool> {
+    let address = run.case.address();
+    let label = format!("{}/{}", drift.child, drift.what);
+    let name = Some(label.as_str());
+    let Some(child) = run
+        .case
+        .children
+        .iter()
+        .find(|c| c.name == drift.child)
+        .copied()
+    else {
+        bail!("drift {label}: no child named {} in the case", drift.child);
+    };
+    let state = values(wd, &address)?;
+    let id = child.id_in(&state)?;
+    let made = rt.block_on(
+        h.probe()
+            .drift_child(child.kind, &id, &drift.change, &state),
+    );
+    if !run.record(
+        Step::DriftMake,
+        name,
+        made.with_context(|| drift.change.describe()),
+    ) {
+        return Ok(true);
+    }
+    let after = plan(wd, &address)?;
+    let leaked = drift
+        .change
+        .secret()
+        .filter(|v| after.text.contains(v) || after.change.to_string().contains(v));
+    let seen = if after.code == 0 {
+        Err(anyhow!(
+            "{} on {id}: the plan is empty:\n{}",
+            drift.change.describe(),
+            after.text
+        ))
+    } else if let Some(v) = leaked {
+        Err(anyhow!(
+            "{} on {id}: the plan shows the value written out of band ({v:?}), which may be \
+             a secret:\n{}",
+            drift.change.describe(),
+            after.text
+        ))
+    } else {
+        Ok(())
+    };
+    run.record(Step::DriftPlan, name, seen);
+    let applied = wd.try_apply().and_then(|r| r.ok()).map(|_| ());
+    let repaired = run.record(Step::DriftRepair, name, applied);
+    let state = values(wd, &address)?;
+    let undone = child.id_in(&state).and_then(|id| {
+        if rt.block_on(
+            h.probe()
+                .drift_present(child.kind, &id, &drift.change, &state),
+        )? {
+            Err(anyhow!(
+                "{} on {id}: still there after apply",
+                drift.change.describe()
+            ))
+        } else {
+            Ok(())
+        }
+    });
+    let undone = run.record(Step::DriftUndone, name, undone);
+    let converged = plan_is_empty(wd, &address);
+    let converged = run.record(Step::DriftConverged, name, converged);
+    Ok(repaired && undone && converged)
+}
+
 /// Every step up to (not including) destroy.
 fn steps(
     run: &mut Run<'_>,
@@ -591,6 +699,12 @@ fn steps(
     }
     for child in &case.children {
         if !disappears_step(run, rt, h, wd, child)? {
+            return Ok(());
+        }
+    }
+    // Last, from a converged composite: each drift that passes leaves it as it found it.
+    for drift in case.drifts {
+        if !drift_step(run, rt, h, wd, drift)? {
             break;
         }
     }

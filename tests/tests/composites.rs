@@ -6,8 +6,9 @@
 //! today"): the check asserts each still fails, so remove an entry when its bug is fixed.
 
 use anyhow::{anyhow, Result};
+use blueprint_e2e::aws::DriftChange;
 use blueprint_e2e::composite_case::children;
-use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Expected};
+use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Drift, Expected, Step};
 use blueprint_e2e::moto::MotoOptions;
 use blueprint_e2e::tf_versions::for_each_terraform;
 use serde_json::Value;
@@ -95,6 +96,7 @@ fn blueprint_state_backend_passes_the_generic_check() {
         import_id: state_backend_import_id,
         import_ignore: &[],
         extra_tag_keys: STATE_BACKEND_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: STATE_BACKEND_EXPECTED,
     });
 }
@@ -152,6 +154,7 @@ fn blueprint_ml_host_passes_the_generic_check() {
         import_id: ml_host_import_id,
         import_ignore: &[],
         extra_tag_keys: ML_HOST_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: ML_HOST_EXPECTED,
     });
 }
@@ -238,6 +241,7 @@ fn blueprint_secure_service_passes_the_generic_check() {
         import_id: secure_service_import_id,
         import_ignore: &[],
         extra_tag_keys: SECURE_SERVICE_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: SECURE_SERVICE_EXPECTED,
     });
 }
@@ -260,6 +264,24 @@ fn cluster_import_id(v: &Value) -> Result<String> {
     string(v, "name")
 }
 
+/// The declared settings (a `dev` cluster: Container Insights off) and the owner tag (without
+/// which a later import refuses the cluster).
+const CLUSTER_DRIFTS: &[Drift] = &[
+    Drift {
+        child: "cluster",
+        what: "container_insights",
+        change: DriftChange::ContainerInsights(true),
+    },
+    Drift {
+        child: "cluster",
+        what: "owner_tag",
+        change: DriftChange::EcsTag {
+            key: "blueprint:owner",
+            value: "blueprint_cluster/someone-else",
+        },
+    },
+];
+
 #[test]
 fn blueprint_cluster_passes_the_generic_check() {
     check(&Case {
@@ -275,7 +297,45 @@ fn blueprint_cluster_passes_the_generic_check() {
             "blueprint:owner",
             "the provider's ownership marker (docs/resources/cluster.md)",
         )],
+        drifts: CLUSTER_DRIFTS,
         expected_failures: &[],
+    });
+}
+
+/// Issue 21: with `container_insights` unset, a profile change from `prod` to `dev` turns
+/// Container Insights off (it follows the profile, not the prior state).
+#[test]
+fn blueprint_cluster_profile_change_moves_container_insights() {
+    for_each_terraform(|tf| {
+        let h = blueprint_e2e::Harness::start()?.on(tf);
+        let config = |profile: &str| {
+            format!(
+                "resource \"blueprint_cluster\" \"this\" {{\n  name    = \"insights\"\n  profile = \"{profile}\"\n}}\n"
+            )
+        };
+        let wd = h.workdir(&config("prod"))?;
+        wd.init()?;
+        wd.apply()?;
+        let rt = tokio::runtime::Runtime::new()?;
+        let insights = |on: bool| {
+            rt.block_on(h.probe().drift_present(
+                "aws_ecs_cluster",
+                "insights",
+                &DriftChange::ContainerInsights(on),
+                &Value::Null,
+            ))
+        };
+        assert!(insights(true)?, "prod: Container Insights on");
+        h.rewrite(&wd, &config("dev"))?;
+        wd.apply()?;
+        assert!(insights(false)?, "dev: Container Insights off");
+        let values = wd
+            .state_values("blueprint_cluster.this")?
+            .unwrap_or_default();
+        assert_eq!(values["container_insights"], Value::Bool(false), "{values}");
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        wd.destroy()?;
+        Ok(())
     });
 }
 
@@ -285,10 +345,12 @@ fn database_with(env: &CaseEnv, engine: &str, tags: &str) -> String {
     let Some(p) = &env.platform else {
         panic!("blueprint_database needs the platform");
     };
-    // Import reads the subnets back from the subnet group, sorted: the configuration lists
-    // them sorted so that import-verify compares like with like.
+    // Import reads the subnets back from the subnet group, sorted; the configuration lists
+    // them in the other order (as a network's output may), and the plan after import must
+    // still be empty: `subnet_ids` is a set (issue 21).
     let mut subnets = p.subnets.clone();
     subnets.sort();
+    subnets.reverse();
     format!(
         r#"
 resource "blueprint_database" "this" {{
@@ -354,6 +416,7 @@ fn blueprint_database_passes_the_generic_check() {
         import_id: database_import_id,
         import_ignore: &[],
         extra_tag_keys: DATABASE_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: &[],
     });
 }
@@ -370,6 +433,7 @@ fn blueprint_database_rds_passes_the_generic_check() {
         import_id: database_import_id,
         import_ignore: &[],
         extra_tag_keys: DATABASE_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: &[],
     });
 }
@@ -405,6 +469,38 @@ const NETWORK_EXTRA_TAGS: &[(&str, &str)] = &[
 
 const NETWORK_EXPECTED: &[Expected] = &[];
 
+/// What the doc guarantees of the tiers: the database route table has no route out of the VPC,
+/// a private table none to the internet gateway, private and database subnets map no public
+/// IP on launch.
+const NETWORK_DRIFTS: &[Drift] = &[
+    Drift {
+        child: "database_route_table",
+        what: "default_route_to_internet",
+        change: DriftChange::RouteToGateway {
+            destination: "0.0.0.0/0",
+            gateway_attr: "internet_gateway_id",
+        },
+    },
+    Drift {
+        child: "private_route_tables",
+        what: "route_to_internet",
+        change: DriftChange::RouteToGateway {
+            destination: "198.51.100.0/24",
+            gateway_attr: "internet_gateway_id",
+        },
+    },
+    Drift {
+        child: "private_subnets",
+        what: "map_public_ip_on_launch",
+        change: DriftChange::MapPublicIpOnLaunch(true),
+    },
+    Drift {
+        child: "database_subnets",
+        what: "map_public_ip_on_launch",
+        change: DriftChange::MapPublicIpOnLaunch(true),
+    },
+];
+
 #[test]
 fn blueprint_network_passes_the_generic_check() {
     check(&Case {
@@ -417,6 +513,7 @@ fn blueprint_network_passes_the_generic_check() {
         import_id: network_import_id,
         import_ignore: &[],
         extra_tag_keys: NETWORK_EXTRA_TAGS,
+        drifts: NETWORK_DRIFTS,
         expected_failures: NETWORK_EXPECTED,
     });
 }
@@ -505,6 +602,28 @@ const DATA_PIPELINE_EXTRA_TAGS: &[(&str, &str)] = &[(
      blueprint:code on a function (docs/resources/data_pipeline.md)",
 )];
 
+/// The function's declared settings: environment, timeout, memory.
+const DATA_PIPELINE_DRIFTS: &[Drift] = &[
+    Drift {
+        child: "functions",
+        what: "environment",
+        change: DriftChange::LambdaVariable {
+            key: "DB_PASSWORD",
+            value: "out-of-band-secret-value",
+        },
+    },
+    Drift {
+        child: "functions",
+        what: "timeout",
+        change: DriftChange::LambdaTimeout(600),
+    },
+    Drift {
+        child: "functions",
+        what: "memory_size",
+        change: DriftChange::LambdaMemory(2048),
+    },
+];
+
 #[test]
 fn blueprint_data_pipeline_passes_the_generic_check() {
     check(&Case {
@@ -517,6 +636,7 @@ fn blueprint_data_pipeline_passes_the_generic_check() {
         import_id: data_pipeline_import_id,
         import_ignore: &[],
         extra_tag_keys: DATA_PIPELINE_EXTRA_TAGS,
+        drifts: DATA_PIPELINE_DRIFTS,
         expected_failures: &[],
     });
 }
@@ -573,6 +693,7 @@ fn blueprint_load_balancer_passes_the_generic_check() {
         import_id: load_balancer_import_id,
         import_ignore: &[],
         extra_tag_keys: LOAD_BALANCER_EXTRA_TAGS,
+        drifts: &[],
         expected_failures: &[],
     });
 }

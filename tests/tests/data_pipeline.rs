@@ -811,3 +811,83 @@ resource "blueprint_data_pipeline" "p" {
     assert!(gone.is_err(), "the bucket is still there");
     assert_eq!(h.leftovers().unwrap(), Vec::<String>::new());
 }
+
+/// Two stages, `big` (sized) first when `with_big`, and `small` leaving its sizes unset.
+fn sized_stages(with_big: bool) -> String {
+    let big = if with_big {
+        r#"
+  stage {
+    name        = "big"
+    runtime     = "python3.12"
+    handler     = "main.handler"
+    filename    = "preprocess.zip"
+    memory_size = 2048
+    timeout     = 600
+    reads       = [{ bucket = "raw", prefix = "" }]
+  }"#
+    } else {
+        ""
+    };
+    format!(
+        r#"
+resource "blueprint_data_pipeline" "ml" {{
+  name = "sized"
+  bucket {{
+    suffix = "raw"
+  }}
+{big}
+  stage {{
+    name     = "small"
+    runtime  = "python3.12"
+    handler  = "main.handler"
+    filename = "features.zip"
+    reads    = [{{ bucket = "raw", prefix = "" }}]
+  }}
+}}
+"#
+    )
+}
+
+/// Issue 21: a stage's unset `memory_size` and `timeout` are its own defaults, never the
+/// values of the stage that used to sit at its position in the list.
+#[test]
+fn stage_defaults_belong_to_the_stage_by_name() {
+    for_each_terraform(|tf| {
+        let h = Harness::start()?.on(tf);
+        let wd = workdir(&h, &sized_stages(true));
+        wd.apply().unwrap();
+        let sizes = |name: &str| {
+            let c = rt()
+                .block_on(
+                    lambda(&h)
+                        .get_function_configuration()
+                        .function_name(name)
+                        .send(),
+                )
+                .unwrap();
+            (c.memory_size(), c.timeout())
+        };
+        assert_eq!(sizes("sized-big"), (Some(2048), Some(600)));
+        assert_eq!(sizes("sized-small"), (Some(128), Some(30)));
+        h.rewrite(&wd, &sized_stages(false)).unwrap();
+        wd.apply().unwrap();
+        assert_eq!(
+            sizes("sized-small"),
+            (Some(128), Some(30)),
+            "the remaining stage took the removed stage's sizes"
+        );
+        let small = wd
+            .state_values("blueprint_data_pipeline.ml")
+            .unwrap()
+            .unwrap()["stage"][0]
+            .clone();
+        assert_eq!(
+            (small["memory_size"].clone(), small["timeout"].clone()),
+            (Value::from(128), Value::from(30)),
+            "{small}"
+        );
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        wd.destroy().unwrap();
+        Ok(())
+    });
+}

@@ -196,8 +196,7 @@ fn stop_provider_leaves_the_plugin_serving() {
 /// The environment [`TfWorkdir`] gives the CLI, for a process this test starts itself.
 fn interruptible_apply(h: &Harness, wd: &TfWorkdir) -> Command {
     let home = wd.path().join(".home");
-    let terraform = blueprint_e2e::paths::terraform().unwrap();
-    let mut cmd = Command::new(terraform);
+    let mut cmd = Command::new(&h.terraform().path);
     cmd.args(["apply", "-auto-approve", "-input=false", "-no-color"])
         .current_dir(wd.path())
         .env_clear()
@@ -222,7 +221,7 @@ fn interruptible_apply(h: &Harness, wd: &TfWorkdir) -> Command {
     cmd
 }
 
-/// Interrupt an apply of `blueprint_ml_host` while the proxy holds `action`; returns what
+/// Interrupt an apply while the proxy holds `action`; returns what
 /// Terraform printed. `whole_group`: SIGINT to Terraform's process group, plugin included, as
 /// Ctrl-C does; otherwise to Terraform alone (a CI runner's cancel), so that the plugin learns
 /// of it only through StopProvider.
@@ -339,4 +338,85 @@ fn ctrl_c_mid_create_keeps_what_exists_in_state() {
             "after an interrupt at {action} and destroy"
         );
     }
+}
+
+/// The state's entry for `address`: its values and whether Terraform marked it tainted.
+fn instance(wd: &TfWorkdir, address: &str) -> (serde_json::Value, bool) {
+    let state = wd.show_json(None).unwrap();
+    let r = state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["address"] == address)
+        .cloned()
+        .unwrap_or_else(|| panic!("{address} is not in the state: {state}"));
+    (r["values"].clone(), r["tainted"] == true)
+}
+
+/// Issue 21: Ctrl-C while the Aurora cluster is still being made (the waiter's first
+/// DescribeDBClusters held) leaves the database in state untainted, with the cluster recorded;
+/// the next apply resumes in place (an update, the same cluster), never a destroy and
+/// re-create.
+#[test]
+fn ctrl_c_during_a_database_create_resumes_instead_of_replacing() {
+    blueprint_e2e::tf_versions::for_each_terraform(|tf| {
+        let h = Harness::start_with_proxy()?.on(tf);
+        let p = blueprint_e2e::platform::make_blocking(&h.probe())?;
+        let config = format!(
+            r#"
+resource "blueprint_database" "db" {{
+  name                       = "resumed"
+  profile                    = "dev"
+  vpc_id                     = "{vpc}"
+  subnet_ids                 = ["{s0}", "{s1}"]
+  allowed_security_group_ids = ["{sg}"]
+}}
+"#,
+            vpc = p.vpc,
+            s0 = p.subnets[0],
+            s1 = p.subnets[1],
+            sg = p.alb_sg,
+        );
+        let wd = h.workdir(&config)?;
+        wd.init()?;
+        let text = interrupt_during(&h, &wd, "DescribeDBClusters", true);
+        let address = "blueprint_database.db";
+        let (values, tainted) = instance(&wd, address);
+        assert!(
+            !tainted,
+            "the interrupted create was tainted:\n{text}\n{values}"
+        );
+        assert_eq!(values["cluster_identifier"], "resumed", "{text}\n{values}");
+        assert!(
+            text.contains("Create interrupted"),
+            "no warning says the next apply finishes it:\n{text}"
+        );
+        let rt = tokio::runtime::Runtime::new()?;
+        let before = rt.block_on(h.probe().rds_cluster_resource_id("resumed"))?;
+        let plan = wd.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])?;
+        let json = wd.show_json(Some("tfplan"))?;
+        let actions = json["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["address"] == address)
+            .map(|c| c["change"]["actions"].clone())
+            .unwrap_or_default();
+        // An update making what is missing, or nothing when the stop came after the last
+        // child was made: never a replacement.
+        assert!(
+            actions == serde_json::json!(["update"]) || actions == serde_json::json!(["no-op"]),
+            "the next plan must resume in place, not replace ({actions}):\n{plan}"
+        );
+        wd.apply()?;
+        let (values, tainted) = instance(&wd, address);
+        assert!(!tainted);
+        assert_eq!(values["writer_identifier"], "resumed-writer", "{values}");
+        assert!(values["endpoint"].is_string(), "{values}");
+        let after = rt.block_on(h.probe().rds_cluster_resource_id("resumed"))?;
+        assert_eq!(before, after, "the cluster was made again");
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        wd.destroy()?;
+        Ok(())
+    });
 }

@@ -359,7 +359,7 @@ mod tests {
                 }),
                 crate::Type::Number => number(443),
                 crate::Type::Bool => boolean(true),
-                crate::Type::List(t) => list(vec![sample(t, name)]),
+                crate::Type::List(t) | crate::Type::Set(t) => list(vec![sample(t, name)]),
                 crate::Type::Map(t) => {
                     rmpv::Value::Map(vec![(rmpv::Value::from("API_TOKEN"), sample(t, name))])
                 }

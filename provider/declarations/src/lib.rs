@@ -31,6 +31,10 @@ pub enum Type {
     Bool,
     /// An ordered list.
     List(Box<Type>),
+    /// A set: its order means nothing, so a configuration listing the same elements in another
+    /// order (an import, which cannot know the configuration's order, reads them sorted) plans
+    /// no change.
+    Set(Box<Type>),
     /// A map from strings.
     Map(Box<Type>),
     /// An object with fixed fields (used in lists of objects).
@@ -53,6 +57,7 @@ impl Type {
             Type::Number => "number".into(),
             Type::Bool => "bool".into(),
             Type::List(t) => format!("list({})", t.describe()),
+            Type::Set(t) => format!("set({})", t.describe()),
             Type::Map(t) => format!("map({})", t.describe()),
             Type::Object(fields) => format!(
                 "object({{ {} }})",
@@ -164,6 +169,10 @@ impl Attr {
     /// A list of strings.
     pub fn strings(name: &'static str, description: &'static str) -> Self {
         Self::new(name, Type::strings(), description)
+    }
+    /// A set of strings (order means nothing: see [`Type::Set`]).
+    pub fn string_set(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, Type::Set(Box::new(Type::String)), description)
     }
     /// A map of strings.
     pub fn string_map(name: &'static str, description: &'static str) -> Self {

@@ -7,7 +7,9 @@
 //!   defaults, mark computed values unknown, and name the attributes that force replacement;
 //! - **create**: children are created by the composite (concurrently where independent) into a
 //!   [`Recorder`], which holds the state as it grows; if anything fails, the partial state goes
-//!   back to Terraform with the error, so a later `apply` or `destroy` finishes the job;
+//!   back to Terraform with the error, so a later `apply` or `destroy` finishes the job; a
+//!   create stopped by an interrupt returns it with a warning instead (not tainted), so the
+//!   next apply resumes it in place;
 //! - **read**: the composite reports what exists; a vanished root removes the resource from state,
 //!   drifted settings come back as they are so the next plan repairs them;
 //! - **delete**: children go in reverse order with retries; on failure the prior state stays;
@@ -490,7 +492,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
-        let planned = plan::with_defaults(declaration, proposed, None).and_then(|p| {
+        let planned = plan::with_defaults(declaration, proposed, None, None).and_then(|p| {
             plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
         });
         let mut planned = match planned {
@@ -518,7 +520,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
-        let planned = plan::with_defaults(declaration, proposed, Some(&prior)).and_then(|p| {
+        let planned = plan::with_defaults(declaration, proposed, Some(&config), Some(&prior)).and_then(|p| {
             plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
         });
         let mut planned = match planned {
@@ -597,6 +599,29 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let state = rec.snapshot();
         match result {
             Ok(()) => Some((self.settled(&ctx, state, diags).await, private)),
+            // Stopped (Ctrl-C, a cancelled run) with something made: the partial state goes
+            // back WITHOUT an error, so Terraform keeps it untainted and the next apply
+            // RESUMES the create (an in-place update making the children still missing, whose
+            // planned values were unknown, so null is a valid result) instead of destroying
+            // and re-creating what was made (a 10-minute Aurora cluster, a bucket with its
+            // state). An error always taints: only the stop takes this path.
+            Err(err) if ctx.deadline.is_stopped() => {
+                let state = self.what_exists(&ctx, state, diags).await;
+                if !self.composite.has_children(&state).unwrap_or(true) {
+                    err.report(diags);
+                    return None;
+                }
+                diags.root_warning(
+                    "Create interrupted: the next apply finishes it",
+                    format!(
+                        "{} ({}). What was made so far is in the state; the children not yet \
+                         made are null. The next `terraform apply` resumes the create in place \
+                         (it does not replace what exists).",
+                        err.summary, err.detail
+                    ),
+                );
+                Some((state, private))
+            }
             Err(err) => {
                 err.report(diags);
                 // Partial state: exactly what exists, so Terraform keeps it (tainted) and a

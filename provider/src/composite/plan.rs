@@ -49,29 +49,63 @@ fn block_items<'v>(state: &'v Generic, name: &str) -> Vec<(Path, &'v Generic)> {
     }
 }
 
-/// Fill declared defaults into the unset optional+computed attributes of `obj`.
-fn fill_defaults(attrs: &[crate::declare::Attr], obj: &mut Generic, prior: Option<&Generic>) {
+/// Fill the optional+computed attributes of `obj` that the configuration (`config`, the same
+/// object in the configuration) leaves unset: the declared default; else, for a `keep_prior`
+/// attribute, its value in `prior`; else, for a derived default, null (the composite derives
+/// it from the inputs as they are now, not from the prior state: a profile changed from `prod`
+/// to `dev` moves what it implies). `config` is `None` where it is not known (a create: Terraform
+/// proposes null for every unset attribute then).
+fn fill_defaults(
+    attrs: &[crate::declare::Attr],
+    obj: &mut Generic,
+    config: Option<&Generic>,
+    prior: Option<&Generic>,
+) {
     for a in attrs {
         if a.presence != Presence::OptionalComputed {
             continue;
         }
         let prior_v = prior.and_then(|p| value::field(p, a.name)).cloned();
+        let unset_in_config = config
+            .and_then(|c| value::field(c, a.name))
+            .is_some_and(|c| c.is_nil());
         let Some(v) = value::field_mut(obj, a.name) else {
             continue;
         };
         // Terraform proposes the prior value (or null on create) for an unset
-        // optional+computed attribute.
-        if !(v.is_nil() || value::is_unknown(v)) {
+        // optional+computed attribute; in a list of blocks, the prior value of the item that
+        // sat at the same position, which is why the configuration decides here.
+        if !(unset_in_config || v.is_nil() || value::is_unknown(v)) {
             continue;
         }
         if let Some(dv) = a.default.as_ref().and_then(default_value) {
             *v = dv;
         } else if a.keep_prior {
-            if let Some(p) = prior_v.filter(|p| !p.is_nil()) {
-                *v = p;
+            match prior_v.filter(|p| !p.is_nil()) {
+                Some(p) => *v = p,
+                // A new block item: the composite fills it.
+                None if unset_in_config => *v = Generic::Nil,
+                None => {}
             }
+        } else if unset_in_config && matches!(a.default, Some(Default::Derived(_))) {
+            *v = Generic::Nil;
         }
     }
+}
+
+/// The key of a list block's items: its first required attribute (a bucket's `suffix`, a
+/// stage's `name`). Items are matched to the prior state by it, never by position.
+fn block_key(b: &crate::declare::Block) -> Option<&'static str> {
+    b.attrs
+        .iter()
+        .find(|a| a.presence == Presence::Required)
+        .map(|a| a.name)
+}
+
+/// The item of `items` whose `key` attribute equals `item`'s.
+fn same_item<'p>(items: &'p [Generic], key: &str, item: &Generic) -> Option<&'p Generic> {
+    let k = value::field(item, key).filter(|k| !k.is_nil() && !value::is_unknown(k))?;
+    items.iter().find(|p| value::field(p, key) == Some(k))
 }
 
 /// A path in Terraform's terms.
@@ -105,31 +139,42 @@ fn default_value(d: &Default) -> Option<Generic> {
 }
 
 /// The planned state with declared defaults filled where the configuration left an
-/// optional+computed attribute unset, and `keep_prior` attributes carried over from `prior`.
+/// optional+computed attribute unset, `keep_prior` attributes carried over from `prior` (in a
+/// list block, from the prior item with the same key: see [`block_key`]), and unset derived
+/// ones made null for the composite to derive. `config` is the configuration (`None` on create).
 pub fn with_defaults<S: Serialize + DeserializeOwned + Clone>(
     d: &Declaration,
     planned: S,
+    config: Option<&S>,
     prior: Option<&S>,
 ) -> Result<S, value::ValueError> {
     let mut g = value::to_generic(&planned)?;
     let prior_g = prior.map(value::to_generic).transpose()?;
-    fill_defaults(&d.attrs, &mut g, prior_g.as_ref());
+    let config_g = config.map(value::to_generic).transpose()?;
+    fill_defaults(&d.attrs, &mut g, config_g.as_ref(), prior_g.as_ref());
     for b in &d.blocks {
-        let prior_block = prior_g
-            .as_ref()
-            .and_then(|p| value::field(p, b.name))
-            .cloned();
+        let prior_block = prior_g.as_ref().and_then(|p| value::field(p, b.name));
+        let config_block = config_g.as_ref().and_then(|c| value::field(c, b.name));
         match value::field_mut(&mut g, b.name) {
             Some(rmpv::Value::Array(items)) => {
+                let key = block_key(b);
                 for (i, item) in items.iter_mut().enumerate() {
-                    let p = match &prior_block {
-                        Some(rmpv::Value::Array(pi)) => pi.get(i),
+                    // Terraform builds the proposed list from the configuration's, position by
+                    // position: item `i` of both is the same item.
+                    let c = match config_block {
+                        Some(rmpv::Value::Array(ci)) => ci.get(i),
                         _ => None,
                     };
-                    fill_defaults(&b.attrs, item, p);
+                    let p = match (prior_block, key) {
+                        (Some(rmpv::Value::Array(pi)), Some(key)) => same_item(pi, key, item),
+                        _ => None,
+                    };
+                    fill_defaults(&b.attrs, item, c, p);
                 }
             }
-            Some(obj @ rmpv::Value::Map(_)) => fill_defaults(&b.attrs, obj, prior_block.as_ref()),
+            Some(obj @ rmpv::Value::Map(_)) => {
+                fill_defaults(&b.attrs, obj, config_block, prior_block)
+            }
             _ => {}
         }
     }
@@ -219,4 +264,84 @@ pub fn fully_known<S: Serialize + DeserializeOwned>(state: S) -> Result<S, value
     let mut g = value::to_generic(&state)?;
     value::null_unknowns(&mut g);
     value::from_generic(&g)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn pipeline() -> &'static Declaration {
+        blueprint_declarations::composites::data_pipeline::declaration()
+    }
+
+    #[test]
+    fn a_stage_left_unset_takes_the_default_not_the_settings_of_the_stage_that_sat_there() {
+        // Two stages, the first with its own sizes; the first is removed. Terraform proposes
+        // the remaining stage with the prior values of position 0 (the removed stage's).
+        let prior = json!({"stage": [
+            {"name": "big", "memory_size": 2048, "timeout": 600},
+            {"name": "small", "memory_size": 128, "timeout": 30},
+        ]});
+        let config = json!({"stage": [{"name": "small", "memory_size": null, "timeout": null}]});
+        let proposed = json!({"stage": [{"name": "small", "memory_size": 2048, "timeout": 600}]});
+        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior));
+        assert_eq!(
+            planned,
+            json!({"stage": [{"name": "small", "memory_size": 128, "timeout": 30}]})
+        );
+    }
+
+    #[test]
+    fn a_configured_block_value_is_kept_and_a_new_item_gets_the_default() {
+        let prior = json!({"stage": [{"name": "a", "memory_size": 2048, "timeout": 600}]});
+        let config = json!({"stage": [
+            {"name": "b", "memory_size": 512, "timeout": null},
+            {"name": "a", "memory_size": null, "timeout": 600},
+        ]});
+        let proposed = json!({"stage": [
+            {"name": "b", "memory_size": 512, "timeout": 600},
+            {"name": "a", "memory_size": null, "timeout": 600},
+        ]});
+        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior));
+        assert_eq!(
+            planned,
+            json!({"stage": [
+                {"name": "b", "memory_size": 512, "timeout": 30},
+                {"name": "a", "memory_size": 128, "timeout": 600},
+            ]})
+        );
+    }
+
+    #[test]
+    fn an_unset_derived_value_is_derived_again_not_kept_from_the_prior_state() {
+        let cluster = blueprint_declarations::composites::cluster::declaration();
+        let prior = json!({"profile": "prod", "container_insights": true});
+        let proposed = json!({"profile": "dev", "container_insights": true});
+        let unset = json!({"profile": "dev", "container_insights": null});
+        let planned = with_defaults(cluster, proposed.clone(), Some(&unset), Some(&prior));
+        assert_eq!(
+            planned["container_insights"],
+            json!(null),
+            "left to the composite"
+        );
+        let set = json!({"profile": "dev", "container_insights": true});
+        let planned = with_defaults(cluster, proposed, Some(&set), Some(&prior));
+        assert_eq!(
+            planned["container_insights"],
+            json!(true),
+            "configured: kept"
+        );
+    }
+
+    #[test]
+    fn a_keep_prior_value_is_kept_when_unset() {
+        // `terraform_version` is derived once, then kept (upgrading Terraform changes nothing).
+        let backend = blueprint_declarations::composites::state_backend::declaration();
+        let prior = json!({"terraform_version": "1.0", "locking": "dynamodb"});
+        let config = json!({"terraform_version": null, "locking": null});
+        let planned = with_defaults(backend, prior.clone(), Some(&config), Some(&prior));
+        assert_eq!(planned, prior);
+    }
 }

@@ -16,6 +16,7 @@ fn attribute_type(t: &Type) -> AttributeType {
         Type::Number => AttributeType::Number,
         Type::Bool => AttributeType::Bool,
         Type::List(inner) => AttributeType::List(Box::new(attribute_type(inner))),
+        Type::Set(inner) => AttributeType::Set(Box::new(attribute_type(inner))),
         Type::Map(inner) => AttributeType::Map(Box::new(attribute_type(inner))),
         Type::Object(fields) => AttributeType::Object(
             fields

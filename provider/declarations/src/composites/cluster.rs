@@ -56,7 +56,7 @@ pub fn declaration() -> &'static Declaration {
         children: vec![
             Child::new("cluster", "aws_ecs_cluster", "arn")
                 .replace_when_gone()
-                .how("`name`, Container Insights per `container_insights`, tagged with `tags_all` and the owner tag"),
+                .how("`name`, Container Insights per `container_insights` (unset: the profile's, also after a profile change), tagged with `tags_all` and the owner tag; both read on every refresh (an owner tag changed or removed out of band shows in `tags_all` and is put back by the next apply)"),
         ],
         import_id: "CLUSTER_NAME",
         example: r#"resource "blueprint_cluster" "senas" {

@@ -295,8 +295,8 @@ pub fn declaration() -> &'static Declaration {
                 .optional_computed().check(Check::Custom { describe: "version, e.g. `15.4`", check: engine_version }),
             Attr::string("vpc_id", "VPC of the subnets; the security group is made in it.")
                 .required().replaces().check(Check::Id("vpc-")),
-            Attr::strings("subnet_ids", "The database subnets (e.g. `blueprint_network`'s `database_subnet_ids`), at least two in different availability zones.")
-                .required().check(Check::Len(2, 20)).check(Check::each(Check::Id("subnet-"))).check(Check::Distinct),
+            Attr::string_set("subnet_ids", "The database subnets (e.g. `blueprint_network`'s `database_subnet_ids`), at least two in different availability zones. A set: their order means nothing (an import reads them sorted).")
+                .required().check(Check::Len(2, 20)).check(Check::each(Check::Id("subnet-"))),
             Attr::strings("allowed_security_group_ids", "Security groups admitted on 5432 (e.g. the services'); nothing else is.")
                 .default(Default::EmptyList).check(Check::Len(0, 50)).check(Check::each(Check::GroupId)),
             Attr::string("database_name", "Name of the database created with it.")

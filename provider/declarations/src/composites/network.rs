@@ -224,9 +224,9 @@ pub fn declaration() -> &'static Declaration {
             Child::new("public_subnets", "aws_subnet", "public_subnet_ids").after(&["vpc"])
                 .how("one per zone, `NAME-public-a`..., public IPs mapped on launch"),
             Child::new("private_subnets", "aws_subnet", "private_subnet_ids").after(&["vpc"])
-                .how("one per zone, `NAME-private-a`..."),
+                .how("one per zone, `NAME-private-a`..., never mapping a public IP on launch (switched on out of band: seen at refresh, switched off by the next apply)"),
             Child::new("database_subnets", "aws_subnet", "database_subnet_ids").after(&["vpc"])
-                .how("one per zone, `NAME-database-a`..."),
+                .how("one per zone, `NAME-database-a`..., never mapping a public IP on launch (as the private ones)"),
             Child::new("nat_eips", "aws_eip", "nat_eip_allocation_ids").outputs(&["nat_public_ips"])
                 .how("one Elastic IP per NAT gateway, `NAME-nat-a`..."),
             Child::new("nat_gateways", "aws_nat_gateway", "nat_gateway_ids")
@@ -235,9 +235,9 @@ pub fn declaration() -> &'static Declaration {
             Child::new("public_route_table", "aws_route_table", "public_route_table_id").after(&["internet_gateway"])
                 .how("`NAME-public`: `0.0.0.0/0` to the internet gateway"),
             Child::new("private_route_tables", "aws_route_table", "private_route_table_ids").after(&["nat_gateways"])
-                .how("one per zone, `NAME-private-a`...: `0.0.0.0/0` to the zone's NAT gateway"),
+                .how("one per zone, `NAME-private-a`...: `0.0.0.0/0` to the zone's NAT gateway and no route to the internet gateway for any destination (one added out of band is seen at refresh and removed by the next apply; other routes, e.g. to a peering connection or a transit gateway, are left alone)"),
             Child::new("database_route_table", "aws_route_table", "database_route_table_id").after(&["vpc"])
-                .how("`NAME-database`: no route out of the VPC"),
+                .how("`NAME-database`: no route out of the VPC: only the local route and routes to VPC endpoints (the S3 and DynamoDB gateway endpoints); any other route added out of band is seen at refresh and removed by the next apply (routes propagated by a virtual private gateway cannot be removed by a route call and are not judged)"),
             Child::new("public_route_table_associations", "aws_route_table_association", "public_route_table_association_ids")
                 .after(&["public_route_table", "public_subnets"])
                 .how("each public subnet with the public route table"),

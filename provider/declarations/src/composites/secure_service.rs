@@ -97,7 +97,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::string("health_check_path", "Target group health check path.")
                 .default(Default::String("/health")).check(Check::Custom { describe: "starts with `/`", check: url_path }),
             Attr::number("desired_count", "Number of tasks (with autoscaling: `autoscaling.min`).")
-                .default(Default::Derived("`1`, or `autoscaling.min`")).check(Check::Range(0, MAX_TASKS)),
+                .optional_computed().default(Default::Derived("`1`, or `autoscaling.min`")).check(Check::Range(0, MAX_TASKS)),
             Attr::of("task_role_policy_statements", Type::List(Box::new(Type::Object(vec![("actions", Type::strings()), ("resources", Type::strings())]))),
                 "The task role's permissions: a list of `{ actions, resources }`. Any wildcard in an action (`s3:*`, `s3:Get*`), a `*` resource, or a wildcard in a resource's partition, region, account or name (`arn:aws:s3:::*`, `arn:aws:iam::*:role/*`) fails the plan (seed 001: no wildcards); `arn:aws:s3:::bucket/*` names objects inside one bucket and is accepted."),
             Attr::number("log_retention_days", "Log retention in days.")

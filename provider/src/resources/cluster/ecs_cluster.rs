@@ -76,9 +76,22 @@ pub fn record(rec: &Recorder<ClusterState>, found: &Cluster) {
     });
 }
 
+/// Record the cluster's tags: `tags_all` is what it carries apart from its owner tag. An owner
+/// tag that is not this cluster's (changed or removed out of band: a later import would refuse
+/// the cluster) stays in `tags_all` as found, or as an empty value when missing, so the next
+/// plan shows it and the apply puts the right one back.
 fn record_tags(rec: &Recorder<ClusterState>, ctx: &Ctx, found: &Cluster) {
     let mut all = found.tags.clone();
-    all.remove(ownership::OWNER_TAG);
+    let owner = rec.snapshot().owner();
+    match all.get(ownership::OWNER_TAG) {
+        Some(v) if *v == owner => {
+            all.remove(ownership::OWNER_TAG);
+        }
+        Some(_) => {}
+        None => {
+            all.insert(ownership::OWNER_TAG.to_string(), String::new());
+        }
+    }
     let defaults = ctx.clients.default_tags();
     rec.record(|s| {
         let configured = entries(&s.tags);
@@ -108,7 +121,9 @@ async fn converge(ctx: &Ctx, found: &Cluster, want: &ClusterState) -> Result<(),
     let ecs = ctx.clients.ecs();
     let name = want.name();
     if found.insights != want.insights() {
-        ecs.update_cluster_settings()
+        // UpdateCluster takes the settings as UpdateClusterSettings does (and moto 5.1 has only
+        // UpdateCluster).
+        ecs.update_cluster()
             .cluster(&found.arn)
             .settings(insights_setting(want.insights()))
             .send()

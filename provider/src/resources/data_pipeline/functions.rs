@@ -1,5 +1,9 @@
 //! Child row `functions`: each stage's Lambda function `NAME-STAGE`, with its code (a local zip
 //! or an S3 object), settings, environment, role and dead-letter queue.
+//!
+//! Every refresh reads the settings the stage declares (runtime, handler, memory, timeout,
+//! environment) back into its block, as import does: one edited out of band (a variable added,
+//! a timeout raised) shows in the next plan and the apply puts the configured one back.
 
 use crate::kinds::codes as code;
 use std::collections::HashMap;
@@ -236,6 +240,62 @@ async fn update_code(
     Ok(out.code_sha256().unwrap_or_default().to_string())
 }
 
+/// The block of stage `name` in `s`, to record what was observed into.
+fn stage_block_mut<'s>(s: &'s mut DataPipelineState, name: &str) -> Option<&'s mut StageValue> {
+    s.stage
+        .as_mut_option()?
+        .iter_mut()
+        .filter_map(Value::as_mut_option)
+        .find(|b| b.stage_name() == name)
+}
+
+/// Stands in the state for an environment value that is not the configured one: a variable
+/// added or changed out of band may hold a secret, which must not reach the state or the plan.
+pub const OUT_OF_BAND_VALUE: &str = "(set outside Terraform; value not recorded)";
+
+/// Record the function's settings as Lambda reports them into the stage's block (drift shows
+/// in the next plan). Environment values that are not the ones the block holds are recorded as
+/// [`OUT_OF_BAND_VALUE`]; an environment Lambda reports empty stays as the block has it (null
+/// or `{}`: both mean none).
+fn observe(block: &mut StageValue, c: &aws_sdk_lambda::types::FunctionConfiguration) {
+    if let Some(r) = c.runtime() {
+        block.runtime = Value::Value(r.as_str().to_string());
+    }
+    if let Some(h) = c.handler() {
+        block.handler = Value::Value(h.to_string());
+    }
+    if let Some(m) = c.memory_size() {
+        block.memory_size = Value::Value(i64::from(m));
+    }
+    if let Some(t) = c.timeout() {
+        block.timeout = Value::Value(i64::from(t));
+    }
+    let had = entries(&block.environment);
+    let env: std::collections::BTreeMap<String, String> = c
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|v| {
+            v.iter()
+                .map(|(k, v)| {
+                    let v = if had.get(k) == Some(v) {
+                        v.clone()
+                    } else {
+                        OUT_OF_BAND_VALUE.to_string()
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if env != had {
+        block.environment = if env.is_empty() {
+            Value::Null
+        } else {
+            crate::tf_value::map(env)
+        };
+    }
+}
+
 async fn delete_one(ctx: &Ctx, s: &DataPipelineState, stage: &str) -> Result<(), CompositeError> {
     let name = function(s, stage);
     crate::composite::done_unless_gone(
@@ -305,6 +365,9 @@ impl ChildOps<DataPipelineState> for Functions {
                     rec.record(|r| {
                         put(&mut r.function_arns, &stage, arn);
                         put(&mut r.source_code_hashes, &stage, hash);
+                        if let (Some(c), Some(block)) = (c, stage_block_mut(r, &stage)) {
+                            observe(block, c);
+                        }
                     });
                 }
                 Err(e) if error_code(&e).as_deref() == Some(GONE) => rec.record(|r| {

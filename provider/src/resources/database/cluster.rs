@@ -228,6 +228,16 @@ impl ChildOps<DatabaseState> for Cluster {
         let Some(id) = known(&s.cluster_identifier).map(str::to_string) else {
             return Ok(());
         };
+        // A create interrupted while the cluster was being made recorded it the moment
+        // CreateDBCluster returned: the resumed apply waits for it to become available (and
+        // records its endpoint, which the plan left unknown) before anything else.
+        let ready = describe(ctx, &id)
+            .await?
+            .is_some_and(|c| c.status() == Some("available"));
+        if !ready || prior.endpoint.is_null() {
+            let c = wait_available(ctx, &id).await?;
+            rec.record(|r| observe(r, &c));
+        }
         let have = entries(&prior.settings);
         let want = s.desired_settings().unwrap_or_default();
         let differs = |k: &str| have.get(k) != want.get(k);

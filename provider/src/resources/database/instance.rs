@@ -290,6 +290,15 @@ impl ChildOps<DatabaseState> for Instance {
         let Some(id) = known(&s.instance_identifier).map(str::to_string) else {
             return Ok(());
         };
+        // Recorded by a create that was interrupted before it was available: wait for it (and
+        // record its endpoint, which the plan left unknown) before anything else.
+        let ready = describe(ctx, &id)
+            .await?
+            .is_some_and(|i| i.db_instance_status() == Some("available"));
+        if !ready || prior.endpoint.is_null() {
+            let i = wait_available(ctx, &id).await?;
+            rec.record(|r| observe(r, &i));
+        }
         let have = entries(&prior.settings);
         let want = s.desired_settings().unwrap_or_default();
         let differs = |k: &str| have.get(k) != want.get(k);

@@ -511,11 +511,13 @@ impl Composite for Database {
         derive(planned, known(&prior.profile), clients);
         // The endpoint, port and secret come from whichever main child the engine has: when
         // it is to be made again, they will change.
+        // So do they when a create was interrupted before the main child was available (it is
+        // recorded, its endpoint not yet): the resumed apply records them.
         let main_gone = if planned.postgres() {
             prior.instance_identifier.is_null()
         } else {
             prior.cluster_identifier.is_null()
-        };
+        } || prior.endpoint.is_null();
         if main_gone {
             planned.endpoint = Value::Unknown;
             planned.master_user_secret_arn = Value::Unknown;

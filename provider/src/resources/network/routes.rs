@@ -1,5 +1,12 @@
 //! Route tables (public: the internet gateway; private, one per zone: its NAT gateway;
 //! database: nothing out of the VPC) and their associations with the subnets.
+//!
+//! What a table may carry besides the VPC's local route and its default route is part of the
+//! guarantee, read on every refresh and repaired by the next apply ([`Guard`]): the database
+//! table nothing but routes to VPC endpoints (the network's S3 and DynamoDB gateway endpoints);
+//! a private table no route to an internet gateway, for any destination (other routes, such
+//! as a peering connection or a transit gateway the user added, are left alone). Propagated
+//! routes (a virtual private gateway's) cannot be deleted by a route call and are not judged.
 
 use crate::kinds::codes as code;
 use crate::kinds::id_in_answer;
@@ -22,6 +29,74 @@ const ANYWHERE: &str = "0.0.0.0/0";
 enum Target {
     Gateway(String),
     Nat(String),
+}
+
+/// Which routes a table may carry besides its local and default routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// The public table: anything.
+    Anything,
+    /// A private table: no route to an internet gateway.
+    NoInternetGateway,
+    /// The database table: routes to VPC endpoints only.
+    EndpointsOnly,
+}
+
+/// Whether `r` is the table's own local route, or one AWS propagated (not ours to judge: a
+/// route call cannot delete it).
+fn local_or_propagated(r: &aws_sdk_ec2::types::Route) -> bool {
+    r.gateway_id() == Some("local")
+        || r.origin() == Some(&aws_sdk_ec2::types::RouteOrigin::EnableVgwRoutePropagation)
+}
+
+/// The routes of `t` that `guard` forbids.
+fn forbidden(t: &RouteTable, guard: Guard) -> Vec<aws_sdk_ec2::types::Route> {
+    t.routes()
+        .iter()
+        .filter(|r| !local_or_propagated(r))
+        .filter(|r| match guard {
+            Guard::Anything => false,
+            Guard::NoInternetGateway => r.gateway_id().is_some_and(|g| g.starts_with("igw-")),
+            Guard::EndpointsOnly => !r.gateway_id().is_some_and(|g| g.starts_with("vpce-")),
+        })
+        .cloned()
+        .collect()
+}
+
+/// A route's destination, for messages.
+fn destination(r: &aws_sdk_ec2::types::Route) -> &str {
+    r.destination_cidr_block()
+        .or(r.destination_ipv6_cidr_block())
+        .or(r.destination_prefix_list_id())
+        .unwrap_or_default()
+}
+
+/// Delete the routes of table `id` that `guard` forbids (one already gone counts as done).
+async fn remove_forbidden(
+    ctx: &Ctx,
+    id: &str,
+    seen: Option<&RouteTable>,
+    guard: Guard,
+) -> Result<(), CompositeError> {
+    let Some(t) = seen else { return Ok(()) };
+    let ec2 = ctx.clients.ec2();
+    for r in forbidden(t, guard) {
+        let call = ec2
+            .delete_route()
+            .route_table_id(id)
+            .set_destination_cidr_block(r.destination_cidr_block().map(str::to_string))
+            .set_destination_ipv6_cidr_block(r.destination_ipv6_cidr_block().map(str::to_string))
+            .set_destination_prefix_list_id(r.destination_prefix_list_id().map(str::to_string));
+        crate::composite::done_unless_gone(
+            call.send().await,
+            "InvalidRoute.NotFound",
+            format!(
+                "Removing the route to {} from \"{id}\" (this table must not carry it)",
+                destination(&r)
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// The network's route tables in its VPC, by `Name`.
@@ -133,11 +208,13 @@ async fn ensure_route(
     Ok(())
 }
 
-/// Whether tables `ids` exist, each with the default route `targets[i]` (or none wanted).
+/// Whether tables `ids` exist, each with the default route `targets[i]` (or none wanted) and
+/// no route `guard` forbids.
 async fn tables_whole(
     ctx: &Ctx,
     ids: &[String],
     targets: &[Option<Target>],
+    guard: Guard,
 ) -> Result<bool, CompositeError> {
     if ids.len() != targets.len() {
         return Ok(false);
@@ -154,6 +231,7 @@ async fn tables_whole(
         out.route_tables()
             .iter()
             .find(|t| t.route_table_id() == Some(id.as_str()))
+            .filter(|t| forbidden(t, guard).is_empty())
             .is_some_and(|t| match target {
                 None => true,
                 Some(target) => t.routes().iter().any(|r| {
@@ -227,11 +305,13 @@ impl ChildOps<NetworkState> for PublicTable {
         };
         let id = id.to_string();
         let igw = known(&s.internet_gateway_id).map(|g| Target::Gateway(g.to_string()));
-        Ok(if tables_whole(ctx, &[id], &[igw]).await? {
-            Found::Present
-        } else {
-            Found::Gone
-        })
+        Ok(
+            if tables_whole(ctx, &[id], &[igw], Guard::Anything).await? {
+                Found::Present
+            } else {
+                Found::Gone
+            },
+        )
     }
 
     async fn reconcile(
@@ -290,6 +370,7 @@ impl ChildOps<NetworkState> for PrivateTables {
             let (id, seen) = ensure_table(ctx, &s, &existing, &suffix).await?;
             made.push(id.clone());
             rec.record(|st| st.private_route_table_ids = ids(&made));
+            remove_forbidden(ctx, &id, seen.as_ref(), Guard::NoInternetGateway).await?;
             if let Some(target) = target {
                 ensure_route(ctx, &id, seen.as_ref(), target).await?;
             }
@@ -300,11 +381,13 @@ impl ChildOps<NetworkState> for PrivateTables {
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
         let s = rec.snapshot();
         let tables = strings(&s.private_route_table_ids);
-        Ok(if tables_whole(ctx, &tables, &private_targets(&s)).await? {
-            Found::Present
-        } else {
-            Found::Gone
-        })
+        Ok(
+            if tables_whole(ctx, &tables, &private_targets(&s), Guard::NoInternetGateway).await? {
+                Found::Present
+            } else {
+                Found::Gone
+            },
+        )
     }
 
     async fn reconcile(
@@ -338,9 +421,9 @@ impl ChildOps<NetworkState> for DatabaseTable {
     async fn create(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<(), CompositeError> {
         let s = rec.snapshot();
         let existing = owned_tables(ctx, &s).await?;
-        let (id, _) = ensure_table(ctx, &s, &existing, "database").await?;
+        let (id, seen) = ensure_table(ctx, &s, &existing, "database").await?;
         rec.record(|st| st.database_route_table_id = Value::Value(id.clone()));
-        Ok(())
+        remove_forbidden(ctx, &id, seen.as_ref(), Guard::EndpointsOnly).await
     }
 
     async fn read(&self, ctx: &Ctx, rec: &Recorder<NetworkState>) -> Result<Found, CompositeError> {
@@ -349,11 +432,13 @@ impl ChildOps<NetworkState> for DatabaseTable {
             return Ok(Found::Gone);
         };
         let id = id.to_string();
-        Ok(if tables_whole(ctx, &[id], &[None]).await? {
-            Found::Present
-        } else {
-            Found::Gone
-        })
+        Ok(
+            if tables_whole(ctx, &[id], &[None], Guard::EndpointsOnly).await? {
+                Found::Present
+            } else {
+                Found::Gone
+            },
+        )
     }
 
     async fn reconcile(

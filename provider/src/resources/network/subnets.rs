@@ -1,5 +1,7 @@
 //! The three subnet rows (public, private, database): one subnet per zone, `NAME-TIER-a`...,
-//! public ones mapping a public IP on launch.
+//! public ones mapping a public IP on launch, private and database ones never (read on every
+//! refresh: switched on out of band, the next plan shows the subnets made again and the apply
+//! switches it off on the same subnets).
 
 use crate::kinds::codes as code;
 use crate::kinds::id_in_answer;
@@ -63,6 +65,11 @@ impl Tier {
             Tier::Private => &mut s.private_subnet_ids,
             Tier::Database => &mut s.database_subnet_ids,
         }
+    }
+
+    /// Whether its subnets give instances a public IP on launch (public only).
+    pub fn maps_public_ips(self) -> bool {
+        self == Tier::Public
     }
 
     /// The `Name` suffix of zone `i`'s subnet.
@@ -134,13 +141,17 @@ impl ChildOps<NetworkState> for Subnets {
             };
             made.push(id.clone());
             rec.record(|st| *tier.list_mut(st) = ids(&made));
-            if tier == Tier::Public && !mapped {
+            let want = tier.maps_public_ips();
+            if mapped != want {
                 ec2.modify_subnet_attribute()
                     .subnet_id(&id)
-                    .map_public_ip_on_launch(AttributeBooleanValue::builder().value(true).build())
+                    .map_public_ip_on_launch(AttributeBooleanValue::builder().value(want).build())
                     .send()
                     .await
-                    .map_err(failed(format!("Mapping public IPs on launch in {name}")))?;
+                    .map_err(failed(format!(
+                        "Turning public IPs on launch {} in {name}",
+                        if want { "on" } else { "off" }
+                    )))?;
             }
         }
         Ok(())
@@ -161,7 +172,7 @@ impl ChildOps<NetworkState> for Subnets {
             && want.iter().all(|id| {
                 out.subnets().iter().any(|x| {
                     x.subnet_id() == Some(id.as_str())
-                        && (self.0 != Tier::Public || x.map_public_ip_on_launch() == Some(true))
+                        && x.map_public_ip_on_launch().unwrap_or(false) == self.0.maps_public_ips()
                 })
             });
         Ok(if whole { Found::Present } else { Found::Gone })

@@ -287,7 +287,7 @@ pub fn declaration() -> &'static Declaration {
             Child::new("functions", "aws_lambda_function", "function_arns")
                 .outputs(&["source_code_hashes"])
                 .after(&["roles"])
-                .how("one per stage, `NAME-STAGE`: code, runtime, handler, memory, timeout, environment, dead-letter queue"),
+                .how("one per stage, `NAME-STAGE`: code, runtime, handler, memory, timeout, environment, dead-letter queue; the settings are read on every refresh (an environment value changed or added out of band shows as `(set outside Terraform; value not recorded)`, never its value) and put back by the next apply. A stage's unset `memory_size`/`timeout` are its defaults, matched by stage name, never by list position"),
             Child::new("permissions", "aws_lambda_permission", "permission_ids")
                 .after(&["functions"])
                 .how("one per triggered stage: `lambda:InvokeFunction` for `s3.amazonaws.com` from the trigger bucket and this account")

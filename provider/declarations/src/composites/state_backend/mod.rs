@@ -149,7 +149,7 @@ pub fn declaration() -> &'static Declaration {
             // Not declared `replaces`: the table coming or going with `locking` is done in place;
             // plan_update asks for a replacement when an existing table is renamed.
             Attr::string("lock_table", "Name of the lock table (only when `locking` uses DynamoDB; null otherwise). Renaming an existing table replaces the resource; the table coming or going with `locking` does not.")
-                .default(Default::Derived("`BUCKET-lock` when `locking` uses DynamoDB"))
+                .optional_computed().default(Default::Derived("`BUCKET-lock` when `locking` uses DynamoDB"))
                 .check(Check::Custom { describe: "DynamoDB table naming rules", check: table_name }),
             Attr::string("state_key", "Object key written into `backend_config`.")
                 .default(Default::String("terraform.tfstate"))
