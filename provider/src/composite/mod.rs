@@ -520,9 +520,10 @@ impl<C: Composite> Resource for CompositeResource<C> {
         self.composite.lint(&config, diags);
         let declaration = self.composite.declaration();
         let clients = self.clients_if_configured();
-        let planned = plan::with_defaults(declaration, proposed, Some(&config), Some(&prior)).and_then(|p| {
-            plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
-        });
+        let planned = plan::with_defaults(declaration, proposed, Some(&config), Some(&prior))
+            .and_then(|p| {
+                plan::with_tags_all(declaration, p, clients.as_deref().map(|c| c.default_tags()))
+            });
         let mut planned = match planned {
             Ok(p) => p,
             Err(e) => {

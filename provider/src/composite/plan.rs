@@ -286,7 +286,7 @@ mod tests {
         ]});
         let config = json!({"stage": [{"name": "small", "memory_size": null, "timeout": null}]});
         let proposed = json!({"stage": [{"name": "small", "memory_size": 2048, "timeout": 600}]});
-        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior));
+        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior)).unwrap();
         assert_eq!(
             planned,
             json!({"stage": [{"name": "small", "memory_size": 128, "timeout": 30}]})
@@ -304,7 +304,7 @@ mod tests {
             {"name": "b", "memory_size": 512, "timeout": 600},
             {"name": "a", "memory_size": null, "timeout": 600},
         ]});
-        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior));
+        let planned = with_defaults(pipeline(), proposed, Some(&config), Some(&prior)).unwrap();
         assert_eq!(
             planned,
             json!({"stage": [
@@ -320,14 +320,14 @@ mod tests {
         let prior = json!({"profile": "prod", "container_insights": true});
         let proposed = json!({"profile": "dev", "container_insights": true});
         let unset = json!({"profile": "dev", "container_insights": null});
-        let planned = with_defaults(cluster, proposed.clone(), Some(&unset), Some(&prior));
+        let planned = with_defaults(cluster, proposed.clone(), Some(&unset), Some(&prior)).unwrap();
         assert_eq!(
             planned["container_insights"],
             json!(null),
             "left to the composite"
         );
         let set = json!({"profile": "dev", "container_insights": true});
-        let planned = with_defaults(cluster, proposed, Some(&set), Some(&prior));
+        let planned = with_defaults(cluster, proposed, Some(&set), Some(&prior)).unwrap();
         assert_eq!(
             planned["container_insights"],
             json!(true),
@@ -341,7 +341,7 @@ mod tests {
         let backend = blueprint_declarations::composites::state_backend::declaration();
         let prior = json!({"terraform_version": "1.0", "locking": "dynamodb"});
         let config = json!({"terraform_version": null, "locking": null});
-        let planned = with_defaults(backend, prior.clone(), Some(&config), Some(&prior));
+        let planned = with_defaults(backend, prior.clone(), Some(&config), Some(&prior)).unwrap();
         assert_eq!(planned, prior);
     }
 }

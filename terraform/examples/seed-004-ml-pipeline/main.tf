@@ -34,7 +34,7 @@ variable "certificate_arn" {
 
 locals {
   name    = "ml-pipeline"
-  buckets = ["raw", "clean", "pkl"]
+  buckets = ["raw", "clean", "pkl", "alb-logs"]
 }
 
 # --- 1. Storage: "S3 Raw", "S3 Clean", "S3 PKL" --------------------------------------------------
@@ -227,6 +227,12 @@ resource "aws_lb" "api" {
   load_balancer_type = "application"
   security_groups    = [aws_security_group.alb.id]
   subnets            = var.private_subnet_ids
+
+  enable_deletion_protection = true
+  access_logs {
+    bucket  = aws_s3_bucket.data["alb-logs"].id
+    enabled = true
+  }
 }
 
 resource "aws_lb_target_group" "api" {

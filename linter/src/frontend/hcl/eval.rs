@@ -89,6 +89,9 @@ thread_local! {
     /// Why the built-in function being called could not be evaluated ([`cannot_evaluate`]),
     /// until the evaluator that called it notes it at the call.
     static CANNOT_EVALUATE: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// A built-in function's refusal (Terraform's error, in the function's words) on its way
+    /// up to the evaluation that turns it into a note, when no `try`/`can` catches it.
+    static REFUSED: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// What a built-in function (`functions::call`) returns when it cannot evaluate this call
@@ -231,14 +234,16 @@ impl<'s> Evaluator<'s> {
 
     /// Evaluates `expr`, turning errors into `Unknown` (and noting them).
     pub fn eval_or_unknown(&mut self, expr: &Expression) -> Value {
+        REFUSED.with(|r| r.borrow_mut().take());
         match self.eval(expr) {
             Ok(v) => v,
             Err(EvalError) => {
-                self.note(
-                    expr.span(),
+                let reason = REFUSED.with(|r| r.borrow_mut().take()).unwrap_or_else(|| {
                     "expression not evaluated: Terraform would report an error here (a missing \
-                     attribute or key, a wrong type), or it uses what the linter does not model",
-                );
+                     attribute or key, a wrong type), or it uses what the linter does not model"
+                        .to_string()
+                });
+                self.note(expr.span(), reason);
                 Value::Unknown
             }
         }
@@ -785,11 +790,10 @@ impl<'s> Evaluator<'s> {
             // Terraform would refuse the call: `try`/`can` catch that; anywhere else the value
             // is unknown and the run says why, in the function's own words.
             Err(refused) => {
-                if self.catching > 0 {
-                    return Err(EvalError::from(refused));
+                if self.catching == 0 {
+                    REFUSED.with(|r| *r.borrow_mut() = Some(refused.to_string()));
                 }
-                self.note(f.span(), refused.to_string());
-                Ok(Value::Unknown)
+                Err(EvalError::from(refused))
             }
             Ok(value) => {
                 match (said, &value) {
