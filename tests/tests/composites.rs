@@ -8,7 +8,7 @@
 use anyhow::{anyhow, Result};
 use blueprint_e2e::aws::DriftChange;
 use blueprint_e2e::composite_case::children;
-use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Drift, Expected, Step};
+use blueprint_e2e::composite_check::{run_case, Case, CaseEnv, Drift, Expected};
 use blueprint_e2e::moto::MotoOptions;
 use blueprint_e2e::tf_versions::for_each_terraform;
 use serde_json::Value;

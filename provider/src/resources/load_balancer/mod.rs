@@ -449,6 +449,23 @@ impl Composite for LoadBalancer {
     }
 }
 
+/// An ACM certificate serves only load balancers of its own region: `certificate_arn` of
+/// another region (known at plan, as the provider's region is) is refused on the attribute.
+fn certificate_in_region(config: &LoadBalancerState, region: &str, diags: &mut Diagnostics) {
+    let Some(arn) = known(&config.certificate_arn) else {
+        return;
+    };
+    if let Err(e) =
+        blueprint_declarations::composites::load_balancer::certificate_region(arn, region)
+    {
+        diags.error(
+            "Certificate of another region",
+            format!("certificate_arn: {e}"),
+            AttributePath::new("certificate_arn"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,19 +557,3 @@ mod tests {
     }
 }
 
-/// An ACM certificate serves only load balancers of its own region: `certificate_arn` of
-/// another region (known at plan, as the provider's region is) is refused on the attribute.
-fn certificate_in_region(config: &LoadBalancerState, region: &str, diags: &mut Diagnostics) {
-    let Some(arn) = known(&config.certificate_arn) else {
-        return;
-    };
-    if let Err(e) =
-        blueprint_declarations::composites::load_balancer::certificate_region(arn, region)
-    {
-        diags.error(
-            "Certificate of another region",
-            format!("certificate_arn: {e}"),
-            AttributePath::new("certificate_arn"),
-        );
-    }
-}
