@@ -556,4 +556,3 @@ mod tests {
         assert_eq!(d.errors.len(), 2);
     }
 }
-
