@@ -81,10 +81,6 @@ fn placeholder_references(v: Value) -> Value {
     }
 }
 
-/// Functions that Terraform itself evaluates only at apply (or whose result differs on every
-/// run): their unknown result is not a gap in the linter's evaluation.
-const IMPURE_FUNCTIONS: &[&str] = &["timestamp", "plantimestamp", "uuid", "bcrypt"];
-
 thread_local! {
     /// Why the built-in function being called could not be evaluated ([`cannot_evaluate`]),
     /// until the evaluator that called it notes it at the call.
@@ -798,7 +794,7 @@ impl<'s> Evaluator<'s> {
             Ok(value) => {
                 match (said, &value) {
                     (Some(reason), _) => self.note(f.span(), reason),
-                    (None, Value::Unknown) if known && !IMPURE_FUNCTIONS.contains(&name) => {
+                    (None, Value::Unknown) if known && !functions::is_impure(name) => {
                         let why = functions::why_unknown(name)
                             .map(|w| format!(": {w}"))
                             .unwrap_or_default();

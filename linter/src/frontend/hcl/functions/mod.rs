@@ -126,6 +126,14 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, FnError> {
 /// Why a call to `name` evaluates to unknown whatever its arguments, for a "could not evaluate"
 /// note: an impure function, a pure one the linter does not evaluate, or a name that is not
 /// one of Terraform's built-in functions. `None` for the functions that are evaluated.
+/// Whether Terraform's `name` is impure (its value depends on when Terraform runs, or is
+/// random), so an unknown result on known arguments is expected, not worth a note.
+pub fn is_impure(name: &str) -> bool {
+    CATALOGUE
+        .iter()
+        .any(|(n, k)| *n == name && matches!(k, Kind::Impure))
+}
+
 pub fn why_unknown(name: &str) -> Option<&'static str> {
     match CATALOGUE.iter().find(|(n, _)| *n == name) {
         Some((_, Kind::Impure)) => Some("its value depends on when Terraform runs, or is random"),
