@@ -5,7 +5,7 @@
 //! plans are synthesized from the HCL front-end's model (`frontend::plan::synth`: ids unknown
 //! until apply, references recorded in `configuration` and routed through module inputs and
 //! outputs as Terraform does). Plans from the real Terraform CLI are checked in
-//! `tests/tests/plan_lint.rs` (the e2e crate) for the `blueprint_*` examples.
+//! `tests/tests/e2e/plan_lint.rs` (the e2e crate) for the `blueprint_*` examples.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

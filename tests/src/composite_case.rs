@@ -1,4 +1,4 @@
-//! What the generic end-to-end check (`tests/tests/composites.rs`) knows about each composite's
+//! What the generic end-to-end check (`tests/tests/e2e/composites.rs`) knows about each composite's
 //! children: their plain Terraform type and where the composite's state holds their id, from
 //! the composites' declarations.
 

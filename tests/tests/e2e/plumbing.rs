@@ -246,10 +246,18 @@ fn interrupt_during(h: &Harness, wd: &TfWorkdir, action: &str, whole_group: bool
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let target = if whole_group { -pgid } else { pgid };
+    // Ctrl-C at a terminal: SIGINT to the whole foreground group. A CI runner cancelling the
+    // job: SIGTERM to Terraform's own process. (SIGINT to Terraform's process alone is no case
+    // on 1.0.3: that Terraform runs as a panicwrap parent that ignores SIGINT, expecting the
+    // terminal to deliver it to the child too, and forwards only SIGTERM.)
+    let (target, signal) = if whole_group {
+        (-pgid, libc::SIGINT)
+    } else {
+        (pgid, libc::SIGTERM)
+    };
     // SAFETY: signalling a process (group) this test created.
     unsafe {
-        libc::kill(target, libc::SIGINT);
+        libc::kill(target, signal);
     }
     let out = child.wait_with_output().unwrap();
     let text = format!(
@@ -264,14 +272,17 @@ fn interrupt_during(h: &Harness, wd: &TfWorkdir, action: &str, whole_group: bool
 
 #[test]
 fn ctrl_c_mid_create_keeps_what_exists_in_state() {
-    // On the newest Terraform present, as before the harness chose versions (issue 20's server
-    // with Terraform 1.0.3 and SIGINT to Terraform alone is still to be examined: see the
-    // closing note of session 5).
-    let newest = blueprint_e2e::tf_versions::terraforms()
-        .unwrap()
-        .last()
-        .expect("at least one Terraform");
-    let h = Harness::start_with_proxy().unwrap().on(newest);
+    blueprint_e2e::tf_versions::for_each_terraform(|tf| {
+        interrupts_at_six_points(tf);
+        Ok(())
+    });
+}
+
+/// Six interrupts spread over one host's create, alternating Ctrl-C (SIGINT to the process
+/// group) and a runner's SIGTERM to Terraform alone; after each, whatever exists is in the
+/// state, nothing made after the stop, and destroy leaves nothing.
+fn interrupts_at_six_points(tf: &'static blueprint_e2e::tf_versions::TerraformBin) {
+    let h = Harness::start_with_proxy().unwrap().on(tf);
     let wd = h
         .workdir(&host(&format!("  ssh_public_key = \"{PUBLIC_KEY}\"\n")))
         .unwrap();
@@ -330,11 +341,11 @@ fn ctrl_c_mid_create_keeps_what_exists_in_state() {
             );
         }
         eprintln!(
-            "interrupted at {action} (SIGINT to {}): {} children left in AWS, all in state",
+            "interrupted at {action} ({}): {} children left in AWS, all in state",
             if whole_group {
-                "the process group"
+                "SIGINT to the process group"
             } else {
-                "Terraform only"
+                "SIGTERM to Terraform only"
             },
             left.len()
         );

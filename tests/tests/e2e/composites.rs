@@ -42,7 +42,7 @@ fn every_registered_composite_has_a_case() {
         let case = format!("type_name: \"{}\",", d.type_name);
         assert!(
             source.contains(&case),
-            "{} has no Case in tests/tests/composites.rs",
+            "{} has no Case in tests/tests/e2e/composites.rs",
             d.type_name
         );
     }
