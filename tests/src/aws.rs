@@ -2,9 +2,11 @@
 
 mod children;
 mod drift;
+mod namesakes;
 
 pub use children::Tags;
 pub use drift::Change as DriftChange;
+pub use namesakes::NAMESAKE_TAG;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;

@@ -8,7 +8,11 @@
 //! child in state exists again, the next plan is empty (when one of those fails: destroy, check
 //! nothing is left, apply afresh, so the next child's result is its own) → each declared setting
 //! of a child changed out of band in turn ([`Case::drifts`]): the plan sees it, apply repairs
-//! it (the change is gone from AWS), the next plan is empty → destroy → nothing tagged is left.
+//! it (the change is gone from AWS), the next plan is empty → destroy → nothing tagged is left
+//! → a foreign namesake of every named child (same name, no owner tag, made through the SDK):
+//! each apply refuses a wave of them, naming each and the owner tag, and leaves each as it was;
+//! none is adopted; destroy leaves them in place; without them the composite applies and
+//! destroys clean.
 //!
 //! Steps known to fail on today's code are listed per case ([`Expected`]); the check asserts
 //! that each of them still fails (and says so when one starts passing), so the list cannot rot.
@@ -19,7 +23,7 @@ use std::fmt::Write as _;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
-use crate::aws::Tags;
+use crate::aws::{AwsProbe, Tags};
 use crate::composite_case::ChildRef;
 use crate::harness::TEST_TAG_KEY;
 use crate::moto::MotoOptions;
@@ -76,6 +80,14 @@ pub enum Step {
     Destroy,
     /// Nothing carrying the test's tag is left in moto.
     NothingLeft,
+    /// A foreign namesake of the child could be made (a failure here is the test's).
+    NamesakeMake,
+    /// An apply with the namesake present is refused, naming it and saying how to import it.
+    NamesakeRefused,
+    /// The namesake exists after the refusal and the destroy, with only its own tags.
+    NamesakeUntouched,
+    /// With the namesakes removed, the composite applies and destroys leaving nothing.
+    NamesakeCleanup,
 }
 
 impl Step {
@@ -104,6 +116,10 @@ impl Step {
             Step::DriftConverged => "plan is empty after the drift repair",
             Step::Destroy => "destroy",
             Step::NothingLeft => "destroy leaves nothing in moto",
+            Step::NamesakeMake => "a foreign namesake is made",
+            Step::NamesakeRefused => "an apply with a foreign namesake present refuses it",
+            Step::NamesakeUntouched => "the foreign namesake is left as it was",
+            Step::NamesakeCleanup => "without the namesakes: apply, destroy, nothing left",
         }
     }
 }
@@ -217,6 +233,8 @@ struct Run<'a> {
     case: &'a Case,
     tf: &'static TerraformBin,
     outcomes: Vec<Outcome>,
+    /// The children the first apply made whose kind can have a foreign namesake, with their ids.
+    named: Vec<(ChildRef, String)>,
 }
 
 const DETAIL_LIMIT: usize = 6000;
@@ -687,6 +705,14 @@ fn steps(
     }
     let r = plan_is_empty(wd, &address);
     run.record(Step::PlanEmpty, None, r);
+    let state = values(wd, &address)?;
+    run.named = case
+        .children
+        .iter()
+        .filter(|c| AwsProbe::namesake_kind(c.kind))
+        .filter_map(|c| c.id_in(&state).ok().map(|id| (*c, id)))
+        .filter(|(_, id)| !id.contains(','))
+        .collect();
     tags_step(run, rt, h, wd, Step::TagsAtCreate)?;
     import_step(run, wd)?;
 
@@ -711,6 +737,119 @@ fn steps(
     Ok(())
 }
 
+/// A foreign namesake of each named child (same name, no owner tag, made beforehand): each
+/// apply is refused naming one wave's namesakes (the engine stops at the first wave that
+/// fails); each refused one is checked untouched and removed so the next wave gets its turn.
+/// A namesake still present when an apply succeeds was adopted, unless the composite made its
+/// child under another name. Last, destroy leaves every namesake in place.
+fn namesakes_step(
+    run: &mut Run<'_>,
+    rt: &tokio::runtime::Runtime,
+    h: &Harness,
+    wd: &TfWorkdir,
+) -> Result<()> {
+    let probe = h.probe();
+    let mut pending: Vec<(ChildRef, String, String)> = Vec::new();
+    for (child, id) in std::mem::take(&mut run.named) {
+        match rt.block_on(probe.make_namesake(child.kind, &id)) {
+            Ok(made) => {
+                run.record(Step::NamesakeMake, Some(child.name), Ok(()));
+                pending.push((child, id, made));
+            }
+            Err(e) => {
+                run.record(Step::NamesakeMake, Some(child.name), Err(e));
+            }
+        }
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let address = run.case.address();
+    let mut applied = false;
+    let rounds = pending.len() + 1;
+    for _ in 0..rounds {
+        let out = wd.try_apply()?;
+        if out.code == 0 {
+            applied = true;
+            break;
+        }
+        let text = format!("{}\n{}", out.stdout, out.stderr);
+        let (named, rest): (Vec<_>, Vec<_>) = pending
+            .into_iter()
+            .partition(|(c, id, _)| text.contains(namesake_name(c, id)));
+        pending = rest;
+        if named.is_empty() {
+            run.record(
+                Step::NamesakeRefused,
+                None,
+                Err(anyhow!(
+                    "the apply failed without naming a namesake:\n{}",
+                    clip(&text)
+                )),
+            );
+            break;
+        }
+        for (child, _, made) in named {
+            let says = if text.contains(blueprint_provider::kinds::ownership::OWNER_TAG) {
+                Ok(())
+            } else {
+                Err(anyhow!(
+                    "refused without naming the owner tag that would adopt it:\n{}",
+                    clip(&text)
+                ))
+            };
+            run.record(Step::NamesakeRefused, Some(child.name), says);
+            let kept = rt.block_on(probe.namesake_untouched(child.kind, &made));
+            run.record(Step::NamesakeUntouched, Some(child.name), kept);
+            rt.block_on(probe.delete_child(child.kind, &made))?;
+        }
+    }
+    // Present through a successful apply: adopted, unless the child now has another name.
+    if applied {
+        let state = values(wd, &address)?;
+        for (child, id, _) in &pending {
+            let r = match child.id_in(&state) {
+                Err(e) => Err(e),
+                Ok(now) if now == *id => Err(anyhow!(
+                    "the apply succeeded with a foreign {} named {id} present",
+                    child.kind
+                )),
+                Ok(_) => Ok(()),
+            };
+            run.record(Step::NamesakeRefused, Some(child.name), r);
+        }
+    }
+    let destroyed = wd.try_destroy().and_then(|r| r.ok()).map(|_| ());
+    for (child, _, made) in &pending {
+        let kept = rt.block_on(probe.namesake_untouched(child.kind, made));
+        run.record(Step::NamesakeUntouched, Some(child.name), kept);
+        rt.block_on(probe.delete_child(child.kind, made))?;
+    }
+    let clean = destroyed.and_then(|_| {
+        if !applied {
+            bail!("an apply was still refused after the namesakes were removed");
+        }
+        let left = h.leftovers()?;
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(anyhow!("left in moto: {left:?}"))
+        }
+    });
+    run.record(Step::NamesakeCleanup, None, clean);
+    Ok(())
+}
+
+/// How a refusal names the namesake of `child` with id `id`.
+fn namesake_name<'a>(child: &ChildRef, id: &'a str) -> &'a str {
+    match child.kind {
+        "aws_iam_role" | "aws_iam_instance_profile" | "aws_ecs_cluster" | "aws_sqs_queue" => {
+            id.rsplit('/').next().unwrap_or(id)
+        }
+        _ => id,
+    }
+}
+
 /// Run the whole check of `case` on `tf`; `Err` lists every problem (unexpected failures,
 /// expected failures that passed or were not reached), each naming the composite, the
 /// Terraform version, the step and the child.
@@ -727,6 +866,7 @@ pub fn run_case(case: &Case, tf: &'static TerraformBin) -> Result<()> {
         case,
         tf,
         outcomes: Vec::new(),
+        named: Vec::new(),
     };
     let wd = h.workdir(&(case.config)(&env, &hcl_map(TAGS_BEFORE)))?;
     wd.init()?;
@@ -746,7 +886,9 @@ pub fn run_case(case: &Case, tf: &'static TerraformBin) -> Result<()> {
             ))
         }
     });
-    run.record(Step::NothingLeft, None, left);
+    if run.record(Step::NothingLeft, None, left) {
+        namesakes_step(&mut run, &rt, &h, &wd)?;
+    }
     let mut problems = run.problems();
     if let Some(e) = harness_error {
         problems.insert(

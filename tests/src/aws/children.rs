@@ -74,7 +74,7 @@ impl AwsProbe {
         aws_sdk_lambda::Client::new(&self.config)
     }
 
-    fn sqs(&self) -> aws_sdk_sqs::Client {
+    pub(super) fn sqs(&self) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.config)
     }
 
