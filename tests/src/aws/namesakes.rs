@@ -50,7 +50,8 @@ impl AwsProbe {
 
     /// Make an object of `kind` named as the child `id` names it, tagged only with
     /// [`NAMESAKE_TAG`]; returns the id the probe's other calls take for it (the same as `id`
-    /// but for a queue, whose URL changes with the endpoint's account).
+    /// but for a queue, whose URL changes with the endpoint's account, and an ECS cluster,
+    /// known by its ARN).
     pub async fn make_namesake(&self, kind: &str, id: &str) -> Result<String> {
         let name = name_of(kind, id);
         let (k, v) = NAMESAKE_TAG;
@@ -104,6 +105,7 @@ impl AwsProbe {
                     .tags(k, v)
                     .send()
                     .await?;
+                self.drop_inherited_log_group_tags(&name).await?;
                 name
             }
             "aws_dynamodb_table" => {
@@ -143,14 +145,19 @@ impl AwsProbe {
                 out.queue_url().unwrap_or(&name).to_string()
             }
             "aws_ecs_cluster" => {
+                // The probe reads an ECS cluster's tags by its ARN, so that is its id here.
                 let tag = aws_sdk_ecs::types::Tag::builder().key(k).value(v).build();
-                self.ecs()
+                let out = self
+                    .ecs()
                     .create_cluster()
                     .cluster_name(&name)
                     .tags(tag)
                     .send()
                     .await?;
-                name
+                out.cluster()
+                    .and_then(|c| c.cluster_arn())
+                    .context("CreateCluster answered without the cluster's ARN")?
+                    .to_string()
             }
             "aws_key_pair" => {
                 let tags = aws_sdk_ec2::types::TagSpecification::builder()
@@ -187,6 +194,48 @@ impl AwsProbe {
             if t != want {
                 anyhow::bail!("the foreign {kind} {id} now carries the tags {t:?}");
             }
+        }
+        Ok(())
+    }
+
+    /// moto 5.1.20 keeps a deleted log group's tags under its ARN and hands them to the next
+    /// group of that name (AWS does not: tags go with the group), so a namesake made where a
+    /// composite's group was would inherit its owner tag and be rightly adopted. Remove every
+    /// tag but [`NAMESAKE_TAG`] so the namesake is foreign, as it would be on AWS.
+    async fn drop_inherited_log_group_tags(&self, name: &str) -> Result<()> {
+        let groups = self
+            .logs()
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .send()
+            .await?;
+        let arn = groups
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))
+            .and_then(|g| g.log_group_arn())
+            .with_context(|| format!("the new log group {name} has no ARN"))?
+            .to_string();
+        let tags = self
+            .logs()
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await?;
+        let stale: Vec<String> = tags
+            .tags()
+            .into_iter()
+            .flatten()
+            .map(|(key, _)| key.clone())
+            .filter(|key| key != NAMESAKE_TAG.0)
+            .collect();
+        if !stale.is_empty() {
+            self.logs()
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(stale))
+                .send()
+                .await?;
         }
         Ok(())
     }
