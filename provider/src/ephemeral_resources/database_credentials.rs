@@ -233,7 +233,8 @@ impl EphemeralResource for DatabaseCredentials {
                     if let Some(p) = &s.password {
                         crate::logging::redact_secret(p);
                     }
-                    username = s.username.or(username);
+                    // RDS's own master user name is authoritative; the secret's is a fallback.
+                    username = username.or(s.username);
                     s.password
                 }
                 Err(e) => {

@@ -300,7 +300,9 @@ The database is never publicly accessible and its storage is always encrypted (w
   update (`ModifyDBCluster`/`ModifyDBInstance`).
 
 The ephemeral resource [`blueprint_database_credentials`](../ephemeral-resources/database_credentials.md)
-gives the credentials of either way for the length of a run (Terraform 1.10 or newer).
+gives the credentials for the length of a run (Terraform 1.10 or newer): the managed secret's
+password, or, for the write-only way, the user name, host and port with a null password (its
+source is yours).
 
 ## Security group
 
