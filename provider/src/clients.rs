@@ -286,6 +286,15 @@ impl AwsClients {
         aws_sdk_rds::Client::from_conf(b.build())
     }
 
+    /// Secrets Manager client.
+    pub fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        let mut b = aws_sdk_secretsmanager::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("secretsmanager") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_secretsmanager::Client::from_conf(b.build())
+    }
+
     /// SQS client.
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
         let mut b = aws_sdk_sqs::config::Builder::from(&self.sdk);

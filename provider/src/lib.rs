@@ -9,6 +9,7 @@ pub mod composite;
 pub mod config;
 pub mod data_sources;
 pub mod declare;
+pub mod ephemeral_resources;
 pub mod kinds;
 pub mod lint_bridge;
 pub mod logging;

@@ -5,7 +5,9 @@ use std::sync::{Arc, RwLock};
 
 use crate::tf::schema::Schema;
 use crate::tf::ValueEmpty;
-use crate::tf::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
+use crate::tf::{
+    Diagnostics, DynamicDataSource, DynamicEphemeralResource, DynamicResource, Provider,
+};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
@@ -165,6 +167,22 @@ impl Provider for BlueprintProvider {
         map.insert(
             "caller_identity".into(),
             Box::new(CallerIdentityDataSource::new(self.state.clone())),
+        );
+        Some(map)
+    }
+
+    fn get_ephemeral_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicEphemeralResource>>> {
+        let mut map: HashMap<String, Box<dyn DynamicEphemeralResource>> = HashMap::new();
+        map.insert(
+            "database_credentials".into(),
+            Box::new(
+                crate::ephemeral_resources::database_credentials::DatabaseCredentials::new(
+                    self.state.clone(),
+                ),
+            ),
         );
         Some(map)
     }

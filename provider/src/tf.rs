@@ -9,6 +9,7 @@ pub use crate::protocol::diagnostics::{Diagnostic, Diagnostics};
 pub use crate::protocol::schema;
 pub use crate::protocol::serve;
 pub use crate::protocol::traits::{
-    DataSource, DynamicDataSource, DynamicResource, Provider, Resource,
+    DataSource, DynamicDataSource, DynamicEphemeralResource, DynamicResource, EphemeralResource,
+    Provider, Resource,
 };
 pub use crate::protocol::value::{StructEmpty, Value, ValueEmpty};

@@ -348,6 +348,16 @@ pub trait Composite: Send + Sync + 'static {
 
     /// Build the state of an existing resource from its import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError>;
+
+    /// The import id of `state`, which is the resource's identity (protocol 6.9): importing it
+    /// gives this resource back. Default: the `id` attribute, when known.
+    fn import_id(&self, state: &Self::State) -> Option<String> {
+        let g = value::to_generic(state).ok()?;
+        crate::declare::value::field(&g, "id")
+            .and_then(|v| v.as_str())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+    }
 }
 
 /// Adapts a [`Composite`] to the protocol's [`Resource`].
@@ -678,6 +688,17 @@ impl<C: Composite> Resource for CompositeResource<C> {
                 Some(())
             }
         }
+    }
+
+    fn identity_description(&self) -> Option<String> {
+        Some(format!(
+            "The import id, `{}`: `terraform import` with it, or an `import` block's `identity`, gives this resource back.",
+            self.composite.declaration().import_id
+        ))
+    }
+
+    fn identity<'a>(&self, state: &Self::State<'a>) -> Option<String> {
+        self.composite.import_id(state)
     }
 
     async fn import<'a>(

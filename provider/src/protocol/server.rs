@@ -22,7 +22,10 @@ use super::proto::health::{self, health_check_response::ServingStatus};
 use super::proto::plugin;
 use super::proto::tfplugin6 as pb;
 use super::schema::Schema;
-use super::traits::{DynamicDataSource, DynamicProvider, DynamicResource};
+use super::traits::{
+    DynamicDataSource, DynamicEphemeralResource, DynamicProvider, DynamicResource,
+};
+use super::value::Value;
 use super::write_only;
 
 /// What this server knows about its client, learnt from the requests (logged once at debug).
@@ -45,6 +48,7 @@ pub struct ProviderService {
     /// Each resource's write-only attributes.
     write_only: HashMap<String, Vec<String>>,
     data_sources: HashMap<String, (Box<dyn DynamicDataSource>, Schema)>,
+    ephemeral_resources: HashMap<String, (Box<dyn DynamicEphemeralResource>, Schema)>,
     init_diags: Diagnostics,
     stop: CancellationToken,
     negotiated: Mutex<Negotiated>,
@@ -73,6 +77,15 @@ impl ProviderService {
                 data_sources.insert(format!("{name}_{key}"), (d, s));
             }
         }
+        let mut ephemeral_resources = HashMap::new();
+        for (key, e) in provider
+            .get_ephemeral_resources(&mut diags)
+            .unwrap_or_default()
+        {
+            if let Some(s) = e.schema(&mut diags) {
+                ephemeral_resources.insert(format!("{name}_{key}"), (e, s));
+            }
+        }
         let write_only = resources
             .iter()
             .map(|(n, (_, s))| (n.clone(), write_only::attributes(s)))
@@ -84,6 +97,7 @@ impl ProviderService {
             resources,
             write_only,
             data_sources,
+            ephemeral_resources,
             init_diags: diags,
             stop,
             negotiated: Mutex::new(Negotiated::default()),
@@ -136,6 +150,43 @@ impl ProviderService {
         found
     }
 
+    fn ephemeral_resource<'a>(
+        &'a self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&'a dyn DynamicEphemeralResource> {
+        let found = self
+            .ephemeral_resources
+            .get(type_name)
+            .map(|(e, _)| e.as_ref());
+        if found.is_none() {
+            diags.root_error(
+                "Unknown ephemeral resource type",
+                format!("This provider has no ephemeral resource type {type_name:?}."),
+            );
+        }
+        found
+    }
+
+    /// The identity of `state` of resource `type_name` (protocol 6.9), when it has one: its
+    /// import id, unknown while the state does not know it yet (a create being planned).
+    fn identity_of(&self, type_name: &str, state: &RawValue) -> Option<pb::ResourceIdentityData> {
+        let (r, _) = self.resources.get(type_name)?;
+        r.identity_description()?;
+        if state.is_null() {
+            return None;
+        }
+        let id = match r.identity_of(state)? {
+            Some(id) => Value::Value(id),
+            None => Value::Unknown,
+        };
+        let mut scratch = Diagnostics::default();
+        let data = RawValue::encode(&Identity { id }, "resource identity", &mut scratch)?;
+        Some(pb::ResourceIdentityData {
+            identity_data: Some(data.into()),
+        })
+    }
+
     fn write_only_of(&self, type_name: &str) -> &[String] {
         self.write_only.get(type_name).map_or(&[], Vec::as_slice)
     }
@@ -145,6 +196,44 @@ impl ProviderService {
             plan_destroy: true,
             get_provider_schema_optional: false,
             move_resource_state: false,
+        }
+    }
+}
+
+/// The identity every resource with one has (protocol 6.9): its import id.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct Identity {
+    id: Value<String>,
+}
+
+/// The identity schema version.
+const IDENTITY_VERSION: i64 = 0;
+
+/// The identity `{ id }` of an identity-import request (`None`, with an error, when it is
+/// malformed).
+fn import_id_of(
+    identity: Option<pb::ResourceIdentityData>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let data = RawValue::from_pb(identity.and_then(|i| i.identity_data));
+    if data.is_null() {
+        diags.root_error(
+            "Nothing to import",
+            "ImportResourceState needs an id or an identity; the request had neither.",
+        );
+        return None;
+    }
+    let identity: Identity = data.decode("resource identity", diags)?;
+    match identity.id {
+        Value::Value(id) if !id.trim().is_empty() => Some(id),
+        _ => {
+            diags.error(
+                "Invalid identity",
+                "The identity's `id` (the import id) must be a known, non-empty string.",
+                super::attribute_path::AttributePath::new("id"),
+            );
+            None
         }
     }
 }
@@ -233,15 +322,6 @@ impl HasDiagnostics for pb::stop_provider::Response {
     }
 }
 
-fn no_ephemeral(type_name: &str) -> Vec<pb::Diagnostic> {
-    let mut diags = Diagnostics::default();
-    diags.root_error(
-        "Unknown ephemeral resource type",
-        format!("This provider has no ephemeral resource type {type_name:?}."),
-    );
-    diags.into()
-}
-
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
     async fn get_metadata(
@@ -266,7 +346,14 @@ impl pb::provider_server::Provider for ProviderService {
                     .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
                     .collect(),
                 functions: Vec::new(),
-                ephemeral_resources: Vec::new(),
+                ephemeral_resources: {
+                    let mut names: Vec<_> = self.ephemeral_resources.keys().cloned().collect();
+                    names.sort();
+                    names
+                        .into_iter()
+                        .map(|type_name| pb::get_metadata::EphemeralMetadata { type_name })
+                        .collect()
+                },
             }
         })
         .await
@@ -293,7 +380,11 @@ impl pb::provider_server::Provider for ProviderService {
                 provider_meta: self.meta_schema.as_ref().map(Into::into),
                 server_capabilities: Some(Self::capabilities()),
                 functions: HashMap::new(),
-                ephemeral_resource_schemas: HashMap::new(),
+                ephemeral_resource_schemas: self
+                    .ephemeral_resources
+                    .iter()
+                    .map(|(n, (_, s))| (n.clone(), s.into()))
+                    .collect(),
             }
         })
         .await
@@ -404,8 +495,30 @@ impl pb::provider_server::Provider for ProviderService {
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
         guarded("GetResourceIdentitySchemas", async {
+            let identity_schemas = self
+                .resources
+                .iter()
+                .filter_map(|(name, (r, _))| {
+                    let description = r.identity_description()?;
+                    Some((
+                        name.clone(),
+                        pb::ResourceIdentitySchema {
+                            version: IDENTITY_VERSION,
+                            identity_attributes: vec![
+                                pb::resource_identity_schema::IdentityAttribute {
+                                    name: "id".into(),
+                                    r#type: b"\"string\"".to_vec(),
+                                    required_for_import: true,
+                                    optional_for_import: false,
+                                    description,
+                                },
+                            ],
+                        },
+                    ))
+                })
+                .collect();
             pb::get_resource_identity_schemas::Response {
-                identity_schemas: HashMap::new(),
+                identity_schemas,
                 diagnostics: Vec::new(),
             }
         })
@@ -419,15 +532,37 @@ impl pb::provider_server::Provider for ProviderService {
         let request = request.into_inner();
         guarded("UpgradeResourceIdentity", async {
             let mut diags = Diagnostics::default();
-            diags.root_error(
-                "Resource identity is not supported",
-                format!(
-                    "{:?} declares no resource identity, so there is none to upgrade.",
-                    request.type_name
-                ),
-            );
+            let mut upgraded_identity = None;
+            let has_identity = self
+                .resource(&request.type_name, &mut diags)
+                .is_some_and(|(r, _)| r.identity_description().is_some());
+            if !has_identity && diags.errors.is_empty() {
+                diags.root_error(
+                    "Resource identity is not supported",
+                    format!(
+                        "{:?} declares no resource identity, so there is none to upgrade.",
+                        request.type_name
+                    ),
+                );
+            } else if has_identity && request.version != IDENTITY_VERSION {
+                diags.root_error(
+                    "Cannot upgrade the resource identity",
+                    format!(
+                        "Identity schema version {} is not one this provider wrote (it writes {IDENTITY_VERSION}).",
+                        request.version
+                    ),
+                );
+            } else if has_identity {
+                let identity: Option<Identity> =
+                    RawValue::Json(request.raw_identity).decode("resource identity", &mut diags);
+                upgraded_identity = identity
+                    .and_then(|i| RawValue::encode(&i, "resource identity", &mut diags))
+                    .map(|data| pb::ResourceIdentityData {
+                        identity_data: Some(data.into()),
+                    });
+            }
             pb::upgrade_resource_identity::Response {
-                upgraded_identity: None,
+                upgraded_identity,
                 diagnostics: diags.into(),
             }
         })
@@ -486,6 +621,7 @@ impl pb::provider_server::Provider for ProviderService {
                     {
                         Some(Some((state, private))) => {
                             let wo = self.write_only_of(&request.type_name);
+                            response.new_identity = self.identity_of(&request.type_name, &state);
                             response.new_state = Some(write_only::nulled(state, wo).into());
                             response.private = private;
                         }
@@ -527,6 +663,8 @@ impl pb::provider_server::Provider for ProviderService {
                         if let Some((planned, private)) =
                             r.plan_create(&mut diags, proposed, config, meta).await
                         {
+                            response.planned_identity =
+                                self.identity_of(&request.type_name, &planned);
                             response.planned_state = Some(write_only::nulled(planned, wo).into());
                             response.planned_private = private;
                         }
@@ -543,6 +681,8 @@ impl pb::provider_server::Provider for ProviderService {
                             )
                             .await
                         {
+                            response.planned_identity =
+                                self.identity_of(&request.type_name, &planned);
                             response.planned_state = Some(write_only::nulled(planned, wo).into());
                             response.planned_private = private;
                             response.requires_replace = replace.iter().map(Into::into).collect();
@@ -591,6 +731,8 @@ impl pb::provider_server::Provider for ProviderService {
                             .await
                         {
                             Some((state, private)) => {
+                                response.new_identity =
+                                    self.identity_of(&request.type_name, &state);
                                 response.new_state = Some(write_only::nulled(state, wo).into());
                                 response.private = private;
                             }
@@ -611,6 +753,8 @@ impl pb::provider_server::Provider for ProviderService {
                             .await
                         {
                             Some((state, private)) => {
+                                response.new_identity =
+                                    self.identity_of(&request.type_name, &state);
                                 response.new_state = Some(write_only::nulled(state, wo).into());
                                 response.private = private;
                             }
@@ -646,21 +790,29 @@ impl pb::provider_server::Provider for ProviderService {
             let mut diags = Diagnostics::default();
             let mut imported = Vec::new();
             if let Some((r, _)) = self.resource(&request.type_name, &mut diags) {
-                if request.id.is_empty() {
+                let id = if !request.id.is_empty() {
+                    Some(request.id)
+                } else if r.identity_description().is_none() {
                     diags.root_error(
                         "Import by identity is not supported",
                         "Import this resource by its id (`terraform import ADDR ID` or an `import` block with `id`).",
                     );
-                } else if let Some((state, private)) = r.import(&mut diags, request.id).await {
-                    imported.push(pb::import_resource_state::ImportedResource {
-                        type_name: request.type_name.clone(),
-                        state: Some(
-                            write_only::nulled(state, self.write_only_of(&request.type_name))
-                                .into(),
-                        ),
-                        private,
-                        identity: None,
-                    });
+                    None
+                } else {
+                    import_id_of(request.identity, &mut diags)
+                };
+                if let Some(id) = id {
+                    if let Some((state, private)) = r.import(&mut diags, id).await {
+                        imported.push(pb::import_resource_state::ImportedResource {
+                            type_name: request.type_name.clone(),
+                            identity: self.identity_of(&request.type_name, &state),
+                            state: Some(
+                                write_only::nulled(state, self.write_only_of(&request.type_name))
+                                    .into(),
+                            ),
+                            private,
+                        });
+                    }
                 }
             }
             pb::import_resource_state::Response {
@@ -729,8 +881,14 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
         let request = request.into_inner();
         guarded("ValidateEphemeralResourceConfig", async {
+            let mut diags = Diagnostics::default();
+            if let Some(e) = self.ephemeral_resource(&request.type_name, &mut diags) {
+                let _ = e
+                    .validate(&mut diags, RawValue::from_pb(request.config))
+                    .await;
+            }
             pb::validate_ephemeral_resource_config::Response {
-                diagnostics: no_ephemeral(&request.type_name),
+                diagnostics: diags.into(),
             }
         })
         .await
@@ -742,9 +900,21 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
         let request = request.into_inner();
         guarded("OpenEphemeralResource", async {
+            let mut diags = Diagnostics::default();
+            let mut result = None;
+            if let Some(e) = self.ephemeral_resource(&request.type_name, &mut diags) {
+                result = e.open(&mut diags, RawValue::from_pb(request.config)).await;
+            }
+            if result.is_none() && diags.errors.is_empty() {
+                diags.root_error_short("The ephemeral resource returned nothing");
+            }
             pb::open_ephemeral_resource::Response {
-                diagnostics: no_ephemeral(&request.type_name),
-                ..Default::default()
+                result: result.map(Into::into),
+                diagnostics: diags.into(),
+                // Nothing to renew: these results hold no lease.
+                renew_at: None,
+                private: None,
+                deferred: None,
             }
         })
         .await
@@ -756,9 +926,13 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
         let request = request.into_inner();
         guarded("RenewEphemeralResource", async {
+            // Open never asks for a renewal; an unknown type is still an error.
+            let mut diags = Diagnostics::default();
+            let _ = self.ephemeral_resource(&request.type_name, &mut diags);
             pb::renew_ephemeral_resource::Response {
-                diagnostics: no_ephemeral(&request.type_name),
-                ..Default::default()
+                diagnostics: diags.into(),
+                renew_at: None,
+                private: request.private,
             }
         })
         .await
@@ -770,8 +944,11 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
         let request = request.into_inner();
         guarded("CloseEphemeralResource", async {
+            // Nothing is held open between Open and Close.
+            let mut diags = Diagnostics::default();
+            let _ = self.ephemeral_resource(&request.type_name, &mut diags);
             pb::close_ephemeral_resource::Response {
-                diagnostics: no_ephemeral(&request.type_name),
+                diagnostics: diags.into(),
             }
         })
         .await

@@ -74,6 +74,16 @@ pub trait Provider: Send + Sync + 'static {
         let _ = diags;
         Some(HashMap::new())
     }
+
+    /// The ephemeral resources (protocol 6.7, Terraform 1.10+), by type name without the
+    /// provider prefix.
+    fn get_ephemeral_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicEphemeralResource>>> {
+        let _ = diags;
+        Some(HashMap::new())
+    }
 }
 
 /// A managed resource with a typed state. `None` from a method means "no answer" and must come
@@ -175,6 +185,18 @@ pub trait Resource: Send + Sync {
         None
     }
 
+    /// The resource identity (protocol 6.9): `Some(description)` gives the resource an
+    /// identity of one string attribute `id`, its import id, described so. `None`: no identity.
+    fn identity_description(&self) -> Option<String> {
+        None
+    }
+
+    /// The import id of `state` (its identity's `id`); `None` while it is not known.
+    fn identity<'a>(&self, state: &Self::State<'a>) -> Option<String> {
+        let _ = state;
+        None
+    }
+
     /// Upgrade a state stored under an older schema `version` (JSON).
     async fn upgrade<'a>(
         &self,
@@ -261,6 +283,11 @@ pub trait DynamicResource: Send + Sync {
     ) -> Option<()>;
     /// See [`Resource::import`].
     async fn import(&self, diags: &mut Diagnostics, id: String) -> Option<(RawValue, Vec<u8>)>;
+    /// See [`Resource::identity_description`].
+    fn identity_description(&self) -> Option<String>;
+    /// The identity `{ id }` of an encoded state: `Some(None)` when the state does not know
+    /// its id yet, `None` when the state cannot be decoded.
+    fn identity_of(&self, state: &RawValue) -> Option<Option<String>>;
     /// The stored JSON state of schema `version`, as a MessagePack value of the current schema:
     /// decoded through the typed state when the version is current, else [`Resource::upgrade`].
     async fn upgrade(
@@ -433,6 +460,16 @@ impl<T: Resource> DynamicResource for T {
         ))
     }
 
+    fn identity_description(&self) -> Option<String> {
+        Resource::identity_description(self)
+    }
+
+    fn identity_of(&self, state: &RawValue) -> Option<Option<String>> {
+        let mut scratch = Diagnostics::default();
+        let state: T::State<'_> = state.decode(STATE, &mut scratch)?;
+        Some(Resource::identity(self, &state))
+    }
+
     async fn upgrade(
         &self,
         diags: &mut Diagnostics,
@@ -516,6 +553,59 @@ impl<T: DataSource> DynamicDataSource for T {
     }
 }
 
+/// An ephemeral resource (protocol 6.7): opened for the length of a run, its result never
+/// stored. This server's ephemeral resources hold no lease: nothing to renew, nothing to close.
+#[async_trait]
+pub trait EphemeralResource: Send + Sync {
+    /// The ephemeral resource's value (configuration and result share it).
+    type State<'a>: Serialize + DeserializeOwned + Send;
+
+    /// The ephemeral resource's schema.
+    fn schema(&self, diags: &mut Diagnostics) -> Option<Schema>;
+
+    /// Check a configuration (values may be unknown).
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let _ = (diags, config);
+        Some(())
+    }
+
+    /// Open: the result for this run. `None` must come with an error diagnostic.
+    async fn open<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::State<'a>,
+    ) -> Option<Self::State<'a>>;
+}
+
+/// An ephemeral resource as the server sees it.
+#[async_trait]
+pub trait DynamicEphemeralResource: Send + Sync {
+    /// The ephemeral resource's schema.
+    fn schema(&self, diags: &mut Diagnostics) -> Option<Schema>;
+    /// See [`EphemeralResource::validate`].
+    async fn validate(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()>;
+    /// See [`EphemeralResource::open`].
+    async fn open(&self, diags: &mut Diagnostics, config: RawValue) -> Option<RawValue>;
+}
+
+#[async_trait]
+impl<T: EphemeralResource> DynamicEphemeralResource for T {
+    fn schema(&self, diags: &mut Diagnostics) -> Option<Schema> {
+        EphemeralResource::schema(self, diags)
+    }
+
+    async fn validate(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()> {
+        let config = config.decode("ephemeral resource configuration", diags)?;
+        EphemeralResource::validate(self, diags, config).await
+    }
+
+    async fn open(&self, diags: &mut Diagnostics, config: RawValue) -> Option<RawValue> {
+        let config = config.decode("ephemeral resource configuration", diags)?;
+        let result = EphemeralResource::open(self, diags, config).await?;
+        RawValue::encode(&result, "ephemeral resource result", diags)
+    }
+}
+
 /// The provider as the server sees it.
 #[async_trait]
 pub(crate) trait DynamicProvider: Send + Sync + 'static {
@@ -536,6 +626,10 @@ pub(crate) trait DynamicProvider: Send + Sync + 'static {
         &self,
         diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>>;
+    fn get_ephemeral_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicEphemeralResource>>>;
 }
 
 #[async_trait]
@@ -570,5 +664,11 @@ impl<T: Provider> DynamicProvider for T {
         diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         Provider::get_data_sources(self, diags)
+    }
+    fn get_ephemeral_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicEphemeralResource>>> {
+        Provider::get_ephemeral_resources(self, diags)
     }
 }

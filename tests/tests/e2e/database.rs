@@ -224,6 +224,13 @@ fn dev_and_prod_differ_as_the_sizing_table_says_and_no_password_reaches_the_stat
             .lines()
             .filter(|l| l.to_ascii_lowercase().contains("password"))
             .filter(|l| !l.contains("manage_master_user_password"))
+            // The write-only attribute, unset here: null, and its path among the sensitive ones.
+            .filter(|l| {
+                let l = l.trim().trim_end_matches(',');
+                l != "\"master_password_wo\": null"
+                    && l != "\"master_password_wo_version\": null"
+                    && l != "\"value\": \"master_password_wo\""
+            })
             .collect();
         assert!(password_keys.is_empty(), "{password_keys:?}");
 
@@ -446,4 +453,186 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
             "{want} not swept: {delete:?}"
         );
     }
+}
+
+/// Whether Terraform `version` (`1.11.4`) is at least `major.minor`.
+fn at_least(version: &str, major: u32, minor: u32) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    have >= (major, minor)
+}
+
+const WO_PASSWORD: &str = "Wr1te-Only-Pa55word-e2e";
+
+/// Terraform 1.11+: `master_password_wo` reaches RDS (at create, and again when its version
+/// changes: the proxy sees ModifyDBCluster) and never the plan file, the state or the
+/// provider's log; `blueprint_database_credentials` opens for the run: the managed secret's
+/// password for the RDS instance, a null password (and a warning) for the write-only cluster,
+/// checked by a `check` block that fails the run's output if wrong. Terraform before 1.11
+/// (which would store the value) is refused at plan, saying 1.11 or newer is needed.
+#[test]
+fn write_only_password_and_ephemeral_credentials_never_reach_plan_state_or_log() {
+    for_each_terraform(|tf| {
+        let h = Harness::start_with_proxy()?.on(tf);
+        let p = platform::make_blocking(&h.probe())?;
+        if !at_least(&tf.version, 1, 11) {
+            let cfg = database(
+                "old-db",
+                &p,
+                &format!("  profile = \"dev\"\n  master_password_wo = \"{WO_PASSWORD}\"\n  master_password_wo_version = 1"),
+            );
+            let wd = h.workdir(&cfg)?;
+            wd.init()?;
+            let run = wd.run(&["plan", "-input=false", "-no-color"])?;
+            assert_ne!(run.code, 0, "{run}");
+            let text = flat(&run.all_output());
+            assert!(
+                text.contains("Write-only attribute needs Terraform 1.11 or newer"),
+                "{text}"
+            );
+            assert!(text.contains("master_password_wo"), "{text}");
+            assert!(h.leftovers()?.is_empty());
+            return Ok(());
+        }
+        let cfg = [
+            r#"
+variable "db_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+variable "password_version" {
+  type = number
+}
+"#
+            .to_string(),
+            database(
+                "wo-db",
+                &p,
+                "  profile = \"dev\"\n  master_password_wo = var.db_password\n  master_password_wo_version = var.password_version",
+            ),
+            database(
+                "managed-db",
+                &p,
+                "  profile = \"dev\"\n  engine  = \"postgres\"",
+            ),
+            r#"
+# The identifiers are known once the databases exist, so Terraform opens these then.
+ephemeral "blueprint_database_credentials" "wo" {
+  database = blueprint_database.wo-db.cluster_identifier
+}
+
+ephemeral "blueprint_database_credentials" "managed" {
+  database = blueprint_database.managed-db.instance_identifier
+}
+
+check "credentials" {
+  assert {
+    condition     = ephemeral.blueprint_database_credentials.managed.username == "dbadmin" && length(ephemeral.blueprint_database_credentials.managed.password) > 0 && ephemeral.blueprint_database_credentials.managed.port == 5432
+    error_message = "MANAGED-CREDENTIALS-WRONG"
+  }
+  assert {
+    condition     = ephemeral.blueprint_database_credentials.wo.password == null && ephemeral.blueprint_database_credentials.wo.username == "dbadmin" && ephemeral.blueprint_database_credentials.wo.host == blueprint_database.wo-db.endpoint
+    error_message = "WRITE-ONLY-CREDENTIALS-WRONG"
+  }
+}
+"#
+            .to_string(),
+        ]
+        .concat();
+        let mut wd = h.workdir(&cfg)?;
+        let log = wd.path().join("provider.log");
+        wd.set_env("TF_VAR_db_password", WO_PASSWORD);
+        wd.set_env("TF_VAR_password_version", "1");
+        wd.set_env("TF_LOG_PROVIDER", "debug");
+        wd.set_env("TF_LOG_PATH", &log.display().to_string());
+        wd.init()?;
+        let plan = wd.plan_json()?;
+        let plan_text = plan.to_string();
+        assert!(
+            !plan_text.contains(WO_PASSWORD),
+            "the plan holds the password"
+        );
+        let planned = plan["resource_changes"]
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|r| r["address"] == "blueprint_database.wo-db")
+            })
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            planned["change"]["after"]["master_password_wo"],
+            serde_json::Value::Null,
+            "{planned}"
+        );
+        assert_eq!(
+            planned["change"]["after"]["master_password_wo_version"], 1,
+            "{planned}"
+        );
+        let applied = wd
+            .run(&["apply", "-input=false", "-no-color", "tfplan"])?
+            .ok()?;
+        let out = flat(&applied.all_output());
+        assert!(!out.contains("CREDENTIALS-WRONG"), "{out}");
+        assert!(
+            out.contains("ephemeral.blueprint_database_credentials.managed: Opening complete"),
+            "{out}"
+        );
+        assert!(
+            out.contains("No managed secret: the password is null"),
+            "{out}"
+        );
+        let probe = h.probe();
+        let cluster = rt().block_on(async {
+            let c = probe
+                .rds()
+                .describe_db_clusters()
+                .db_cluster_identifier("wo-db")
+                .send()
+                .await?;
+            anyhow::Ok(c.db_clusters()[0].clone())
+        })?;
+        assert!(
+            cluster.master_user_secret().is_none(),
+            "the write-only way has no managed secret"
+        );
+        let state = std::fs::read_to_string(wd.path().join("terraform.tfstate"))?;
+        assert!(!state.contains(WO_PASSWORD), "the state holds the password");
+        let shown = wd.show_json(None)?.to_string();
+        assert!(!shown.contains(WO_PASSWORD));
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+
+        // A new version sends the password again; the plan shows only the version.
+        h.proxy().reset();
+        wd.set_env("TF_VAR_password_version", "2");
+        let plan = wd.plan_json()?.to_string();
+        assert!(!plan.contains(WO_PASSWORD));
+        wd.run(&["apply", "-input=false", "-no-color", "tfplan"])?
+            .ok()?;
+        let modified: Vec<String> = h
+            .proxy()
+            .requests()
+            .into_iter()
+            .map(|r| r.action)
+            .filter(|a| a == "ModifyDBCluster" || a == "ModifyDBInstance")
+            .collect();
+        assert_eq!(
+            modified,
+            ["ModifyDBCluster"],
+            "only the write-only cluster is modified"
+        );
+        let state = std::fs::read_to_string(wd.path().join("terraform.tfstate"))?;
+        assert!(!state.contains(WO_PASSWORD));
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            logged.contains("provider.terraform-provider-blueprint"),
+            "the provider's debug log was captured"
+        );
+        assert!(!logged.contains(WO_PASSWORD), "the log holds the password");
+        wd.destroy()?;
+        assert!(h.leftovers()?.is_empty());
+        Ok(())
+    });
 }

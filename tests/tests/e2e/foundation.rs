@@ -165,6 +165,7 @@ async fn protocol_client_handshake_and_schema() {
             "logs",
             "rds",
             "s3",
+            "secretsmanager",
             "sqs",
             "sts"
         ]

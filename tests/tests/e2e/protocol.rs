@@ -7,7 +7,7 @@ use std::time::Duration;
 use blueprint_e2e::go_plugin;
 use blueprint_e2e::health::{health_check_response::ServingStatus, HealthCheckRequest};
 use blueprint_e2e::paths;
-use blueprint_e2e::plugin_client::{decode_value, dynamic_value, PluginClient};
+use blueprint_e2e::plugin_client::{decode_value, dynamic_value, path_text, PluginClient};
 use blueprint_e2e::tfplugin6::*;
 use serde_json::json;
 
@@ -137,6 +137,20 @@ async fn metadata_schema_functions_and_identity_schemas() {
         "{:?}",
         identity.diagnostics
     );
+    // Every composite has an identity: its import id, one string attribute.
+    assert_eq!(identity.identity_schemas.len(), meta.resources.len());
+    for (name, s) in &identity.identity_schemas {
+        assert_eq!(s.identity_attributes.len(), 1, "{name}");
+        let id = &s.identity_attributes[0];
+        assert_eq!(id.name, "id", "{name}");
+        assert_eq!(id.r#type, b"\"string\"", "{name}");
+        assert!(id.required_for_import, "{name}");
+    }
+    assert!(
+        identity.identity_schemas["blueprint_state_backend"].identity_attributes[0]
+            .description
+            .contains("BUCKET[,TABLE]")
+    );
 
     let upgraded = plugin
         .client
@@ -148,7 +162,43 @@ async fn metadata_schema_functions_and_identity_schemas() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(error_texts(&upgraded.diagnostics).len(), 1);
+    assert!(upgraded.diagnostics.is_empty(), "{upgraded:?}");
+    let data = upgraded.upgraded_identity.unwrap().identity_data.unwrap();
+    assert_eq!(decode_value(&data).unwrap(), json!({"id": "x"}));
+    for (version, raw) in [(7, &b"{\"id\":\"x\"}"[..]), (0, &b"{\"id\":"[..])] {
+        let bad = plugin
+            .client
+            .upgrade_resource_identity(upgrade_resource_identity::Request {
+                type_name: "blueprint_database".into(),
+                version,
+                raw_identity: raw.to_vec(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(error_texts(&bad.diagnostics).len(), 1, "{bad:?}");
+        assert!(bad.upgraded_identity.is_none());
+    }
+
+    // The ephemeral resource: listed, and its schema keeps the password sensitive.
+    assert!(meta
+        .ephemeral_resources
+        .iter()
+        .any(|e| e.type_name == "blueprint_database_credentials"));
+    let eph = schema.ephemeral_resource_schemas["blueprint_database_credentials"]
+        .block
+        .clone()
+        .unwrap();
+    let attr = |n: &str| {
+        eph.attributes
+            .iter()
+            .find(|a| a.name == n)
+            .cloned()
+            .unwrap()
+    };
+    assert!(attr("database").required);
+    assert!(attr("password").sensitive && attr("password").computed);
+    assert!(attr("username").computed && attr("host").computed && attr("port").computed);
     plugin.shutdown().await;
 }
 
@@ -526,4 +576,277 @@ async fn health_stdio_stop_and_shutdown() {
         .await
         .expect("the plugin exits after Shutdown");
     assert!(status.success(), "{status:?}");
+}
+
+fn identity_value(id: serde_json::Value) -> Option<ResourceIdentityData> {
+    Some(ResourceIdentityData {
+        identity_data: dynamic_value(&json!({ "id": id })).ok(),
+    })
+}
+
+fn identity_id(identity: &Option<ResourceIdentityData>) -> serde_json::Value {
+    let data = identity
+        .as_ref()
+        .and_then(|i| i.identity_data.as_ref())
+        .expect("an identity");
+    decode_value(data).unwrap()["id"].clone()
+}
+
+/// Resource identity (protocol 6.9; the Terraform here stops at 1.11, so through the client):
+/// import by identity gives the state and its identity back, read and plan answer the identity,
+/// a malformed or empty identity is a diagnostic. The ephemeral resource's Open reads the
+/// RDS-managed secret; a bad name, a missing database, garbage, Renew and Close are answered.
+#[tokio::test]
+async fn identity_import_read_plan_and_ephemeral_credentials_against_moto() {
+    use blueprint_e2e::aws::AwsProbe;
+    use blueprint_e2e::moto::MotoServer;
+    use blueprint_provider::kinds::ownership::{owner, OWNER_TAG};
+
+    let moto = MotoServer::start().unwrap();
+    let endpoint = moto.endpoint();
+    let probe = AwsProbe::new(&endpoint);
+    probe
+        .ecs()
+        .create_cluster()
+        .cluster_name("ident-cluster")
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key(OWNER_TAG)
+                .value(owner("blueprint_cluster", "ident-cluster"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    probe
+        .rds()
+        .create_db_instance()
+        .db_instance_identifier("eph-db")
+        .engine("postgres")
+        .db_instance_class("db.t4g.micro")
+        .allocated_storage(20)
+        .master_username("dbadmin")
+        .manage_master_user_password(true)
+        .storage_encrypted(true)
+        .send()
+        .await
+        .unwrap();
+
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let bin = paths::provider_binary().unwrap();
+    let mut plugin = PluginClient::launch_with_env(&bin, &env).await.unwrap();
+    let config = json!({"region": "us-east-1", "endpoints": [{
+        "ecs": endpoint, "rds": endpoint, "secretsmanager": endpoint, "sts": endpoint,
+        "ec2": endpoint, "logs": endpoint, "iam": endpoint,
+    }]});
+    let c = plugin
+        .client
+        .configure_provider(configure_provider::Request {
+            terraform_version: "1.12.0".into(),
+            config: dynamic_value(&config).ok(),
+            client_capabilities: Some(ClientCapabilities {
+                deferral_allowed: false,
+                write_only_attributes_allowed: true,
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(error_texts(&c.diagnostics).is_empty(), "{c:?}");
+
+    // Import by identity alone.
+    let ty = "blueprint_cluster".to_string();
+    let i = plugin
+        .client
+        .import_resource_state(import_resource_state::Request {
+            type_name: ty.clone(),
+            id: String::new(),
+            identity: identity_value(json!("ident-cluster")),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(error_texts(&i.diagnostics).is_empty(), "{i:?}");
+    assert_eq!(i.imported_resources.len(), 1);
+    let imported = &i.imported_resources[0];
+    assert_eq!(identity_id(&imported.identity), "ident-cluster");
+    let state = imported.state.clone();
+    assert_eq!(
+        decode_value(state.as_ref().unwrap()).unwrap()["id"],
+        "ident-cluster"
+    );
+    // Import by id answers the same identity.
+    let by_id = plugin
+        .client
+        .import_resource_state(import_resource_state::Request {
+            type_name: ty.clone(),
+            id: "ident-cluster".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        identity_id(&by_id.imported_resources[0].identity),
+        "ident-cluster"
+    );
+
+    // Read answers the identity with the state.
+    let r = plugin
+        .client
+        .read_resource(read_resource::Request {
+            type_name: ty.clone(),
+            current_state: state.clone(),
+            provider_meta: dynamic_value(&serde_json::Value::Null).ok(),
+            current_identity: identity_value(json!("ident-cluster")),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(error_texts(&r.diagnostics).is_empty(), "{r:?}");
+    assert_eq!(identity_id(&r.new_identity), "ident-cluster");
+
+    // A create's plan carries the identity the import id will have.
+    let new_cluster = json!({"name": "planned-cluster", "profile": "dev"});
+    let p = plugin
+        .client
+        .plan_resource_change(plan_resource_change::Request {
+            type_name: ty.clone(),
+            prior_state: dynamic_value(&serde_json::Value::Null).ok(),
+            proposed_new_state: dynamic_value(&new_cluster).ok(),
+            config: dynamic_value(&new_cluster).ok(),
+            provider_meta: dynamic_value(&serde_json::Value::Null).ok(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(error_texts(&p.diagnostics).is_empty(), "{p:?}");
+    assert!(p.planned_identity.is_some(), "{p:?}");
+
+    // Malformed identities: a diagnostic each, nothing imported.
+    for (what, identity) in [
+        (
+            "garbage",
+            Some(ResourceIdentityData {
+                identity_data: garbage(),
+            }),
+        ),
+        (
+            "truncated",
+            Some(ResourceIdentityData {
+                identity_data: truncated(),
+            }),
+        ),
+        ("empty id", identity_value(json!(""))),
+        ("no such cluster", identity_value(json!("no-such-cluster"))),
+        ("nothing", None),
+    ] {
+        let bad = plugin
+            .client
+            .import_resource_state(import_resource_state::Request {
+                type_name: ty.clone(),
+                id: String::new(),
+                identity,
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(bad.imported_resources.is_empty(), "{what}: {bad:?}");
+        assert_eq!(error_texts(&bad.diagnostics).len(), 1, "{what}: {bad:?}");
+    }
+
+    // The ephemeral resource.
+    let eph = "blueprint_database_credentials".to_string();
+    let open = |config: Option<DynamicValue>| open_ephemeral_resource::Request {
+        type_name: eph.clone(),
+        config,
+        client_capabilities: None,
+    };
+    let o = plugin
+        .client
+        .open_ephemeral_resource(open(dynamic_value(&json!({"database": "eph-db"})).ok()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(error_texts(&o.diagnostics).is_empty(), "{o:?}");
+    assert!(o.renew_at.is_none());
+    let result = decode_value(o.result.as_ref().unwrap()).unwrap();
+    assert_eq!(result["username"], "dbadmin", "{result}");
+    assert_eq!(result["port"], 5432, "{result}");
+    assert!(
+        result["host"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("eph-db")),
+        "{result}"
+    );
+    assert!(
+        result["password"].as_str().is_some_and(|p| !p.is_empty()),
+        "{result}"
+    );
+
+    let v = plugin
+        .client
+        .validate_ephemeral_resource_config(validate_ephemeral_resource_config::Request {
+            type_name: eph.clone(),
+            config: dynamic_value(&json!({"database": "Bad_Name"})).ok(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(error_texts(&v.diagnostics).len(), 1, "{v:?}");
+    let path = v.diagnostics[0].attribute.as_ref().map(path_text);
+    assert_eq!(path.as_deref(), Some("database"), "{v:?}");
+    for (what, config) in [
+        (
+            "missing",
+            dynamic_value(&json!({"database": "no-such-db"})).ok(),
+        ),
+        ("garbage", garbage()),
+        ("truncated", truncated()),
+        (
+            "null database",
+            dynamic_value(&json!({"database": null})).ok(),
+        ),
+    ] {
+        let bad = plugin
+            .client
+            .open_ephemeral_resource(open(config))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(bad.result.is_none(), "{what}: {bad:?}");
+        assert_eq!(error_texts(&bad.diagnostics).len(), 1, "{what}: {bad:?}");
+    }
+    let r = plugin
+        .client
+        .renew_ephemeral_resource(renew_ephemeral_resource::Request {
+            type_name: eph.clone(),
+            private: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{r:?}");
+    let c = plugin
+        .client
+        .close_ephemeral_resource(close_ephemeral_resource::Request {
+            type_name: eph.clone(),
+            private: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(c.diagnostics.is_empty(), "{c:?}");
+    still_serving(&mut plugin).await;
+    plugin.shutdown().await;
 }

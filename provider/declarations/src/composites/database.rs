@@ -131,6 +131,31 @@ pub fn master_username(u: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A master password RDS accepts: 8 to 128 printable ASCII characters other than `/`, `"`,
+/// `@` and space. The message never repeats the value (it is a secret).
+pub fn master_password(p: &str) -> Result<(), String> {
+    let len = p.chars().count();
+    if !(8..=128).contains(&len) {
+        return Err(format!(
+            "master_password_wo must be 8 to 128 characters; this one has {len}."
+        ));
+    }
+    if let Some(bad) = p
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '/' | '"' | '@'))
+    {
+        let what = match bad {
+            '/' | '"' | '@' => format!("`{bad}`"),
+            ' ' => "a space".to_string(),
+            _ => "a character that is not printable ASCII".to_string(),
+        };
+        return Err(format!(
+            "master_password_wo contains {what}, which RDS refuses in a master password (printable ASCII except `/`, `\"`, `@` and space)."
+        ));
+    }
+    Ok(())
+}
+
 /// The initial database's name: a PostgreSQL identifier, not a template database.
 pub fn database_name(d: &str) -> Result<(), String> {
     if !pg_identifier(d, 63) {
@@ -240,12 +265,48 @@ profile's; a value set in the configuration stays.
 
 ## What cannot be turned off
 
-The database is never publicly accessible, its storage is always encrypted (with `kms_key_id`
-or the account's `aws/rds` key), and its master password is generated and kept by RDS in
-Secrets Manager (`ManageMasterUserPassword`): no password is ever in the configuration, the
-plan or the state. `master_user_secret_arn` is the secret's ARN, ready for
-`blueprint_secure_service`'s `container { secrets = { DB_PASSWORD = ... } }` (the secret holds
-JSON with `username` and `password`). The security group admits TCP 5432 only from
+The database is never publicly accessible and its storage is always encrypted (with
+`kms_key_id` or the account's `aws/rds` key). No password is ever in the plan or the state.
+
+## The master password: two ways, exactly one
+
+- **Managed by RDS** (the default): RDS generates the password and keeps it in Secrets Manager
+  (`ManageMasterUserPassword`). `master_user_secret_arn` is the secret's ARN, ready for
+  `blueprint_secure_service`'s `container { secrets = { DB_PASSWORD = ... } }` (the secret holds
+  JSON with `username` and `password`).
+- **Write-only** (Terraform 1.11 or newer): `master_password_wo` with
+  `master_password_wo_version`, the AWS provider's `password_wo` convention. The password is
+  sent to RDS at create, and again whenever `master_password_wo_version` changes; Terraform keeps
+  neither it in the plan nor in the state, and the provider never logs it.
+  `master_user_secret_arn` is then null. Give it from an ephemeral value so it is on no disk:
+
+  ```hcl
+  variable "db_password" {
+    type      = string
+    sensitive = true
+    ephemeral = true
+  }
+
+  resource "blueprint_database" "main" {
+    # ...
+    master_password_wo         = var.db_password
+    master_password_wo_version = 1 # 2 when the password changes
+  }
+  ```
+
+  Terraform before 1.11 does not know write-only attributes and would store the value: a
+  configuration that sets `master_password_wo` is refused at plan, saying Terraform 1.11 or
+  newer is needed. Switching an existing database from one way to the other is an in-place
+  update (`ModifyDBCluster`/`ModifyDBInstance`).
+
+The ephemeral resource [`blueprint_database_credentials`](../ephemeral-resources/database_credentials.md)
+gives the credentials for the length of a run (Terraform 1.10 or newer): the managed secret's
+password, or, for the write-only way, the user name, host and port with a null password (its
+source is yours).
+
+## Security group
+
+The security group admits TCP 5432 only from
 `allowed_security_group_ids`; there is no CIDR input.
 
 ## Drift
@@ -282,7 +343,7 @@ pub fn declaration() -> &'static Declaration {
     D.get_or_init(|| Declaration {
         type_name: "blueprint_database",
         version: 1,
-        description: "Seed 001's PostgreSQL: Aurora PostgreSQL Serverless v2 (a writer, and a reader in prod) or one RDS for PostgreSQL instance, in the database subnets through its own subnet group, never publicly accessible, storage encrypted, the master password generated and kept by RDS in Secrets Manager (never in configuration or state), reachable on 5432 only from the security groups it is given. `profile` sets backups (3 days in dev, 14 in prod), deletion protection and a final snapshot (prod), and capacity.",
+        description: "Seed 001's PostgreSQL: Aurora PostgreSQL Serverless v2 (a writer, and a reader in prod) or one RDS for PostgreSQL instance, in the database subnets through its own subnet group, never publicly accessible, storage encrypted, the master password generated and kept by RDS in Secrets Manager or, with Terraform 1.11+, given write-only (never in the plan or the state), reachable on 5432 only from the security groups it is given. `profile` sets backups (3 days in dev, 14 in prod), deletion protection and a final snapshot (prod), and capacity.",
         attrs: vec![
             Attr::string("id", "The cluster identifier (Aurora) or instance identifier (RDS), which is `name`; the import id.").computed(),
             Attr::string("name", "Cluster or instance identifier; names the subnet group (`NAME`), security group (`NAME-db`) and Aurora instances (`NAME-writer`, `NAME-reader`).")
@@ -303,6 +364,10 @@ pub fn declaration() -> &'static Declaration {
                 .default(Default::String("app")).replaces().check(Check::Custom { describe: "PostgreSQL identifier", check: database_name }),
             Attr::string("master_username", "Master user name (its password is generated by RDS into Secrets Manager).")
                 .default(Default::String("dbadmin")).replaces().check(Check::Custom { describe: "PostgreSQL identifier, not reserved (`admin`, `rdsadmin`, `pg_…`)", check: master_username }),
+            Attr::string("master_password_wo", "The master password, write-only (Terraform 1.11 or newer): the alternative to the RDS-managed secret. Sent to RDS at create and whenever `master_password_wo_version` changes; never in the plan, the state or a log. Set it from an ephemeral value (an `ephemeral = true` variable, an ephemeral resource) so it is nowhere on disk. Unset: RDS generates the password and keeps it in Secrets Manager (`master_user_secret_arn`). Older Terraform versions would store it and are refused at plan.")
+                .write_only().check(Check::Custom { describe: "8 to 128 printable ASCII characters, not `/`, `\"`, `@` or a space", check: master_password }),
+            Attr::number("master_password_wo_version", "Required with `master_password_wo`, forbidden without it: change it (e.g. 1 to 2) to send a new `master_password_wo` to RDS (Terraform cannot see a write-only value change).")
+                .check(Check::Range(1, 2147483647)),
             Attr::string("kms_key_id", "KMS key ARN for storage encryption (default: the account's `aws/rds` key, read back after create). Storage is always encrypted.")
                 .optional_computed().replaces().check(Check::Arn { service: "kms", prefix: "key/", wanted: "the ARN of a KMS key (arn:aws:kms:REGION:ACCOUNT:key/ID)" }),
             Attr::number("min_capacity", "Aurora: fewest Serverless v2 capacity units, 0.5 to 256 in steps of 0.5.")
@@ -467,13 +532,16 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
         Some(v) => v.as_str(),
         None => Some(AURORA),
     };
+    // The write-only password replaces the managed secret; the value itself never goes to the
+    // expansion (the linter sees that one is set, not what it is).
+    let write_only = field(config, "master_password_wo").is_some_and(|v| !v.is_nil());
     let common = |extra: Vec<(&'static str, Generic)>| {
         let mut attrs = vec![
             ("engine", Generic::from(engine.unwrap_or(AURORA))),
             ("engine_version", field_or_nil(config, "engine_version")),
             ("storage_encrypted", Generic::from(true)),
             ("kms_key_id", field_or_nil(config, "kms_key_id")),
-            ("manage_master_user_password", Generic::from(true)),
+            ("manage_master_user_password", Generic::from(!write_only)),
             (
                 "backup_retention_period",
                 or_profile(config, "backup_retention_days", |s| {
@@ -636,6 +704,18 @@ mod tests {
         for bad in ["admin", "ADMIN", "rdsadmin", "pg_monitor", "1x", "a-b", ""] {
             assert!(master_username(bad).is_err(), "{bad}");
         }
+        assert!(master_password("correct-horse-9").is_ok());
+        for bad in [
+            "short",
+            "has space in it",
+            "slash/slash",
+            "at@sign12",
+            "quote\"quote",
+        ] {
+            let e = master_password(bad).unwrap_err();
+            assert!(!e.contains(bad), "the message repeats the secret: {e}");
+        }
+        assert!(master_password(&"x".repeat(129)).is_err());
         assert!(database_name("app").is_ok());
         assert!(database_name("template1").is_err());
         assert!(database_name("my-db").is_err());

@@ -260,7 +260,16 @@ impl ChildOps<DatabaseState> for Cluster {
             call = call.set_serverless_v2_scaling_configuration(scaling(&s));
             changed = true;
         }
-        if differs("manage_master_user_password") {
+        // The master password: a new write-only one (a new version, or a switch from the
+        // managed secret), or back to the managed secret.
+        let switching = differs("manage_master_user_password");
+        if let Some(password) = s.password_to_send(Some(prior)) {
+            call = call.master_user_password(password);
+            if switching {
+                call = call.manage_master_user_password(false);
+            }
+            changed = true;
+        } else if switching && !s.write_only_password() {
             call = call.manage_master_user_password(true);
             changed = true;
         }
@@ -454,7 +463,9 @@ async fn create_request(
         .engine(AURORA)
         .set_engine_version(known(&s.engine_version).map(str::to_string))
         .master_username(known(&s.master_username).unwrap_or_default())
-        .manage_master_user_password(true)
+        // RDS-managed secret, or the write-only password: exactly one.
+        .set_manage_master_user_password(s.master_password_wo.known().is_none().then_some(true))
+        .set_master_user_password(s.master_password_wo.known().map(str::to_string))
         .set_database_name(known(&s.database_name).map(str::to_string))
         .set_db_subnet_group_name(known(&s.db_subnet_group_name).map(str::to_string))
         .set_vpc_security_group_ids(known(&s.security_group_id).map(|g| vec![g.to_string()]))

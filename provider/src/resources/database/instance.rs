@@ -225,7 +225,9 @@ impl ChildOps<DatabaseState> for Instance {
             .storage_encrypted(true)
             .set_kms_key_id(known(&s.kms_key_id).map(str::to_string))
             .master_username(known(&s.master_username).unwrap_or_default())
-            .manage_master_user_password(true)
+            // RDS-managed secret, or the write-only password: exactly one.
+            .set_manage_master_user_password(s.master_password_wo.known().is_none().then_some(true))
+            .set_master_user_password(s.master_password_wo.known().map(str::to_string))
             .set_db_name(known(&s.database_name).map(str::to_string))
             .set_db_subnet_group_name(known(&s.db_subnet_group_name).map(str::to_string))
             .set_vpc_security_group_ids(known(&s.security_group_id).map(|g| vec![g.to_string()]))
@@ -317,7 +319,16 @@ impl ChildOps<DatabaseState> for Instance {
             call = call.deletion_protection(s.protected());
             changed = true;
         }
-        if differs("manage_master_user_password") {
+        // The master password: a new write-only one (create of this way, a new version, or a
+        // switch from the managed secret), or back to the managed secret.
+        let switching = differs("manage_master_user_password");
+        if let Some(password) = s.password_to_send(Some(prior)) {
+            call = call.master_user_password(password);
+            if switching {
+                call = call.manage_master_user_password(false);
+            }
+            changed = true;
+        } else if switching && !s.write_only_password() {
             call = call.manage_master_user_password(true);
             changed = true;
         }

@@ -59,6 +59,11 @@ pub struct DatabaseState {
     pub database_name: Value<String>,
     /// Master user.
     pub master_username: Value<String>,
+    /// The write-only master password (null in every plan and state Terraform sees: the
+    /// server copies it in from the configuration and takes it out of every answer).
+    pub master_password_wo: WriteOnly,
+    /// Changed to send `master_password_wo` again.
+    pub master_password_wo_version: Value<i64>,
     /// KMS key of the storage.
     pub kms_key_id: Value<String>,
     /// Aurora minimum ACU.
@@ -122,6 +127,29 @@ pub struct DatabaseState {
     pub ingress_rules: StringList,
     /// Observed guaranteed settings.
     pub settings: StringMap,
+}
+
+/// A write-only secret: serialized as the value it holds, never shown by `Debug` (states are
+/// logged at debug level).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WriteOnly(pub Value<String>);
+
+impl std::fmt::Debug for WriteOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Value::Value(_) => f.write_str("WriteOnly(<redacted>)"),
+            Value::Null => f.write_str("WriteOnly(null)"),
+            Value::Unknown => f.write_str("WriteOnly(unknown)"),
+        }
+    }
+}
+
+impl WriteOnly {
+    /// The secret, when known.
+    pub fn known(&self) -> Option<&str> {
+        known(&self.0)
+    }
 }
 
 /// Capacity units as Terraform sends them: a number, or (for a fraction binary floating point
@@ -198,6 +226,26 @@ impl DatabaseState {
             .and_then(|d| i32::try_from(d).ok())
             .unwrap_or(1)
     }
+    /// Whether the master password is the write-only one (not RDS-managed). Unknown counts
+    /// as set: a password computed at apply is still given.
+    fn write_only_password(&self) -> bool {
+        !self.master_password_wo.0.is_null()
+    }
+    /// The password to send now: at create, when the way changes, or when
+    /// `master_password_wo_version` moved since `prior`.
+    fn password_to_send(&self, prior: Option<&DatabaseState>) -> Option<&str> {
+        let changed = prior.is_none_or(|p| {
+            p.master_password_wo_version != self.master_password_wo_version
+                || p.settings_say_managed() != Some(false)
+        });
+        self.master_password_wo.known().filter(|_| changed)
+    }
+    /// What the observed settings say of the managed secret (`None`: not observed).
+    fn settings_say_managed(&self) -> Option<bool> {
+        entries(&self.settings)
+            .get("manage_master_user_password")
+            .map(|v| v == "true")
+    }
     fn protected(&self) -> bool {
         self.deletion_protection.as_option().unwrap_or(false)
     }
@@ -229,7 +277,10 @@ impl DatabaseState {
             self.deletion_protection.as_option()?.to_string(),
         );
         put("storage_encrypted", "true".into());
-        put("manage_master_user_password", "true".into());
+        put(
+            "manage_master_user_password",
+            (!self.write_only_password()).to_string(),
+        );
         if self.postgres() {
             put("publicly_accessible", "false".into());
             put("instance_class", known(&self.instance_class)?.to_string());
@@ -414,6 +465,24 @@ impl Composite for Database {
                 );
             }
         }
+        match (
+            c.master_password_wo.0.is_null(),
+            c.master_password_wo_version.is_null(),
+        ) {
+            (false, true) => refuse(
+                "master_password_wo_version",
+                "is required with master_password_wo: set it to 1, and change it whenever the password changes (Terraform cannot see a write-only value change, so the version is what sends the new password).".into(),
+            ),
+            (true, false) if !c.master_password_wo_version.is_unknown() => refuse(
+                "master_password_wo_version",
+                "applies only with master_password_wo; without it RDS manages the password in Secrets Manager. Remove it, or set master_password_wo.".into(),
+            ),
+            _ => {}
+        }
+        if let Some(p) = c.master_password_wo.known() {
+            // From now on the password never reaches a log line, whatever prints it.
+            crate::logging::redact_secret(p);
+        }
         if !engine_known {
             return;
         }
@@ -499,6 +568,10 @@ impl Composite for Database {
                 *v = Value::Unknown;
             }
         }
+        // The write-only way has no managed secret.
+        if planned.write_only_password() {
+            planned.master_user_secret_arn = Value::Null;
+        }
     }
 
     fn plan_update(
@@ -520,6 +593,13 @@ impl Composite for Database {
         } || prior.endpoint.is_null();
         if main_gone {
             planned.endpoint = Value::Unknown;
+            planned.master_user_secret_arn = Value::Unknown;
+        }
+        // Switching ways: RDS makes (or deletes) the managed secret.
+        let was_write_only = prior.settings_say_managed() == Some(false);
+        if planned.write_only_password() {
+            planned.master_user_secret_arn = Value::Null;
+        } else if was_write_only {
             planned.master_user_secret_arn = Value::Unknown;
         }
         Vec::new()
@@ -687,6 +767,57 @@ mod tests {
             diags.errors[0].attribute,
             AttributePath::new("max_capacity")
         );
+    }
+
+    /// The write-only password needs its version and the version needs the password, each
+    /// refused on `master_password_wo_version`; the password is sent at create, on a new
+    /// version and on a switch from the managed secret, never otherwise; `Debug` hides it.
+    #[test]
+    fn the_write_only_password_goes_with_its_version() {
+        let password = "correct-horse-battery";
+        let paths = |c: &DatabaseState| {
+            let mut diags = Diagnostics::default();
+            Database.validate(c, &mut diags);
+            diags
+                .errors
+                .iter()
+                .map(|e| e.attribute.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut c = planned("dev", AURORA);
+        c.master_password_wo = WriteOnly(Value::Value(password.into()));
+        assert_eq!(
+            paths(&c),
+            [AttributePath::new("master_password_wo_version")]
+        );
+        c.master_password_wo_version = Value::Value(1);
+        assert!(paths(&c).is_empty());
+        let mut without = planned("dev", AURORA);
+        without.master_password_wo_version = Value::Value(1);
+        assert_eq!(
+            paths(&without),
+            [AttributePath::new("master_password_wo_version")]
+        );
+
+        derive(&mut c, None, None);
+        assert_eq!(entries(&c.settings)["manage_master_user_password"], "false");
+        assert_eq!(c.password_to_send(None), Some(password));
+        let mut prior = c.clone();
+        prior.master_password_wo = WriteOnly(Value::Null);
+        assert_eq!(c.password_to_send(Some(&prior)), None);
+        let mut next = c.clone();
+        next.master_password_wo_version = Value::Value(2);
+        assert_eq!(next.password_to_send(Some(&prior)), Some(password));
+        let mut managed = prior.clone();
+        managed.observe(
+            [(
+                "manage_master_user_password".to_string(),
+                "true".to_string(),
+            )]
+            .into(),
+        );
+        assert_eq!(c.password_to_send(Some(&managed)), Some(password));
+        assert!(!format!("{c:?}").contains(password));
     }
 
     /// An engine version whose major RDS does not offer for the engine fails at plan, on

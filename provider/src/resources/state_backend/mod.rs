@@ -397,6 +397,17 @@ impl Composite for StateBackend {
         vec![Box::new(bucket::Bucket), Box::new(lock_table::LockTable)]
     }
 
+    /// `BUCKET,TABLE` with a lock table, `BUCKET` without one (importing that finds no
+    /// table and gives `locking = "lockfile"` back).
+    fn import_id(&self, state: &Self::State) -> Option<String> {
+        let bucket = crate::tf_value::known(&state.bucket)?;
+        match crate::tf_value::known(&state.lock_table) {
+            Some(table) => Some(format!("{bucket},{table}")),
+            None if state.lock_table.is_unknown() => None,
+            None => Some(bucket.to_string()),
+        }
+    }
+
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
         let mut parts = id.split(',').map(str::trim);
         let bucket = parts.next().unwrap_or_default().to_string();
