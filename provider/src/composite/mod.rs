@@ -378,6 +378,16 @@ impl<C: Composite> CompositeResource<C> {
         timeouts::TimeoutsValue::resolve(self.composite.timeouts_block(state))
     }
 
+    /// `tags` with the provider's `default_tags` (in the planned `tags_all`) within what every
+    /// child kind accepts.
+    fn tag_limit(&self, planned: &C::State, diags: &mut Diagnostics) {
+        match plan::tag_limit_problem(self.composite.declaration(), planned) {
+            Ok(Some(p)) => diags.error(p.summary, p.detail, plan::attribute_path(&p.path)),
+            Ok(None) => {}
+            Err(e) => CompositeError::from(e).report(diags),
+        }
+    }
+
     /// The declared checks, the composite's own, and the `timeouts` block's.
     fn validate_config(&self, config: &C::State, diags: &mut Diagnostics) {
         match value::to_generic(config) {
@@ -502,6 +512,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
                 return None;
             }
         };
+        self.tag_limit(&planned, diags);
         self.composite
             .plan_create(&mut planned, clients.as_deref(), diags);
         Some((planned, ValueEmpty::default()))
@@ -531,6 +542,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
                 return None;
             }
         };
+        self.tag_limit(&planned, diags);
         // The children's part of the plan runs before the composite's own (so what it derives
         // from a child to be made again is unknown too) and after it (so optional children
         // follow the values it derived, such as a profile's defaults).

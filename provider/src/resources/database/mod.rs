@@ -256,6 +256,17 @@ impl DatabaseState {
     }
 }
 
+/// `kms_key_id` as read back from RDS: AWS answers the key's ARN; anything else (moto answers
+/// the placeholder `default_kms_key_id`) is not recorded, because the attribute's own check
+/// refuses it and a configuration generated from the state (`import {}` with
+/// `terraform plan -generate-config-out`) would then fail its own plan.
+pub(crate) fn key_arn(v: Option<&str>) -> Value<String> {
+    match v {
+        Some(k) if k.starts_with("arn:") && k.contains(":kms:") => Value::Value(k.to_string()),
+        _ => Value::Null,
+    }
+}
+
 fn set_or<T: Clone>(
     v: &mut Value<T>,
     profile: Option<&Sizing>,
