@@ -607,7 +607,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let timeout = self.timeouts(&planned).create;
         let ctx = self.ctx(diags, timeout)?;
-        let rec = Recorder::new(planned);
+        let rec = Recorder::new(planned.clone());
         let result = self.composite.create(&ctx, &rec).await;
         let state = rec.snapshot();
         match result {
@@ -624,6 +624,15 @@ impl<C: Composite> Resource for CompositeResource<C> {
                     err.report(diags);
                     return None;
                 }
+                // Known planned values stand (a contradiction would taint it); the next
+                // refresh reads what AWS has.
+                let state = match plan::interrupted_state(&planned, state.clone()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        CompositeError::from(e).report(diags);
+                        state
+                    }
+                };
                 diags.root_warning(
                     "Create interrupted: the next apply finishes it",
                     format!(

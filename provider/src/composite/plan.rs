@@ -270,6 +270,47 @@ pub fn tag_limit_problem<S: Serialize>(
     }))
 }
 
+/// The state an interrupted create returns (without an error, so that Terraform does not
+/// taint it): `seen` (what exists, read back) wherever the plan left the value unknown (the
+/// children's ids, observed values), and the planned value wherever the plan knew it, since
+/// Terraform refuses a new state that contradicts a known planned value ("inconsistent result
+/// after apply") and taints the resource. A setting not yet written (versioning still off)
+/// shows at the next refresh, which reads AWS, and the next apply writes it.
+pub fn interrupted_state<S: Serialize + DeserializeOwned>(
+    planned: &S,
+    seen: S,
+) -> Result<S, value::ValueError> {
+    let p = value::to_generic(planned)?;
+    let mut s = value::to_generic(&seen)?;
+    keep_known(&p, &mut s);
+    value::from_generic(&s)
+}
+
+fn keep_known(planned: &Generic, seen: &mut Generic) {
+    if value::is_unknown(planned) {
+        return;
+    }
+    if !value::has_unknown(planned) {
+        *seen = planned.clone();
+        return;
+    }
+    match (planned, seen) {
+        (Generic::Map(p), Generic::Map(s)) => {
+            for (k, pv) in p {
+                if let Some((_, sv)) = s.iter_mut().find(|(sk, _)| sk == k) {
+                    keep_known(pv, sv);
+                }
+            }
+        }
+        (Generic::Array(p), Generic::Array(s)) if p.len() == s.len() => {
+            for (pv, sv) in p.iter().zip(s.iter_mut()) {
+                keep_known(pv, sv);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The attributes whose change replaces the resource: declared `replaces` attributes (and
 /// blocks) that differ, and the id attribute of a `replace_when_gone` child that is gone.
 pub fn replacements<S: Serialize>(
@@ -319,6 +360,49 @@ mod tests {
 
     fn pipeline() -> &'static Declaration {
         blueprint_declarations::composites::data_pipeline::declaration()
+    }
+
+    /// Issue 21: an interrupted create returns what exists where the plan did not know the
+    /// value, and the planned value where it did (Terraform taints a resource whose new state
+    /// contradicts its plan).
+    #[test]
+    fn an_interrupted_create_keeps_every_known_planned_value() {
+        let g = |v: serde_json::Value| value::to_generic(&v).unwrap();
+        let with = |mut m: Generic, extra: Vec<(&str, Generic)>| {
+            if let Generic::Map(entries) = &mut m {
+                for (k, v) in extra {
+                    entries.push((Generic::from(k), v));
+                }
+            }
+            m
+        };
+        let unknown = crate::declare::value::unknown;
+        let planned = with(
+            g(json!({"name": "b", "versioning": "Enabled", "tags_all": {"team": "x"}})),
+            vec![
+                ("bucket_arn", unknown()),
+                ("table_arn", unknown()),
+                (
+                    "ids",
+                    with(g(json!({"raw": "planned-raw"})), vec![("clean", unknown())]),
+                ),
+            ],
+        );
+        let mut seen = g(json!({
+            "name": "b", "versioning": "Disabled", "tags_all": {},
+            "bucket_arn": "arn:aws:s3:::b", "table_arn": null,
+            "ids": {"raw": "seen-raw", "clean": "seen-clean"}
+        }));
+        keep_known(&planned, &mut seen);
+        let back: serde_json::Value = value::from_generic(&seen).unwrap();
+        assert_eq!(
+            back,
+            json!({
+                "name": "b", "versioning": "Enabled", "tags_all": {"team": "x"},
+                "bucket_arn": "arn:aws:s3:::b", "table_arn": null,
+                "ids": {"raw": "planned-raw", "clean": "seen-clean"}
+            })
+        );
     }
 
     /// Issue 21: the provider's `default_tags` count in the tag limit at plan: 40 own tags and
