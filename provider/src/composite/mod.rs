@@ -388,6 +388,16 @@ impl<C: Composite> CompositeResource<C> {
         timeouts::TimeoutsValue::resolve(self.composite.timeouts_block(state))
     }
 
+    /// `tags` with the provider's `default_tags` (in the planned `tags_all`) within what every
+    /// child kind accepts.
+    fn tag_limit(&self, planned: &C::State, diags: &mut Diagnostics) {
+        match plan::tag_limit_problem(self.composite.declaration(), planned) {
+            Ok(Some(p)) => diags.error(p.summary, p.detail, plan::attribute_path(&p.path)),
+            Ok(None) => {}
+            Err(e) => CompositeError::from(e).report(diags),
+        }
+    }
+
     /// The declared checks, the composite's own, and the `timeouts` block's.
     fn validate_config(&self, config: &C::State, diags: &mut Diagnostics) {
         match value::to_generic(config) {
@@ -512,6 +522,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
                 return None;
             }
         };
+        self.tag_limit(&planned, diags);
         self.composite
             .plan_create(&mut planned, clients.as_deref(), diags);
         Some((planned, ValueEmpty::default()))
@@ -541,6 +552,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
                 return None;
             }
         };
+        self.tag_limit(&planned, diags);
         // The children's part of the plan runs before the composite's own (so what it derives
         // from a child to be made again is unknown too) and after it (so optional children
         // follow the values it derived, such as a profile's defaults).
@@ -605,7 +617,7 @@ impl<C: Composite> Resource for CompositeResource<C> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let timeout = self.timeouts(&planned).create;
         let ctx = self.ctx(diags, timeout)?;
-        let rec = Recorder::new(planned);
+        let rec = Recorder::new(planned.clone());
         let result = self.composite.create(&ctx, &rec).await;
         let state = rec.snapshot();
         match result {
@@ -622,6 +634,15 @@ impl<C: Composite> Resource for CompositeResource<C> {
                     err.report(diags);
                     return None;
                 }
+                // Known planned values stand (a contradiction would taint it); the next
+                // refresh reads what AWS has.
+                let state = match plan::interrupted_state(&planned, state.clone()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        CompositeError::from(e).report(diags);
+                        state
+                    }
+                };
                 diags.root_warning(
                     "Create interrupted: the next apply finishes it",
                     format!(

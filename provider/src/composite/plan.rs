@@ -225,6 +225,92 @@ pub fn with_tags_all<S: Serialize + DeserializeOwned + Clone>(
     value::from_generic(&g)
 }
 
+/// `tags_all` holding more tags than every child kind accepts once the composite's own (`Name`,
+/// `blueprint:owner`, `blueprint:profile`) are added: the provider's `default_tags` count too
+/// (the check on `tags` alone cannot see them). The problem is on `tags`, the attribute the
+/// user can shorten.
+pub fn tag_limit_problem<S: Serialize>(
+    d: &Declaration,
+    planned: &S,
+) -> Result<Option<Problem>, value::ValueError> {
+    use crate::declare::checks::{CHILD_TAG_LIMIT, MAX_USER_TAGS};
+    if d.attr("tags_all").is_none() {
+        return Ok(None);
+    }
+    let g = value::to_generic(planned)?;
+    let Some(Generic::Map(all)) = value::field(&g, "tags_all") else {
+        return Ok(None);
+    };
+    let count = |m: &[(Generic, Generic)]| {
+        m.iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    Some("Name" | "blueprint:owner" | "blueprint:profile")
+                )
+            })
+            .count()
+    };
+    let own = count(all);
+    let tags_alone = match value::field(&g, "tags") {
+        Some(Generic::Map(tags)) => count(tags),
+        _ => 0,
+    };
+    // Too many in `tags` alone is refused by the check on `tags` already.
+    if own <= MAX_USER_TAGS || tags_alone > MAX_USER_TAGS {
+        return Ok(None);
+    }
+    let path = Path::attr("tags");
+    Ok(Some(Problem {
+        detail: format!(
+            "{path}: with the provider's default_tags the children would carry {own} tags besides the composite's own `Name`, `blueprint:owner` and `blueprint:profile`; AWS accepts at most {CHILD_TAG_LIMIT} tags on each kind the composites make, so `tags` and `default_tags` together may hold at most {MAX_USER_TAGS}."
+        ),
+        summary: "Invalid tags".into(),
+        path,
+    }))
+}
+
+/// The state an interrupted create returns (without an error, so that Terraform does not
+/// taint it): `seen` (what exists, read back) wherever the plan left the value unknown (the
+/// children's ids, observed values), and the planned value wherever the plan knew it, since
+/// Terraform refuses a new state that contradicts a known planned value ("inconsistent result
+/// after apply") and taints the resource. A setting not yet written (versioning still off)
+/// shows at the next refresh, which reads AWS, and the next apply writes it.
+pub fn interrupted_state<S: Serialize + DeserializeOwned>(
+    planned: &S,
+    seen: S,
+) -> Result<S, value::ValueError> {
+    let p = value::to_generic(planned)?;
+    let mut s = value::to_generic(&seen)?;
+    keep_known(&p, &mut s);
+    value::from_generic(&s)
+}
+
+fn keep_known(planned: &Generic, seen: &mut Generic) {
+    if value::is_unknown(planned) {
+        return;
+    }
+    if !value::has_unknown(planned) {
+        *seen = planned.clone();
+        return;
+    }
+    match (planned, seen) {
+        (Generic::Map(p), Generic::Map(s)) => {
+            for (k, pv) in p {
+                if let Some((_, sv)) = s.iter_mut().find(|(sk, _)| sk == k) {
+                    keep_known(pv, sv);
+                }
+            }
+        }
+        (Generic::Array(p), Generic::Array(s)) if p.len() == s.len() => {
+            for (pv, sv) in p.iter().zip(s.iter_mut()) {
+                keep_known(pv, sv);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The attributes whose change replaces the resource: declared `replaces` attributes (and
 /// blocks) that differ, and the id attribute of a `replace_when_gone` child that is gone.
 pub fn replacements<S: Serialize>(
@@ -274,6 +360,85 @@ mod tests {
 
     fn pipeline() -> &'static Declaration {
         blueprint_declarations::composites::data_pipeline::declaration()
+    }
+
+    /// Issue 21: an interrupted create returns what exists where the plan did not know the
+    /// value, and the planned value where it did (Terraform taints a resource whose new state
+    /// contradicts its plan).
+    #[test]
+    fn an_interrupted_create_keeps_every_known_planned_value() {
+        let g = |v: serde_json::Value| value::to_generic(&v).unwrap();
+        let with = |mut m: Generic, extra: Vec<(&str, Generic)>| {
+            if let Generic::Map(entries) = &mut m {
+                for (k, v) in extra {
+                    entries.push((Generic::from(k), v));
+                }
+            }
+            m
+        };
+        let unknown = crate::declare::value::unknown;
+        let planned = with(
+            g(json!({"name": "b", "versioning": "Enabled", "tags_all": {"team": "x"}})),
+            vec![
+                ("bucket_arn", unknown()),
+                ("table_arn", unknown()),
+                (
+                    "ids",
+                    with(g(json!({"raw": "planned-raw"})), vec![("clean", unknown())]),
+                ),
+            ],
+        );
+        let mut seen = g(json!({
+            "name": "b", "versioning": "Disabled", "tags_all": {},
+            "bucket_arn": "arn:aws:s3:::b", "table_arn": null,
+            "ids": {"raw": "seen-raw", "clean": "seen-clean"}
+        }));
+        keep_known(&planned, &mut seen);
+        let back: serde_json::Value = value::from_generic(&seen).unwrap();
+        assert_eq!(
+            back,
+            json!({
+                "name": "b", "versioning": "Enabled", "tags_all": {"team": "x"},
+                "bucket_arn": "arn:aws:s3:::b", "table_arn": null,
+                "ids": {"raw": "planned-raw", "clean": "seen-clean"}
+            })
+        );
+    }
+
+    /// Issue 21: the provider's `default_tags` count in the tag limit at plan: 40 own tags and
+    /// 10 default tags are refused on `tags` (each child would carry 50 + the composite's own);
+    /// 40 and 7 pass; too many in `tags` alone is left to the check on `tags` (one error).
+    #[test]
+    fn default_tags_count_in_the_tag_limit() {
+        use crate::declare::checks::MAX_USER_TAGS;
+        let d = pipeline();
+        let tags = |n: usize, prefix: &str| -> std::collections::BTreeMap<String, String> {
+            (0..n)
+                .map(|i| (format!("{prefix}{i}"), "v".to_string()))
+                .collect()
+        };
+        let planned = |own: usize, defaults: usize| {
+            let state = json!({"name": "p", "tags": tags(own, "own"), "tags_all": null});
+            with_tags_all(d, state, Some(&tags(defaults, "default"))).unwrap()
+        };
+        let p = tag_limit_problem(d, &planned(40, 10))
+            .unwrap()
+            .expect("50 tags refused");
+        assert_eq!(p.path, Path::attr("tags"));
+        assert!(p.detail.contains("50 tags"), "{}", p.detail);
+        assert!(p.detail.contains("default_tags"), "{}", p.detail);
+        assert_eq!(
+            tag_limit_problem(d, &planned(40, MAX_USER_TAGS - 40)).unwrap(),
+            None
+        );
+        // A default tag the configuration overrides is one tag, not two.
+        let state = json!({"name": "p", "tags": tags(40, "k"), "tags_all": null});
+        let overridden = with_tags_all(d, state, Some(&tags(MAX_USER_TAGS, "k"))).unwrap();
+        assert_eq!(tag_limit_problem(d, &overridden).unwrap(), None);
+        assert_eq!(
+            tag_limit_problem(d, &planned(MAX_USER_TAGS + 1, 5)).unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -61,6 +61,8 @@ resource "blueprint_state_backend" "this" {{
   bucket                             = "generic-tfstate"
   noncurrent_version_expiration_days = 90
   locking                            = "dynamodb" # both children on every Terraform version
+  # Import must read it back (issue 21: the plan after import flipped it to false).
+  force_destroy                      = true
   tags = {tags}
 }}
 "#

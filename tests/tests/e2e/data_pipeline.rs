@@ -224,6 +224,27 @@ fn the_wiring_is_derived_and_repaired() {
         let wd = workdir(&h, &pipeline("senas-ml", ""));
         wd.apply().unwrap();
         assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+        // Issue 21: imported with the same configuration (buckets and stages not in
+        // alphabetical order, force_destroy = true), the plan is empty: import gives the blocks
+        // back in the configuration's order and reads force_destroy back.
+        wd.state_rm("blueprint_data_pipeline.ml").unwrap();
+        wd.import("blueprint_data_pipeline.ml", "senas-ml").unwrap();
+        let imported = wd
+            .state_values("blueprint_data_pipeline.ml")
+            .unwrap()
+            .unwrap();
+        assert_eq!(imported["force_destroy"], true, "{imported}");
+        let order = |block: &str, key: &str| -> Vec<String> {
+            imported[block]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| b[key].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        assert_eq!(order("bucket", "suffix"), ["raw", "clean", "models"]);
+        assert_eq!(order("stage", "name"), ["preprocess", "features"]);
+        assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
         let values = wd
             .state_values("blueprint_data_pipeline.ml")
             .unwrap()

@@ -439,6 +439,19 @@ resource "blueprint_load_balancer" "elsewhere" {
   public_subnet_ids = ["subnet-0123abcd", "subnet-4567abcd"]
   certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 }
+
+# Fractions where whole numbers are due: refused on the attribute, for a declared number
+# (az_count) and for any integer attribute (flow_log_retention_days), not with the decoder's
+# message on the whole resource.
+resource "blueprint_network" "halves" {
+  name     = "halves"
+  az_count = 2.5
+}
+
+resource "blueprint_network" "days" {
+  name                    = "days"
+  flow_log_retention_days = 7.5
+}
 "#,
         )
         .unwrap();
@@ -448,12 +461,40 @@ resource "blueprint_load_balancer" "elsewhere" {
         for wanted in [
             "availability_zones[1]: \"eu-west-1b\" is not an availability zone of the provider's region us-east-1",
             "certificate_arn: the certificate is in eu-west-1, the load balancer in the provider's region us-east-1",
+            "az_count: must be a whole number",
+            "flow_log_retention_days: must be a whole number, got 7.5",
         ] {
             assert!(
                 details.iter().any(|d| d.starts_with(wanted)),
                 "{wanted}: {details:?}"
             );
         }
+        // Terraform placed each fraction's error on its line of the configuration.
+        let snippets: Vec<String> = run
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["type"] == "diagnostic")
+            .filter_map(|m| {
+                m["diagnostic"]["snippet"]["code"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        for attribute in ["az_count", "flow_log_retention_days"] {
+            assert!(
+                snippets
+                    .iter()
+                    .any(|c| c.trim_start().starts_with(attribute)),
+                "{attribute}: {snippets:?}"
+            );
+        }
+        assert!(
+            !details
+                .iter()
+                .any(|d| d.contains("does not match the schema")),
+            "{details:?}"
+        );
         Ok(())
     });
 }

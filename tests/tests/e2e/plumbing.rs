@@ -438,3 +438,163 @@ resource "blueprint_database" "db" {{
         Ok(())
     });
 }
+
+/// The planned action for `address` in a saved plan of `wd` (`-out=tfplan`), and the plan's
+/// text.
+fn planned_actions(wd: &TfWorkdir, address: &str) -> (serde_json::Value, String) {
+    let plan = wd
+        .run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
+        .unwrap();
+    let json = wd.show_json(Some("tfplan")).unwrap();
+    let actions = json["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["address"] == address)
+        .map(|c| c["change"]["actions"].clone())
+        .unwrap_or_default();
+    (actions, plan.all_output())
+}
+
+/// Issue 21: Ctrl-C while the state backend's lock table is still being made (the waiter's
+/// DescribeTable held; the bucket comes after it) leaves the resource in state untainted with
+/// the table recorded and a warning; the next plan resumes in place (the bucket still to make),
+/// the apply makes the bucket without making the table again, and the plan after it is empty.
+#[test]
+fn ctrl_c_during_a_state_backend_create_resumes_instead_of_replacing() {
+    blueprint_e2e::tf_versions::for_each_terraform(|tf| {
+        let h = Harness::start_with_proxy()?.on(tf);
+        let wd = h.workdir(
+            "resource \"blueprint_state_backend\" \"state\" {\n  bucket  = \"resumed-tfstate\"\n  locking = \"dynamodb\"\n}\n",
+        )?;
+        wd.init()?;
+        let text = interrupt_during(&h, &wd, "DescribeTable", true);
+        let address = "blueprint_state_backend.state";
+        let (values, tainted) = instance(&wd, address);
+        assert!(
+            !tainted,
+            "the interrupted create was tainted:\n{text}\n{values}"
+        );
+        assert!(values["lock_table_arn"].is_string(), "{text}\n{values}");
+        assert!(
+            text.contains("Create interrupted"),
+            "no warning says the next apply finishes it:\n{text}"
+        );
+        let created = |h: &Harness| -> anyhow::Result<String> {
+            let rt = tokio::runtime::Runtime::new()?;
+            let out = rt.block_on(
+                h.probe()
+                    .dynamodb()
+                    .describe_table()
+                    .table_name("resumed-tfstate-lock")
+                    .send(),
+            )?;
+            Ok(format!(
+                "{:?}",
+                out.table().and_then(|t| t.creation_date_time())
+            ))
+        };
+        let before = created(&h)?;
+        let (actions, plan) = planned_actions(&wd, address);
+        assert_eq!(
+            actions,
+            serde_json::json!(["update"]),
+            "the next plan must resume in place, not replace:\n{plan}"
+        );
+        wd.apply()?;
+        let (values, tainted) = instance(&wd, address);
+        assert!(!tainted);
+        assert_eq!(
+            values["bucket_arn"], "arn:aws:s3:::resumed-tfstate",
+            "{values}"
+        );
+        assert_eq!(before, created(&h)?, "the lock table was made again");
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        wd.destroy()?;
+        assert_eq!(h.leftovers()?, Vec::<String>::new());
+        Ok(())
+    });
+}
+
+/// Issue 21: Ctrl-C while a service is still being created (its children made, the ECS
+/// service's DescribeServices held) leaves it in state untainted with what was made; the next
+/// plan resumes in place and the apply makes the ECS service keeping the target group and
+/// security group it had, not destroying and re-creating them.
+#[test]
+fn ctrl_c_during_a_service_create_resumes_instead_of_replacing() {
+    blueprint_e2e::tf_versions::for_each_terraform(|tf| {
+        let h = Harness::start_with(
+            blueprint_e2e::moto::MotoOptions {
+                ecs_service_running: 1,
+                ..blueprint_e2e::moto::MotoOptions::default()
+            },
+            true,
+        )?
+        .on(tf);
+        let p = blueprint_e2e::platform::make_blocking(&h.probe())?;
+        let config = format!(
+            r#"
+resource "blueprint_secure_service" "api" {{
+  name                  = "resumed"
+  cluster               = "{cluster}"
+  vpc_id                = "{vpc}"
+  subnet_ids            = ["{s0}", "{s1}"]
+  listener_arn          = "{listener}"
+  alb_security_group_id = "{alb_sg}"
+  path_patterns         = ["/api/*"]
+  priority              = 10
+
+  container {{
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/resumed:1"
+    port  = 8080
+  }}
+}}
+"#,
+            cluster = p.cluster,
+            vpc = p.vpc,
+            s0 = p.subnets[0],
+            s1 = p.subnets[1],
+            listener = p.listener,
+            alb_sg = p.alb_sg,
+        );
+        let wd = h.workdir(&config)?;
+        wd.init()?;
+        let text = interrupt_during(&h, &wd, "DescribeServices", true);
+        let address = "blueprint_secure_service.api";
+        let (values, tainted) = instance(&wd, address);
+        assert!(
+            !tainted,
+            "the interrupted create was tainted:\n{text}\n{values}"
+        );
+        let target_group = values["target_group_arn"].clone();
+        let group = values["security_group_id"].clone();
+        assert!(
+            target_group.is_string() && group.is_string(),
+            "{text}\n{values}"
+        );
+        assert!(
+            text.contains("Create interrupted"),
+            "no warning says the next apply finishes it:\n{text}"
+        );
+        let (actions, plan) = planned_actions(&wd, address);
+        assert!(
+            actions == serde_json::json!(["update"]) || actions == serde_json::json!(["no-op"]),
+            "the next plan must resume in place, not replace ({actions}):\n{plan}"
+        );
+        wd.apply()?;
+        let (values, tainted) = instance(&wd, address);
+        assert!(!tainted);
+        assert!(values["service_arn"].is_string(), "{values}");
+        assert_eq!(
+            values["target_group_arn"], target_group,
+            "the target group was made again"
+        );
+        assert_eq!(
+            values["security_group_id"], group,
+            "the security group was made again"
+        );
+        assert!(wd.plan_is_empty()?, "{}", wd.plan()?);
+        wd.destroy()?;
+        Ok(())
+    });
+}

@@ -352,7 +352,7 @@ pub fn declaration() -> &'static Declaration {
                 .required().check(Check::OneOf(&["dev", "prod"])),
             Attr::string("engine", "`aurora-postgresql` (Serverless v2) or `postgres` (one RDS instance).")
                 .default(Default::String(AURORA)).replaces().check(Check::OneOf(&[AURORA, POSTGRES])),
-            Attr::string("engine_version", "PostgreSQL version, e.g. `15.4` (default: RDS's default for the engine). Its major must be one RDS offers for the engine (11 to 17 for both), as `MAJOR` or `MAJOR.MINOR`; another fails the plan. A change upgrades in place.")
+            Attr::string("engine_version", "PostgreSQL version, e.g. `15.4` (default: RDS's default for the engine). Its major must be one RDS offers for the engine (11 to 17 for both), as `MAJOR` or `MAJOR.MINOR`; another fails the plan (the version an existing database already runs, such as an imported one's, is accepted as it is). A change upgrades in place.")
                 .optional_computed().check(Check::Custom { describe: "version, e.g. `15.4`", check: engine_version }),
             Attr::string("vpc_id", "VPC of the subnets; the security group is made in it.")
                 .required().replaces().check(Check::Id("vpc-")),

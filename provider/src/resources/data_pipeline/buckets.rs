@@ -180,8 +180,10 @@ impl ChildOps<DataPipelineState> for Buckets {
                 .and_then(|m| m.get(suffix))
                 .and_then(|v| v.as_option())
                 == Some(true);
+            // The bucket's own tags too: its position and `force_destroy` are tags.
             let changed = prior.bucket_block(suffix) != planned.bucket_block(suffix)
-                || planned.tags_changed(prior);
+                || planned.tags_changed(prior)
+                || prior.bucket_tags(suffix) != planned.bucket_tags(suffix);
             if !ok_before || changed {
                 converge(
                     &kind(&planned),

@@ -1,8 +1,10 @@
 //! Import by the pipeline's name: the children carrying its owner tag are found (buckets
 //! `NAME-*`, functions `NAME-*`), and the blocks are rebuilt from them: a bucket's lifecycle
 //! and purpose tag, a function's settings and code tag, a stage's edges from its role's derived
-//! policy, its trigger from the bucket notifications. Buckets and stages come back in
-//! alphabetical order.
+//! policy, its trigger from the bucket notifications. Buckets and stages come back in the
+//! configuration's order (their `blueprint:position` tags; alphabetical for children without
+//! one), and `force_destroy` from the buckets' `blueprint:force-destroy` tag, so that the plan
+//! after importing with the same configuration is empty.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +12,7 @@ use crate::tf::Value;
 
 use super::{
     derive, BucketValue, DataPipelineState, EdgeValue, StageValue, TriggerValue, CODE_TAG,
-    PURPOSE_TAG,
+    FORCE_DESTROY_TAG, POSITION_TAG, PURPOSE_TAG,
 };
 use crate::composite::engine::Table;
 use crate::composite::{Composite, CompositeError, Ctx, Recorder};
@@ -25,8 +27,19 @@ fn value<T>(v: Option<T>) -> Value<T> {
     v.map_or(Value::Null, Value::Value)
 }
 
-/// The buckets of pipeline `name`: suffix to its block.
-async fn buckets(ctx: &Ctx, name: &str, owner: &str) -> Result<Vec<BucketValue>, CompositeError> {
+/// A child's position among its blocks (its `blueprint:position` tag); without one, after
+/// every positioned child.
+fn position(tag: Option<&String>) -> usize {
+    tag.and_then(|p| p.parse().ok()).unwrap_or(usize::MAX)
+}
+
+/// The buckets of pipeline `name` in the configuration's order, and whether they carry the
+/// `force_destroy` tag.
+async fn buckets(
+    ctx: &Ctx,
+    name: &str,
+    owner: &str,
+) -> Result<(Vec<BucketValue>, bool), CompositeError> {
     let s3 = ctx.clients.s3();
     let list = s3
         .list_buckets()
@@ -34,6 +47,7 @@ async fn buckets(ctx: &Ctx, name: &str, owner: &str) -> Result<Vec<BucketValue>,
         .await
         .map_err(|e| CompositeError::aws("Listing buckets", &e))?;
     let mut out = Vec::new();
+    let mut force_destroy = false;
     for b in list.buckets() {
         let Some(bucket) = b.name() else { continue };
         let Some(suffix) = bucket.strip_prefix(&format!("{name}-")) else {
@@ -50,23 +64,28 @@ async fn buckets(ctx: &Ctx, name: &str, owner: &str) -> Result<Vec<BucketValue>,
             .read(ctx, &bucket.to_string())
             .await?
             .and_then(|(spec, _)| spec.rule(super::buckets::LIFECYCLE_ID).cloned());
-        out.push(BucketValue {
-            suffix: Value::Value(suffix.to_string()),
-            purpose: value(tags.get(PURPOSE_TAG).cloned()),
-            glacier_transition_days: value(
-                rule.as_ref()
-                    .and_then(|r| r.glacier_transition_days)
-                    .map(i64::from),
-            ),
-            noncurrent_version_expiration_days: value(
-                rule.as_ref()
-                    .and_then(|r| r.noncurrent_version_expiration_days)
-                    .map(i64::from),
-            ),
-        });
+        force_destroy |= tags.get(FORCE_DESTROY_TAG).map(String::as_str) == Some("true");
+        let at = position(tags.get(POSITION_TAG));
+        out.push((
+            at,
+            BucketValue {
+                suffix: Value::Value(suffix.to_string()),
+                purpose: value(tags.get(PURPOSE_TAG).cloned()),
+                glacier_transition_days: value(
+                    rule.as_ref()
+                        .and_then(|r| r.glacier_transition_days)
+                        .map(i64::from),
+                ),
+                noncurrent_version_expiration_days: value(
+                    rule.as_ref()
+                        .and_then(|r| r.noncurrent_version_expiration_days)
+                        .map(i64::from),
+                ),
+            },
+        ));
     }
-    out.sort_by(|a, b| a.suffix.as_ref_option().cmp(&b.suffix.as_ref_option()));
-    Ok(out)
+    out.sort_by(|(i, a), (j, b)| (i, a.suffix.as_ref_option()).cmp(&(j, b.suffix.as_ref_option())));
+    Ok((out.into_iter().map(|(_, b)| b).collect(), force_destroy))
 }
 
 /// The edges of a statement of the derived policy: `arn:P:s3:::NAME-SUFFIX/PREFIX*`.
@@ -213,26 +232,31 @@ async fn stages(
                 Value::Value(v.into_iter().map(Value::Value).collect())
             }
         };
-        out.push(StageValue {
-            name: Value::Value(stage.to_string()),
-            runtime: value(c.runtime().map(|r| r.as_str().to_string())),
-            handler: value(c.handler().map(str::to_string)),
-            filename: value(filename),
-            s3_bucket: value(s3_bucket),
-            s3_key: value(s3_key),
-            memory_size: value(c.memory_size().map(i64::from)),
-            timeout: value(c.timeout().map(i64::from)),
-            environment: if env.is_empty() {
-                Value::Null
-            } else {
-                map(env)
+        out.push((
+            position(tags.get(POSITION_TAG)),
+            StageValue {
+                name: Value::Value(stage.to_string()),
+                runtime: value(c.runtime().map(|r| r.as_str().to_string())),
+                handler: value(c.handler().map(str::to_string)),
+                filename: value(filename),
+                s3_bucket: value(s3_bucket),
+                s3_key: value(s3_key),
+                memory_size: value(c.memory_size().map(i64::from)),
+                timeout: value(c.timeout().map(i64::from)),
+                environment: if env.is_empty() {
+                    Value::Null
+                } else {
+                    map(env)
+                },
+                reads: list(edges(&doc, "ReadObjects", name, suffixes)),
+                writes: list(edges(&doc, "WriteObjects", name, suffixes)),
+                trigger: value(triggers.remove(stage)),
             },
-            reads: list(edges(&doc, "ReadObjects", name, suffixes)),
-            writes: list(edges(&doc, "WriteObjects", name, suffixes)),
-            trigger: value(triggers.remove(stage)),
-        });
+        ));
     }
-    Ok(out)
+    // Stable: children without a position stay in alphabetical order after the others.
+    out.sort_by_key(|(at, _)| *at);
+    Ok(out.into_iter().map(|(_, s)| s).collect())
 }
 
 /// Build the state of pipeline `id` from its children.
@@ -242,7 +266,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<DataPipelineState, CompositeE
         return Err(CompositeError::new("Invalid import id", e));
     }
     let owner = super::owner_of(name);
-    let found_buckets = buckets(ctx, name, &owner).await?;
+    let (found_buckets, force_destroy) = buckets(ctx, name, &owner).await?;
     let suffixes: Vec<String> = found_buckets
         .iter()
         .filter_map(|b| b.suffix.as_ref_option().cloned())
@@ -258,7 +282,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<DataPipelineState, CompositeE
         name: Value::Value(name.to_string()),
         bucket: Value::Value(found_buckets.into_iter().map(Value::Value).collect()),
         stage: Value::Value(found_stages.into_iter().map(Value::Value).collect()),
-        force_destroy: Value::Value(false),
+        force_destroy: Value::Value(force_destroy),
         ..Default::default()
     };
     // The user's tags: what the children carry beyond the provider's default tags and markers.

@@ -156,6 +156,12 @@ pub struct DataPipelineState {
 pub const PURPOSE_TAG: &str = "blueprint:purpose";
 /// Tag holding a function's code source.
 pub const CODE_TAG: &str = "blueprint:code";
+/// Tag holding a bucket's or function's position among the configuration's `bucket` or
+/// `stage` blocks, so that import gives the blocks back in the configuration's order (and the
+/// plan after import is empty).
+pub const POSITION_TAG: &str = "blueprint:position";
+/// Tag on every bucket while `force_destroy` is true, so that import reads it back.
+pub const FORCE_DESTROY_TAG: &str = "blueprint:force-destroy";
 
 /// The owner tag's value of pipeline `name`.
 fn owner_of(name: &str) -> String {
@@ -212,19 +218,35 @@ impl DataPipelineState {
         crate::kinds::ownership::with_owner(&entries(&self.tags_all), &self.owner())
     }
 
-    /// A bucket's tags: the children's, and its purpose (`blueprint:purpose`) when given.
+    /// A bucket's tags: the children's, its purpose (`blueprint:purpose`) when given, its
+    /// block's position (`blueprint:position`) and `blueprint:force-destroy` while
+    /// `force_destroy` is true (import reads all three back).
     fn bucket_tags(&self, suffix: &str) -> BTreeMap<String, String> {
         let mut t = self.child_tags();
         if let Some(p) = self.bucket_block(suffix).and_then(|b| known(&b.purpose)) {
             t.insert(PURPOSE_TAG.to_string(), p.to_string());
         }
+        if let Some(i) = self
+            .buckets()
+            .iter()
+            .position(|b| known(&b.suffix) == Some(suffix))
+        {
+            t.insert(POSITION_TAG.to_string(), i.to_string());
+        }
+        if self.force_destroy.as_option() == Some(true) {
+            t.insert(FORCE_DESTROY_TAG.to_string(), "true".to_string());
+        }
         t
     }
 
-    /// A function's tags: the children's, and where its code comes from (`blueprint:code`, the
-    /// `filename` or `s3://BUCKET/KEY`), which import reads back.
+    /// A function's tags: the children's, its block's position (`blueprint:position`) and
+    /// where its code comes from (`blueprint:code`, the `filename` or `s3://BUCKET/KEY`), which
+    /// import reads back.
     fn function_tags(&self, stage: &str) -> BTreeMap<String, String> {
         let mut t = self.child_tags();
+        if let Some(i) = self.stages().iter().position(|s| s.stage_name() == stage) {
+            t.insert(POSITION_TAG.to_string(), i.to_string());
+        }
         if let Some(st) = self.stage_block(stage) {
             let code = match (known(&st.filename), known(&st.s3_bucket), known(&st.s3_key)) {
                 (Some(f), _, _) => Some(f.to_string()),

@@ -119,10 +119,7 @@ fn observe(s: &mut DatabaseState, c: &DbCluster) {
             .unwrap_or(Value::Null);
     }
     if s.kms_key_id.is_unknown() {
-        s.kms_key_id = c
-            .kms_key_id()
-            .map(|v| Value::Value(v.to_string()))
-            .unwrap_or(Value::Null);
+        s.kms_key_id = super::key_arn(c.kms_key_id());
     }
     s.observe(settings(c));
 }
@@ -414,7 +411,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Option<DatabaseState>, Compos
         engine_version: opt(c.engine_version()),
         database_name: opt(c.database_name()),
         master_username: opt(c.master_username()),
-        kms_key_id: opt(c.kms_key_id()),
+        kms_key_id: super::key_arn(c.kms_key_id()),
         min_capacity: scaling
             .and_then(|s| s.min_capacity())
             .map(Value::Value)

@@ -184,10 +184,7 @@ fn observe(s: &mut DatabaseState, i: &DbInstance) {
             .unwrap_or(Value::Null);
     }
     if s.kms_key_id.is_unknown() {
-        s.kms_key_id = i
-            .kms_key_id()
-            .map(|v| Value::Value(v.to_string()))
-            .unwrap_or(Value::Null);
+        s.kms_key_id = super::key_arn(i.kms_key_id());
     }
     s.observe(settings(i));
 }
@@ -442,7 +439,7 @@ pub async fn import(ctx: &Ctx, id: &str) -> Result<Option<DatabaseState>, Compos
         engine_version: opt(i.engine_version()),
         database_name: opt(i.db_name()),
         master_username: opt(i.master_username()),
-        kms_key_id: opt(i.kms_key_id()),
+        kms_key_id: super::key_arn(i.kms_key_id()),
         instance_class: opt(i.db_instance_class()),
         allocated_storage: i
             .allocated_storage()

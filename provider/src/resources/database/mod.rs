@@ -307,6 +307,17 @@ impl DatabaseState {
     }
 }
 
+/// `kms_key_id` as read back from RDS: AWS answers the key's ARN; anything else (moto answers
+/// the placeholder `default_kms_key_id`) is not recorded, because the attribute's own check
+/// refuses it and a configuration generated from the state (`import {}` with
+/// `terraform plan -generate-config-out`) would then fail its own plan.
+pub(crate) fn key_arn(v: Option<&str>) -> Value<String> {
+    match v {
+        Some(k) if k.starts_with("arn:") && k.contains(":kms:") => Value::Value(k.to_string()),
+        _ => Value::Null,
+    }
+}
+
 fn set_or<T: Clone>(
     v: &mut Value<T>,
     profile: Option<&Sizing>,
@@ -424,6 +435,26 @@ fn derive(s: &mut DatabaseState, prior_profile: Option<&str>, clients: Option<&A
 /// The composite.
 pub struct Database;
 
+/// An engine version whose major RDS does not offer for the engine fails the plan, on
+/// `engine_version`.
+fn refuse_unoffered_version(planned: &DatabaseState, diags: &mut Diagnostics) {
+    if planned.engine.is_unknown() {
+        return;
+    }
+    let engine = known(&planned.engine).unwrap_or(AURORA);
+    if let Some(v) = known(&planned.engine_version) {
+        if let Err(e) =
+            blueprint_declarations::composites::database::engine_version_exists(engine, v)
+        {
+            diags.error(
+                "Invalid engine_version",
+                format!("engine_version: {e}"),
+                AttributePath::new("engine_version"),
+            );
+        }
+    }
+}
+
 #[async_trait]
 impl Composite for Database {
     type State = DatabaseState;
@@ -486,13 +517,6 @@ impl Composite for Database {
         if !engine_known {
             return;
         }
-        if let Some(v) = known(&c.engine_version) {
-            if let Err(e) =
-                blueprint_declarations::composites::database::engine_version_exists(engine, v)
-            {
-                refuse("engine_version", e);
-            }
-        }
         if engine == POSTGRES {
             for (attr, set) in [
                 ("min_capacity", !c.min_capacity.is_null()),
@@ -530,8 +554,9 @@ impl Composite for Database {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
+        refuse_unoffered_version(planned, diags);
         derive(planned, None, clients);
         let aurora = planned.aurora() || planned.engine.is_unknown();
         let postgres = planned.postgres() || planned.engine.is_unknown();
@@ -579,8 +604,13 @@ impl Composite for Database {
         prior: &Self::State,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Vec<AttributePath> {
+        // The version the database already runs is accepted whatever it is (an imported
+        // database's, an emulator's default): only a change to another version is checked.
+        if known(&planned.engine_version) != known(&prior.engine_version) {
+            refuse_unoffered_version(planned, diags);
+        }
         derive(planned, known(&prior.profile), clients);
         // The endpoint, port and secret come from whichever main child the engine has: when
         // it is to be made again, they will change.
@@ -833,7 +863,7 @@ mod tests {
             let mut c = planned("dev", engine);
             c.engine_version = Value::Value(version.into());
             let mut diags = Diagnostics::default();
-            Database.validate(&c, &mut diags);
+            Database.plan_create(&mut c, None, &mut diags);
             let paths: Vec<AttributePath> =
                 diags.errors.iter().map(|e| e.attribute.clone()).collect();
             assert_eq!(
@@ -841,6 +871,26 @@ mod tests {
                 !ok,
                 "{engine} {version}: {paths:?}"
             );
+        }
+    }
+
+    /// Issue 21 (`import {}` with `-generate-config-out`): the version an existing database
+    /// runs is accepted whatever it is (moto's default RDS PostgreSQL is 9.3.3), so a
+    /// configuration generated from its state plans; changing to an unoffered one is refused.
+    #[test]
+    fn the_version_a_database_runs_is_accepted_a_change_is_checked() {
+        let mut prior = planned("dev", POSTGRES);
+        prior.engine_version = Value::Value("9.3.3".into());
+        for (version, ok) in [("9.3.3", true), ("9.6.22", false), ("16", true)] {
+            let mut c = prior.clone();
+            c.engine_version = Value::Value(version.into());
+            let mut diags = Diagnostics::default();
+            Database.plan_update(&prior, &mut c, None, &mut diags);
+            let refused = diags
+                .errors
+                .iter()
+                .any(|e| e.attribute == AttributePath::new("engine_version"));
+            assert_eq!(refused, !ok, "{version}: {:?}", diags.errors);
         }
     }
 }

@@ -47,7 +47,7 @@ async fn create(ctx: &Ctx, rec: &Recorder<StateBackendState>) -> Result<(), Comp
         &kind(&planned),
         ctx,
         &spec(ctx, &planned),
-        &planned.child_tags(),
+        &planned.bucket_tags(),
         &planned.owner(),
         |_| rec.record(|s| s.bucket_arn = Value::Value(arn)),
     )
@@ -189,7 +189,7 @@ impl ChildOps<StateBackendState> for Bucket {
             ctx,
             &bucket,
             &spec(ctx, &planned),
-            &planned.child_tags(),
+            &planned.bucket_tags(),
         )
         .await?;
         if !found {

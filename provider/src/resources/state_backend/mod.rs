@@ -141,7 +141,20 @@ impl StateBackendState {
     fn child_tags(&self) -> BTreeMap<String, String> {
         crate::kinds::ownership::with_owner(&self.tags_all_map(), &self.owner())
     }
+
+    /// The bucket's tags: the children's, and `blueprint:force-destroy` while `force_destroy`
+    /// is true (import reads it back).
+    fn bucket_tags(&self) -> BTreeMap<String, String> {
+        let mut t = self.child_tags();
+        if self.force_destroy.as_ref_option() == Some(&true) {
+            t.insert(FORCE_DESTROY_TAG.to_string(), "true".to_string());
+        }
+        t
+    }
 }
+
+/// Tag on the bucket while `force_destroy` is true, so that import reads it back.
+pub const FORCE_DESTROY_TAG: &str = "blueprint:force-destroy";
 
 /// The version a new resource's `terraform_version` defaults to: the running Terraform's, when
 /// the provider protocol said it, else the oldest supported.
@@ -434,6 +447,9 @@ impl Composite for StateBackend {
                 format!("bucket \"{bucket}\" does not exist"),
             ));
         }
+        let tags = crate::kinds::s3_bucket::tags_of(ctx, &bucket).await?;
+        state.force_destroy =
+            Value::Value(tags.get(FORCE_DESTROY_TAG).map(String::as_str) == Some("true"));
         lock_table::read(ctx, &mut state).await?;
         if state.lock_table_arn.is_null() {
             let lockfile_ok = known(&state.terraform_version)

@@ -195,7 +195,10 @@ or the key changes.
 - **Delete**: in reverse order. A bucket holding objects is not deleted unless
   `force_destroy` is true: the destroy fails naming it.
 - **Import**: `terraform import blueprint_data_pipeline.NAME PIPELINE_NAME` finds the
-  children by their owner tag and rebuilds the buckets and stages from them.
+  children by their owner tag and rebuilds the buckets and stages from them, in the
+  configuration's order (each bucket and function carries its block's position,
+  `blueprint:position`), with `force_destroy` read from the buckets'
+  `blueprint:force-destroy` tag: the plan after importing with the same configuration is empty.
 
 moto (the local AWS emulator the tests use) stores functions, permissions and notifications but
 does not run functions: the end-to-end tests check the wiring (configuration, policies,

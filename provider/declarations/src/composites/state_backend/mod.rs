@@ -122,7 +122,9 @@ so any drift becomes an update that writes every setting found different.
   create was interrupted before its state was saved) and otherwise fails naming it and how to
   import it; the tag is not part of `tags` or `tags_all`.
 - **Import**: `BUCKET,TABLE`, or just `BUCKET` for the default table name; a bucket without
-  that table imports with `locking = "lockfile"` (Terraform 1.10 or newer).
+  that table imports with `locking = "lockfile"` (Terraform 1.10 or newer). While
+  `force_destroy` is true the bucket carries `blueprint:force-destroy = true`, which import
+  reads back.
 
 Example: [`terraform/examples/state-backend`](../../terraform/examples/state-backend/main.tf).
 "#;
