@@ -25,6 +25,7 @@ pub const ENDPOINT_SERVICES: &[&str] = &[
     "logs",
     "rds",
     "s3",
+    "sns",
     "sqs",
     "sts",
 ];

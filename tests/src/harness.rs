@@ -28,6 +28,7 @@ pub const SERVICES: &[&str] = &[
     "logs",
     "rds",
     "s3",
+    "sns",
     "sqs",
     "sts",
 ];
