@@ -304,6 +304,15 @@ impl AwsClients {
         aws_sdk_sqs::Client::from_conf(b.build())
     }
 
+    /// SNS client.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        let mut b = aws_sdk_sns::config::Builder::from(&self.sdk);
+        if let Some(url) = self.endpoint("sns") {
+            b = b.endpoint_url(url);
+        }
+        aws_sdk_sns::Client::from_conf(b.build())
+    }
+
     /// The partition of the configured region (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &'static str {
         let region = self.region();

@@ -26,6 +26,7 @@ pub const ENDPOINT_SERVICES: &[&str] = &[
     "rds",
     "s3",
     "secretsmanager",
+    "sns",
     "sqs",
     "sts",
 ];

@@ -29,6 +29,7 @@ pub const SERVICES: &[&str] = &[
     "rds",
     "s3",
     "secretsmanager",
+    "sns",
     "sqs",
     "sts",
 ];

@@ -150,12 +150,22 @@ pub mod sqs {
     pub const QUEUE_DOES_NOT_EXIST: &str = "QueueDoesNotExist";
 }
 
+/// SNS.
+pub mod sns {
+    /// No such topic.
+    pub const NOT_FOUND: &str = "NotFound";
+    /// No such resource (the tag API's answer for a topic that is gone).
+    pub const RESOURCE_NOT_FOUND_EXCEPTION: &str = "ResourceNotFound";
+}
+
 /// DynamoDB.
 pub mod dynamodb {
     /// The table exists, or is being changed.
     pub const RESOURCE_IN_USE_EXCEPTION: &str = "ResourceInUseException";
     /// No such resource.
     pub const RESOURCE_NOT_FOUND_EXCEPTION: &str = "ResourceNotFoundException";
+    /// No such table (`DescribeContinuousBackups`).
+    pub const TABLE_NOT_FOUND_EXCEPTION: &str = "TableNotFoundException";
 }
 
 /// Application Auto Scaling.

@@ -24,11 +24,14 @@ use async_trait::async_trait;
 use crate::composite::{CompositeError, Ctx};
 
 pub mod codes;
+pub mod dynamodb_table;
 pub mod iam_role;
 pub mod log_group;
 pub mod ownership;
 pub mod s3_bucket;
 pub mod security_group;
+pub mod sns_topic;
+pub mod sqs_queue;
 pub mod tags;
 
 /// Tags as the composites hand them to a kind: `tags_all` plus the owner tag.

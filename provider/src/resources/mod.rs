@@ -11,6 +11,7 @@ use crate::provider::ProviderState;
 
 pub mod cluster;
 pub mod data_pipeline;
+pub mod data_stores;
 pub mod database;
 pub mod load_balancer;
 pub mod ml_host;
@@ -46,6 +47,7 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         entry(ml_host::MlHost, provider),
         entry(secure_service::SecureService, provider),
         entry(cluster::Cluster, provider),
+        entry(data_stores::DataStores, provider),
     ]
     .into_iter()
     .collect()

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod data_pipeline;
+pub mod data_stores;
 pub mod database;
 pub mod load_balancer;
 pub mod ml_host;
@@ -22,5 +23,6 @@ pub fn registry() -> Vec<&'static Declaration> {
         network::declaration(),
         database::declaration(),
         load_balancer::declaration(),
+        data_stores::declaration(),
     ]
 }

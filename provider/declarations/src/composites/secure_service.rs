@@ -7,6 +7,8 @@ use crate::{Attr, Block, Check, Child, Declaration, Default, Nesting, Type};
 
 #[path = "secure_service_expand.rs"]
 mod expand;
+#[path = "secure_service_uses.rs"]
+pub mod uses;
 
 fn service_name(n: &str) -> Result<(), String> {
     let ok = !n.is_empty()
@@ -100,6 +102,8 @@ pub fn declaration() -> &'static Declaration {
                 .optional_computed().default(Default::Derived("`1`, or `autoscaling.min`")).check(Check::Range(0, MAX_TASKS)),
             Attr::of("task_role_policy_statements", Type::List(Box::new(Type::Object(vec![("actions", Type::strings()), ("resources", Type::strings())]))),
                 "The task role's permissions: a list of `{ actions, resources }`. Any wildcard in an action (`s3:*`, `s3:Get*`), a `*` resource, or a wildcard in a resource's partition, region, account or name (`arn:aws:s3:::*`, `arn:aws:iam::*:role/*`) fails the plan (seed 001: no wildcards); `arn:aws:s3:::bucket/*` names objects inside one bucket and is accepted."),
+            Attr::string_map("data_stores", "The stores `uses` may name: key to ARN, typically a `blueprint_data_stores`'s `arns` (`table/UserProgress`, `bucket/user-uploads`, `queue/video-processing`, `topic/achievement-notifs`). A `uses` naming a key not here fails the plan on `uses[i].store`.")
+                .check(Check::Keys(Box::new(Check::Len(1, 256)))),
             Attr::number("log_retention_days", "Log retention in days.")
                 .default(Default::Number(30)).check(Check::OneOfNumbers(RETENTION_DAYS)),
             Attr::string_map("tags", "Tags of every child.").check(Check::Tags),
@@ -139,6 +143,19 @@ pub fn declaration() -> &'static Declaration {
                 ],
             },
             Block {
+                name: "uses",
+                description: "What the service uses; its task role gets exactly the actions each use needs on exactly that store, one statement per use (least privilege, no wildcard action or resource, each statement passing the same IAM checks as `task_role_policy_statements`). Table: `read` (`GetItem`, `Query`, `BatchGetItem`, `DescribeTable`), `write` (`PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`) or `read_write`, on the table and its indexes. Bucket: `read` (`GetObject`; `ListBucket` on the bucket only without `prefix`), `write` (`PutObject`, `AbortMultipartUpload`) or `read_write`, on the objects under `prefix`. Queue: `send` or `consume` (receive, delete, change visibility). Topic: `publish`. An access the store's kind does not have (`write` to a topic, `publish` to a table) fails the plan on `uses[i].access`.",
+                nesting: Nesting::List,
+                replaces: false,
+                attrs: vec![
+                    Attr::string("store", "A key of `data_stores` (`table/UserProgress`), or the ARN of one DynamoDB table, S3 bucket, SQS queue or SNS topic.")
+                        .required().check(Check::Len(1, 2048)),
+                    Attr::string("access", "`read`, `write`, `read_write` (tables, buckets), `send`, `consume` (queues) or `publish` (topics).")
+                        .required().check(Check::OneOf(uses::ACCESSES)),
+                    Attr::string("prefix", "Buckets only: the key prefix the access is limited to (`uploads/`); no wildcard, no leading `/`."),
+                ],
+            },
+            Block {
                 name: "autoscaling",
                 description: "Target tracking on CPU and memory (seed 001: CPU 70 %, memory 80 %).",
                 nesting: Nesting::Optional,
@@ -155,7 +172,7 @@ pub fn declaration() -> &'static Declaration {
             Child::new("execution_role", "aws_iam_role", "execution_role_arn")
                 .how("`NAME-execution`, one inline policy: pull exactly the image's ECR repository (plus `ecr:GetAuthorizationToken`, which has no resource-level permissions), write exactly its log group, read exactly the listed secrets; no managed policy (`AmazonECSTaskExecutionRolePolicy` grants `*` resources)"),
             Child::new("task_role", "aws_iam_role", "task_role_arn")
-                .how("`NAME-task`, one inline policy with exactly `task_role_policy_statements`"),
+                .how("`NAME-task`, one inline policy with exactly `task_role_policy_statements` and the statements derived from `uses`"),
             Child::new("security_group", "aws_security_group", "security_group_id")
                 .how("`NAME-service`: one ingress rule, the container port from `alb_security_group_id`"),
             Child::new("log_group", "aws_cloudwatch_log_group", "log_group_name")
@@ -201,6 +218,13 @@ pub fn declaration() -> &'static Declaration {
   autoscaling {
     min = 1
     max = 4
+  }
+
+  # Typically `data_stores = blueprint_data_stores.senas.arns` and `store = "table/UserProgress"`.
+  uses {
+    store  = "arn:aws:s3:::senas-user-uploads"
+    access = "write"
+    prefix = "uploads/"
   }
 
   task_role_policy_statements = [

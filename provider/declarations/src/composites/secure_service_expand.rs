@@ -46,41 +46,119 @@ fn task_policy(config: &Generic) -> (Generic, Vec<(Path, Path)>) {
     let from = path(&["task_role_policy_statements"]);
     let statements_at = policy_path().then(Step::Attr("Statement".into()));
     let mut origins = vec![(statements_at.clone(), from.clone())];
-    let statements = match stmts {
-        rmpv::Value::Nil => return (rmpv::Value::Nil, Vec::new()),
-        rmpv::Value::Array(items) if items.is_empty() => return (rmpv::Value::Nil, Vec::new()),
-        rmpv::Value::Array(items) => list(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let to = statements_at.then(Step::Index(i));
-                    let at = from.then(Step::Index(i));
-                    origins.push((to.clone(), at.clone()));
-                    for (plain, composite) in [("Action", "actions"), ("Resource", "resources")] {
-                        origins.push((
-                            to.then(Step::Attr(plain.into())),
-                            at.then(Step::Attr(composite.into())),
-                        ));
-                    }
-                    if !matches!(s, rmpv::Value::Map(_)) {
-                        return s.clone();
-                    }
-                    object(vec![
-                        ("Effect", string("Allow")),
-                        ("Action", get(s, "actions").clone()),
-                        ("Resource", get(s, "resources").clone()),
-                    ])
-                })
-                .collect(),
-        ),
-        other => other.clone(),
+    let derived = uses_statements(config);
+    let given: &[Generic] = match stmts {
+        rmpv::Value::Nil => &[],
+        rmpv::Value::Array(items) => items.as_slice(),
+        // Unknown statements: the whole list is unknown, whatever `uses` adds.
+        other => {
+            let inline = list(vec![object(vec![
+                ("name", string("task")),
+                ("policy", policy(other.clone())),
+            ])]);
+            return (inline, origins);
+        }
     };
+    if given.is_empty() && derived.is_empty() {
+        return (rmpv::Value::Nil, Vec::new());
+    }
+    let mut statements = Vec::new();
+    for (i, s) in given.iter().enumerate() {
+        let to = statements_at.then(Step::Index(i));
+        let at = from.then(Step::Index(i));
+        origins.push((to.clone(), at.clone()));
+        for (plain, composite) in [("Action", "actions"), ("Resource", "resources")] {
+            origins.push((
+                to.then(Step::Attr(plain.into())),
+                at.then(Step::Attr(composite.into())),
+            ));
+        }
+        statements.push(if matches!(s, rmpv::Value::Map(_)) {
+            object(vec![
+                ("Effect", string("Allow")),
+                ("Action", get(s, "actions").clone()),
+                ("Resource", get(s, "resources").clone()),
+            ])
+        } else {
+            s.clone()
+        });
+    }
+    for (statement, use_at) in derived {
+        origins.push((statements_at.then(Step::Index(statements.len())), use_at));
+        statements.push(statement);
+    }
     let inline = list(vec![object(vec![
         ("name", string("task")),
-        ("policy", policy(statements)),
+        ("policy", policy(list(statements))),
     ])]);
     (inline, origins)
+}
+
+/// The statements `uses` derives (see [`super::uses`]), each with the `uses[i]` it comes
+/// from. A use not known yet, or one the plan refuses, is an unknown statement (the plan's
+/// checks report the refusal on its attribute).
+fn uses_statements(config: &Generic) -> Vec<(Generic, Path)> {
+    let rmpv::Value::Array(items) = get(config, "uses") else {
+        return Vec::new();
+    };
+    let stores: Option<std::collections::BTreeMap<String, String>> =
+        entries(get(config, "data_stores")).and_then(|es| {
+            es.into_iter()
+                .map(|(k, v)| Some((k.to_string(), as_str(v)?.to_string())))
+                .collect()
+        });
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let from = path(&["uses"]).then(Step::Index(i));
+        let one = |s: &str| as_str(get(item, s)).map(str::to_string);
+        let (Some(store), Some(access)) = (one("store"), one("access")) else {
+            out.push((unknown(), from));
+            continue;
+        };
+        let prefix = match get(item, "prefix") {
+            rmpv::Value::Nil => None,
+            v => match as_str(v) {
+                Some(p) => Some(p.to_string()),
+                None => {
+                    out.push((unknown(), from));
+                    continue;
+                }
+            },
+        };
+        let known_stores = match &stores {
+            Some(m) => m.clone(),
+            None if store.starts_with("arn:") => Default::default(),
+            None => {
+                out.push((unknown(), from));
+                continue;
+            }
+        };
+        let u = super::uses::Use {
+            store,
+            access,
+            prefix,
+        };
+        match super::uses::derive(std::slice::from_ref(&u), &known_stores) {
+            Ok(derived) => {
+                for d in derived {
+                    let statement = object(vec![
+                        ("Effect", string("Allow")),
+                        (
+                            "Action",
+                            list(d.actions.iter().map(|a| string(a)).collect()),
+                        ),
+                        (
+                            "Resource",
+                            list(d.resources.iter().map(|r| string(r)).collect()),
+                        ),
+                    ]);
+                    out.push((statement, from.clone()));
+                }
+            }
+            Err(_) => out.push((unknown(), from)),
+        }
+    }
+    out
 }
 
 /// The execution role's secret statement: read exactly the container's `secrets`.
@@ -712,5 +790,63 @@ mod tests {
             .then(Step::Index(0))
             .then(Step::Attr("environment".into()));
         assert!(crate::value::is_unknown(at(&td.attrs, &env)));
+    }
+
+    #[test]
+    fn uses_become_statements_that_map_back_to_their_block() {
+        let config = object(vec![
+            ("name", string("users")),
+            (
+                "data_stores",
+                object(vec![(
+                    "table/UserProgress",
+                    string("arn:aws:dynamodb:us-east-2:1:table/senas-UserProgress"),
+                )]),
+            ),
+            (
+                "uses",
+                list(vec![
+                    object(vec![
+                        ("store", string("table/UserProgress")),
+                        ("access", string("write")),
+                    ]),
+                    object(vec![
+                        (
+                            "store",
+                            string("arn:aws:sns:us-east-2:1:senas-achievement-notifs"),
+                        ),
+                        ("access", string("publish")),
+                    ]),
+                    object(vec![("store", unknown()), ("access", string("send"))]),
+                ]),
+            ),
+        ]);
+        let plains = expand(&config);
+        let role = plains.iter().find(|p| p.name == "task_role").unwrap();
+        let stmts = policy_path().then(Step::Attr("Statement".into()));
+        let table = stmts.then(Step::Index(0));
+        assert_eq!(
+            at(
+                &role.attrs,
+                &table
+                    .then(Step::Attr("Resource".into()))
+                    .then(Step::Index(0))
+            ),
+            &string("arn:aws:dynamodb:us-east-2:1:table/senas-UserProgress")
+        );
+        assert_eq!(
+            role.composite_path(&table.0).unwrap().to_string(),
+            "uses[0]"
+        );
+        let topic = stmts.then(Step::Index(1)).then(Step::Attr("Action".into()));
+        assert_eq!(at(&role.attrs, &topic), &list(vec![string("sns:Publish")]));
+        assert_eq!(
+            role.composite_path(&topic.0).unwrap().to_string(),
+            "uses[1].Action"
+        );
+        assert!(crate::value::is_unknown(at(
+            &role.attrs,
+            &stmts.then(Step::Index(2))
+        )));
     }
 }

@@ -10,6 +10,7 @@
 //! shape: no public IP, no CIDR ingress, no wildcard IAM statement.
 
 use blueprint_declarations::composites::secure_service as declaration;
+use declaration::uses;
 mod listener_rule;
 mod log_group;
 pub mod policies;
@@ -94,6 +95,18 @@ pub struct StatementValue {
     pub resources: StringList,
 }
 
+/// One `uses` block: a store and the access the service needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UseValue {
+    /// A key of `data_stores`, or a store's ARN.
+    pub store: Value<String>,
+    /// `read`, `write`, `read_write`, `send`, `consume` or `publish`.
+    pub access: Value<String>,
+    /// Buckets only: the key prefix.
+    pub prefix: Value<String>,
+}
+
 /// The resource's state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -129,6 +142,10 @@ pub struct SecureServiceState {
     pub autoscaling: Value<AutoscalingValue>,
     /// The task role's statements.
     pub task_role_policy_statements: Value<Vec<Value<StatementValue>>>,
+    /// The stores `uses` may name: key to ARN.
+    pub data_stores: StringMap,
+    /// What the service uses (its task role's statements are derived from it).
+    pub uses: Value<Vec<Value<UseValue>>>,
     /// Log retention in days.
     pub log_retention_days: Value<i64>,
     /// Tags.
@@ -217,6 +234,56 @@ impl SecureServiceState {
             .cloned()
             .unwrap_or_default()
     }
+    /// The `uses` blocks, when every one is known (`None` while any part is unknown).
+    fn uses_list(&self) -> Option<Vec<uses::Use>> {
+        let items = match &self.uses {
+            Value::Null => return Some(Vec::new()),
+            Value::Unknown => return None,
+            Value::Value(items) => items,
+        };
+        items
+            .iter()
+            .map(|u| {
+                let u = u.as_ref_option()?;
+                Some(uses::Use {
+                    store: known(&u.store)?.to_string(),
+                    access: known(&u.access)?.to_string(),
+                    prefix: match &u.prefix {
+                        Value::Null => None,
+                        Value::Unknown => return None,
+                        Value::Value(p) => Some(p.clone()),
+                    },
+                })
+            })
+            .collect()
+    }
+    /// `data_stores`, when it and every ARN in it are known.
+    fn stores(&self) -> Option<BTreeMap<String, String>> {
+        match &self.data_stores {
+            Value::Null => Some(BTreeMap::new()),
+            Value::Unknown => None,
+            Value::Value(m) => m
+                .iter()
+                .map(|(k, v)| Some((k.clone(), v.as_ref_option()?.clone())))
+                .collect(),
+        }
+    }
+    /// The statements `uses` derives; empty while unknown or refused (the plan reports it).
+    fn derived_statements(&self) -> Vec<Statement> {
+        let (Some(list), Some(stores)) = (self.uses_list(), self.stores()) else {
+            return Vec::new();
+        };
+        uses::derive(&list, &stores)
+            .map(|d| {
+                d.into_iter()
+                    .map(|d| Statement {
+                        actions: d.actions,
+                        resources: d.resources,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
     fn statements(&self) -> Vec<Statement> {
         self.task_role_policy_statements
             .as_ref_option()
@@ -259,7 +326,10 @@ impl SecureServiceState {
         }
         let exec =
             policies::execution_policy(&scope, image, &self.log_group(), &entries(&c.secrets));
-        let task = policies::task_policy(&self.statements());
+        if self.uses_list().is_none() || self.stores().is_none() {
+            return None;
+        }
+        let task = policies::task_policy(&self.statements(), &self.derived_statements());
         Some(policies::desired(&exec, task.as_deref()))
     }
     fn statements_known(&self) -> bool {
@@ -391,6 +461,7 @@ impl Composite for SecureService {
             }
         }
         validate_statements(config, diags);
+        validate_uses(config, diags);
     }
 
     fn lint(&self, config: &Self::State, diags: &mut Diagnostics) {
@@ -524,6 +595,27 @@ fn validate_container(config: &SecureServiceState, diags: &mut Diagnostics) {
     }
 }
 
+/// `uses`: each store declared in `data_stores` (or an ARN of a table, bucket, queue or topic),
+/// each access one its kind has, each prefix on a bucket; reported on `uses[i].ATTR`. Checked
+/// once `uses` and `data_stores` are known (an ARN another resource makes is checked again at
+/// apply's plan).
+fn validate_uses(config: &SecureServiceState, diags: &mut Diagnostics) {
+    let (Some(list), Some(stores)) = (config.uses_list(), config.stores()) else {
+        return;
+    };
+    if let Err(errors) = uses::derive(&list, &stores) {
+        for e in errors {
+            diags.error(
+                "Invalid use of a data store",
+                format!("{}: {}", e.at(), e.message),
+                AttributePath::new("uses")
+                    .index(e.index as i64)
+                    .attribute(e.field.name()),
+            );
+        }
+    }
+}
+
 /// Task-role statements: every action and resource exact (no wildcard, partial ones
 /// included), each refused entry reported on its own path.
 fn validate_statements(config: &SecureServiceState, diags: &mut Diagnostics) {
@@ -596,6 +688,101 @@ mod tests {
             .index(0);
         assert_eq!(diags.errors[0].attribute, want);
         assert!(errors[0].contains("(iam-no-wildcard)"), "{errors:?}");
+    }
+
+    fn uses(items: &[(&str, &str, Option<&str>)]) -> Value<Vec<Value<UseValue>>> {
+        Value::Value(
+            items
+                .iter()
+                .map(|(store, access, prefix)| {
+                    Value::Value(UseValue {
+                        store: Value::Value(store.to_string()),
+                        access: Value::Value(access.to_string()),
+                        prefix: prefix.map_or(Value::Null, |p| Value::Value(p.to_string())),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    fn stores() -> StringMap {
+        map([
+            (
+                "table/UserProgress".to_string(),
+                "arn:aws:dynamodb:us-east-2:123456789012:table/senas-UserProgress".to_string(),
+            ),
+            (
+                "topic/achievement-notifs".to_string(),
+                "arn:aws:sns:us-east-2:123456789012:senas-achievement-notifs".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect())
+    }
+
+    #[test]
+    fn an_undeclared_store_and_a_write_to_a_topic_are_errors_on_their_paths() {
+        let state = SecureServiceState {
+            name: Value::Value("users".into()),
+            data_stores: stores(),
+            uses: uses(&[
+                ("table/UserProgress", "write", None),
+                ("table/UserData", "read", None),
+                ("topic/achievement-notifs", "write", None),
+            ]),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        SecureService.validate(&state, &mut diags);
+        let at: Vec<AttributePath> = diags.errors.iter().map(|d| d.attribute.clone()).collect();
+        assert_eq!(
+            at,
+            [
+                AttributePath::new("uses").index(1).attribute("store"),
+                AttributePath::new("uses").index(2).attribute("access"),
+            ]
+        );
+        // Unknown stores (a `blueprint_data_stores` not created yet) wait for apply's plan.
+        let later = SecureServiceState {
+            data_stores: Value::Unknown,
+            ..state
+        };
+        let mut diags = Diagnostics::default();
+        SecureService.validate(&later, &mut diags);
+        assert!(diags.errors.is_empty());
+    }
+
+    #[test]
+    fn the_task_policy_carries_the_statements_uses_derives() {
+        let state = SecureServiceState {
+            name: Value::Value("users".into()),
+            listener_arn: Value::Value(
+                "arn:aws:elasticloadbalancing:us-east-2:123456789012:listener/app/senas/1/2".into(),
+            ),
+            container: Value::Value(ContainerValue {
+                image: Value::Value("nginx:1".into()),
+                ..Default::default()
+            }),
+            data_stores: stores(),
+            uses: uses(&[
+                ("table/UserProgress", "write", None),
+                ("topic/achievement-notifs", "publish", None),
+            ]),
+            ..Default::default()
+        };
+        let policies = state.desired_role_policies().unwrap();
+        let task = &policies[&format!("{}/{}", policies::TASK, policies::TASK_POLICY)];
+        let doc: serde_json::Value = serde_json::from_str(task).unwrap();
+        let stmts = doc["Statement"].as_array().unwrap();
+        assert_eq!(stmts.len(), 2);
+        assert!(task.contains("dynamodb:PutItem"));
+        assert!(task.contains("\"sns:Publish\""));
+        assert!(!task.contains("\"*\""));
+        let unknown = SecureServiceState {
+            uses: Value::Unknown,
+            ..state
+        };
+        assert_eq!(unknown.desired_role_policies(), None);
     }
 
     /// A resource ARN another resource makes in the same apply is unknown at the first plan:

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value as Json};
 
 use crate::kinds::iam_role::canonical_document;
+use blueprint_declarations::composites::secure_service::uses;
 
 /// Inline policy of the execution role.
 pub const EXECUTION_POLICY: &str = "blueprint-execution";
@@ -132,22 +133,30 @@ pub struct Statement {
     pub resources: Vec<String>,
 }
 
-/// The task role's policy, or `None` when there are no statements.
-pub fn task_policy(statements: &[Statement]) -> Option<String> {
-    if statements.is_empty() {
+/// The task role's policy: the given statements (`Statement0`...) then those derived from
+/// `uses` (`Uses0`...); `None` when there are none.
+pub fn task_policy(statements: &[Statement], derived: &[Statement]) -> Option<String> {
+    if statements.is_empty() && derived.is_empty() {
         return None;
     }
+    let one = |sid: String, s: &Statement| {
+        json!({
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": s.actions,
+            "Resource": s.resources,
+        })
+    };
     let statements: Vec<Json> = statements
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            json!({
-                "Sid": format!("Statement{i}"),
-                "Effect": "Allow",
-                "Action": s.actions,
-                "Resource": s.resources,
-            })
-        })
+        .map(|(i, s)| one(format!("Statement{i}"), s))
+        .chain(
+            derived
+                .iter()
+                .enumerate()
+                .map(|(i, s)| one(format!("{}{i}", uses::SID_PREFIX), s)),
+        )
         .collect();
     Some(json!({"Version": "2012-10-17", "Statement": statements}).to_string())
 }
@@ -172,6 +181,12 @@ pub fn statements_of(document: &str) -> Vec<Statement> {
     };
     statements
         .iter()
+        // Those derived from `uses` are not `task_role_policy_statements`.
+        .filter(|s| {
+            !s["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with(uses::SID_PREFIX))
+        })
         .map(|s| Statement {
             actions: as_list(&s["Action"]),
             resources: as_list(&s["Resource"]),
@@ -269,8 +284,27 @@ mod tests {
             actions: vec!["dynamodb:GetItem".into(), "dynamodb:PutItem".into()],
             resources: vec!["arn:aws:dynamodb:us-east-2:123456789012:table/UserData".into()],
         }];
-        let doc = task_policy(&given).unwrap();
+        let doc = task_policy(&given, &[]).unwrap();
         assert_eq!(statements_of(&doc), given);
-        assert_eq!(task_policy(&[]), None);
+        assert_eq!(task_policy(&[], &[]), None);
+    }
+
+    #[test]
+    fn derived_statements_follow_and_are_not_read_back_as_given_ones() {
+        let given = vec![Statement {
+            actions: vec!["dynamodb:GetItem".into()],
+            resources: vec!["arn:aws:dynamodb:us-east-2:123456789012:table/UserData".into()],
+        }];
+        let derived = vec![Statement {
+            actions: vec!["sns:Publish".into()],
+            resources: vec!["arn:aws:sns:us-east-2:123456789012:senas-achievement-notifs".into()],
+        }];
+        let doc = task_policy(&given, &derived).unwrap();
+        let json: Json = serde_json::from_str(&doc).unwrap();
+        assert_eq!(json["Statement"][1]["Sid"], "Uses0");
+        assert_eq!(json["Statement"][1]["Action"], json!(["sns:Publish"]));
+        assert_eq!(statements_of(&doc), given);
+        let only_derived = task_policy(&[], &derived).unwrap();
+        assert!(statements_of(&only_derived).is_empty());
     }
 }
