@@ -194,3 +194,5 @@ pub async fn converge<K: Kind>(
     }
     Ok(true)
 }
+pub mod instance;
+pub mod instance_profile;

@@ -12,6 +12,7 @@ use crate::provider::ProviderState;
 pub mod cluster;
 pub mod data_pipeline;
 pub mod database;
+pub mod host_group;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;
@@ -46,6 +47,7 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         entry(ml_host::MlHost, provider),
         entry(secure_service::SecureService, provider),
         entry(cluster::Cluster, provider),
+        entry(host_group::HostGroup, provider),
     ]
     .into_iter()
     .collect()

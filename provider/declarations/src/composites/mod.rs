@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod data_pipeline;
 pub mod database;
+pub mod host_group;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;
@@ -22,5 +23,6 @@ pub fn registry() -> Vec<&'static Declaration> {
         network::declaration(),
         database::declaration(),
         load_balancer::declaration(),
+        host_group::declaration(),
     ]
 }
