@@ -23,6 +23,10 @@ fn spec(ctx: &Ctx, s: &HostGroupState, host: &str) -> Result<(Spec, String), Com
     let h = s.host_block(host).ok_or_else(|| missing("configuration"))?;
     let group = at(&s.security_group_ids, host).ok_or_else(|| missing("security group"))?;
     let profile = at(&s.instance_profile_arns, host).ok_or_else(|| missing("instance profile"))?;
+    let mut groups = vec![group];
+    groups.extend(crate::tf_value::strings(&h.additional_security_group_ids));
+    groups.sort();
+    groups.dedup();
     let boot = s
         .boot(host, &ctx.clients.region())
         .ok_or_else(|| missing("boot configuration"))?;
@@ -41,7 +45,7 @@ fn spec(ctx: &Ctx, s: &HostGroupState, host: &str) -> Result<(Spec, String), Com
             subnet_id: known(&h.subnet_id)
                 .ok_or_else(|| missing("subnet"))?
                 .to_string(),
-            security_group_ids: vec![group],
+            security_group_ids: groups,
             profile_arn: profile,
             volume_size: volume,
             user_data: boot.clone(),

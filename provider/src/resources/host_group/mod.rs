@@ -88,6 +88,8 @@ pub struct HostValue {
     pub public_ports: Value<Vec<Value<i64>>>,
     /// Where the public ports are reached from.
     pub public_from_security_group_ids: StringList,
+    /// More security groups of the instance.
+    pub additional_security_group_ids: StringList,
     /// SSH CIDRs.
     pub ssh_cidr_blocks: StringList,
     /// Packages.

@@ -238,10 +238,15 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
                         },
                     ),
                     ("subnet_id", get(h, "subnet_id").clone()),
-                    (
-                        "vpc_security_group_ids",
-                        list(vec![sibling("aws_security_group", sg, "id")]),
-                    ),
+                    ("vpc_security_group_ids", {
+                        let mut groups = vec![sibling("aws_security_group", sg, "id")];
+                        match get(h, "additional_security_group_ids") {
+                            rmpv::Value::Array(more) => groups.extend(more.iter().cloned()),
+                            rmpv::Value::Nil => {}
+                            _ => groups.push(unknown()),
+                        }
+                        list(groups)
+                    }),
                     (
                         "iam_instance_profile",
                         sibling("aws_iam_instance_profile", profile, "name"),

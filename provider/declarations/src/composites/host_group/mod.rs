@@ -89,9 +89,18 @@ Nothing else: a host nobody connects to and without public ports has no ingress 
 is AWS's default (all traffic). `ingress_rules` shows each host's rules as read back: a rule
 added out of band is removed by the next apply, a missing one put back.
 
-An outside target is admitted by the target itself: `client_security_group_ids[NAME]` lists the
-groups of the hosts that declare a connection to `NAME`; give it to `blueprint_database`'s
-`allowed_security_group_ids`, so the database is reachable only from those hosts.
+An outside target admits the hosts itself, in one of two ways:
+
+- give the hosts that declare the connection the target's client group in
+  `additional_security_group_ids` (`blueprint_database`'s `client_security_group_id`, which
+  the database admits on 5432). The hosts may then also read the database's credentials
+  (`secret_environment = { DATABASE_SECRET = blueprint_database.db.master_user_secret_arn }`):
+  the host group depends on the database, never the other way round. This is what
+  [`terraform/examples/video-ec2`](../../terraform/examples/video-ec2/main.tf) does;
+- or give the target `client_security_group_ids[NAME]`, the groups of the hosts that declare a
+  connection to `NAME` (`blueprint_database`'s `allowed_security_group_ids`). The database then
+  depends on the host group, so the hosts cannot take its secret's ARN (Terraform would see a
+  cycle).
 
 ## Plan-time checks
 
@@ -203,6 +212,8 @@ pub fn declaration() -> &'static Declaration {
                 Attr::of("public_ports", Type::List(Box::new(Type::Number)), "Ports open to the public: from `public_from_security_group_ids`, else from the internet (e.g. `[80, 443]` on the web host).")
                     .default(Default::EmptyList).check(Check::each(Check::Range(1, 65535))),
                 Attr::strings("public_from_security_group_ids", "Where the public ports are reached from (a `blueprint_load_balancer`'s `security_group_id`); empty: the internet.")
+                    .default(Default::EmptyList).check(Check::each(Check::GroupId)),
+                Attr::strings("additional_security_group_ids", "More security groups of the instance: a target's client group, such as `blueprint_database`'s `client_security_group_id`, which the database admits (give it only to the hosts that declare the connection in `connects_to_external`).")
                     .default(Default::EmptyList).check(Check::each(Check::GroupId)),
                 Attr::strings("ssh_cidr_blocks", "CIDRs allowed to SSH (default none: no port 22). The whole internet is refused; use SSM Session Manager.")
                     .default(Default::EmptyList).check(Check::each(Check::Cidr))
