@@ -23,4 +23,5 @@ mod protocol;
 mod scripts;
 mod secure_service;
 mod seed_001;
+mod seed_002;
 mod state_backend;
