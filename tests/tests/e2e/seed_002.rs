@@ -81,39 +81,38 @@ fn seed_002_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
         // Network, database, host group.
         assert!(plan.stdout.contains("3 to add"), "{plan}");
         let applied = wd.apply();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            applied.unwrap();
-            assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
-            let outputs = wd.outputs().unwrap();
-            let ids = outputs["instance_ids"]["value"].clone();
-            for host in ["web", "worker", "files"] {
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                applied.unwrap();
+                assert!(wd.plan_is_empty().unwrap(), "{}", wd.plan().unwrap());
+                let outputs = wd.outputs().unwrap();
+                let ids = outputs["instance_ids"]["value"].clone();
+                for host in ["web", "worker", "files"] {
+                    assert!(
+                        ids[host].as_str().unwrap_or_default().starts_with("i-"),
+                        "{outputs}"
+                    );
+                }
+                // The file server admits NFS and Redis from the web and worker groups, nothing
+                // else; the worker admits nothing; the web host only 80 and 443.
+                let files = rules(&outputs, "files");
+                assert_eq!(files.len(), 4, "{files:?}");
                 assert!(
-                    ids[host].as_str().unwrap_or_default().starts_with("i-"),
+                    files.iter().all(|r| (r.starts_with("tcp 2049-2049 sg-")
+                        || r.starts_with("tcp 6379-6379 sg-"))),
+                    "{files:?}"
+                );
+                assert!(rules(&outputs, "worker").is_empty(), "{outputs}");
+                assert_eq!(
+                    rules(&outputs, "web"),
+                    ["tcp 80-80 0.0.0.0/0", "tcp 443-443 0.0.0.0/0"],
                     "{outputs}"
                 );
-            }
-            // The file server admits NFS and Redis from the web and worker groups, nothing
-            // else; the worker admits nothing; the web host only 80 and 443.
-            let files = rules(&outputs, "files");
-            assert_eq!(files.len(), 4, "{files:?}");
-            assert!(
-                files
-                    .iter()
-                    .all(|r| (r.starts_with("tcp 2049-2049 sg-")
-                        || r.starts_with("tcp 6379-6379 sg-"))),
-                "{files:?}"
-            );
-            assert!(rules(&outputs, "worker").is_empty(), "{outputs}");
-            assert_eq!(
-                rules(&outputs, "web"),
-                ["tcp 80-80 0.0.0.0/0", "tcp 443-443 0.0.0.0/0"],
-                "{outputs}"
-            );
-            assert!(
-                !outputs.to_string().contains(" 22-22 "),
-                "no SSH anywhere: {outputs}"
-            );
-        }));
+                assert!(
+                    !outputs.to_string().contains(" 22-22 "),
+                    "no SSH anywhere: {outputs}"
+                );
+            }));
         let destroyed = wd.destroy();
         if let Err(panic) = result {
             std::panic::resume_unwind(panic);
