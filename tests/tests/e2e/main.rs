@@ -14,6 +14,7 @@ mod data_pipeline;
 mod database;
 mod features;
 mod foundation;
+mod host_group;
 mod load_balancer;
 mod ml_host;
 mod network;
