@@ -317,3 +317,136 @@ fn api_gateways_and_events_are_edges() {
         ["event"]
     );
 }
+
+/// The seed documents live beside the repository (`shared/seeds/`), not in it: the first found
+/// of `BLUEPRINT_SEEDS_DIR`, `../shared/seeds` and `../../shared/seeds` from the repository.
+fn seed_document(prefix: &str) -> Option<String> {
+    let dirs: Vec<PathBuf> = std::env::var_os("BLUEPRINT_SEEDS_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            repo().join("../shared/seeds"),
+            repo().join("../../shared/seeds"),
+        ])
+        .collect();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with(prefix) && name.ends_with(".txt") {
+                return std::fs::read_to_string(e.path()).ok();
+            }
+        }
+    }
+    None
+}
+
+/// The edges `FROM -->|LABEL| TO` of every Mermaid block of a document, as (from, to, label).
+fn mermaid_edges(doc: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in doc.lines() {
+        let t = line.trim();
+        if t.starts_with("```mermaid") {
+            inside = true;
+            continue;
+        }
+        if t.starts_with("```") {
+            inside = false;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let Some((from, rest)) = t.split_once("-->|") else {
+            continue;
+        };
+        let Some((label, to)) = rest.split_once('|') else {
+            continue;
+        };
+        out.push((
+            from.trim().to_string(),
+            to.trim().to_string(),
+            label.trim().to_string(),
+        ));
+    }
+    out
+}
+
+/// Seed 002's topology as its document draws it (client → web over HTTP/HTTPS; web and worker
+/// → file server on NFS 2049 and Redis 6379 and → PostgreSQL on 5432), read from the document's
+/// Mermaid diagrams, is exactly the edge set `blueprint-lint graph` draws for
+/// `terraform/examples/video-ec2`, ports on the edges.
+#[test]
+fn the_seed_002_example_draws_the_seeds_own_topology() {
+    let Some(doc) = seed_document("002_") else {
+        eprintln!("seed 002's document is not beside the repository (shared/seeds/002_*.txt): skipped; set BLUEPRINT_SEEDS_DIR");
+        return;
+    };
+    // The document's node names, for the security groups and the instances alike.
+    let role = |node: &str| -> Option<&'static str> {
+        Some(match node.split('[').next().unwrap_or(node) {
+            "CLIENT" => "client",
+            "WEB" | "WEB_SG" => "web",
+            "WORKER" | "WORKER_SG" => "worker",
+            "FILE" | "FILE_SG" => "files",
+            "RDS" | "RDS_SG" => "database",
+            _ => return None,
+        })
+    };
+    // A network label names protocols, each with its port or not (`NFS 2049`, `HTTP/HTTPS`):
+    // its ports. Any other label (the data-flow diagram's `2. Guardar en NFS`) is not a
+    // network edge: `None`.
+    let ports = |label: &str| -> Option<Vec<String>> {
+        let known = [
+            ("HTTPS", "443"),
+            ("HTTP", "80"),
+            ("NFS", "2049"),
+            ("Redis", "6379"),
+            ("PostgreSQL", "5432"),
+        ];
+        let mut out = Vec::new();
+        for part in label.split('/') {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let (_, default) = known.iter().find(|(n, _)| Some(n) == words.first())?;
+            match words.as_slice() {
+                [_] => out.push(default.to_string()),
+                [_, port] if port.parse::<u16>().is_ok() => out.push(port.to_string()),
+                _ => return None,
+            }
+        }
+        Some(out)
+    };
+    let mut want = std::collections::BTreeSet::new();
+    for (from, to, label) in mermaid_edges(&doc) {
+        let (Some(f), Some(t)) = (role(&from), role(&to)) else {
+            continue;
+        };
+        for p in ports(&label).unwrap_or_default() {
+            want.insert((f.to_string(), t.to_string(), p));
+        }
+    }
+    assert!(
+        want.len() >= 8,
+        "the seed's diagrams should give client → web and the six connections: {want:?}"
+    );
+    let g = graph_of("terraform/examples/video-ec2");
+    let name = |id: &str| -> String {
+        if id == "internet" {
+            return "client".into();
+        }
+        if id.contains("aws_db_instance") {
+            return "database".into();
+        }
+        id.rsplit("instance_").next().unwrap_or(id).to_string()
+    };
+    let mut have = std::collections::BTreeSet::new();
+    for e in &g.edges {
+        for p in &e.labels {
+            have.insert((name(&e.from), name(&e.to), p.clone()));
+        }
+    }
+    assert_eq!(have, want);
+}

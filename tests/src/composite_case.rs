@@ -54,6 +54,15 @@ fn attr(values: &Value, name: &str) -> Result<String> {
                 .collect::<Vec<_>>()
                 .join(","))
         }
+        // A child made once per element of a block (a host) keeps its ids in a map by the
+        // element's name: joined the same way, in the map's order.
+        Value::Object(items) if !items.is_empty() && items.values().all(|i| i.is_string()) => {
+            Ok(items
+                .values()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(","))
+        }
         other => bail!("state attribute `{name}` holds no id ({other})"),
     }
 }

@@ -197,3 +197,5 @@ pub async fn converge<K: Kind>(
     }
     Ok(true)
 }
+pub mod instance;
+pub mod instance_profile;

@@ -149,3 +149,83 @@ pub async fn delete(ctx: &Ctx, sg: &str) -> Result<(), CompositeError> {
     )
     .await
 }
+
+/// Create security group `name` in `vpc` tagged `tags` (which carry the owner tag; `Name` is
+/// added), or adopt the one an interrupted create of the same owner left (its rules as they
+/// are); a foreign namesake is refused and left alone. Returns its id and rules.
+pub async fn ensure_group(
+    ctx: &Ctx,
+    name: &str,
+    description: &str,
+    vpc: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(String, Observed), CompositeError> {
+    use crate::kinds::ownership::{not_ours, owned, OWNER_TAG};
+    let ec2 = ctx.clients.ec2();
+    let sent = ec2
+        .create_security_group()
+        .group_name(name)
+        .description(description)
+        .vpc_id(vpc)
+        .tag_specifications(crate::kinds::instance::tag_spec(
+            aws_sdk_ec2::types::ResourceType::SecurityGroup,
+            tags,
+            name,
+        ))
+        .send()
+        .await;
+    match sent {
+        Ok(out) => Ok((
+            super::id_in_answer(out.group_id(), &format!("security group \"{name}\""))?,
+            Observed {
+                ingress: Vec::new(),
+                egress: vec![all_egress()],
+            },
+        )),
+        Err(e)
+            if crate::clients::error_code(&e).as_deref()
+                == Some(code::ec2::INVALID_GROUP_DUPLICATE) =>
+        {
+            let owner = tags.get(OWNER_TAG).cloned().unwrap_or_default();
+            let filter = |k: &str, v: &str| {
+                aws_sdk_ec2::types::Filter::builder()
+                    .name(k)
+                    .values(v)
+                    .build()
+            };
+            let out = ec2
+                .describe_security_groups()
+                .filters(filter("group-name", name))
+                .filters(filter("vpc-id", vpc))
+                .send()
+                .await
+                .map_err(|e| {
+                    CompositeError::aws(format!("Reading security group \"{name}\""), &e)
+                })?;
+            match out.security_groups().first() {
+                Some(g)
+                    if !owner.is_empty()
+                        && owned(
+                            g.tags().iter().map(|t| {
+                                (t.key().unwrap_or_default(), t.value().unwrap_or_default())
+                            }),
+                            &owner,
+                        ) =>
+                {
+                    Ok((
+                        super::id_in_answer(g.group_id(), &format!("security group \"{name}\""))?,
+                        Observed {
+                            ingress: from_permissions(g.ip_permissions()),
+                            egress: from_permissions(g.ip_permissions_egress()),
+                        },
+                    ))
+                }
+                _ => Err(not_ours(&format!("security group \"{name}\""), &owner)),
+            }
+        }
+        Err(e) => Err(CompositeError::aws(
+            format!("Creating security group \"{name}\""),
+            &e,
+        )),
+    }
+}

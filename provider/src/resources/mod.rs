@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod data_pipeline;
 pub mod data_stores;
 pub mod database;
+pub mod host_group;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;
@@ -48,6 +49,7 @@ pub fn all(provider: &Arc<ProviderState>) -> HashMap<String, Box<dyn DynamicReso
         entry(secure_service::SecureService, provider),
         entry(cluster::Cluster, provider),
         entry(data_stores::DataStores, provider),
+        entry(host_group::HostGroup, provider),
     ]
     .into_iter()
     .collect()

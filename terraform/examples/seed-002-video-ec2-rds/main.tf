@@ -1,6 +1,7 @@
 # LINT EXAMPLE: this configuration uses the `hashicorp/aws` provider, not Blueprint, so
 # `terraform init` needs the public registry and fails offline (and with the local mirror's
-# CLI config). Check it with `blueprint-lint`; Blueprint versions of the seeds do not exist yet.
+# CLI config). Check it with `blueprint-lint`. The Blueprint version of this seed, which deploys,
+# is ../video-ec2 (`scripts/demo.sh terraform/examples/video-ec2`).
 #
 # Seed 002 ("Entrega 2"): web server, worker and file server on EC2, PostgreSQL on RDS, all in
 # the default VPC. The document opens SSH on all three instance groups without a source; it is

@@ -497,11 +497,26 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
         origins: vec![origin("subnet_ids", "subnet_ids")],
     });
     let groups = field_or_nil(config, "allowed_security_group_ids");
-    let groups = if groups.is_nil() {
+    let mut groups = if groups.is_nil() {
         Generic::Array(Vec::new())
     } else {
         groups
     };
+    // The client group, admitted beside `allowed_security_group_ids`: what carries it (a
+    // reference to `client_security_group_id`) is drawn reaching the database.
+    if let Generic::Array(g) = &mut groups {
+        g.push(crate::expand::sibling(
+            "aws_security_group",
+            "client_security_group",
+            "id",
+        ));
+    }
+    out.push(Plain {
+        kind: "aws_security_group",
+        name: "client_security_group",
+        attrs: obj(vec![("vpc_id", field_or_nil(config, "vpc_id"))]),
+        origins: vec![],
+    });
     out.push(Plain {
         kind: "aws_security_group",
         name: "security_group",

@@ -4,6 +4,7 @@ pub mod cluster;
 pub mod data_pipeline;
 pub mod data_stores;
 pub mod database;
+pub mod host_group;
 pub mod load_balancer;
 pub mod ml_host;
 pub mod network;
@@ -24,5 +25,6 @@ pub fn registry() -> Vec<&'static Declaration> {
         database::declaration(),
         load_balancer::declaration(),
         data_stores::declaration(),
+        host_group::declaration(),
     ]
 }

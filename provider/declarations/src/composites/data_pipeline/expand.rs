@@ -14,7 +14,7 @@ use crate::value::{unknown, Generic, Path, Step};
 
 /// A plain resource's name for its bucket or stage, kept for the life of the process (names
 /// are `&'static`; each distinct one is stored once).
-fn intern(s: String) -> &'static str {
+pub(crate) fn intern(s: String) -> &'static str {
     static NAMES: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
     let mut set = match NAMES.get_or_init(Default::default).lock() {
         Ok(g) => g,
