@@ -633,6 +633,10 @@ check "credentials" {
         assert!(!logged.contains(WO_PASSWORD), "the log holds the password");
         wd.destroy()?;
         assert!(h.leftovers()?.is_empty());
+        Ok(())
+    });
+}
+
 /// Whether Terraform `version` has `import {}` blocks and `-generate-config-out` (1.5+).
 fn generates_config(version: &str) -> bool {
     let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));

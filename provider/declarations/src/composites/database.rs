@@ -785,12 +785,13 @@ mod tests {
             [
                 "aws_db_subnet_group",
                 "aws_security_group",
+                "aws_security_group",
                 "aws_rds_cluster",
                 "aws_rds_cluster_instance",
                 "aws_rds_cluster_instance"
             ]
         );
-        let cluster = &aurora[2].attrs;
+        let cluster = &aurora[3].attrs;
         assert_eq!(
             field(cluster, "storage_encrypted"),
             Some(&Generic::from(true))
@@ -804,7 +805,7 @@ mod tests {
             Some(&Generic::from(true))
         );
         assert_eq!(
-            field(&aurora[3].attrs, "publicly_accessible"),
+            field(&aurora[4].attrs, "publicly_accessible"),
             Some(&Generic::from(false))
         );
         let rds = expand(&config(vec![
@@ -813,17 +814,17 @@ mod tests {
             ("engine", Generic::from("postgres")),
             ("backup_retention_days", Generic::from(7)),
         ]));
-        assert_eq!(rds.len(), 3);
-        assert_eq!(rds[2].kind, "aws_db_instance");
+        assert_eq!(rds.len(), 4);
+        assert_eq!(rds[3].kind, "aws_db_instance");
         assert_eq!(
-            field(&rds[2].attrs, "backup_retention_period"),
+            field(&rds[3].attrs, "backup_retention_period"),
             Some(&Generic::from(7))
         );
         assert_eq!(
-            field(&rds[2].attrs, "instance_class"),
+            field(&rds[3].attrs, "instance_class"),
             Some(&Generic::from("db.t4g.micro"))
         );
-        assert!(rds[2]
+        assert!(rds[3]
             .origins
             .contains(&origin("backup_retention_period", "backup_retention_days")));
     }
