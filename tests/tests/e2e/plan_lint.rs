@@ -439,10 +439,28 @@ resource "blueprint_load_balancer" "elsewhere" {
   public_subnet_ids = ["subnet-0123abcd", "subnet-4567abcd"]
   certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 }
+"#,
+        )
+        .unwrap();
+        let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
+        assert_eq!(run.code, 1, "{run}");
+        let details = details(&run.stdout);
+        for wanted in [
+            "availability_zones[1]: \"eu-west-1b\" is not an availability zone of the provider's region us-east-1",
+            "certificate_arn: the certificate is in eu-west-1, the load balancer in the provider's region us-east-1",
+        ] {
+            assert!(
+                details.iter().any(|d| d.starts_with(wanted)),
+                "{wanted}: {details:?}"
+            );
+        }
 
-# Fractions where whole numbers are due: refused on the attribute, for a declared number
-# (az_count) and for any integer attribute (flow_log_retention_days), not with the decoder's
-# message on the whole resource.
+        // Fractions where whole numbers are due: refused on the attribute, for a declared
+        // number (az_count) and for any integer attribute (flow_log_retention_days), not with
+        // the decoder's message on the whole resource. (Validation: nothing else is planned.)
+        h.rewrite(
+            &wd,
+            r#"
 resource "blueprint_network" "halves" {
   name     = "halves"
   az_count = 2.5
@@ -457,10 +475,8 @@ resource "blueprint_network" "days" {
         .unwrap();
         let run = wd.run(&["plan", "-json", "-input=false"]).unwrap();
         assert_eq!(run.code, 1, "{run}");
-        let details = details(&run.stdout);
+        let details = self::details(&run.stdout);
         for wanted in [
-            "availability_zones[1]: \"eu-west-1b\" is not an availability zone of the provider's region us-east-1",
-            "certificate_arn: the certificate is in eu-west-1, the load balancer in the provider's region us-east-1",
             "az_count: must be a whole number",
             "flow_log_retention_days: must be a whole number, got 7.5",
         ] {

@@ -827,5 +827,19 @@ mod tests {
         assert!(rds[3]
             .origins
             .contains(&origin("backup_retention_period", "backup_retention_days")));
+        // The write-only way: no managed secret, and the password never reaches the expansion
+        // (which the linter reads and may quote).
+        let secret = "correct-horse-battery";
+        let wo = expand(&config(vec![
+            ("name", Generic::from("db")),
+            ("profile", Generic::from("dev")),
+            ("master_password_wo", Generic::from(secret)),
+            ("master_password_wo_version", Generic::from(1)),
+        ]));
+        assert_eq!(
+            field(&wo[2].attrs, "manage_master_user_password"),
+            Some(&Generic::from(false))
+        );
+        assert!(!format!("{:?}", wo.iter().map(|p| &p.attrs).collect::<Vec<_>>()).contains(secret));
     }
 }
