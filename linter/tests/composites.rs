@@ -290,3 +290,51 @@ resource "blueprint_database" "db" {
     let got = findings(&model);
     assert!(got.is_empty(), "{got:?}");
 }
+
+/// A host group's expansion is checked like the other composites: a database port made public
+/// on a host is reported on the host's `public_ports`, and the hosts' derived rules (peers by
+/// their groups) report nothing.
+#[test]
+fn a_host_groups_public_database_port_is_reported_on_its_host() {
+    let model = load_str(
+        "main.tf",
+        r#"resource "blueprint_host_group" "video" {
+  name   = "anb"
+  vpc_id = "vpc-0123456789abcdef0"
+  host {
+    name        = "web"
+    subnet_id   = "subnet-0123456789abcdef0"
+    connects_to = [{ host = "files", service = "nfs" }]
+  }
+  host {
+    name         = "files"
+    subnet_id    = "subnet-0123456789abcdef0"
+    serves       = [{ name = "nfs", port = 2049, protocol = "tcp" }]
+    public_ports = [5432]
+  }
+}
+"#,
+    );
+    let sg = model
+        .get("blueprint_host_group.video/aws_security_group.sg_files")
+        .expect("the files host's security group");
+    assert_eq!(sg.resource_type, "aws_security_group");
+    assert!(model
+        .get("blueprint_host_group.video/aws_instance.instance_web")
+        .is_some());
+    let found = findings(&model);
+    assert!(
+        found
+            .iter()
+            .any(|(rule, address, path, _)| rule == "sg-db-port-open"
+                && address == "blueprint_host_group.video"
+                && path == "host[1].public_ports[0]"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(_, _, path, _)| path.starts_with("host[1]")),
+        "{found:?}"
+    );
+}

@@ -449,4 +449,33 @@ fn the_seed_002_example_draws_the_seeds_own_topology() {
         }
     }
     assert_eq!(have, want);
+/// Seed 001 on Blueprint: each service's `uses` is an edge to the store of
+/// `blueprint_data_stores` it names, labelled with the access, written on `uses[i]`.
+#[test]
+fn services_point_at_the_stores_they_use_with_the_access() {
+    let g = graph_of("terraform/examples/senas-platform");
+    let users = "blueprint_secure_service.svc[\"users\"]/aws_ecs_service.service";
+    let progress = "blueprint_data_stores.data/aws_dynamodb_table.table_UserProgress";
+    let e = edge(&g, users, progress);
+    assert_eq!(e.labels, ["read_write"]);
+    let via: Vec<String> = e
+        .via
+        .iter()
+        .map(|(a, p)| format!("{a}.{}", blueprint_lint::finding::path_to_string(p)))
+        .collect();
+    assert_eq!(via, ["blueprint_secure_service.svc[\"users\"].uses[1]"]);
+    let topic = "blueprint_data_stores.data/aws_sns_topic.topic_achievement-notifs";
+    assert_eq!(edge(&g, users, topic).labels, ["publish"]);
+    let content = "blueprint_secure_service.svc[\"content\"]/aws_ecs_service.service";
+    let uploads = "blueprint_data_stores.data/aws_s3_bucket.bucket_user-uploads";
+    assert_eq!(edge(&g, content, uploads).labels, ["write uploads/"]);
+    let ml = "blueprint_secure_service.svc[\"ml\"]/aws_ecs_service.service";
+    let queue = "blueprint_data_stores.data/aws_sqs_queue.queue_video-processing";
+    assert_eq!(edge(&g, content, queue).labels, ["send"]);
+    assert_eq!(edge(&g, ml, queue).labels, ["consume"]);
+    let node = g.node(progress).expect("table node");
+    assert_eq!(node.kind, Kind::ApiStore);
+    // No service uses a store it did not declare: users never reach the ML queue.
+    let inference = "blueprint_data_stores.data/aws_sqs_queue.queue_ml-inference";
+    assert!(!g.edges.iter().any(|e| e.from == users && e.to == inference));
 }

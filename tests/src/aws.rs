@@ -149,7 +149,8 @@ impl AwsProbe {
     /// Everything carrying `key = value` that still exists: S3 buckets, DynamoDB tables, IAM
     /// roles and instance profiles, EC2 instances (not terminated), security groups, key pairs
     /// and Elastic IPs; ECS services and task definitions, target groups, listener rules, log
-    /// groups; and any ECS scalable target (those carry no tags). Each entry reads `kind name`.
+    /// groups; SQS queues; and any ECS scalable target (those carry no tags). Each entry reads
+    /// `kind name`.
     pub async fn tagged_leftovers(&self, key: &str, value: &str) -> anyhow::Result<Vec<String>> {
         let mut left = Vec::new();
         let tagged = |tags: Vec<(String, String)>| tags.iter().any(|(k, v)| k == key && v == value);
@@ -183,6 +184,20 @@ impl AwsProbe {
                 .collect();
             if tagged(tags) {
                 left.push(format!("dynamodb-table {table}"));
+            }
+        }
+
+        let sqs = aws_sdk_sqs::Client::new(&self.config);
+        for url in sqs.list_queues().send().await?.queue_urls() {
+            let t = sqs.list_queue_tags().queue_url(url).send().await?;
+            let tags = t
+                .tags()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if tagged(tags) {
+                left.push(format!("sqs-queue {url}"));
             }
         }
 

@@ -145,6 +145,7 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
         }
     }
     wire_load_balancers(&mut b);
+    wire_uses(&mut b);
     // Findings: on the edges they were written on, and on the nodes of their resources.
     for f in findings {
         for e in &mut b.graph.edges {
@@ -191,6 +192,61 @@ pub fn build(model: &Model, findings: &[Finding]) -> Graph {
     }
     super::reach::mark(&mut b.graph);
     b.graph
+}
+
+/// The plain type of a store kind of `blueprint_data_stores` (`table/KEY` and so on).
+fn store_type(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "table" => "aws_dynamodb_table",
+        "bucket" => "aws_s3_bucket",
+        "queue" => "aws_sqs_queue",
+        "topic" => "aws_sns_topic",
+        _ => return None,
+    })
+}
+
+/// What a service uses (`blueprint_secure_service`'s `uses`, naming a store of the
+/// `blueprint_data_stores` its `data_stores` refers to): an edge from the service to the
+/// store, labelled with the access (and the prefix), written on `uses[i]`.
+fn wire_uses(b: &mut Builder<'_>) {
+    let model = b.model;
+    for r in model.resources.iter().filter(|r| {
+        r.mode == Mode::Managed
+            && r.parent.is_none()
+            && r.resource_type == "blueprint_secure_service"
+    }) {
+        let Some(stores) = b.resolve(r.attributes.get("data_stores")) else {
+            continue;
+        };
+        let Some(&service) = b
+            .index
+            .get(&format!("{}/aws_ecs_service.service", r.address))
+        else {
+            continue;
+        };
+        for (i, u) in r.attributes.blocks("uses") {
+            let (Some(store), Some(access)) = (u.get("store").as_str(), u.get("access").as_str())
+            else {
+                continue;
+            };
+            let Some((kind, key)) = store.split_once('/') else {
+                continue;
+            };
+            let Some(ty) = store_type(kind) else { continue };
+            let Some(&target) = b
+                .index
+                .get(&format!("{}/{ty}.{kind}_{key}", stores.address))
+            else {
+                continue;
+            };
+            let label = match u.get("prefix").as_str() {
+                Some(p) if !p.is_empty() => format!("{access} {p}"),
+                _ => access.to_string(),
+            };
+            let path = [PathStep::Attribute("uses".into()), PathStep::Index(i)];
+            b.edge(service, target, &label, Some((&r.address, &path)));
+        }
+    }
 }
 
 /// The nodes a group stands for: what it is attached to, or the group itself.

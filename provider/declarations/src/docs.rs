@@ -131,16 +131,24 @@ pub fn page(d: &Declaration) -> String {
         );
     }
     let _ = writeln!(out, "\n## Import\n");
-    let _ = writeln!(
-        out,
-        "```sh\nterraform import {}.NAME {}\n```\n",
-        d.type_name, d.import_id
-    );
-    let _ = writeln!(
-        out,
-        "Import reads every child from AWS; the imported state equals the applied one (the \
-         end-to-end check verifies it)."
-    );
+    if d.import_id.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not supported (see below): apply the configuration instead; children carrying \
+             the owner tag are adopted."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "```sh\nterraform import {}.NAME {}\n```\n",
+            d.type_name, d.import_id
+        );
+        let _ = writeln!(
+            out,
+            "Import reads every child from AWS; the imported state equals the applied one (the \
+             end-to-end check verifies it)."
+        );
+    }
     if !d.notes.trim().is_empty() {
         let _ = writeln!(out, "\n{}", d.notes.trim());
     }

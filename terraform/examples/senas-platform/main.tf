@@ -3,7 +3,9 @@
 # the ECS cluster, the internet-facing ALB (HTTPS with TLS 1.2+, HTTP only redirects), three
 # Fargate services routed by path (/content, /users, /ml) and reachable only from the ALB, and
 # Aurora PostgreSQL Serverless v2 reachable only from those services, its master password
-# managed by RDS in Secrets Manager and handed to the services as a secret reference.
+# managed by RDS in Secrets Manager and handed to the services as a secret reference; and the
+# application's data layer (DynamoDB tables, S3 buckets, SQS queues with dead-letter queues, SNS
+# topics), from which each service's task role is derived by what it uses (the seed's flows).
 #
 # Nothing has to exist beforehand. The sizing table's dev and prod columns are the composites'
 # `profile`; `environment = "prod"` switches all of them.
@@ -79,6 +81,8 @@ provider "blueprint" {
       logs                   = endpoints.value
       rds                    = endpoints.value
       s3                     = endpoints.value
+      sns                    = endpoints.value
+      sqs                    = endpoints.value
       sts                    = endpoints.value
     }
   }
@@ -142,6 +146,84 @@ resource "blueprint_database" "db" {
   allowed_security_group_ids = []
 }
 
+# The data layer of the seed's drawing: PITR and lifecycle per the sizing table's profile.
+resource "blueprint_data_stores" "data" {
+  name          = local.name
+  profile       = var.environment
+  force_destroy = !local.prod
+
+  table {
+    key = "UserData"
+  }
+  table {
+    key = "UserProgress"
+  }
+  table {
+    key       = "AiSessions"
+    range_key = "started_at"
+  }
+
+  bucket {
+    key = "content-assets"
+  }
+  bucket {
+    key = "user-uploads"
+  }
+  bucket {
+    key = "ml-models"
+  }
+  bucket {
+    key = "video-processing"
+  }
+
+  queue {
+    key                        = "video-processing"
+    visibility_timeout_seconds = 300
+  }
+  queue {
+    key = "ml-inference"
+  }
+
+  topic {
+    key = "achievement-notifs"
+  }
+  topic {
+    key = "level-completion"
+  }
+  topic {
+    key = "system-alerts"
+  }
+}
+
+locals {
+  # The seed's flows, as what each service uses; its task role is derived from them.
+  #   content-service -> Aurora -> S3 media; content-service -> S3 user-uploads -> SQS video-processing
+  #   user-service -> DynamoDB UserProgress -> SNS achievement
+  #   ml-service -> SQS ml-inference -> DynamoDB AiSessions; SQS video-processing -> ml-service -> S3 processed
+  uses = {
+    content = [
+      { store = "bucket/content-assets", access = "read", prefix = null },
+      { store = "bucket/user-uploads", access = "write", prefix = "uploads/" },
+      { store = "queue/video-processing", access = "send", prefix = null },
+    ]
+    users = [
+      { store = "table/UserData", access = "read_write", prefix = null },
+      { store = "table/UserProgress", access = "read_write", prefix = null },
+      { store = "topic/achievement-notifs", access = "publish", prefix = null },
+      { store = "topic/level-completion", access = "publish", prefix = null },
+    ]
+    ml = [
+      { store = "queue/ml-inference", access = "consume", prefix = null },
+      { store = "table/AiSessions", access = "read_write", prefix = null },
+      { store = "queue/video-processing", access = "consume", prefix = null },
+      { store = "bucket/user-uploads", access = "read", prefix = "uploads/" },
+      { store = "bucket/ml-models", access = "read", prefix = null },
+      { store = "bucket/video-processing", access = "write", prefix = "processed/" },
+      { store = "topic/system-alerts", access = "publish", prefix = null },
+    ]
+  }
+}
+
 resource "blueprint_secure_service" "svc" {
   for_each = local.services
 
@@ -156,6 +238,16 @@ resource "blueprint_secure_service" "svc" {
   desired_count         = each.value.count
 
   additional_security_group_ids = [blueprint_database.db.client_security_group_id]
+
+  data_stores = blueprint_data_stores.data.arns
+  dynamic "uses" {
+    for_each = local.uses[each.key]
+    content {
+      store  = uses.value.store
+      access = uses.value.access
+      prefix = uses.value.prefix
+    }
+  }
 
   container {
     image  = "${var.image_registry}/senas-${each.key}:${var.image_tag}"
@@ -191,4 +283,9 @@ output "services" {
 output "backend_config" {
   description = "The backend block for the platform's own state."
   value       = blueprint_state_backend.state.backend_config
+}
+
+output "data_stores" {
+  description = "Every store's ARN by KIND/KEY."
+  value       = blueprint_data_stores.data.arns
 }

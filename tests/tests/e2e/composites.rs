@@ -769,7 +769,13 @@ const HOST_GROUP_EXPECTED: &[Expected] = &[Expected {
     why: "issue 24: blueprint_host_group has no import (its connections are configuration, not AWS state)",
 }];
 
-const HOST_GROUP_EXTRA_TAGS: &[(&str, &str)] = &[NAME_TAG];
+const HOST_GROUP_EXTRA_TAGS: &[(&str, &str)] = &[
+    NAME_TAG,
+    (
+        "blueprint:",
+        "the provider's own marker: blueprint:owner on every child (docs/resources/host_group.md)",
+    ),
+];
 
 #[test]
 fn blueprint_host_group_passes_the_generic_check() {

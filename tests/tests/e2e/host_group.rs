@@ -120,8 +120,8 @@ fn a_failure_at_any_create_or_delete_call_leaves_nothing_after_destroy() {
         .unwrap();
     wd.init().unwrap();
     let report = fault_sweep::run(&h, &wd, Sweep::CreateAndDelete).unwrap();
-    // Two groups, their rules, two roles (policy attached, inline policy), two profiles, two
-    // instances.
-    assert!(report.create_points.len() >= 10, "{report:?}");
+    // Every distinct mutating call: the groups and their rules, the roles (created, policy
+    // attached, inline policy put), the profiles and their roles, the instances.
+    assert!(report.create_points.len() >= 8, "{report:?}");
     assert!(report.delete_points.len() >= 8, "{report:?}");
 }

@@ -71,8 +71,9 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
             .unwrap();
         wd.init().unwrap();
         let plan = wd.plan().unwrap();
-        // State backend, network, cluster, load balancer, database, three services.
-        assert!(plan.stdout.contains("8 to add"), "{plan}");
+        // State backend, network, cluster, load balancer, database, data stores, three
+        // services.
+        assert!(plan.stdout.contains("9 to add"), "{plan}");
         let applied = wd.apply();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             applied.unwrap();
@@ -86,6 +87,43 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
                 .as_str()
                 .unwrap_or_default();
             assert!(db.contains("rds"), "{outputs}");
+            let stores = &outputs["data_stores"]["value"];
+            for key in [
+                "table/UserData",
+                "table/UserProgress",
+                "table/AiSessions",
+                "bucket/content-assets",
+                "bucket/user-uploads",
+                "bucket/ml-models",
+                "bucket/video-processing",
+                "queue/video-processing",
+                "queue/ml-inference",
+                "topic/achievement-notifs",
+                "topic/level-completion",
+                "topic/system-alerts",
+            ] {
+                assert!(
+                    stores[key].as_str().is_some_and(|a| a.starts_with("arn:")),
+                    "{key}: {outputs}"
+                );
+            }
+            // The users service's task role holds exactly what its uses derive.
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let doc = rt.block_on(async {
+                let iam = h.probe().iam();
+                let p = iam
+                    .get_role_policy()
+                    .role_name("users-task")
+                    .policy_name("blueprint-task")
+                    .send()
+                    .await
+                    .unwrap();
+                urlencoding_decode(p.policy_document())
+            });
+            assert!(doc.contains("dynamodb:UpdateItem"), "{doc}");
+            assert!(doc.contains("sns:Publish"), "{doc}");
+            assert!(doc.contains("senas-dev-UserProgress"), "{doc}");
+            assert!(!doc.contains("\"*\""), "{doc}");
             for name in ["content", "users", "ml"] {
                 let arn = outputs["services"]["value"][name]
                     .as_str()
@@ -123,4 +161,27 @@ fn seed_001_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
         });
         Ok(())
     });
+}
+
+/// IAM answers policy documents URL-encoded.
+fn urlencoding_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

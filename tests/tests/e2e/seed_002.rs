@@ -98,8 +98,8 @@ fn seed_002_applies_plans_empty_and_destroys_clean_on_blueprint_alone() {
                 let files = rules(&outputs, "files");
                 assert_eq!(files.len(), 4, "{files:?}");
                 assert!(
-                    files.iter().all(|r| (r.starts_with("tcp 2049-2049 sg-")
-                        || r.starts_with("tcp 6379-6379 sg-"))),
+                    files.iter().all(|r| r.starts_with("tcp 2049-2049 sg-")
+                        || r.starts_with("tcp 6379-6379 sg-")),
                     "{files:?}"
                 );
                 assert!(rules(&outputs, "worker").is_empty(), "{outputs}");

@@ -3,6 +3,7 @@
 //! ([`crate::kinds::dynamodb_table`]), buckets ([`crate::kinds::s3_bucket`]), dead-letter
 //! queues and queues ([`crate::kinds::sqs_queue`]), topics ([`crate::kinds::sns_topic`]).
 
+mod import;
 mod rows;
 
 use std::collections::BTreeMap;
@@ -394,11 +395,13 @@ impl Composite for DataStores {
         ]
     }
 
-    async fn import(&self, _ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
-        Err(CompositeError::new(
-            "Import is not supported yet",
-            format!("blueprint_data_stores \"{id}\" cannot be imported: its blocks (which stores, with which keys) are not recorded in AWS. Declare it and apply: children carrying its owner tag are adopted."),
-        ))
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
+        let mut s = import::import(ctx, id).await?;
+        // `tags_all` as the children carry it, less the owner tag.
+        let rec = Recorder::new(s.clone());
+        self.table()?.read_all(ctx, &rec).await?;
+        s = rec.snapshot();
+        Ok(s)
     }
 }
 
