@@ -837,7 +837,7 @@ mod tests {
             ("master_password_wo_version", Generic::from(1)),
         ]));
         assert_eq!(
-            field(&wo[2].attrs, "manage_master_user_password"),
+            field(&wo[3].attrs, "manage_master_user_password"),
             Some(&Generic::from(false))
         );
         assert!(!format!("{:?}", wo.iter().map(|p| &p.attrs).collect::<Vec<_>>()).contains(secret));
