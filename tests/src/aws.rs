@@ -149,7 +149,7 @@ impl AwsProbe {
     /// Everything carrying `key = value` that still exists: S3 buckets, DynamoDB tables, IAM
     /// roles and instance profiles, EC2 instances (not terminated), security groups, key pairs
     /// and Elastic IPs; ECS services and task definitions, target groups, listener rules, log
-    /// groups; SQS queues; and any ECS scalable target (those carry no tags). Each entry reads
+    /// groups; SQS queues, SNS topics; and any ECS scalable target (those carry no tags). Each entry reads
     /// `kind name`.
     pub async fn tagged_leftovers(&self, key: &str, value: &str) -> anyhow::Result<Vec<String>> {
         let mut left = Vec::new();
@@ -198,6 +198,30 @@ impl AwsProbe {
                 .collect();
             if tagged(tags) {
                 left.push(format!("sqs-queue {url}"));
+            }
+        }
+
+        let sns = self.sns();
+        for arn in sns
+            .list_topics()
+            .send()
+            .await?
+            .topics()
+            .iter()
+            .filter_map(|t| t.topic_arn())
+        {
+            let t = sns
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await?;
+            let tags = t
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            if tagged(tags) {
+                left.push(format!("sns-topic {arn}"));
             }
         }
 

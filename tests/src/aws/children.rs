@@ -78,6 +78,38 @@ impl AwsProbe {
         aws_sdk_sqs::Client::new(&self.config)
     }
 
+    pub(super) fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.config)
+    }
+
+    /// The ARN of topic `id` (an ARN already, or a name), `None` when there is none.
+    async fn topic_arn(&self, id: &str) -> Result<Option<String>> {
+        if id.starts_with("arn:") {
+            return Ok(Some(id.to_string()));
+        }
+        let mut token = None;
+        loop {
+            let out = self
+                .sns()
+                .list_topics()
+                .set_next_token(token)
+                .send()
+                .await?;
+            if let Some(arn) = out
+                .topics()
+                .iter()
+                .filter_map(|t| t.topic_arn())
+                .find(|a| a.rsplit(':').next() == Some(id))
+            {
+                return Ok(Some(arn.to_string()));
+            }
+            token = out.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
     /// The URL of queue `id` (a URL already, or a name).
     async fn queue_url(&self, id: &str) -> Result<String> {
         if id.starts_with("http") {
@@ -121,6 +153,7 @@ const SQS_MISSING: &[&str] = &[
     "AWS.SimpleQueueService.NonExistentQueue",
     "QueueDoesNotExist",
 ];
+const SNS_MISSING: &[&str] = &["NotFound", "ResourceNotFound"];
 const ELB_TG_MISSING: &[&str] = &["TargetGroupNotFound"];
 const ELB_RULE_MISSING: &[&str] = &["RuleNotFound"];
 const ELB_LB_MISSING: &[&str] = &["LoadBalancerNotFound"];
@@ -238,6 +271,13 @@ impl AwsProbe {
                 let r = self.sqs().delete_queue().queue_url(url).send().await;
                 done(r, SQS_MISSING)
             }
+            "aws_sns_topic" => match self.topic_arn(id).await? {
+                Some(arn) => {
+                    let r = self.sns().delete_topic().topic_arn(arn).send().await;
+                    done(r, SNS_MISSING)
+                }
+                None => Ok(()),
+            },
             "aws_s3_bucket_notification" => {
                 let r = self
                     .s3()
@@ -716,6 +756,13 @@ impl AwsProbe {
                 let r = self.sqs().get_queue_url().queue_name(name).send().await;
                 found(r, SQS_MISSING)?.is_some()
             }
+            "aws_sns_topic" => match self.topic_arn(id).await? {
+                Some(arn) => {
+                    let r = self.sns().get_topic_attributes().topic_arn(arn).send();
+                    found(r.await, SNS_MISSING)?.is_some()
+                }
+                None => false,
+            },
             "aws_s3_bucket_notification" => {
                 let r = self
                     .s3()
@@ -1143,6 +1190,22 @@ impl AwsProbe {
                 let url = self.queue_url(id).await?;
                 let o = self.sqs().list_queue_tags().queue_url(url).send().await?;
                 o.tags().cloned().unwrap_or_default().into_iter().collect()
+            }
+            "aws_sns_topic" => {
+                let arn = self
+                    .topic_arn(id)
+                    .await?
+                    .ok_or_else(|| anyhow!("no SNS topic {id}"))?;
+                let o = self
+                    .sns()
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await?;
+                o.tags()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
             }
             "aws_lb_target_group" | "aws_lb_listener_rule" => {
                 let o = self

@@ -11,6 +11,7 @@ mod adoption;
 mod backend_init;
 mod composites;
 mod data_pipeline;
+mod data_stores;
 mod database;
 mod features;
 mod foundation;

@@ -160,7 +160,7 @@ pub fn declaration() -> &'static Declaration {
             Attr::string_map("tags", "Tags of every child.").check(Check::Tags),
             Attr::string_map("tags_all", "Tags including the provider's `default_tags`; every child carries exactly these.").computed(),
             Attr::string_map("arns", "Every store's ARN by `KIND/KEY` (`table/UserProgress`, `bucket/user-uploads`, `queue/video-processing`, `topic/achievement-notifs`): what `blueprint_secure_service.data_stores` takes.").computed(),
-            Attr::string_map("table_arns", "Each table's ARN, by key.").computed(),
+            Attr::string_map("table_names", "Each table's name, by key.").computed(),
             Attr::string_map("bucket_names", "Each bucket's name, by key.").computed(),
             Attr::string_map("queue_urls", "Each queue's URL, by key.").computed(),
             Attr::string_map("dlq_urls", "Each dead-letter queue's URL, by the key of its queue.").computed(),
@@ -210,7 +210,7 @@ pub fn declaration() -> &'static Declaration {
             },
         ],
         children: vec![
-            Child::new("tables", "aws_dynamodb_table", "table_arns")
+            Child::new("tables", "aws_dynamodb_table", "table_names")
                 .how("one per `table` block, `NAME-KEY`: on-demand, string keys, KMS encryption, point-in-time recovery and deletion protection with `profile = \"prod\"`"),
             Child::new("buckets", "aws_s3_bucket", "bucket_names")
                 .how("one per `bucket` block, `NAME-KEY`: SSE-S3, versioned, public access blocked, ACLs off, TLS-only policy; in prod noncurrent versions expire after 90 days"),

@@ -17,12 +17,9 @@ fn ours(tags: &Tags, owner: &str) -> bool {
     owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), owner)
 }
 
+/// A list of blocks; none is an empty list, as Terraform holds it after an apply.
 fn list<T>(l: Vec<Value<T>>) -> Value<Vec<Value<T>>> {
-    if l.is_empty() {
-        Value::Null
-    } else {
-        Value::Value(l)
-    }
+    Value::Value(l)
 }
 
 fn v(s: &str) -> Value<String> {
@@ -39,6 +36,8 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
     let owner = s.owner();
     let prefix = format!("{name}-");
     let mut prod = None;
+    // The tags of the first store found: what every child carries.
+    let mut seen_tags: Option<Tags> = None;
 
     // Tables.
     let mut tables = Vec::new();
@@ -55,6 +54,7 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
         for t in out.table_names().iter().filter(|t| t.starts_with(&prefix)) {
             if let Some((spec, tags)) = DynamodbTable.read(ctx, t).await? {
                 if ours(&tags, &owner) {
+                    seen_tags.get_or_insert(tags.clone());
                     prod = Some(prod.unwrap_or(false) || spec.point_in_time_recovery);
                     tables.push(Value::Value(TableValue {
                         key: v(&t[prefix.len()..]),
@@ -85,6 +85,7 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
         };
         if let Some((spec, tags)) = S3Bucket::default().read(ctx, &b.to_string()).await? {
             if ours(&tags, &owner) {
+                seen_tags.get_or_insert(tags.clone());
                 if prod.is_none() {
                     prod = Some(spec.rule(LIFECYCLE_ID).is_some());
                 }
@@ -110,6 +111,7 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
         if !ours(&tags, &owner) || spec.name.ends_with("-dlq") {
             continue;
         }
+        seen_tags.get_or_insert(tags.clone());
         let Some(key) = spec.name.strip_prefix(&prefix) else {
             continue;
         };
@@ -152,6 +154,7 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
                 continue;
             };
             if ours(&tags, &owner) {
+                seen_tags.get_or_insert(tags.clone());
                 super::put(&mut s.topic_arns, key, arn.to_string());
                 topics.push(Value::Value(TopicValue { key: v(key) }));
             }
@@ -169,21 +172,9 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
         ));
     }
     let sc = super::scope(ctx).await?;
-    for t in &tables {
-        if let Value::Value(t) = t {
-            if let Some(k) = t.key.as_ref_option() {
-                super::put(
-                    &mut s.table_arns,
-                    k,
-                    format!(
-                        "arn:{}:dynamodb:{}:{}:table/{}",
-                        sc.partition,
-                        sc.region,
-                        sc.account,
-                        names::store(name, k)
-                    ),
-                );
-            }
+    for t in tables.iter().filter_map(|t| t.as_ref_option()) {
+        if let Some(k) = t.key.as_ref_option() {
+            super::put(&mut s.table_names, k, names::store(name, k));
         }
     }
     for b in &buckets {
@@ -199,6 +190,22 @@ pub async fn import(ctx: &Ctx, name: &str) -> Result<DataStoresState, CompositeE
     s.topic = list(topics);
     s.profile = v(if prod == Some(true) { "prod" } else { "dev" });
     s.force_destroy = Value::Value(false);
+    // `tags` are the children's less the owner tag and the provider's default tags.
+    let defaults = ctx.clients.default_tags();
+    let carried = seen_tags.unwrap_or_default();
+    let user: Tags = carried
+        .iter()
+        .filter(|(k, v)| !k.starts_with("blueprint:") && defaults.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut all = defaults.clone();
+    all.extend(user.clone());
+    s.tags = if user.is_empty() {
+        Value::Null
+    } else {
+        crate::tf_value::map(user)
+    };
+    s.tags_all = crate::tf_value::map(all);
     s.arns = crate::tf_value::map(super::all_arns(&s, &sc));
     Ok(s)
 }

@@ -84,8 +84,8 @@ pub struct DataStoresState {
     pub tags_all: StringMap,
     /// Every store's ARN by `KIND/KEY`.
     pub arns: StringMap,
-    /// Table ARNs by key (the tables row's record).
-    pub table_arns: StringMap,
+    /// Table names by key (the tables row's record).
+    pub table_names: StringMap,
     /// Bucket names by key (the buckets row's record).
     pub bucket_names: StringMap,
     /// Queue URLs by key (the queues row's record).
@@ -294,7 +294,7 @@ fn derive(s: &mut DataStoresState, prior: Option<&DataStoresState>, clients: Opt
         (true, Some(t)) => t.clone(),
         _ => Value::Unknown,
     };
-    s.table_arns = keep(prior.map(|p| &p.table_arns), same(table_keys));
+    s.table_names = keep(prior.map(|p| &p.table_names), same(table_keys));
     s.bucket_names = keep(prior.map(|p| &p.bucket_names), same(bucket_keys));
     let queues_same = same(queue_keys);
     s.queue_urls = keep(prior.map(|p| &p.queue_urls), queues_same);
@@ -488,7 +488,7 @@ mod tests {
     #[test]
     fn a_row_whose_keys_did_not_change_keeps_its_record() {
         let mut prior = state();
-        prior.table_arns = map([("UserProgress".to_string(), "arn".to_string())]
+        prior.table_names = map([("UserProgress".to_string(), "arn".to_string())]
             .into_iter()
             .collect());
         prior.queue_urls = map([("video-processing".to_string(), "url".to_string())]
@@ -502,7 +502,7 @@ mod tests {
             }));
         }
         derive(&mut planned, Some(&prior), None);
-        assert_eq!(planned.table_arns, prior.table_arns);
+        assert_eq!(planned.table_names, prior.table_names);
         assert!(planned.queue_urls.is_unknown());
         assert!(planned.dlq_urls.is_unknown());
         assert_eq!(planned.profile, Value::Value("dev".into()));

@@ -243,10 +243,10 @@ impl Row for Tables {
         known_keys(s.tables().into_iter().map(|t| t.key).collect())
     }
     fn record(s: &mut DataStoresState) -> &mut StringMap {
-        &mut s.table_arns
+        &mut s.table_names
     }
     fn recorded(s: &DataStoresState) -> &StringMap {
-        &s.table_arns
+        &s.table_names
     }
     async fn spec(
         &self,

@@ -567,6 +567,10 @@ impl Composite for SecureService {
         derive(&mut s, Some(&ctx.clients));
         s.ingress_rules = ingress;
         s.role_policies = policies;
+        // No `uses` block is an empty list, as Terraform holds it after an apply.
+        if s.uses.is_null() {
+            s.uses = Value::Value(Vec::new());
+        }
         Ok(s)
     }
 }
