@@ -179,7 +179,20 @@ impl ChildOps<HostGroupState> for SecurityGroups {
     }
 
     async fn delete(&self, ctx: &Ctx, state: &HostGroupState) -> Result<(), CompositeError> {
-        let groups: Vec<String> = entries(&state.security_group_ids).into_values().collect();
+        let recorded = entries(&state.security_group_ids);
+        let mut groups: Vec<String> = recorded.values().cloned().collect();
+        if let Value::Value(vpc) = &state.vpc_id {
+            for host in state.hosts_to_delete(&state.security_group_ids) {
+                if recorded.contains_key(&host) {
+                    continue;
+                }
+                if let Some(g) =
+                    sg::find_owned(ctx, &state.child_name(&host), vpc, &state.owner()).await?
+                {
+                    groups.push(g);
+                }
+            }
+        }
         delete_groups(ctx, &groups).await
     }
 }
