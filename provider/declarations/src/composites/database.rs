@@ -448,12 +448,6 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
     }
     out.push(Plain {
         kind: "aws_security_group",
-        name: "client_security_group",
-        attrs: obj(vec![("vpc_id", field_or_nil(config, "vpc_id"))]),
-        origins: vec![],
-    });
-    out.push(Plain {
-        kind: "aws_security_group",
         name: "security_group",
         attrs: obj(vec![
             ("vpc_id", field_or_nil(config, "vpc_id")),
@@ -621,6 +615,13 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
         }
         None => {}
     }
+    // The client group (no rules of its own), last: what carries it reaches the database.
+    out.push(Plain {
+        kind: "aws_security_group",
+        name: "client_security_group",
+        attrs: obj(vec![("vpc_id", field_or_nil(config, "vpc_id"))]),
+        origins: vec![],
+    });
     out
 }
 
@@ -707,7 +708,8 @@ mod tests {
                 "aws_security_group",
                 "aws_rds_cluster",
                 "aws_rds_cluster_instance",
-                "aws_rds_cluster_instance"
+                "aws_rds_cluster_instance",
+                "aws_security_group"
             ]
         );
         let cluster = &aurora[2].attrs;
@@ -733,7 +735,7 @@ mod tests {
             ("engine", Generic::from("postgres")),
             ("backup_retention_days", Generic::from(7)),
         ]));
-        assert_eq!(rds.len(), 3);
+        assert_eq!(rds.len(), 4, "subnet group, group, instance, client group");
         assert_eq!(rds[2].kind, "aws_db_instance");
         assert_eq!(
             field(&rds[2].attrs, "backup_retention_period"),
