@@ -229,3 +229,37 @@ pub async fn ensure_group(
         )),
     }
 }
+
+/// The id of security group `name` in `vpc` when it carries owner tag `owner` (one a failed
+/// apply made but did not record); `None` when there is none or it is not ours.
+pub async fn find_owned(
+    ctx: &Ctx,
+    name: &str,
+    vpc: &str,
+    owner: &str,
+) -> Result<Option<String>, CompositeError> {
+    let filter = |k: &str, v: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(k)
+            .values(v)
+            .build()
+    };
+    let out = ctx
+        .clients
+        .ec2()
+        .describe_security_groups()
+        .filters(filter("group-name", name))
+        .filters(filter("vpc-id", vpc))
+        .filters(filter(
+            &format!("tag:{}", crate::kinds::ownership::OWNER_TAG),
+            owner,
+        ))
+        .send()
+        .await
+        .map_err(|e| CompositeError::aws(format!("Looking for security group \"{name}\""), &e))?;
+    Ok(out
+        .security_groups()
+        .first()
+        .and_then(|g| g.group_id())
+        .map(str::to_string))
+}

@@ -513,12 +513,6 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
     }
     out.push(Plain {
         kind: "aws_security_group",
-        name: "client_security_group",
-        attrs: obj(vec![("vpc_id", field_or_nil(config, "vpc_id"))]),
-        origins: vec![],
-    });
-    out.push(Plain {
-        kind: "aws_security_group",
         name: "security_group",
         attrs: obj(vec![
             ("vpc_id", field_or_nil(config, "vpc_id")),
@@ -689,6 +683,13 @@ pub fn expand(config: &Generic) -> Vec<Plain> {
         }
         None => {}
     }
+    // The client group (no rules of its own), last: what carries it reaches the database.
+    out.push(Plain {
+        kind: "aws_security_group",
+        name: "client_security_group",
+        attrs: obj(vec![("vpc_id", field_or_nil(config, "vpc_id"))]),
+        origins: vec![],
+    });
     out
 }
 
@@ -785,13 +786,13 @@ mod tests {
             [
                 "aws_db_subnet_group",
                 "aws_security_group",
-                "aws_security_group",
                 "aws_rds_cluster",
                 "aws_rds_cluster_instance",
-                "aws_rds_cluster_instance"
+                "aws_rds_cluster_instance",
+                "aws_security_group"
             ]
         );
-        let cluster = &aurora[3].attrs;
+        let cluster = &aurora[2].attrs;
         assert_eq!(
             field(cluster, "storage_encrypted"),
             Some(&Generic::from(true))
@@ -805,7 +806,7 @@ mod tests {
             Some(&Generic::from(true))
         );
         assert_eq!(
-            field(&aurora[4].attrs, "publicly_accessible"),
+            field(&aurora[3].attrs, "publicly_accessible"),
             Some(&Generic::from(false))
         );
         let rds = expand(&config(vec![
@@ -814,17 +815,17 @@ mod tests {
             ("engine", Generic::from("postgres")),
             ("backup_retention_days", Generic::from(7)),
         ]));
-        assert_eq!(rds.len(), 4);
-        assert_eq!(rds[3].kind, "aws_db_instance");
+        assert_eq!(rds.len(), 4, "subnet group, group, instance, client group");
+        assert_eq!(rds[2].kind, "aws_db_instance");
         assert_eq!(
-            field(&rds[3].attrs, "backup_retention_period"),
+            field(&rds[2].attrs, "backup_retention_period"),
             Some(&Generic::from(7))
         );
         assert_eq!(
-            field(&rds[3].attrs, "instance_class"),
+            field(&rds[2].attrs, "instance_class"),
             Some(&Generic::from("db.t4g.micro"))
         );
-        assert!(rds[3]
+        assert!(rds[2]
             .origins
             .contains(&origin("backup_retention_period", "backup_retention_days")));
         // The write-only way: no managed secret, and the password never reaches the expansion
@@ -837,7 +838,7 @@ mod tests {
             ("master_password_wo_version", Generic::from(1)),
         ]));
         assert_eq!(
-            field(&wo[3].attrs, "manage_master_user_password"),
+            field(&wo[2].attrs, "manage_master_user_password"),
             Some(&Generic::from(false))
         );
         assert!(!format!("{:?}", wo.iter().map(|p| &p.attrs).collect::<Vec<_>>()).contains(secret));

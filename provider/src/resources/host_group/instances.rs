@@ -200,9 +200,18 @@ impl ChildOps<HostGroupState> for Instances {
     }
 
     async fn delete(&self, ctx: &Ctx, state: &HostGroupState) -> Result<(), CompositeError> {
-        for host in keys(&state.instance_ids) {
-            if let Some(id) = at(&state.instance_ids, &host) {
+        let owner = state.owner();
+        for host in state.hosts_to_delete(&state.instance_ids) {
+            let id = match at(&state.instance_ids, &host) {
+                Some(id) => Some(id),
+                None => instance::find_owned(ctx, &owner, &state.child_name(&host)).await?,
+            };
+            if let Some(id) = id {
                 instance::delete(ctx, &id).await?;
+            }
+            // One launched by an earlier, interrupted launch of the same host.
+            if let Some(left) = instance::find_owned(ctx, &owner, &state.child_name(&host)).await? {
+                instance::delete(ctx, &left).await?;
             }
         }
         Ok(())

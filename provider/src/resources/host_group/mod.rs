@@ -217,6 +217,18 @@ impl HostGroupState {
             .collect()
     }
 
+    /// The hosts a delete covers: those recorded in `ids` and those configured (a child whose
+    /// id a failed apply did not record is found by its name and owner tag).
+    fn hosts_to_delete<T>(&self, ids: &Value<BTreeMap<String, Value<T>>>) -> Vec<String> {
+        let mut all = keys(ids);
+        for h in self.wanted() {
+            if !all.contains(&h) {
+                all.push(h);
+            }
+        }
+        all
+    }
+
     /// `GROUP-HOST`.
     fn child_name(&self, host: &str) -> String {
         names::host(self.group(), host)
@@ -468,28 +480,37 @@ impl Composite for HostGroup {
             return replace;
         }
         let hosts = planned.wanted();
-        let mut had = keys(&prior.security_group_ids);
-        had.sort();
         let mut want = hosts.clone();
         want.sort();
-        if had != want {
-            for m in [
+        // A map whose hosts change is known after apply; one whose hosts stay keeps its ids
+        // (so a failed apply never loses an id the state had).
+        let differs = |m: &StringMap| {
+            let mut had = keys(m);
+            had.sort();
+            had != want
+        };
+        for (changed, m) in [
+            (
+                differs(&prior.security_group_ids),
                 &mut planned.security_group_ids,
-                &mut planned.role_arns,
+            ),
+            (differs(&prior.role_arns), &mut planned.role_arns),
+            (
+                differs(&prior.instance_profile_arns),
                 &mut planned.instance_profile_arns,
-            ] {
+            ),
+        ] {
+            if changed {
                 *m = Value::Unknown;
             }
         }
-        let relaunch = hosts.iter().any(|h| {
-            let now = planned.host_block(h);
-            let before = prior.host_block(h);
-            match (now, before) {
-                (Some(n), Some(b)) => n.relaunch_from(b),
-                _ => true,
-            }
-        }) || keys(&prior.instance_ids).len() != hosts.len()
-            || planned.security_group_ids.is_unknown();
+        let relaunch = differs(&prior.instance_ids)
+            || hosts
+                .iter()
+                .any(|h| match (planned.host_block(h), prior.host_block(h)) {
+                    (Some(n), Some(b)) => n.relaunch_from(b),
+                    _ => true,
+                });
         if relaunch {
             planned.instance_ids = Value::Unknown;
             planned.private_ips = Value::Unknown;

@@ -109,7 +109,7 @@ impl ChildOps<HostGroupState> for Profiles {
     }
 
     async fn delete(&self, ctx: &Ctx, state: &HostGroupState) -> Result<(), CompositeError> {
-        for host in keys(&state.instance_profile_arns) {
+        for host in state.hosts_to_delete(&state.instance_profile_arns) {
             let name = state.child_name(&host);
             instance_profile::delete(ctx, &name, &name).await?;
         }

@@ -184,7 +184,7 @@ impl ChildOps<HostGroupState> for Roles {
     }
 
     async fn delete(&self, ctx: &Ctx, state: &HostGroupState) -> Result<(), CompositeError> {
-        for host in keys(&state.role_arns) {
+        for host in state.hosts_to_delete(&state.role_arns) {
             iam_role::delete(ctx, &state.child_name(&host)).await?;
         }
         Ok(())

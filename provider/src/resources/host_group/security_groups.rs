@@ -13,7 +13,7 @@ use crate::composite::{CompositeError, Ctx, Recorder};
 use crate::kinds::security_group::{self as sg, all_egress, Direction};
 use crate::tf::Value;
 use crate::tf_value::entries;
-use crate::types::sg_rule::to_strings;
+use crate::types::sg_rule::{to_strings, SgRule, Source};
 
 async fn create_one(
     ctx: &Ctx,
@@ -40,6 +40,21 @@ async fn create_one(
     Ok(())
 }
 
+/// `rules` without those naming a group that no longer exists: EC2 refuses to revoke them
+/// (`InvalidGroup.NotFound`). AWS never lets such a group go while a rule names it; moto does.
+async fn revocable(ctx: &Ctx, rules: &[SgRule]) -> Result<Vec<SgRule>, CompositeError> {
+    let mut out = Vec::new();
+    for r in rules {
+        if let Source::Group(g) = &r.source {
+            if sg::read(ctx, g).await?.is_none() {
+                continue;
+            }
+        }
+        out.push(r.clone());
+    }
+    Ok(out)
+}
+
 /// Bring every group's rules to what the topology derives, then record them and the clients.
 async fn converge_all(ctx: &Ctx, rec: &Recorder<HostGroupState>) -> Result<(), CompositeError> {
     let s = rec.snapshot();
@@ -62,7 +77,8 @@ async fn converge_all(ctx: &Ctx, rec: &Recorder<HostGroupState>) -> Result<(), C
                 "it was deleted during the apply; apply again: the next plan makes it again",
             )
         })?;
-        sg::converge(ctx, group, Direction::Ingress, &have.ingress, &want).await?;
+        let have_ingress: Vec<SgRule> = revocable(ctx, &have.ingress).await?;
+        sg::converge(ctx, group, Direction::Ingress, &have_ingress, &want).await?;
         sg::converge(ctx, group, Direction::Egress, &have.egress, &[all_egress()]).await?;
         recorded.insert(host, to_strings(&want));
     }
@@ -79,7 +95,8 @@ async fn converge_all(ctx: &Ctx, rec: &Recorder<HostGroupState>) -> Result<(), C
 async fn delete_groups(ctx: &Ctx, groups: &[String]) -> Result<(), CompositeError> {
     for g in groups {
         if let Some(have) = sg::read(ctx, g).await? {
-            sg::change_rules(ctx, g, Direction::Ingress, false, &have.ingress).await?;
+            let rules = revocable(ctx, &have.ingress).await?;
+            sg::change_rules(ctx, g, Direction::Ingress, false, &rules).await?;
         }
     }
     for g in groups {
@@ -179,7 +196,20 @@ impl ChildOps<HostGroupState> for SecurityGroups {
     }
 
     async fn delete(&self, ctx: &Ctx, state: &HostGroupState) -> Result<(), CompositeError> {
-        let groups: Vec<String> = entries(&state.security_group_ids).into_values().collect();
+        let recorded = entries(&state.security_group_ids);
+        let mut groups: Vec<String> = recorded.values().cloned().collect();
+        if let Value::Value(vpc) = &state.vpc_id {
+            for host in state.hosts_to_delete(&state.security_group_ids) {
+                if recorded.contains_key(&host) {
+                    continue;
+                }
+                if let Some(g) =
+                    sg::find_owned(ctx, &state.child_name(&host), vpc, &state.owner()).await?
+                {
+                    groups.push(g);
+                }
+            }
+        }
         delete_groups(ctx, &groups).await
     }
 }
