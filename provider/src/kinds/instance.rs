@@ -158,7 +158,8 @@ pub async fn latest_al2023(ctx: &Ctx) -> Result<String, CompositeError> {
         })
 }
 
-fn profile_not_ready(code: Option<&str>, message: &str) -> bool {
+/// Whether EC2 refused an instance profile only because it is too new to be usable yet.
+pub fn profile_not_ready(code: Option<&str>, message: &str) -> bool {
     code == Some(code::ec2::INVALID_PARAMETER_VALUE) && message.contains("iamInstanceProfile")
 }
 
@@ -306,7 +307,8 @@ async fn launch(
     )
 }
 
-async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), CompositeError> {
+/// Wait within the deadline until instance `id` is in state `want` (gone counts as terminated).
+pub async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), CompositeError> {
     let ec2 = ctx.clients.ec2();
     let what = format!("waiting for instance {id} to be {}", want.as_str());
     retry(&ctx.deadline, &what, WAIT, || async {

@@ -190,6 +190,7 @@ impl AwsProbe {
                 Box::pin(self.delete_existing(kind, first)).await
             }
             "aws_security_group" => {
+                self.revoke_rules_naming(id).await?;
                 let r = self.ec2().delete_security_group().group_id(id).send().await;
                 done(r, EC2_SG_MISSING)
             }
@@ -559,6 +560,66 @@ impl AwsProbe {
                 bail!("the probe cannot delete a {other} (add it to tests/src/aws/children.rs)")
             }
         }
+    }
+
+    /// Revoke every rule of another security group that names group `id` as its source or
+    /// destination. AWS refuses to delete a group another group's rule names
+    /// (`DependencyViolation`), so whoever deletes one out of band has removed those rules
+    /// first; moto 5.1.20 deletes it anyway and then keeps the dangling rules, which no one can
+    /// revoke. Doing what AWS makes a user do keeps the test on what AWS allows.
+    async fn revoke_rules_naming(&self, id: &str) -> Result<()> {
+        use aws_sdk_ec2::types::IpPermission;
+        let ec2 = self.ec2();
+        let out = ec2.describe_security_groups().send().await?;
+        // The permission `p` narrowed to its pairs naming `id`; `None` when none does.
+        let naming = |p: &IpPermission| -> Option<IpPermission> {
+            let pairs: Vec<_> = p
+                .user_id_group_pairs()
+                .iter()
+                .filter(|pair| pair.group_id() == Some(id))
+                .cloned()
+                .collect();
+            if pairs.is_empty() {
+                return None;
+            }
+            Some(
+                IpPermission::builder()
+                    .set_ip_protocol(p.ip_protocol().map(str::to_string))
+                    .set_from_port(p.from_port())
+                    .set_to_port(p.to_port())
+                    .set_user_id_group_pairs(Some(pairs))
+                    .build(),
+            )
+        };
+        for g in out.security_groups() {
+            let Some(gid) = g.group_id() else { continue };
+            if gid == id {
+                continue;
+            }
+            let ingress: Vec<IpPermission> = g.ip_permissions().iter().filter_map(naming).collect();
+            if !ingress.is_empty() {
+                ec2.revoke_security_group_ingress()
+                    .group_id(gid)
+                    .set_ip_permissions(Some(ingress))
+                    .send()
+                    .await
+                    .with_context(|| format!("revoking {gid}'s ingress from {id}"))?;
+            }
+            let egress: Vec<IpPermission> = g
+                .ip_permissions_egress()
+                .iter()
+                .filter_map(naming)
+                .collect();
+            if !egress.is_empty() {
+                ec2.revoke_security_group_egress()
+                    .group_id(gid)
+                    .set_ip_permissions(Some(egress))
+                    .send()
+                    .await
+                    .with_context(|| format!("revoking {gid}'s egress to {id}"))?;
+            }
+        }
+        Ok(())
     }
 
     async fn terminate(&self, id: &str) -> Result<()> {

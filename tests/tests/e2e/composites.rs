@@ -825,12 +825,6 @@ const HOST_GROUP_EXPECTED: &[Expected] = &[
         version: None,
         why: "issue 24: blueprint_host_group has no import (its connections are configuration, not AWS state)",
     },
-    Expected {
-        step: blueprint_e2e::composite_check::Step::DisappearsConverged,
-        child: Some("security_groups"),
-        version: None,
-        why: "issue 24: moto keeps a rule naming a deleted group and refuses to revoke it (AWS never deletes a group a rule names)",
-    },
 ];
 
 const HOST_GROUP_EXTRA_TAGS: &[(&str, &str)] = &[

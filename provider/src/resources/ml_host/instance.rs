@@ -4,61 +4,23 @@
 //! tags), moved to a security group or instance profile that was made again, terminated.
 
 use crate::kinds::codes as code;
-use std::time::Duration;
 
 use crate::tf::Value;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, EbsBlockDevice, Filter, HttpTokensState, IamInstanceProfileSpecification,
+    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, IamInstanceProfileSpecification,
     Instance as Described, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
     InstanceStateName, InstanceType, ResourceType, VolumeType,
 };
 use base64::Engine;
 
-use super::{filter, tag_spec, user_data, MlHostState};
+use super::{tag_spec, user_data, MlHostState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
+pub use crate::kinds::instance::latest_al2023;
+use crate::kinds::instance::{change_type, use_profile, wait_for};
 use crate::kinds::tags;
-
-const WAIT: RetryPolicy = RetryPolicy {
-    initial: Duration::from_millis(500),
-    max: Duration::from_secs(5),
-};
-
-/// The newest Amazon Linux 2023 AMI for x86_64 in the region.
-pub async fn latest_al2023(ctx: &Ctx) -> Result<String, CompositeError> {
-    let out = ctx
-        .clients
-        .ec2()
-        .describe_images()
-        .owners("amazon")
-        .filters(
-            Filter::builder()
-                .name("name")
-                .values("al2023-ami-2023.*-x86_64")
-                .build(),
-        )
-        .filters(Filter::builder().name("state").values("available").build())
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws("Looking up the Amazon Linux 2023 AMI", &e))?;
-    out.images()
-        .iter()
-        .filter(|i| i.image_id().is_some())
-        .max_by_key(|i| (i.creation_date().unwrap_or_default().to_string(), i.name().unwrap_or_default().to_string()))
-        .and_then(|i| i.image_id().map(str::to_string))
-        .ok_or_else(|| {
-            CompositeError::new(
-                "No Amazon Linux 2023 AMI found",
-                "DescribeImages found no al2023-ami-2023.*-x86_64 image owned by amazon: set ami_id",
-            )
-        })
-}
-
-fn instance_profile_not_ready(code: Option<&str>, message: &str) -> bool {
-    code == Some(code::ec2::INVALID_PARAMETER_VALUE) && message.contains("iamInstanceProfile")
-}
 
 /// Launch the instance (or adopt one an interrupted create left) and wait until it runs.
 async fn launch(ctx: &Ctx, rec: &Recorder<MlHostState>) -> Result<(), CompositeError> {
@@ -152,7 +114,7 @@ async fn launch(ctx: &Ctx, rec: &Recorder<MlHostState>) -> Result<(), CompositeE
                     let code = error_code(&e);
                     let err = CompositeError::aws(format!("Launching instance \"{name}\""), &e);
                     // A new instance profile takes a while to be usable by EC2.
-                    if instance_profile_not_ready(code.as_deref(), &err.detail) {
+                    if crate::kinds::instance::profile_not_ready(code.as_deref(), &err.detail) {
                         Attempt::Retry(err)
                     } else {
                         Attempt::Fail(err)
@@ -231,44 +193,6 @@ async fn owned_instance(
         .find_map(|i| i.instance_id().map(str::to_string)))
 }
 
-async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<(), CompositeError> {
-    let ec2 = ctx.clients.ec2();
-    let what = format!("waiting for instance {id} to be {}", want.as_str());
-    retry(&ctx.deadline, &what, WAIT, || async {
-        let out = ec2
-            .describe_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(|e| match error_code(&e).as_deref() {
-                // Eventual consistency right after RunInstances.
-                Some(code::ec2::INVALID_INSTANCE_ID_NOT_FOUND) => {
-                    Attempt::Retry(CompositeError::aws(format!("Describing {id}"), &e))
-                }
-                _ => Attempt::Fail(CompositeError::aws(format!("Describing {id}"), &e)),
-            })?;
-        let state = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .find_map(|i| i.state().and_then(|s| s.name()).cloned());
-        match state {
-            Some(s) if s == want => Ok(()),
-            Some(InstanceStateName::Terminated) if want != InstanceStateName::Terminated => {
-                Err(Attempt::Fail(CompositeError::new(
-                    format!("Instance {id} terminated"),
-                    "the instance terminated while starting; check its console output",
-                )))
-            }
-            other => Err(Attempt::Retry(CompositeError::new(
-                format!("Instance {id} not {}", want.as_str()),
-                format!("state {other:?}"),
-            ))),
-        }
-    })
-    .await
-}
-
 /// Instance `id` as EC2 describes it; `None` when it is gone (terminated, shutting down, or
 /// unknown to EC2).
 pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Described>, CompositeError> {
@@ -314,92 +238,6 @@ pub fn observe(rec: &Recorder<MlHostState>, i: &Described) {
         }
         s.endpoint = s.endpoint_now();
     });
-}
-
-/// Use the instance profile `arn` (one made again: EC2 still points at the old one).
-async fn use_profile(ctx: &Ctx, id: &str, arn: &str) -> Result<(), CompositeError> {
-    let ec2 = ctx.clients.ec2();
-    let out = ec2
-        .describe_iam_instance_profile_associations()
-        .filters(filter("instance-id", id))
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Reading the instance profile of {id}"), &e))?;
-    let current = out
-        .iam_instance_profile_associations()
-        .iter()
-        .find(|a| {
-            !matches!(
-                a.state(),
-                Some(aws_sdk_ec2::types::IamInstanceProfileAssociationState::Disassociated)
-                    | Some(aws_sdk_ec2::types::IamInstanceProfileAssociationState::Disassociating)
-            )
-        })
-        .and_then(|a| a.association_id())
-        .map(str::to_string);
-    let spec = IamInstanceProfileSpecification::builder().arn(arn).build();
-    let what = format!("Giving {id} the instance profile {arn}");
-    retry(&ctx.deadline, &what, RetryPolicy::default(), || async {
-        let sent = match &current {
-            Some(association) => ec2
-                .replace_iam_instance_profile_association()
-                .association_id(association)
-                .iam_instance_profile(spec.clone())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(aws_sdk_ec2::Error::from),
-            None => ec2
-                .associate_iam_instance_profile()
-                .instance_id(id)
-                .iam_instance_profile(spec.clone())
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(aws_sdk_ec2::Error::from),
-        };
-        sent.map_err(|e| {
-            use aws_sdk_ec2::error::ProvideErrorMetadata;
-            let code = e.code().map(str::to_string);
-            let err = CompositeError::aws(what.clone(), &e);
-            // A new instance profile takes a while to be usable by EC2.
-            if instance_profile_not_ready(code.as_deref(), &err.detail) {
-                Attempt::Retry(err)
-            } else {
-                Attempt::Fail(err)
-            }
-        })
-    })
-    .await
-}
-
-/// Stop, change the type, start.
-async fn change_type(ctx: &Ctx, id: &str, instance_type: &str) -> Result<(), CompositeError> {
-    let ec2 = ctx.clients.ec2();
-    ec2.stop_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Stopping {id}"), &e))?;
-    wait_for(ctx, id, InstanceStateName::Stopped).await?;
-    ec2.modify_instance_attribute()
-        .instance_id(id)
-        .instance_type(
-            aws_sdk_ec2::types::AttributeValue::builder()
-                .value(instance_type)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| {
-            CompositeError::aws(format!("Changing the type of {id} to {instance_type}"), &e)
-        })?;
-    ec2.start_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .map_err(|e| CompositeError::aws(format!("Starting {id}"), &e))?;
-    wait_for(ctx, id, InstanceStateName::Running).await
 }
 
 /// The instance's operations.
