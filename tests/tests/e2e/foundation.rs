@@ -166,6 +166,7 @@ async fn protocol_client_handshake_and_schema() {
             "rds",
             "s3",
             "secretsmanager",
+            "sns",
             "sqs",
             "sts"
         ]
