@@ -758,20 +758,11 @@ fn host_group_import_id(v: &Value) -> Result<String> {
     string(v, "name")
 }
 
-/// Import is refused by design (docs/resources/host_group.md): the hosts' connections are
-/// configuration that AWS does not keep.
-const HOST_GROUP_EXPECTED: &[Expected] = &[Expected {
-    step: blueprint_e2e::composite_check::Step::Import,
-    child: None,
-    version: None,
-    why: "issue 24: blueprint_host_group has no import (its connections are configuration, not AWS state)",
-}];
-
 const HOST_GROUP_EXTRA_TAGS: &[(&str, &str)] = &[
     NAME_TAG,
     (
         "blueprint:",
-        "the provider's own marker: blueprint:owner on every child (docs/resources/host_group.md)",
+        "the provider's own markers: blueprint:owner on every child, the host's record for import (blueprint:host:N) on its security group (docs/resources/host_group.md)",
     ),
 ];
 
@@ -788,6 +779,6 @@ fn blueprint_host_group_passes_the_generic_check() {
         import_ignore: &[],
         extra_tag_keys: HOST_GROUP_EXTRA_TAGS,
         drifts: &[],
-        expected_failures: HOST_GROUP_EXPECTED,
+        expected_failures: &[],
     });
 }
