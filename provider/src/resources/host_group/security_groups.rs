@@ -157,9 +157,16 @@ impl ChildOps<HostGroupState> for SecurityGroups {
         for host in want.iter().filter(|h| !had.contains_key(*h)) {
             create_one(ctx, &planned, host, rec).await?;
         }
-        // Each kept group's tags: `tags_all` and its host's record, where either changed.
+        // Each kept group's tags: `tags_all` and its host's record, as they are now (a change
+        // of either, or one made out of band, is put right; `aws:` keys are AWS's own).
         for (h, g) in had.iter().filter(|(h, _)| want.contains(h)) {
-            let (before, after) = (prior.group_tags(h), planned.group_tags(h));
+            let after = planned.group_tags(h);
+            let before: BTreeMap<String, String> = sg::tags_of(ctx, g)
+                .await?
+                .unwrap_or_else(|| prior.group_tags(h))
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("aws:"))
+                .collect();
             if before != after {
                 crate::kinds::tags::ec2(ctx, std::slice::from_ref(g), &before, &after).await?;
             }
