@@ -146,8 +146,10 @@ into values of at most 256 characters. That is its `name`, `instance_type`, `vol
 `subnet_id`, `ami_id`, `serves`, `connects_to`, `connects_to_external`, `public_ports`,
 `public_from_security_group_ids`, `additional_security_group_ids`, `ssh_cidr_blocks`,
 `packages`, `commands` and `secret_environment` (variable names and ARNs, never secret
-values). The record is written when the group is made and rewritten by the apply that changes
-the block (or `tags`), so it always holds what was applied. Import finds the groups by their
+values). The record is written when the group is made, and every apply that updates the
+resource puts each group's tags (`tags_all` and the record) back to what they should be, read
+from AWS: a changed block is recorded, and a record changed or removed out of band is repaired
+like the other tags (an out-of-band tag change alone does not show in a plan). Import finds the groups by their
 owner tag, rebuilds the blocks in the configuration's order, takes `vpc_id` from the groups and
 `tags` from their tags (less `default_tags`), finds the instances by owner and `Name` tags and
 the roles and profiles by name, then reads every child as a refresh does: the imported state
@@ -156,7 +158,7 @@ equals the applied one and the plan after importing with the same configuration 
 A security group holds at most 50 tags: a host whose record would not fit beside `tags_all`,
 `Name` and `blueprint:owner` (a typical host takes 1 or 2 tags; long `commands` take more)
 fails the plan on `host[i]`. A group made by a version without the record cannot be imported
-until an apply that changes its host (or `tags`) writes it.
+until an apply that updates the resource writes it.
 
 Example: [`terraform/examples/video-ec2`](../../terraform/examples/video-ec2/main.tf), seed 002 on
 Blueprint alone.
