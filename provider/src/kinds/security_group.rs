@@ -263,3 +263,30 @@ pub async fn find_owned(
         .and_then(|g| g.group_id())
         .map(str::to_string))
 }
+
+/// The tags of security group `sg`; `None` when it is gone.
+pub async fn tags_of(
+    ctx: &Ctx,
+    sg: &str,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, CompositeError> {
+    match ctx
+        .clients
+        .ec2()
+        .describe_security_groups()
+        .group_ids(sg)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.security_groups().first().map(|g| {
+            g.tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect()
+        })),
+        Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_GROUP_NOT_FOUND) => Ok(None),
+        Err(e) => Err(CompositeError::aws(
+            format!("Reading the tags of security group \"{sg}\""),
+            &e,
+        )),
+    }
+}

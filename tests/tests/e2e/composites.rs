@@ -813,25 +813,11 @@ fn host_group_import_id(v: &Value) -> Result<String> {
     string(v, "name")
 }
 
-/// Import is refused by design (docs/resources/host_group.md): the hosts' connections are
-/// configuration that AWS does not keep.
-/// moto deletes a security group that another group's rule names (AWS refuses with
-/// `DependencyViolation`) and then refuses to revoke that rule (`InvalidGroup.NotFound`), so
-/// the peer's stale rule stays and the plan after the repair still shows it.
-const HOST_GROUP_EXPECTED: &[Expected] = &[
-    Expected {
-        step: blueprint_e2e::composite_check::Step::Import,
-        child: None,
-        version: None,
-        why: "issue 24: blueprint_host_group has no import (its connections are configuration, not AWS state)",
-    },
-];
-
 const HOST_GROUP_EXTRA_TAGS: &[(&str, &str)] = &[
     NAME_TAG,
     (
         "blueprint:",
-        "the provider's own marker: blueprint:owner on every child (docs/resources/host_group.md)",
+        "the provider's own markers: blueprint:owner on every child, the host's record for import (blueprint:host:N) on its security group (docs/resources/host_group.md)",
     ),
 ];
 
@@ -861,7 +847,7 @@ fn host_group_check() {
         import_ignore: &[],
         extra_tag_keys: HOST_GROUP_EXTRA_TAGS,
         drifts: &[],
-        expected_failures: HOST_GROUP_EXPECTED,
+        expected_failures: &[],
     });
 }
 

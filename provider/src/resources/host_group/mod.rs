@@ -8,8 +8,10 @@
 //! rest in place. The AWS calls are the kinds library's (`kinds::security_group`,
 //! `kinds::iam_role`, `kinds::instance_profile`, `kinds::instance`).
 
+mod import;
 mod instances;
 mod profiles;
+pub mod record;
 mod roles;
 mod security_groups;
 
@@ -194,6 +196,58 @@ impl HostGroupState {
 
     fn tags_changed(&self, prior: &HostGroupState) -> bool {
         prior.child_tags() != self.child_tags()
+    }
+
+    /// `host`'s position among the blocks and its block.
+    fn positioned(&self, host: &str) -> Option<(usize, &HostValue)> {
+        self.hosts()
+            .into_iter()
+            .enumerate()
+            .find(|(_, h)| h.host_name() == host)
+    }
+
+    /// The tags of `host`'s security group: the children's, and the host's record
+    /// ([`record`]), which import reads back.
+    fn group_tags(&self, host: &str) -> BTreeMap<String, String> {
+        let mut t = self.child_tags();
+        if let Some((i, h)) = self
+            .positioned(host)
+            .filter(|(_, h)| record::known_block(h))
+        {
+            if let Ok(r) = record::encode(i, h) {
+                t.extend(r);
+            }
+        }
+        t
+    }
+
+    /// The plan's errors: a host whose record would not fit in its security group's tags
+    /// beside `tags_all`, `Name` and the owner tag.
+    fn record_problems(&self, diags: &mut Diagnostics) {
+        use blueprint_declarations::checks::CHILD_TAG_LIMIT;
+        let Some(all) = self.tags_all.as_ref_option() else {
+            return;
+        };
+        let own = all
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "Name" | crate::kinds::ownership::OWNER_TAG))
+            .count()
+            + 2;
+        for (i, h) in self.hosts().into_iter().enumerate() {
+            let Some(n) = record::tag_count(i, h) else {
+                continue;
+            };
+            if own + n > CHILD_TAG_LIMIT {
+                diags.error(
+                    "Host configuration too large to record",
+                    format!(
+                        "host[{i}]: import reads each host's configuration back from its security group's tags ({} tags of at most {} characters, `{}N`), which holds {n} of them beside {own} others (`tags_all`, `Name`, `blueprint:owner`); AWS accepts at most {CHILD_TAG_LIMIT}. Shorten its `commands` or `packages`, or use fewer `tags`.",
+                        record::RECORD_TAG, record::CHUNK, record::RECORD_TAG
+                    ),
+                    AttributePath::new("host").index(i64::try_from(i).unwrap_or(i64::MAX)),
+                );
+            }
+        }
     }
 
     /// The hosts, as configured.
@@ -443,9 +497,10 @@ impl Composite for HostGroup {
         &self,
         planned: &mut Self::State,
         clients: Option<&AwsClients>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
         derive(planned, None, clients);
+        planned.record_problems(diags);
         for m in [
             &mut planned.security_group_ids,
             &mut planned.role_arns,
@@ -476,6 +531,7 @@ impl Composite for HostGroup {
             }
         };
         derive(planned, Some(prior), clients);
+        planned.record_problems(diags);
         if !replace.is_empty() {
             return replace;
         }
@@ -531,11 +587,8 @@ impl Composite for HostGroup {
         ]
     }
 
-    async fn import(&self, _ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
-        Err(CompositeError::new(
-            format!("Importing blueprint_host_group \"{id}\""),
-            "blueprint_host_group cannot be imported: its hosts' connections are configuration, not something AWS keeps. Write the configuration and apply: each child carrying the owner tag blueprint:owner = blueprint_host_group/NAME is adopted.",
-        ))
+    async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::State, CompositeError> {
+        import::import(ctx, id).await
     }
 }
 

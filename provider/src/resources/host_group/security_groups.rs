@@ -33,7 +33,7 @@ async fn create_one(
         &name,
         &format!("blueprint_host_group {} host {host}", s.group()),
         vpc,
-        &s.child_tags(),
+        &s.group_tags(host),
     )
     .await?;
     rec.record(|st| put(&mut st.security_group_ids, host, id.clone()));
@@ -174,15 +174,18 @@ impl ChildOps<HostGroupState> for SecurityGroups {
         for host in want.iter().filter(|h| !had.contains_key(*h)) {
             create_one(ctx, &planned, host, rec).await?;
         }
-        if planned.tags_changed(prior) {
-            let ids: Vec<String> = had
-                .iter()
-                .filter(|(h, _)| want.contains(h))
-                .map(|(_, g)| g.clone())
+        // Each kept group's tags: `tags_all` and its host's record, as they are now (a change
+        // of either, or one made out of band, is put right; `aws:` keys are AWS's own).
+        for (h, g) in had.iter().filter(|(h, _)| want.contains(h)) {
+            let after = planned.group_tags(h);
+            let before: BTreeMap<String, String> = sg::tags_of(ctx, g)
+                .await?
+                .unwrap_or_else(|| prior.group_tags(h))
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("aws:"))
                 .collect();
-            if !ids.is_empty() {
-                crate::kinds::tags::ec2(ctx, &ids, &prior.child_tags(), &planned.child_tags())
-                    .await?;
+            if before != after {
+                crate::kinds::tags::ec2(ctx, std::slice::from_ref(g), &before, &after).await?;
             }
         }
         // The remaining groups stop naming the removed ones, which are then deleted.

@@ -120,7 +120,7 @@ and when `public_ports` holds 22 or 3389.
 | role | `GROUP-HOST`, trusted by EC2: `AmazonSSMManagedInstanceCore` (Session Manager) and an inline policy reading exactly the `secret_environment` ARNs |
 | instance profile | `GROUP-HOST`, holding the role |
 | boot | cloud-init: `packages`, then a script that reads each `secret_environment` entry with the role (`aws secretsmanager get-secret-value` / `aws ssm get-parameter --with-decryption`) into `/etc/blueprint/secrets.env` (root only, 0600; never echoed), then `commands` |
-| tags | every child carries `tags_all`, `Name = GROUP-HOST` and `blueprint:owner = blueprint_host_group/GROUP` |
+| tags | every child carries `tags_all`, `Name = GROUP-HOST` and `blueprint:owner = blueprint_host_group/GROUP`; the security group also carries the host's record for import (below) |
 
 **Shell access** is through SSM Session Manager: `aws ssm start-session --target INSTANCE_ID`
 (the role allows it; no port 22, no key pair).
@@ -135,7 +135,30 @@ deleted; one added is made.
 
 Delete goes in reverse: the instances (waiting for `terminated`), the instance profiles and
 roles, then the security groups (their rules that name each other first, retrying
-`DependencyViolation`). There is no import.
+`DependencyViolation`).
+
+`terraform import blueprint_host_group.NAME GROUP_NAME` takes the group's `name`. AWS keeps the
+instances, groups, roles and profiles but not the configuration they were derived from (which
+host serves what, who connects to whom), so each host's security group records its whole `host`
+block and its position among the blocks: tags `blueprint:host:0`, `blueprint:host:1`, ... hold
+the block as compact JSON (short field names, unset fields left out) in unpadded base64url, cut
+into values of at most 256 characters. That is its `name`, `instance_type`, `volume_size`,
+`subnet_id`, `ami_id`, `serves`, `connects_to`, `connects_to_external`, `public_ports`,
+`public_from_security_group_ids`, `additional_security_group_ids`, `ssh_cidr_blocks`,
+`packages`, `commands` and `secret_environment` (variable names and ARNs, never secret
+values). The record is written when the group is made, and every apply that updates the
+resource puts each group's tags (`tags_all` and the record) back to what they should be, read
+from AWS: a changed block is recorded, and a record changed or removed out of band is repaired
+like the other tags (an out-of-band tag change alone does not show in a plan). Import finds the groups by their
+owner tag, rebuilds the blocks in the configuration's order, takes `vpc_id` from the groups and
+`tags` from their tags (less `default_tags`), finds the instances by owner and `Name` tags and
+the roles and profiles by name, then reads every child as a refresh does: the imported state
+equals the applied one and the plan after importing with the same configuration is empty.
+
+A security group holds at most 50 tags: a host whose record would not fit beside `tags_all`,
+`Name` and `blueprint:owner` (a typical host takes 1 or 2 tags; long `commands` take more)
+fails the plan on `host[i]`. A group made by a version without the record cannot be imported
+until an apply that updates the resource writes it.
 
 Example: [`terraform/examples/video-ec2`](../../terraform/examples/video-ec2/main.tf), seed 002 on
 Blueprint alone.
@@ -241,7 +264,7 @@ pub fn declaration() -> &'static Declaration {
                 .outputs(&["private_ips", "user_data_sha256"])
                 .how("one per host: Amazon Linux 2023 (or `ami_id`), IMDSv2 only, encrypted gp3 root volume of `volume_size`, its group and profile, the cloud-init boot configuration"),
         ],
-        import_id: "",
+        import_id: "GROUP_NAME",
         example: r#"resource "blueprint_host_group" "video" {
   name   = "anb"
   vpc_id = blueprint_network.main.vpc_id
