@@ -348,8 +348,9 @@ pub async fn wait_for(ctx: &Ctx, id: &str, want: InstanceStateName) -> Result<()
     .await
 }
 
-/// Instance `id`; `None` when it is gone (terminated, shutting down, or unknown to EC2).
-pub async fn read(ctx: &Ctx, id: &str) -> Result<Option<Observed>, CompositeError> {
+/// Instance `id` as EC2 describes it; `None` when it is gone (terminated, shutting down, or
+/// unknown to EC2).
+pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Described>, CompositeError> {
     let out = match ctx
         .clients
         .ec2()
@@ -371,7 +372,12 @@ pub async fn read(ctx: &Ctx, id: &str) -> Result<Option<Observed>, CompositeErro
         i.state().and_then(|s| s.name()),
         Some(InstanceStateName::Terminated) | Some(InstanceStateName::ShuttingDown)
     );
-    Ok((!gone).then(|| observed(i)))
+    Ok((!gone).then(|| i.clone()))
+}
+
+/// Instance `id`; `None` when it is gone (terminated, shutting down, or unknown to EC2).
+pub async fn read(ctx: &Ctx, id: &str) -> Result<Option<Observed>, CompositeError> {
+    Ok(describe(ctx, id).await?.as_ref().map(observed))
 }
 
 /// Make instance `id`'s security groups exactly `groups`.

@@ -18,8 +18,8 @@ use super::{tag_spec, user_data, MlHostState};
 use crate::clients::error_code;
 use crate::composite::engine::{ChildOps, Found};
 use crate::composite::{retry, Attempt, CompositeError, Ctx, Recorder, RetryPolicy};
-pub use crate::kinds::instance::latest_al2023;
 use crate::kinds::instance::{change_type, use_profile, wait_for};
+pub use crate::kinds::instance::{describe, latest_al2023};
 use crate::kinds::tags;
 
 /// Launch the instance (or adopt one an interrupted create left) and wait until it runs.
@@ -191,33 +191,6 @@ async fn owned_instance(
         .iter()
         .flat_map(|r| r.instances())
         .find_map(|i| i.instance_id().map(str::to_string)))
-}
-
-/// Instance `id` as EC2 describes it; `None` when it is gone (terminated, shutting down, or
-/// unknown to EC2).
-pub async fn describe(ctx: &Ctx, id: &str) -> Result<Option<Described>, CompositeError> {
-    let out = match ctx
-        .clients
-        .ec2()
-        .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) if error_code(&e).as_deref() == Some(code::ec2::INVALID_INSTANCE_ID_NOT_FOUND) => {
-            return Ok(None)
-        }
-        Err(e) => return Err(CompositeError::aws(format!("Reading instance {id}"), &e)),
-    };
-    let Some(i) = out.reservations().iter().flat_map(|r| r.instances()).next() else {
-        return Ok(None);
-    };
-    let gone = matches!(
-        i.state().and_then(|s| s.name()),
-        Some(InstanceStateName::Terminated) | Some(InstanceStateName::ShuttingDown)
-    );
-    Ok((!gone).then(|| i.clone()))
 }
 
 /// Record what is observed of the instance: type, placement, addresses and the endpoint. The
